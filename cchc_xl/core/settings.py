@@ -1,0 +1,195 @@
+"""Settings kept in the ``Cấu hình`` sheet (table ``tblCauHinh``).
+
+Every rule the domain brief marks as an inference ``[I]`` is a setting here, with
+that default. Values arrive from the sheet as text, numbers or dates; :func:`parse`
+turns them into a :class:`Settings` object and reports what it cannot understand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["SETTING_SPECS", "SettingSpec", "Settings", "parse_settings", "SettingProblem"]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: object
+    description: str
+    kind: str = "text"  # text | int | date | daymonth | yesno | choice | lines
+    choices: tuple[str, ...] = ()
+
+
+SETTING_SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("co_quan_chu_quan", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Cơ quan chủ quản (dòng 1 của tiêu đề trái)"),
+    SettingSpec("ten_truong", "TRƯỜNG THPT KIẾN THỤY", "Tên đơn vị (dòng 2 của tiêu đề trái, chữ in hoa)"),
+    SettingSpec("ten_truong_ngan", "Trường THPT Kiến Thụy", "Tên đơn vị dùng trong câu văn và thư điện tử"),
+    SettingSpec("dia_danh", "Hải Phòng", "Địa danh ghi ở dòng ngày tháng"),
+    SettingSpec("nam_ke_hoach", 2024, "Năm của kế hoạch", "int"),
+    SettingSpec("so_ke_hoach", "30/KH-THPTKT", "Số, ký hiệu của kế hoạch"),
+    SettingSpec("ngay_ke_hoach", dt.date(2024, 1, 25), "Ngày ban hành kế hoạch", "date"),
+    SettingSpec("so_phu_luc", "29/KH-THPTKT", "Số kế hoạch ghi ở phụ lục (bản gốc ghi 29, khác số kế hoạch 30)"),
+    SettingSpec("so_bao_cao", "", "Số của báo cáo (để trống thì in dấu chấm để điền tay)"),
+    SettingSpec("ky_hieu_bao_cao", "BC-THPTKT", "Ký hiệu của báo cáo, sau dấu '/'"),
+    SettingSpec("ngay_bao_cao", None, "Ngày ký báo cáo (để trống: ngày tính đến)", "date"),
+    SettingSpec("chuc_vu_ky", "HIỆU TRƯỞNG", "Chức vụ người ký"),
+    SettingSpec("quyen_han_ky", "", "Quyền hạn ký, ví dụ 'KT.' (để trống nếu Hiệu trưởng ký)"),
+    SettingSpec("chuc_vu_ky_thay", "", "Chức vụ người ký thay, ví dụ 'PHÓ HIỆU TRƯỞNG'"),
+    SettingSpec("nguoi_ky", "Đào Thế Anh", "Họ và tên người ký"),
+    SettingSpec(
+        "noi_nhan",
+        "Sở GD&ĐT (để báo cáo);\nBan Lãnh đạo (để chỉ đạo);\nHĐSP (để thực hiện);\nLưu: VT.",
+        "Nơi nhận, mỗi dòng một nơi",
+        "lines",
+    ),
+    SettingSpec("ngay_tinh_den", None, "Ngày tính đến (để trống: hôm nay)", "date"),
+    SettingSpec("ky_bao_cao", "", "Kỳ báo cáo: q1, h1, q3, year (để trống: kỳ chứa ngày tính đến)", "choice",
+                ("", "q1", "h1", "q3", "year")),
+    SettingSpec("so_ngay_sap_den_han", 7, "Số ngày làm việc còn lại để coi là 'Sắp đến hạn'", "int"),
+    SettingSpec("cach_tinh_hai_long", "QĐ 766", "Cách tính tỷ lệ hài lòng: 'QĐ 766' hoặc 'Khảo sát'", "choice",
+                ("QĐ 766", "Khảo sát")),
+    SettingSpec("tinh_han_ho_so_tu_choi", "Có", "Hồ sơ bị từ chối có tính hạn giải quyết không (Có/Không)",
+                "yesno"),
+    SettingSpec("ky_q1_tu", "15/12", "Kỳ Quý I: ngày bắt đầu (ngày/tháng, tháng 12 là của năm trước)",
+                "daymonth"),
+    SettingSpec("ky_q1_den", "14/03", "Kỳ Quý I: ngày kết thúc", "daymonth"),
+    SettingSpec("ky_h1_tu", "15/12", "Kỳ 6 tháng: ngày bắt đầu", "daymonth"),
+    SettingSpec("ky_h1_den", "14/06", "Kỳ 6 tháng: ngày kết thúc", "daymonth"),
+    SettingSpec("ky_q3_tu", "15/06", "Kỳ Quý III: ngày bắt đầu", "daymonth"),
+    SettingSpec("ky_q3_den", "14/09", "Kỳ Quý III: ngày kết thúc", "daymonth"),
+    SettingSpec("ky_nam_tu", "15/12", "Kỳ năm: ngày bắt đầu", "daymonth"),
+    SettingSpec("ky_nam_den", "14/12", "Kỳ năm: ngày kết thúc", "daymonth"),
+    SettingSpec("email_nguoi_nhan", "", "Địa chỉ thư điện tử nhận báo cáo (Sở GD&ĐT)"),
+    SettingSpec("email_nguoi_gui", "", "Địa chỉ thư điện tử gửi báo cáo"),
+    SettingSpec("smtp_may_chu", "", "Máy chủ gửi thư (SMTP)"),
+    SettingSpec("smtp_cong", 587, "Cổng SMTP", "int"),
+    SettingSpec("smtp_bao_mat", "STARTTLS", "Bảo mật SMTP: SSL, STARTTLS hoặc Không", "choice",
+                ("SSL", "STARTTLS", "Không")),
+    SettingSpec("smtp_tai_khoan", "", "Tên đăng nhập SMTP (mật khẩu chỉ đặt trong biến môi trường CCHC_SMTP_PASSWORD)"),
+)
+
+_SPEC_BY_KEY = {s.key: s for s in SETTING_SPECS}
+_DAYMONTH = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*$")
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    key: str
+    row: int | None
+    message: str
+
+
+@dataclass
+class Settings:
+    """Typed settings; unknown keys are kept in ``extra``."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> object:
+        if key in self.values:
+            return self.values[key]
+        return _SPEC_BY_KEY[key].default
+
+    def get(self, key: str, default: object = None) -> object:
+        if key in self.values or key in _SPEC_BY_KEY:
+            return self[key]
+        return self.extra.get(key, default)
+
+    def windows(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+        """Reporting windows as ``{key: ((day, month) from, (day, month) to)}``."""
+        out = {}
+        for key, prefix in (("q1", "ky_q1"), ("h1", "ky_h1"), ("q3", "ky_q3"), ("year", "ky_nam")):
+            out[key] = (self[prefix + "_tu"], self[prefix + "_den"])
+        return out
+
+
+def _coerce(spec: SettingSpec, value: object) -> object:
+    """Convert one cell value to the setting's type; raise ValueError with a Vietnamese message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return spec.default if spec.kind not in ("text", "lines") else ""
+    if spec.kind == "int":
+        if isinstance(value, bool):
+            raise ValueError("cần một số nguyên")
+        if isinstance(value, (int, float)) and float(value).is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        raise ValueError("cần một số nguyên")
+    if spec.kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            m = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", value) or None
+            if m:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueError("cần một ngày dạng dd/mm/yyyy")
+    if spec.kind == "daymonth":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return (value.day, value.month)
+        m = _DAYMONTH.match(str(value))
+        if m:
+            day, month = int(m.group(1)), int(m.group(2))
+            try:
+                dt.date(2024, month, day)
+            except ValueError:
+                raise ValueError("ngày/tháng không tồn tại") from None
+            return (day, month)
+        raise ValueError("cần ngày/tháng dạng dd/mm, ví dụ 15/12")
+    if spec.kind == "yesno":
+        text = str(value).strip()
+        if text not in ("Có", "Không"):
+            raise ValueError("chỉ nhận 'Có' hoặc 'Không'")
+        return text == "Có"
+    if spec.kind == "choice":
+        text = str(value).strip()
+        if text not in spec.choices:
+            raise ValueError("chỉ nhận một trong: " + ", ".join(repr(c) for c in spec.choices if c))
+        return text
+    if spec.kind == "lines":
+        return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_settings(pairs: list[tuple[int | None, object, object]]) -> tuple[Settings, list[SettingProblem]]:
+    """Build :class:`Settings` from ``(row, key, value)`` triples.
+
+    A value that cannot be understood keeps the default and yields a problem; an
+    unknown key is kept in ``Settings.extra``; a key given twice yields a problem
+    and the first one wins.
+
+    >>> s, p = parse_settings([(2, "so_ngay_sap_den_han", 5.0), (3, "ky_q1_den", "14/3")])
+    >>> s["so_ngay_sap_den_han"], s.windows()["q1"], p
+    (5, ((15, 12), (14, 3)), [])
+    """
+    settings = Settings()
+    problems: list[SettingProblem] = []
+    seen: set[str] = set()
+    for row, key, value in pairs:
+        if key is None or not str(key).strip():
+            continue
+        key = str(key).strip()
+        if key in seen:
+            problems.append(SettingProblem(key, row, f"khóa '{key}' bị lặp; dùng giá trị ở dòng đầu tiên"))
+            continue
+        seen.add(key)
+        spec = _SPEC_BY_KEY.get(key)
+        if spec is None:
+            settings.extra[key] = value
+            continue
+        try:
+            settings.values[key] = _coerce(spec, value)
+        except ValueError as exc:
+            problems.append(SettingProblem(key, row, f"giá trị của '{key}' không hợp lệ: {exc}"))
+    return settings, problems

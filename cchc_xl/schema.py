@@ -1,0 +1,196 @@
+"""The workbook contract: sheet names, table names, headers and enumerations.
+
+Other tools, the import command, the hand-out copies and the tests rely on these
+names. Columns may be added; these must not be renamed. Everything that needs a
+sheet, table or header name imports it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "TableSpec",
+    "TASKS",
+    "DOSSIERS",
+    "PROCEDURES",
+    "INDICATORS",
+    "HOLIDAYS",
+    "SETTINGS",
+    "TABLES",
+    "SHEET_REPORT",
+    "SHEET_GUIDE",
+    "SHEET_LOG",
+    "SHEET_XLWINGS_CONF",
+    "TASK_STATUS",
+    "TASK_FLAG",
+    "DOSSIER_CHANNEL",
+    "DOSSIER_STATUS",
+    "DOSSIER_CLASS",
+    "RATING",
+    "YES_NO",
+    "INDICATOR_OP",
+    "INDICATOR_STATUS",
+    "HOLIDAY_KIND",
+    "AREAS",
+    "ENUM_NAMES",
+]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One Excel table: where it lives, its headers, and which columns the engine writes."""
+
+    sheet: str
+    table: str
+    headers: tuple[str, ...]
+    computed: tuple[str, ...] = ()
+    key: str | None = None  # header whose values must be unique
+
+    def col(self, header: str) -> int:
+        """0-based position of ``header`` in the contract order."""
+        return self.headers.index(header)
+
+
+# Enumerations: Vietnamese label -> internal code. Labels are what users see and type.
+TASK_STATUS = {
+    "Chưa thực hiện": "not_started",
+    "Đang thực hiện": "in_progress",
+    "Hoàn thành": "done",
+    "Không thực hiện": "cancelled",
+}
+TASK_FLAG = {
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành trễ hạn",
+    "overdue": "Quá hạn",
+    "due_soon": "Sắp đến hạn",
+    "in_time": "Trong hạn",
+    "no_deadline": "Chưa xác định hạn",
+    "not_done": "Không thực hiện",
+}
+DOSSIER_CHANNEL = {"Trực tiếp": "direct", "Trực tuyến": "online", "Bưu chính": "post"}
+DOSSIER_STATUS = {
+    "Đang xử lý": "processing",
+    "Chờ bổ sung": "waiting",
+    "Đã trả kết quả": "returned",
+    "Rút hồ sơ": "withdrawn",
+    "Từ chối": "refused",
+}
+DOSSIER_CLASS = {
+    "early": "Trước hạn",
+    "on_time": "Đúng hạn",
+    "late": "Trễ hạn",
+    "pending_not_due": "Đang xử lý trong hạn",
+    "pending_overdue": "Đang xử lý quá hạn",
+    "withdrawn": "Rút hồ sơ",
+    "refused": "Từ chối (không tính hạn)",
+    "out_of_period": "Ngoài kỳ báo cáo",
+}
+RATING = {"Rất hài lòng": "very_satisfied", "Hài lòng": "satisfied", "Không hài lòng": "dissatisfied"}
+YES_NO = {"Có": True, "Không": False}
+INDICATOR_OP = {">": "gt", "≥": "ge", "=": "eq", "≤": "le"}
+INDICATOR_STATUS = ("Đạt", "Không đạt", "Chưa có dữ liệu", "Theo dõi")
+HOLIDAY_KIND = {"Nghỉ": False, "Làm bù": True}
+
+# The seven areas of section III of the plan.
+AREAS = {
+    1: "Công tác chỉ đạo, điều hành",
+    2: "Cải cách thể chế",
+    3: "Cải cách thủ tục hành chính",
+    4: "Cải cách tổ chức bộ máy",
+    5: "Cải cách chế độ công vụ",
+    6: "Cải cách tài chính công",
+    7: "Xây dựng và phát triển chính quyền điện tử, chính quyền số",
+}
+
+TASKS = TableSpec(
+    sheet="Nhiệm vụ",
+    table="tblNhiemVu",
+    headers=(
+        "Mã",
+        "Lĩnh vực",
+        "Nội dung công việc",
+        "Tổ/nhóm chuyên môn",
+        "Cán bộ phụ trách",
+        "Thời gian thực hiện/hoàn thành",
+        "Hạn hoàn thành",
+        "Sản phẩm",
+        "Trạng thái",
+        "Ngày hoàn thành",
+        "Minh chứng",
+        "Ghi chú",
+        "Tình trạng hạn",
+    ),
+    computed=("Tình trạng hạn",),
+    key="Mã",
+)
+DOSSIERS = TableSpec(
+    sheet="Hồ sơ TTHC",
+    table="tblHoSo",
+    headers=(
+        "Mã hồ sơ",
+        "Mã TTHC",
+        "Tên TTHC",
+        "Ngày tiếp nhận",
+        "Hình thức nộp",
+        "Ngày hẹn trả",
+        "Ngày có kết quả",
+        "Trạng thái",
+        "Số hóa kết quả",
+        "Đánh giá",
+        "Có phản ánh",
+        "Hạn trả",
+        "Phân loại",
+    ),
+    computed=("Hạn trả", "Phân loại"),
+    key="Mã hồ sơ",
+)
+PROCEDURES = TableSpec(
+    sheet="Thủ tục",
+    table="tblThuTuc",
+    headers=(
+        "Mã TTHC",
+        "Tên TTHC",
+        "Số ngày làm việc",
+        "Áp dụng mốc 15 giờ",
+        "Cơ quan quyết định",
+        "Công khai trên CSDLQG",
+    ),
+    key="Mã TTHC",
+)
+INDICATORS = TableSpec(
+    sheet="Chỉ tiêu",
+    table="tblChiTieu",
+    headers=("Mã", "Chỉ tiêu", "Cách tính", "So sánh", "Ngưỡng", "Kết quả", "Đánh giá", "Ghi chú"),
+    computed=("Kết quả", "Đánh giá"),
+    key="Mã",
+)
+HOLIDAYS = TableSpec(
+    sheet="Ngày nghỉ",
+    table="tblNgayNghi",
+    headers=("Ngày", "Loại", "Ghi chú"),
+    key="Ngày",
+)
+SETTINGS = TableSpec(
+    sheet="Cấu hình",
+    table="tblCauHinh",
+    headers=("Khóa", "Giá trị", "Mô tả"),
+    key="Khóa",
+)
+TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS)
+
+SHEET_REPORT = "Báo cáo"
+SHEET_GUIDE = "Hướng dẫn"
+SHEET_LOG = "Nhật ký"
+SHEET_XLWINGS_CONF = "xlwings.conf"
+
+# Defined names that feed drop-down validation (each refers to a list on a hidden sheet).
+ENUM_NAMES = {
+    "dsTrangThaiNhiemVu": tuple(TASK_STATUS),
+    "dsHinhThucNop": tuple(DOSSIER_CHANNEL),
+    "dsTrangThaiHoSo": tuple(DOSSIER_STATUS),
+    "dsDanhGia": tuple(RATING),
+    "dsCoKhong": tuple(YES_NO),
+    "dsSoSanh": tuple(INDICATOR_OP),
+    "dsLoaiNgay": tuple(HOLIDAY_KIND),
+}
