@@ -92,7 +92,8 @@ class Settings:
     def __getitem__(self, key: str) -> object:
         if key in self.values:
             return self.values[key]
-        return _SPEC_BY_KEY[key].default
+        spec = _SPEC_BY_KEY[key]
+        return _coerce(spec, spec.default) if spec.kind in ("daymonth", "yesno") else spec.default
 
     def get(self, key: str, default: object = None) -> object:
         if key in self.values or key in _SPEC_BY_KEY:
@@ -110,7 +111,11 @@ class Settings:
 def _coerce(spec: SettingSpec, value: object) -> object:
     """Convert one cell value to the setting's type; raise ValueError with a Vietnamese message."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return spec.default if spec.kind not in ("text", "lines") else ""
+        if spec.kind in ("text", "lines"):
+            return ""
+        if spec.kind in ("daymonth", "yesno") and isinstance(spec.default, str):
+            return _coerce(spec, spec.default)
+        return spec.default
     if spec.kind == "int":
         if isinstance(value, bool):
             raise ValueError("cần một số nguyên")
