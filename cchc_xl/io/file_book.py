@@ -1,0 +1,134 @@
+"""FileBook: the Book seam over a workbook file, through the surgical OOXML writer.
+
+Reads each table once from the sheet XML; writes only the cells the engine owns
+(computed columns, indicator results, the report sheet) and copies every other part of
+the package byte for byte. Saving is atomic with a timestamped backup.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import schema
+from ..errors import WorkbookError
+from .ooxml import Package
+from .tables import Cell, TableData
+
+__all__ = ["FileBook", "parse_ref"]
+
+_REF = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def parse_ref(ref: str) -> tuple[int, int, int, int]:
+    """``"A1:M32"`` → ``(1, 1, 32, 13)`` (row1, col1, row2, col2), 1-based.
+
+    >>> parse_ref("B3:D10")
+    (3, 2, 10, 4)
+    """
+    m = _REF.match(ref.strip().upper())
+    if not m:
+        raise ValueError(f"bad range {ref!r}")
+    c1, r1 = _col_index(m.group(1)), int(m.group(2))
+    c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    return r1, c1, r2, c2
+
+
+class FileBook:
+    """A workbook file opened for one refresh."""
+
+    def __init__(self, package: Package, path: Path, out: Path | None = None, backup: bool = True):
+        self.package = package
+        self.path = Path(path)
+        self.out = Path(out) if out else None
+        self.backup = backup
+        self._sheets: dict[str, object] = {}
+        self._styles: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, path, out=None, backup: bool = True) -> "FileBook":
+        path = Path(path)
+        if not path.exists():
+            raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
+        return cls(Package.open(path), path, out, backup)
+
+    # -- reading -----------------------------------------------------------------------
+    def _sheet(self, name: str):
+        if name not in self._sheets:
+            self._sheets[name] = self.package.read_sheet(name)
+        return self._sheets[name]
+
+    def table_info(self, table: str):
+        for info in self.package.tables():
+            if info.name == table or getattr(info, "display_name", None) == table:
+                return info
+        return None
+
+    def read_table(self, sheet: str, table: str) -> TableData | None:
+        info = self.table_info(table)
+        if info is None:
+            return None
+        r1, c1, r2, c2 = parse_ref(info.ref)
+        data = self._sheet(info.sheet)
+        merged_cells = set()
+        for mr1, mc1, mr2, mc2 in data.merged:
+            if mr2 < r1 or mr1 > r2 or mc2 < c1 or mc1 > c2:
+                continue
+            for r in range(mr1, mr2 + 1):
+                for c in range(mc1, mc2 + 1):
+                    merged_cells.add((r, c))
+        headers = []
+        for c in range(c1, c2 + 1):
+            cell = data.cells.get((r1, c))
+            headers.append(str(cell.value).strip() if cell is not None and cell.value is not None else "")
+        rows = []
+        for r in range(r1 + 1, r2 + 1):
+            row = []
+            for c in range(c1, c2 + 1):
+                cell = data.cells.get((r, c))
+                if cell is None:
+                    row.append(Cell(merged=(r, c) in merged_cells))
+                else:
+                    row.append(Cell(cell.value, cell.formula, cell.error, (r, c) in merged_cells))
+            rows.append(row)
+        return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
+
+    # -- writing -----------------------------------------------------------------------
+    def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
+        info = self.table_info(table)
+        if info is None:
+            raise WorkbookError(f"Không tìm thấy bảng '{table}' trong trang tính '{sheet}'.")
+        r1, c1, _, _ = parse_ref(info.ref)
+        headers = [h.strip() for h in info.headers]
+        if header not in headers:
+            raise WorkbookError(f"Trang tính '{info.sheet}': bảng '{table}' thiếu cột '{header}'.")
+        col = c1 + headers.index(header)
+        self.package.set_cells(info.sheet, {(r1 + 1 + i, col): v for i, v in enumerate(values)})
+
+    def _style(self, key: str) -> int:
+        if key not in self._styles:
+            from ..report_layout import STYLES
+
+            spec = STYLES[key]
+            self._styles[key] = self.package.ensure_style(
+                font=spec.get("font"), fill=spec.get("fill"), border=spec.get("border"),
+                align=spec.get("align"), num_fmt=spec.get("num_fmt"))
+        return self._styles[key]
+
+    def write_report(self, grid) -> None:
+        if schema.SHEET_REPORT not in self.package.sheet_names():
+            raise WorkbookError(f"Không tìm thấy trang tính '{schema.SHEET_REPORT}'.")
+        cells = {pos: (value, self._style(style)) for pos, (value, style) in grid.cells.items()}
+        self.package.replace_sheet_content(schema.SHEET_REPORT, cells, grid.merges,
+                                           row_heights=grid.row_heights, col_widths=grid.col_widths)
+
+    def save(self) -> None:
+        target = self.out or self.path
+        self.package.save(target, backup=self.backup and self.out is None)

@@ -1,0 +1,212 @@
+"""Import dossiers from the one-stop system's export into ``tblHoSo``.
+
+Accepted files: CSV in UTF-8 (with or without BOM), comma- or semicolon-separated; or
+XLSX (first sheet). Headers as in ``tblHoSo`` (``Mã hồ sơ`` is required; computed columns
+are ignored). Dates: ``dd/mm/yyyy``, ``dd/mm/yyyy hh:mm`` or ISO. Rows are added, or
+updated by ``Mã hồ sơ``; a bad row is skipped with a message naming its line and column,
+and the workbook is written atomically with a backup.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import schema
+from ..errors import ImportFileError
+from .file_book import FileBook, parse_ref
+
+__all__ = ["import_dossiers", "ImportReport", "read_import_file"]
+
+_INPUT_HEADERS = [h for h in schema.DOSSIERS.headers if h not in schema.DOSSIERS.computed]
+_DATE_COLUMNS = {"Ngày tiếp nhận": True, "Ngày hẹn trả": False, "Ngày có kết quả": False}
+_ENUMS = {
+    "Hình thức nộp": schema.DOSSIER_CHANNEL,
+    "Trạng thái": schema.DOSSIER_STATUS,
+    "Số hóa kết quả": schema.YES_NO,
+    "Đánh giá": schema.RATING,
+    "Có phản ánh": schema.YES_NO,
+}
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"Đã thêm {self.added} hồ sơ, cập nhật {self.updated}, không đổi {self.unchanged}, "
+                 f"bỏ qua {len(self.skipped)} dòng."]
+        if self.ignored_columns:
+            lines.append("Các cột không dùng: " + ", ".join(self.ignored_columns) + ".")
+        lines.extend(self.skipped)
+        return "\n".join(lines)
+
+
+def _parse_datetime(text: str, with_time: bool):
+    text = text.strip()
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            value = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return value if with_time else value.date()
+    raise ValueError(text)
+
+
+def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of a CSV/XLSX export; raises :class:`ImportFileError` in Vietnamese."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"Không tìm thấy tệp nhập '{path}'.")
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        raise ImportFileError(f"Tệp '{path.name}' quá lớn (giới hạn {MAX_IMPORT_BYTES // 1024 // 1024} MB).")
+    raw = path.read_bytes()
+    if raw[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            from python_calamine import CalamineWorkbook
+
+            book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types
+            raise ImportFileError(f"Không đọc được tệp Excel '{path.name}': tệp hỏng hoặc không phải .xlsx "
+                                  f"({type(exc).__name__}).") from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                f"Tệp '{path.name}' không phải văn bản UTF-8 (có thể đang ở bảng mã Windows-1258/ANSI). "
+                "Hãy mở tệp và lưu lại dạng 'CSV UTF-8 (Comma delimited)'.") from None
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows = [r for r in rows if any(str(v).strip() for v in r if v is not None)]
+    if not rows:
+        raise ImportFileError(f"Tệp '{path.name}' không có dữ liệu.")
+    header = [re.sub(r"\s+", " ", str(h or "")).strip() for h in rows[0]]
+    if "Mã hồ sơ" not in header:
+        raise ImportFileError(f"Tệp '{path.name}' thiếu cột 'Mã hồ sơ' ở dòng tiêu đề; các cột cần có: "
+                              + ", ".join(_INPUT_HEADERS) + ".")
+    return header, rows[1:]
+
+
+def _convert(header: str, value: object, line: int, skipped: list[str]):
+    """Value ready for the workbook, or raise ValueError with a Vietnamese message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if header in _DATE_COLUMNS:
+        with_time = _DATE_COLUMNS[header]
+        if isinstance(value, dt.datetime):
+            return value if with_time else value.date()
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time()) if with_time else value
+        try:
+            return _parse_datetime(str(value), with_time)
+        except ValueError:
+            raise ValueError(f"'{value}' không phải ngày (dùng dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc YYYY-MM-DD)")
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if header in _ENUMS and text not in _ENUMS[header]:
+        raise ValueError(f"giá trị '{text}' không hợp lệ; chỉ nhận: " + ", ".join(_ENUMS[header]))
+    return text
+
+
+def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | None = None) -> ImportReport:
+    """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept)."""
+    header, rows = read_import_file(file)
+    report = ImportReport(ignored_columns=[h for h in header if h and h not in _INPUT_HEADERS])
+    used = [(i, h) for i, h in enumerate(header) if h in _INPUT_HEADERS]
+
+    book = FileBook.open(workbook, out=out)
+    info = book.table_info(schema.DOSSIERS.table)
+    table = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
+    if info is None or table is None:
+        raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang '{schema.DOSSIERS.sheet}'.")
+    missing = [h for h in _INPUT_HEADERS if h not in table.headers]
+    if missing:
+        raise ImportFileError(f"Trang tính '{schema.DOSSIERS.sheet}': bảng thiếu cột " + ", ".join(missing) + ".")
+    r1, c1, r2, c2 = parse_ref(info.ref)
+    col_of = {h: c1 + table.headers.index(h) for h in table.headers}
+    key_col = table.headers.index("Mã hồ sơ")
+    existing: dict[str, int] = {}
+    last_data_row = r1
+    for i, cells in enumerate(table.rows):
+        value = cells[key_col].value
+        if value is not None and str(value).strip():
+            existing[str(value).strip()] = table.first_row + i
+            last_data_row = table.first_row + i
+    # New rows go after the last non-blank row of the table, reusing blank table rows first.
+    next_row = last_data_row + 1
+    sheet_cells = book.package.read_sheet(info.sheet).cells
+    template_styles = {c: getattr(sheet_cells.get((last_data_row, c)), "style", None) for c in range(c1, c2 + 1)}
+
+    writes: dict[tuple[int, int], object] = {}
+    styles: dict[tuple[int, int], int] = {}
+    seen: set[str] = set()
+    for n, raw in enumerate(rows, start=2):
+        record, errors = {}, []
+        for i, h in used:
+            try:
+                record[h] = _convert(h, raw[i] if i < len(raw) else None, n, report.skipped)
+            except ValueError as exc:
+                errors.append(f"cột '{h}': {exc}")
+        key = record.get("Mã hồ sơ")
+        if not key:
+            errors.append("cột 'Mã hồ sơ': chưa có mã hồ sơ")
+        elif key in seen:
+            errors.append(f"cột 'Mã hồ sơ': mã '{key}' lặp lại trong tệp nhập")
+        if errors:
+            report.skipped.append(f"Tệp '{Path(file).name}', dòng {n}: " + "; ".join(errors) + ".")
+            continue
+        seen.add(key)
+        if key in existing:
+            row = existing[key]
+            before = table.rows[row - table.first_row]
+            changed = False
+            for h, value in record.items():
+                old = before[table.headers.index(h)].value
+                if _same(old, value):
+                    continue
+                writes[(row, col_of[h])] = value
+                changed = True
+            report.updated += changed
+            report.unchanged += not changed
+        else:
+            row = next_row
+            next_row += 1
+            for h in table.headers:
+                c = col_of[h]
+                if h in record:
+                    writes[(row, c)] = record[h]
+                if template_styles.get(c) is not None:
+                    styles[(row, c)] = template_styles[c]
+            existing[key] = row
+            report.added += 1
+    if not writes and not report.added:
+        return report
+    book.package.set_cells(info.sheet, writes, styles=styles or None)
+    if next_row - 1 > r2:
+        from .ooxml import col_letter
+
+        book.package.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{next_row - 1}")
+    book.save()
+    return report
+
+
+def _same(old: object, new: object) -> bool:
+    if isinstance(old, dt.datetime) and isinstance(new, dt.date) and not isinstance(new, dt.datetime):
+        return old.date() == new
+    if isinstance(old, float) and isinstance(new, str):
+        return str(int(old)) == new if old.is_integer() else str(old) == new
+    return old == new

@@ -1,0 +1,377 @@
+"""Table rows → typed domain records, with every data problem named by sheet, row and column.
+
+No I/O here: an adapter (file or xlwings) hands over :class:`TableData`; this module
+validates it against the contract in :mod:`cchc_xl.schema` and converts it. A bad cell
+never stops the run: it becomes a :class:`Problem` and the rest is still processed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .. import schema
+from ..core.dossiers import Dossier, Procedure
+from ..core.indicators import IndicatorRow
+from ..core.settings import Settings, parse_settings
+from ..core.tasks import Task
+
+__all__ = [
+    "Cell",
+    "TableData",
+    "Problem",
+    "WorkbookData",
+    "parse_tables",
+]
+
+
+@dataclass
+class Cell:
+    """One cell as an adapter read it."""
+
+    value: object = None
+    formula: str | None = None
+    error: str | None = None
+    merged: bool = False
+
+
+@dataclass
+class TableData:
+    """A table's header and data rows; ``rows[i]`` is Excel row ``first_row + i``."""
+
+    sheet: str
+    table: str
+    headers: list[str]
+    first_row: int
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A data problem a user can fix; ``message`` is Vietnamese."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def describe(self) -> str:
+        where = [f"Trang tính '{self.sheet}'"]
+        if self.row is not None:
+            where.append(f"dòng {self.row}")
+        if self.column:
+            where.append(f"cột '{self.column}'")
+        return ", ".join(where) + ": " + self.message
+
+    def to_dict(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class WorkbookData:
+    """Everything the engine needs, read once."""
+
+    tasks: list[Task] = field(default_factory=list)
+    dossiers: list[Dossier] = field(default_factory=list)
+    procedures: dict[str, Procedure] = field(default_factory=dict)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    overrides: dict[dt.date, bool] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    problems: list[Problem] = field(default_factory=list)
+    # Excel rows of each table, in sheet order, so outputs line up with inputs.
+    task_rows: list[int] = field(default_factory=list)
+    dossier_rows: list[int] = field(default_factory=list)
+    indicator_rows: list[int] = field(default_factory=list)
+    tables: dict[str, TableData] = field(default_factory=dict)
+
+
+class _Rows:
+    """Iterate a table's non-blank rows as header → Cell maps, collecting problems."""
+
+    def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
+        self.td, self.spec, self.problems = td, spec, problems
+        self.index = {str(h).strip(): i for i, h in enumerate(td.headers) if h is not None}
+        self.ok = True
+        for header in spec.headers:
+            if header not in self.index:
+                self.ok = False
+                self.add(None, header, "thiếu cột tiêu đề (đã bị đổi tên hoặc xóa?); "
+                                       f"bảng '{spec.table}' không được xử lý")
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.spec.sheet, row, column, message))
+
+    def __iter__(self):
+        if not self.ok:
+            return
+        for i, cells in enumerate(self.td.rows):
+            row = self.td.first_row + i
+            record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in self.index.items()}
+            if all(_blank(c) for c in record.values() if c is not None):
+                if any(not all(_blank(c) for c in r) for r in self.td.rows[i + 1:]):
+                    self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
+                continue
+            yield row, record
+
+    def value(self, row: int, record: dict, header: str) -> object:
+        """The cell's value, or None with a problem for error values; merged cells are reported."""
+        cell = record[header]
+        if cell.merged:
+            self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
+        if cell.error:
+            self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
+            return None
+        if cell.formula and header not in self.spec.computed:
+            self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
+        value = cell.value
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+        return value
+
+    def text(self, row, record, header) -> str:
+        value = self.value(row, record, header)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.strftime("%d/%m/%Y")
+        return re.sub(r"\s+", " ", str(value)).strip()
+
+    def date(self, row, record, header, with_time: bool = False):
+        value = self.value(row, record, header)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value if with_time else value.date()
+        if isinstance(value, dt.date):
+            return dt.datetime.combine(value, dt.time()) if with_time else value
+        kind = "số" if isinstance(value, (int, float)) and not isinstance(value, bool) else "văn bản"
+        self.add(row, header, f"'{_short(value)}' là {kind}, không phải ngày; hãy nhập ngày dạng dd/mm/yyyy")
+        return None
+
+    def enum(self, row, record, header, mapping: dict, required: bool = False, default=None):
+        value = self.text(row, record, header)
+        if not value:
+            if required:
+                self.add(row, header, "chưa nhập giá trị (bắt buộc)")
+            return default
+        if value in mapping:
+            return mapping[value]
+        choices = ", ".join(mapping)
+        self.add(row, header, f"giá trị '{_short(value)}' không hợp lệ; chỉ nhận: {choices}")
+        return default
+
+    def number(self, row, record, header):
+        value = self.value(row, record, header)
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).replace("%", "").replace(",", ".").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return value  # text such as "Duy trì thứ hạng": the caller decides
+        return number / 100 if "%" in str(value) else number
+
+
+def _blank(cell: Cell) -> bool:
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_TASK_ID = re.compile(r"^(\d+)\.(\S+)$")
+
+
+def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
+    """Convert the six contract tables to domain records.
+
+    ``tables`` maps table names (``tblNhiemVu`` …) to :class:`TableData`, or to None when
+    the adapter could not find the table (a missing sheet) — that becomes a problem.
+    """
+    data = WorkbookData()
+    p = data.problems
+    for spec in schema.TABLES:
+        td = tables.get(spec.table)
+        if td is None:
+            p.append(Problem(spec.sheet, None, None,
+                             f"không tìm thấy trang tính hoặc bảng '{spec.table}' (bị xóa hay đổi tên?)"))
+        else:
+            data.tables[spec.table] = td
+
+    if schema.SETTINGS.table in data.tables:
+        rows = _Rows(data.tables[schema.SETTINGS.table], schema.SETTINGS, p)
+        triples = [(r, rows.value(r, rec, "Khóa"), rows.value(r, rec, "Giá trị")) for r, rec in rows]
+        data.settings, sproblems = parse_settings(triples)
+        p.extend(Problem(schema.SETTINGS.sheet, sp.row, "Giá trị", sp.message) for sp in sproblems)
+
+    if schema.HOLIDAYS.table in data.tables:
+        rows = _Rows(data.tables[schema.HOLIDAYS.table], schema.HOLIDAYS, p)
+        for r, rec in rows:
+            day = rows.date(r, rec, "Ngày")
+            kind = rows.enum(r, rec, "Loại", schema.HOLIDAY_KIND, required=True)
+            if day is None:
+                if rows.value(r, rec, "Ngày") is None:
+                    rows.add(r, "Ngày", "chưa nhập ngày")
+                continue
+            if kind is None:
+                continue
+            if day in data.overrides:
+                rows.add(r, "Ngày", f"ngày {day:%d/%m/%Y} bị lặp; dùng dòng đầu tiên")
+                continue
+            data.overrides[day] = kind
+
+    if schema.PROCEDURES.table in data.tables:
+        rows = _Rows(data.tables[schema.PROCEDURES.table], schema.PROCEDURES, p)
+        for r, rec in rows:
+            code = rows.text(r, rec, "Mã TTHC")
+            if not code:
+                rows.add(r, "Mã TTHC", "chưa nhập mã thủ tục")
+                continue
+            if code in data.procedures:
+                rows.add(r, "Mã TTHC", f"mã thủ tục '{code}' bị lặp; dùng dòng đầu tiên")
+                continue
+            days = rows.number(r, rec, "Số ngày làm việc")
+            if not isinstance(days, float) or days < 0 or not days.is_integer():
+                rows.add(r, "Số ngày làm việc", "cần một số nguyên không âm (0 = trả trong ngày); "
+                                                "thủ tục này không được dùng để tính hạn")
+                continue
+            data.procedures[code] = Procedure(
+                code=code,
+                name=rows.text(r, rec, "Tên TTHC"),
+                working_days=int(days),
+                rule_15h=bool(rows.enum(r, rec, "Áp dụng mốc 15 giờ", schema.YES_NO, default=False)),
+                decided_by=rows.text(r, rec, "Cơ quan quyết định"),
+                published=bool(rows.enum(r, rec, "Công khai trên CSDLQG", schema.YES_NO, default=False)),
+            )
+
+    if schema.TASKS.table in data.tables:
+        _parse_tasks(data)
+    if schema.DOSSIERS.table in data.tables:
+        _parse_dossiers(data)
+    if schema.INDICATORS.table in data.tables:
+        _parse_indicators(data)
+    return data
+
+
+def _parse_tasks(data: WorkbookData) -> None:
+    rows = _Rows(data.tables[schema.TASKS.table], schema.TASKS, data.problems)
+    seen: set[str] = set()
+    for r, rec in rows:
+        task_id = rows.text(r, rec, "Mã")
+        if not task_id:
+            rows.add(r, "Mã", "chưa nhập mã nhiệm vụ")
+            continue
+        if task_id in seen:
+            rows.add(r, "Mã", f"mã nhiệm vụ '{task_id}' bị lặp; dòng này bị bỏ qua")
+            continue
+        seen.add(task_id)
+        m = _TASK_ID.match(task_id)
+        area, letter = (int(m.group(1)), m.group(2)) if m else (0, task_id)
+        if not area:
+            area_text = rows.text(r, rec, "Lĩnh vực")
+            m2 = re.match(r"^(\d+)", area_text)
+            area = int(m2.group(1)) if m2 else 0
+        status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
+        done_date = rows.date(r, rec, "Ngày hoàn thành")
+        if status == "done" and done_date is None:
+            rows.add(r, "Ngày hoàn thành", "nhiệm vụ 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
+                                           "tạm coi là hoàn thành vào ngày tính đến")
+        if done_date and status != "done":
+            rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+        data.tasks.append(Task(
+            id=task_id, area=area, letter=letter,
+            content=rows.text(r, rec, "Nội dung công việc"),
+            group=rows.text(r, rec, "Tổ/nhóm chuyên môn"),
+            owner=rows.text(r, rec, "Cán bộ phụ trách"),
+            timeframe=rows.text(r, rec, "Thời gian thực hiện/hoàn thành"),
+            deadline=rows.date(r, rec, "Hạn hoàn thành"),
+            product=rows.text(r, rec, "Sản phẩm"),
+            status=status, done_date=done_date,
+            evidence=rows.text(r, rec, "Minh chứng"),
+            note=rows.text(r, rec, "Ghi chú"),
+            row=r,
+        ))
+        data.task_rows.append(r)
+
+
+def _parse_dossiers(data: WorkbookData) -> None:
+    rows = _Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
+    seen: set[str] = set()
+    for r, rec in rows:
+        dossier_id = rows.text(r, rec, "Mã hồ sơ")
+        if not dossier_id:
+            rows.add(r, "Mã hồ sơ", "chưa nhập mã hồ sơ")
+            continue
+        if dossier_id in seen:
+            rows.add(r, "Mã hồ sơ", f"mã hồ sơ '{dossier_id}' bị lặp; dòng này bị bỏ qua")
+            continue
+        seen.add(dossier_id)
+        received = rows.date(r, rec, "Ngày tiếp nhận", with_time=True)
+        if received is None:
+            if rows.value(r, rec, "Ngày tiếp nhận") is None:
+                rows.add(r, "Ngày tiếp nhận", "chưa nhập ngày tiếp nhận")
+            continue
+        code = rows.text(r, rec, "Mã TTHC")
+        appointment = rows.date(r, rec, "Ngày hẹn trả")
+        if code not in data.procedures and appointment is None:
+            rows.add(r, "Mã TTHC", f"mã thủ tục '{_short(code)}' không có trong trang 'Thủ tục' và chưa có "
+                                   "ngày hẹn trả; không tính được hạn trả")
+        finished = rows.date(r, rec, "Ngày có kết quả")
+        if finished and finished < received.date():
+            rows.add(r, "Ngày có kết quả", f"ngày có kết quả {finished:%d/%m/%Y} trước ngày tiếp nhận "
+                                           f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
+            finished = None
+        status = rows.enum(r, rec, "Trạng thái", schema.DOSSIER_STATUS, required=True, default="processing")
+        if status in ("returned", "refused") and finished is None:
+            rows.add(r, "Ngày có kết quả", "hồ sơ đã trả kết quả/từ chối nhưng chưa có ngày có kết quả; "
+                                           "tạm coi là đang xử lý")
+        if status in ("processing", "waiting") and finished is not None:
+            rows.add(r, "Trạng thái", "hồ sơ đã có ngày có kết quả nhưng trạng thái vẫn là đang xử lý; "
+                                      "tạm coi là chưa có kết quả")
+            finished = None
+        data.dossiers.append(Dossier(
+            id=dossier_id, procedure_code=code, received=received,
+            channel=rows.enum(r, rec, "Hình thức nộp", schema.DOSSIER_CHANNEL, required=True,
+                              default="direct"),
+            appointment=appointment, finished=finished, status=status,
+            digitised=rows.enum(r, rec, "Số hóa kết quả", schema.YES_NO),
+            rating=rows.enum(r, rec, "Đánh giá", schema.RATING),
+            complaint=bool(rows.enum(r, rec, "Có phản ánh", schema.YES_NO, default=False)),
+            row=r,
+        ))
+        data.dossier_rows.append(r)
+
+
+def _parse_indicators(data: WorkbookData) -> None:
+    rows = _Rows(data.tables[schema.INDICATORS.table], schema.INDICATORS, data.problems)
+    seen: set[str] = set()
+    for r, rec in rows:
+        code = rows.text(r, rec, "Mã")
+        if not code:
+            rows.add(r, "Mã", "chưa nhập mã chỉ tiêu")
+            continue
+        if code in seen:
+            rows.add(r, "Mã", f"mã chỉ tiêu '{code}' bị lặp; dòng này bị bỏ qua")
+            continue
+        seen.add(code)
+        op = rows.text(r, rec, "So sánh") or None
+        if op is not None and op not in schema.INDICATOR_OP and op not in (">=", "<="):
+            rows.add(r, "So sánh", f"phép so sánh '{_short(op)}' không hợp lệ; chỉ nhận: "
+                                   + ", ".join(schema.INDICATOR_OP))
+            op = None
+        threshold = rows.number(r, rec, "Ngưỡng")
+        manual = rows.value(r, rec, "Kết quả") if code == "CT1" else None
+        data.indicators.append(IndicatorRow(
+            code=code, name=rows.text(r, rec, "Chỉ tiêu"), method=rows.text(r, rec, "Cách tính"),
+            op=op, threshold=threshold, manual_value=manual, note=rows.text(r, rec, "Ghi chú"), row=r,
+        ))
+        data.indicator_rows.append(r)
