@@ -112,13 +112,14 @@ class _Rows:
                 if any(not all(_blank(c) for c in r) for r in self.td.rows[i + 1:]):
                     self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
                 continue
+            for header, cell in record.items():
+                if cell.merged:
+                    self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
             yield row, record
 
     def value(self, row: int, record: dict, header: str) -> object:
         """The cell's value, or None with a problem for error values; merged cells are reported."""
         cell = record[header]
-        if cell.merged:
-            self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
         if cell.error:
             self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
             return None

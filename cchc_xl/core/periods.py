@@ -1,0 +1,123 @@
+"""Reporting periods (NĐ 09/2019/NĐ-CP, 581/BNV-CCHC) and their data cut-off windows.
+
+Windows come from :meth:`cchc_xl.core.settings.Settings.windows` as
+``{key: ((day, month) from, (day, month) to)}``. A *from* day/month later in the calendar
+than the *to* day/month means the window starts in the previous year (15/12 → 14/03, and
+15/12 → 14/12 for the year window).
+
+>>> p = get_period("q1", 2024)
+>>> p.label, p.start, p.end
+('Quý I/2024', datetime.date(2023, 12, 15), datetime.date(2024, 3, 14))
+>>> report_title_phrase(p)
+'quý I năm 2024'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = [
+    "Period",
+    "PERIOD_KEYS",
+    "DEFAULT_WINDOWS",
+    "get_period",
+    "period_for",
+    "report_title_phrase",
+]
+
+DayMonth = tuple[int, int]
+Windows = Mapping[str, tuple[DayMonth, DayMonth]]
+
+PERIOD_KEYS = ("q1", "h1", "q3", "year")
+DEFAULT_WINDOWS: dict[str, tuple[DayMonth, DayMonth]] = {
+    "q1": ((15, 12), (14, 3)),
+    "h1": ((15, 12), (14, 6)),
+    "q3": ((15, 6), (14, 9)),
+    "year": ((15, 12), (14, 12)),
+}
+_LABEL = {"q1": "Quý I/{y}", "h1": "6 tháng đầu năm {y}", "q3": "Quý III/{y}", "year": "Năm {y}"}
+_PHRASE = {"q1": "quý I năm {y}", "h1": "6 tháng đầu năm {y}", "q3": "quý III năm {y}", "year": "năm {y}"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """One reporting period of a plan year: ``start``/``end`` are inclusive dates."""
+
+    key: str
+    label: str
+    start: date
+    end: date
+
+    @property
+    def year(self) -> int:
+        """The reporting year (the year of ``end``)."""
+        return self.end.year
+
+    def __contains__(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+
+def _unknown(key: str) -> ValueError:
+    return ValueError(f"kỳ báo cáo '{key}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}")
+
+
+def get_period(key: str, year: int, windows: Windows | None = None) -> Period:
+    """The period ``key`` (``q1``, ``h1``, ``q3``, ``year``) of reporting year ``year``.
+
+    Args:
+        key: period key; surrounding spaces and case are ignored.
+        year: the reporting year (the window ends in this year).
+        windows: ``Settings.windows()``; a key missing from it uses :data:`DEFAULT_WINDOWS`.
+
+    Raises:
+        ValueError: unknown ``key``, or a window date that does not exist in that year
+            (29/02 in a non-leap year); messages are in Vietnamese.
+
+    >>> get_period("q3", 2024).start
+    datetime.date(2024, 6, 15)
+    >>> get_period("q4", 2024)
+    Traceback (most recent call last):
+    ...
+    ValueError: kỳ báo cáo 'q4' không hợp lệ; chỉ nhận: q1, h1, q3, year
+    """
+    k = str(key).strip().lower()
+    if k not in _LABEL:
+        raise _unknown(str(key))
+    (d1, m1), (d2, m2) = (windows or {}).get(k) or DEFAULT_WINDOWS[k]
+    start_year = year - 1 if (m1, d1) > (m2, d2) else year
+    try:
+        start, end = date(start_year, m1, d1), date(year, m2, d2)
+    except ValueError:
+        raise ValueError(f"kỳ báo cáo '{k}': ngày bắt đầu/kết thúc không tồn tại trong năm {year}") from None
+    return Period(k, _LABEL[k].format(y=year), start, end)
+
+
+def period_for(as_of: date, year: int, windows: Windows | None = None) -> Period:
+    """The shortest period of ``year`` whose window contains ``as_of``; else the ``year`` period.
+
+    Ties in length keep the order of :data:`PERIOD_KEYS`.
+
+    >>> period_for(date(2024, 3, 1), 2024).key, period_for(date(2024, 6, 14), 2024).key
+    ('q1', 'h1')
+    >>> period_for(date(2024, 7, 1), 2024).key, period_for(date(2024, 12, 20), 2024).key
+    ('q3', 'year')
+    """
+    best: Period | None = None
+    for k in PERIOD_KEYS:
+        p = get_period(k, year, windows)
+        if as_of in p and (best is None or p.end - p.start < best.end - best.start):
+            best = p
+    return best or get_period("year", year, windows)
+
+
+def report_title_phrase(period: Period) -> str:
+    """The period as written in a report title, e.g. ``"quý I năm 2024"``.
+
+    >>> report_title_phrase(get_period("h1", 2024)), report_title_phrase(get_period("year", 2024))
+    ('6 tháng đầu năm 2024', 'năm 2024')
+    """
+    if period.key not in _PHRASE:
+        raise _unknown(period.key)
+    return _PHRASE[period.key].format(y=period.year)
