@@ -7,6 +7,7 @@ the only thing that differs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,9 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     # Dossiers.
     refused_timed = bool(settings["tinh_han_ho_so_tu_choi"])
     measure = str(settings["cach_tinh_hai_long"])
-    stats = dossier_stats(data.dossiers, data.procedures, the_period, cut, cal, refused_timed, measure)
+    # Membership uses the cut too: what was received after the as-of date is not known yet.
+    window = dataclasses.replace(the_period, end=cut)
+    stats = dossier_stats(data.dossiers, data.procedures, window, cut, cal, refused_timed, measure)
     flags: dict[str, tuple[dt.date | None, str]] = {}
     for d in data.dossiers:
         due = due_date(d, data.procedures.get(d.procedure_code), cal)

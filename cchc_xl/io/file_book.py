@@ -127,7 +127,7 @@ class FileBook:
             raise WorkbookError(f"Không tìm thấy trang tính '{schema.SHEET_REPORT}'.")
         cells = {pos: (value, self._style(style)) for pos, (value, style) in grid.cells.items()}
         self.package.replace_sheet_content(schema.SHEET_REPORT, cells, grid.merges,
-                                           row_heights=grid.row_heights, col_widths=grid.col_widths)
+                                           row_heights=grid.row_heights)
 
     def save(self) -> None:
         target = self.out or self.path
