@@ -17,10 +17,10 @@ from . import schema
 from .core import vnformat
 from .core.periods import report_title_phrase
 
-__all__ = ["ReportGrid", "build_report_grid", "STYLES", "COLUMN_WIDTHS", "CHART_DATA", "CHART_ROWS"]
+__all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "CHART_ROWS"]
 
-# Columns A..H carry the printed report; J..L the chart's data (hidden, not printed).
-COLUMN_WIDTHS = {1: 6, 2: 30, 3: 11, 4: 11, 5: 11, 6: 11, 7: 11, 8: 12, 10: 16, 11: 11, 12: 13}
+# Columns A..H carry the printed report; J..L the chart's data (hidden, not printed). Column widths,
+# page setup and the chart itself belong to the workbook build (cchc_xl.build.workbook.REPORT_LAYOUT).
 CHART_DATA = {"first_row": 1, "cat_col": 10, "done_col": 11, "open_col": 12}
 CHART_ROWS = (22, 37)
 LAST_COL = 8
@@ -71,7 +71,6 @@ class ReportGrid:
     cells: dict[tuple[int, int], tuple[object, str]] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     row_heights: dict[int, float] = field(default_factory=dict)
-    col_widths: dict[int, float] = field(default_factory=lambda: dict(COLUMN_WIDTHS))
     last_row: int = 0
 
     def put(self, row: int, col: int, value: object, style: str, to_col: int | None = None,
@@ -171,10 +170,12 @@ def _task_progress(g: ReportGrid, result, row: int) -> None:
                   vnformat.percent(done / len(active) if active else None)]
         for c, v in enumerate(values, start=1):
             g.put(r, c, v, "td" if c == 2 else "td_center")
+        if len(name) > 34:  # wraps to two lines in column B
+            g.row_heights[r] = 30
         for k, v in zip(("n", "ok", "late", "over", "open", "done"), (len(active), ok, late, over, opened, done)):
             total[k] += v
         if area != "PL":
-            g.put(cd["first_row"] + area, cd["cat_col"], _SHORT_AREA[area], "chart_data")
+            g.put(cd["first_row"] + area, cd["cat_col"], f"{area}. {_SHORT_AREA[area]}", "chart_data")
             g.put(cd["first_row"] + area, cd["done_col"], done, "chart_data")
             g.put(cd["first_row"] + area, cd["open_col"], len(active) - done, "chart_data")
     r = first_data + len(groups)
