@@ -25,7 +25,7 @@ import tempfile
 import unicodedata
 import zipfile
 from bisect import bisect_left, insort
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -48,6 +48,8 @@ __all__ = [
     "cell_ref",
     "parse_ref",
     "lock_file_for",
+    "is_date_format",
+    "make_backup",
 ]
 
 # --------------------------------------------------------------------------- constants
@@ -115,6 +117,21 @@ _DATE_TOKEN = re.compile(r"[dmyhs]", re.I)
 _FMT_NOISE = re.compile(r'"[^"]*"|\\.|_.|\*.')
 _BRACKET = re.compile(r"\[([^\]]*)\]")
 _BACKUP_TS = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
+# fast worksheet scanner (see Package._parse_sheet_fast)
+_CELL_SIMPLE = re.compile(r'<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?([^>]*?)'
+                          r'(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.S)
+_CELL_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_FAST_ATTR = re.compile(r'\s+r="([A-Z]{1,3})(\d+)"(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*')
+_ATTR = re.compile(r"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_V_RE = re.compile(r"<v\b[^>]*?(?:/>|>(.*?)</v>)", re.S)
+_F_RE = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_SI_RE = re.compile(r"""\ssi\s*=\s*["']([^"']*)""")
+_IS_RE = re.compile(r"<is>(.*?)</is>", re.S)
+_T_RE = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
+_RPH_RE = re.compile(r"<rPh\b.*?</rPh>", re.S)
+_MERGE_RE = re.compile(r"""<mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)""")
+_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
 # --------------------------------------------------------------------------- small public types
@@ -234,6 +251,29 @@ def _range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
 
 def _norm_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
+
+
+def _xml_unescape(text: str) -> str:
+    def sub(m):
+        e = m.group(1)
+        if e[0] == "#":
+            return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
+        return _ENTITIES[e]
+    return _ENTITY.sub(sub, text)
+
+
+def _mark_merged(cells: dict, merged: list) -> None:
+    for r1, c1, r2, c2 in merged:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(cells):
+            for rr in range(r1, r2 + 1):
+                for cc in range(c1, c2 + 1):
+                    cell = cells.get((rr, cc))
+                    if cell is not None:
+                        cell.merged = True
+        else:
+            for (rr, cc), cell in cells.items():
+                if r1 <= rr <= r2 and c1 <= cc <= c2:
+                    cell.merged = True
 
 
 def _unescape(text: str) -> str:
@@ -462,6 +502,9 @@ class Package:
         self._infos: dict[str, zipfile.ZipInfo] = {}
         self._order: list[str] = []
         self._trees: dict[str, object] = {}      # parsed parts that are (to be) modified
+        self._ro: dict[str, object] = {}         # parsed parts only read so far (never mutated)
+        self._num_fmt_xf: dict[tuple[int, str], int] = {}
+        self._styles_name: str | None = None
         self._lower: dict[str, str] = {}
         self._sst: list[str] | None = None
         self._date_xfs: list[bool] | None = None
@@ -525,12 +568,7 @@ class Package:
                 raise WorkbookError(f"{corrupt}: thành phần '{i.filename}' bị trùng). Hãy mở lại bằng Excel để sửa.")
             try:
                 self._parts[i.filename] = zf.read(i)
-            except NotImplementedError as exc:
-                raise WorkbookError(f"{corrupt}: {exc}).") from None
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
-                import zlib  # noqa: F401  (zlib.error is a subclass of Exception only)
-                raise WorkbookError(f"{corrupt}: {exc}). Hãy mở lại bằng Excel để sửa hoặc dùng bản sao lưu.") from None
-            except Exception as exc:  # zlib.error
+            except Exception as exc:  # bad CRC, truncated data (zlib.error, EOFError), unsupported method
                 raise WorkbookError(f"{corrupt}: {exc}). Hãy mở lại bằng Excel để sửa hoặc dùng bản sao lưu.") from None
             self._infos[i.filename] = i
             self._order.append(i.filename)
@@ -575,6 +613,7 @@ class Package:
     def write_part(self, name: str, data: bytes, content_type: str | None = None) -> None:
         name = self._real(name)
         self._trees.pop(name, None)
+        self._ro.pop(name, None)
         if name not in self._parts:
             self._order.append(name)
             self._lower[name.lower()] = name
@@ -603,6 +642,7 @@ class Package:
             if n in self._parts:
                 del self._parts[n]
                 self._trees.pop(n, None)
+                self._ro.pop(n, None)
                 self._order.remove(n)
                 self._lower.pop(n.lower(), None)
                 self.content_types.remove_override(n)
@@ -642,26 +682,38 @@ class Package:
         if low.endswith("styles.xml"):
             self._date_xfs = None
             self._style_cache.clear()
+            self._num_fmt_xf.clear()
+        if low.endswith(".rels") or low == ContentTypes.PART.lower():
+            self._styles_name = None
         self._sheet_cache.pop(name, None)
 
     # parsed XML: _xml_ro gives a tree that must not be modified; _xml gives one that will be re-serialized
     def _xml_ro(self, name: str):
         name = self._real(name)
         tree = self._trees.get(name)
-        if tree is not None:
-            return tree
+        if tree is None:
+            tree = self._ro.get(name)
+        if tree is None:
+            tree = self._ro[name] = self._parse_part(name)
+        return tree
+
+    def _parse_part(self, name: str):
         data = self._parts.get(name)
         if data is None:
             raise WorkbookError(f"Tệp '{self.filename}' thiếu phần '{name}'.")
         return _parse(data, name, self.filename)
 
-    def _xml(self, name: str):
+    def _xml(self, name: str, invalidate: bool = True):
+        """The tree of a part that is going to be modified (re-serialized on save)."""
         name = self._real(name)
         tree = self._trees.get(name)
         if tree is None:
-            tree = self._xml_ro(name)
+            tree = self._ro.pop(name, None)
+            if tree is None:
+                tree = self._parse_part(name)
             self._trees[name] = tree
-        self._invalidate(name)
+        if invalidate:
+            self._invalidate(name)
         return tree
 
     def _flush(self, name: str) -> None:
@@ -755,7 +807,7 @@ class Package:
 
     @property
     def date1904(self) -> bool:
-        root = self._wb()
+        root = self._wb()  # cached parse
         pr = root.find(_ns(root) + "workbookPr")
         return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
 
@@ -814,10 +866,13 @@ class Package:
     # ------------------------------------------------------------------ styles (read)
 
     def _styles_part(self) -> str | None:
-        for rel in self.rels(self.workbook_part):
-            if _same_type(rel.type, "styles") and rel.part in self._parts:
-                return rel.part
-        return None
+        if self._styles_name is None or self._styles_name not in self._parts:
+            self._styles_name = None
+            for rel in self.rels(self.workbook_part):
+                if _same_type(rel.type, "styles") and rel.part in self._parts:
+                    self._styles_name = rel.part
+                    break
+        return self._styles_name
 
     def _shared_strings(self) -> list[str]:
         if self._sst is None:
@@ -865,7 +920,10 @@ class Package:
         cached = self._sheet_cache.get(part)
         if cached is not None:
             return cached
-        data = self._parse_sheet(self._xml_ro(part), self.sheet_info(name).name)
+        sheet_name = self.sheet_info(name).name
+        data = self._parse_sheet_fast(self.read_part(part), sheet_name)
+        if data is None:       # unusual XML (prefixes, CDATA, comments, cells without r): the lxml path
+            data = self._parse_sheet(self._parse_part(part), sheet_name)
         self._sheet_cache[part] = data
         return data
 
@@ -885,17 +943,246 @@ class Package:
             out.append(row)
         return out
 
-    def _parse_sheet(self, root, sheet_name: str) -> SheetData:
-        ns = _ns(root)
-        tag_row, tag_c, tag_v, tag_f, tag_is = ns + "row", ns + "c", ns + "v", ns + "f", ns + "is"
-        t_tag, r_tag = ns + "t", ns + "r"
+    def _converter(self, sheet_name: str):
+        """f(t, vtext, style, r, c) -> (value, error) for a cell's type attribute and <v> text."""
         sst = self._shared_strings()
         dates = self._date_styles()
         n_dates = len(dates)
         d1904 = self.date1904
+        filename = self.filename
+
+        def convert(t, vtext, style, r, c):
+            if t is None or t == "n":
+                if not vtext:
+                    return None, None
+                try:
+                    value = float(vtext) if ("." in vtext or "E" in vtext or "e" in vtext) else int(vtext)
+                except ValueError:
+                    return vtext, None
+                if style and style < n_dates and dates[style]:
+                    return _from_serial(value, d1904), None
+                return value, None
+            if t == "s":
+                if vtext is None:
+                    return None, None
+                try:
+                    return sst[int(vtext)], None
+                except (ValueError, IndexError):
+                    raise WorkbookError(f"Tệp '{filename}' bị hỏng: ô {cell_ref(r, c)} của trang '{sheet_name}' "
+                                        f"trỏ tới chuỗi không tồn tại.") from None
+            if t == "str":
+                return (_unescape(vtext) if vtext else None), None
+            if t == "b":
+                return vtext in ("1", "true"), None
+            if t == "e":
+                return None, vtext
+            if t == "d" and vtext:
+                try:
+                    return dt.datetime.fromisoformat(vtext.rstrip("Z")), None
+                except ValueError:
+                    return vtext, None
+            return None, None
+        return convert
+
+    def _parse_sheet_fast(self, data: bytes, sheet_name: str) -> SheetData | None:
+        """Scan the sheet XML with regular expressions (Excel's own, regular output); None = use lxml."""
+        head = data[:200]
+        if b"encoding" in head and not re.search(rb'encoding=["\']utf-?8["\']', head, re.I):
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if "<![CDATA[" in text or "<!--" in text or not text.rstrip().endswith("</worksheet>"):
+            return None        # the lxml path parses it properly (or reports the file as broken)
+        start = text.find("<sheetData")
+        if start < 0:
+            return None
+        end = text.find("</sheetData>", start)
+        if end < 0:
+            if not re.match(r"<sheetData\s*/>", text[start:start + 20]):
+                return None
+            end = start
+        convert = self._converter(sheet_name)
+        merged = [parse_ref(ref) for ref in _MERGE_RE.findall(text, end)]
+        found = self._scan_simple(text[start:end], sheet_name, convert)
+        if found is not None:
+            cells, max_row, max_col = found
+            _mark_merged(cells, merged)
+            return SheetData(sheet_name, cells, merged, max_row, max_col)
+        cells: dict[tuple[int, int], Cell] = {}
+        masters: dict[str, tuple[str, int, int]] = {}
+        deps: list[tuple[Cell, str | None, int, int]] = []
+        max_row = max_col = 0
+        fast_attr = _FAST_ATTR.fullmatch
+        for m in _CELL_RE.finditer(text, start, end):
+            attrs, body = m.group(1), m.group(2)
+            fm = fast_attr(attrs)
+            if fm:
+                letters, rnum, s, t = fm.groups()
+            else:
+                d = {k: (v1 if v1 or not v2 else v2) for k, v1, v2 in _ATTR.findall(attrs)}
+                ref = d.get("r")
+                if not ref:
+                    return None
+                letters = ref.rstrip(_DIGITS)
+                rnum, s, t = ref[len(letters):], d.get("s"), d.get("t")
+            r = int(rnum)
+            c = col_index(letters)
+            style = int(s) if s else 0
+            formula = None
+            dep_si = None
+            inline = None
+            if not body:
+                vtext = None
+            elif body[:3] == "<v>" and body.find("<", 3) == len(body) - 4:
+                vtext = body[3:-4]
+                if "&" in vtext:
+                    vtext = _xml_unescape(vtext)
+            else:
+                vtext = None
+                vm = _V_RE.search(body)
+                if vm:
+                    vtext = vm.group(1) or ""
+                    if "&" in vtext:
+                        vtext = _xml_unescape(vtext)
+                fmm = _F_RE.search(body)
+                if fmm:
+                    fattrs, ftext = fmm.group(1), fmm.group(2)
+                    if ftext and "&" in ftext:
+                        ftext = _xml_unescape(ftext)
+                    formula = "=" + ftext if ftext else "="
+                    if 't="shared"' in fattrs:
+                        sim = _SI_RE.search(fattrs)
+                        si = sim.group(1) if sim else None
+                        if ftext:
+                            masters[si] = (ftext, r, c)
+                        else:
+                            dep_si = si
+                im = _IS_RE.search(body)
+                if im:
+                    inner = _RPH_RE.sub("", im.group(1))
+                    inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
+            if inline is not None:
+                value, error = inline, None
+            else:
+                value, error = convert(t, vtext, style, r, c)
+            cell = Cell(value, formula, error, style)
+            if dep_si is not None:
+                deps.append((cell, dep_si, r, c))
+            cells[(r, c)] = cell
+            if r > max_row:
+                max_row = r
+            if c > max_col:
+                max_col = c
+        if deps:
+            self._resolve_shared(masters, deps)
+        _mark_merged(cells, merged)
+        return SheetData(sheet_name, cells, merged, max_row, max_col)
+
+    def _scan_simple(self, sd_text: str, sheet_name: str, convert):
+        """The hot path: cells written as Excel writes them (r, s, t in that order). None = not applicable."""
+        found = _CELL_SIMPLE.findall(sd_text)
+        if len(found) != sd_text.count("<c ") + sd_text.count("<c>"):
+            return None        # some cell has its attributes in another order
+        sst = self._shared_strings()
+        dates = self._date_styles()
+        n_dates = len(dates)
+        d1904 = self.date1904
+        colmap = _COL_CACHE
+        dcache: dict = {}
+        cells: dict[tuple[int, int], Cell] = {}
+        masters: dict[str, tuple[str, int, int]] = {}
+        deps: list[tuple[Cell, str | None, int, int]] = []
+        max_row = max_col = 0
+        for letters, rnum, s, t, rest, vtext, body in found:
+            r = int(rnum)
+            c = colmap.get(letters) or col_index(letters)
+            if rest and ("s=" in rest or "t=" in rest):
+                d = {k: (v1 if v1 or not v2 else v2) for k, v1, v2 in _ATTR.findall(rest)}
+                s, t = d.get("s", s), d.get("t", t)
+            style = int(s) if s else 0
+            if body:
+                formula = None
+                dep_si = None
+                inline = None
+                vtext = None
+                vm = _V_RE.search(body)
+                if vm:
+                    vtext = vm.group(1) or ""
+                fmm = _F_RE.search(body)
+                if fmm:
+                    fattrs, ftext = fmm.group(1), fmm.group(2)
+                    if ftext and "&" in ftext:
+                        ftext = _xml_unescape(ftext)
+                    formula = "=" + ftext if ftext else "="
+                    if "shared" in fattrs:
+                        sim = _SI_RE.search(fattrs)
+                        si = sim.group(1) if sim else None
+                        if ftext:
+                            masters[si] = (ftext, r, c)
+                        else:
+                            dep_si = si
+                im = _IS_RE.search(body)
+                if im:
+                    inner = _RPH_RE.sub("", im.group(1))
+                    inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
+                if vtext and "&" in vtext:
+                    vtext = _xml_unescape(vtext)
+                if inline is not None:
+                    cell = Cell(inline, formula, None, style)
+                else:
+                    value, error = convert(t or None, vtext, style, r, c)
+                    cell = Cell(value, formula, error, style)
+                if dep_si is not None:
+                    deps.append((cell, dep_si, r, c))
+            elif not t:
+                if vtext:
+                    try:
+                        value = float(vtext) if ("." in vtext or "E" in vtext or "e" in vtext) else int(vtext)
+                    except ValueError:
+                        value = vtext
+                    else:
+                        if style and style < n_dates and dates[style]:
+                            key = value
+                            value = dcache.get(key)
+                            if value is None:
+                                value = dcache[key] = _from_serial(key, d1904)
+                    cell = Cell(value, None, None, style)
+                else:
+                    cell = Cell(None, None, None, style)
+            elif t == "s":
+                try:
+                    cell = Cell(sst[int(vtext)], None, None, style)
+                except (ValueError, IndexError):
+                    if vtext == "":
+                        cell = Cell(None, None, None, style)
+                    else:
+                        raise WorkbookError(f"Tệp '{self.filename}' bị hỏng: ô {cell_ref(r, c)} của trang "
+                                            f"'{sheet_name}' trỏ tới chuỗi không tồn tại.") from None
+            else:
+                if vtext and "&" in vtext:
+                    vtext = _xml_unescape(vtext)
+                value, error = convert(t, vtext or None, style, r, c)
+                cell = Cell(value, None, error, style)
+            cells[(r, c)] = cell
+            if r > max_row:
+                max_row = r
+            if c > max_col:
+                max_col = c
+        if deps:
+            self._resolve_shared(masters, deps)
+        return cells, max_row, max_col
+
+    def _parse_sheet(self, root, sheet_name: str) -> SheetData:
+        """The lxml path: any well-formed worksheet XML."""
+        ns = _ns(root)
+        tag_row, tag_c, tag_v, tag_f, tag_is = ns + "row", ns + "c", ns + "v", ns + "f", ns + "is"
+        t_tag, r_tag = ns + "t", ns + "r"
+        convert = self._converter(sheet_name)
         cells: dict[tuple[int, int], Cell] = {}
         shared_masters: dict[str, tuple[str, int, int]] = {}
-        shared_deps: list[tuple[Cell, str, int, int]] = []
+        shared_deps: list[tuple[Cell, str | None, int, int]] = []
         max_row = max_col = 0
         sheet_data = root.find(ns + "sheetData")
         r = 0
@@ -909,99 +1196,51 @@ class Package:
                 if c.tag != tag_c:
                     continue
                 ref = c.get("r")
-                if ref:
-                    col = col_index(ref.rstrip(_DIGITS))
-                else:
-                    col += 1
+                col = col_index(ref.rstrip(_DIGITS)) if ref else col + 1
                 s = c.get("s")
                 style = int(s) if s else 0
-                t = c.get("t")
-                vtext = None
-                formula = None
-                value = None
-                error = None
+                vtext = formula = inline = dep_si = None
                 for ch in c:
                     tag = ch.tag
                     if tag == tag_v:
-                        vtext = ch.text
+                        vtext = ch.text or ""
                     elif tag == tag_f:
                         ftext = ch.text
+                        formula = "=" + ftext if ftext else "="
                         if ch.get("t") == "shared":
-                            si = ch.get("si")
                             if ftext:
-                                shared_masters[si] = (ftext, r, col)
+                                shared_masters[ch.get("si")] = (ftext, r, col)
                             else:
-                                formula = ""
-                                shared_deps.append((None, si, r, col))
-                        formula = "=" + ftext if ftext else (formula if formula is not None else "=")
+                                dep_si = ch.get("si")
                     elif tag == tag_is:
-                        value = _text_of(ch, t_tag, r_tag)
-                if t is None or t == "n":
-                    if vtext:
-                        try:
-                            if "." in vtext or "E" in vtext or "e" in vtext:
-                                value = float(vtext)
-                            else:
-                                value = int(vtext)
-                        except ValueError:
-                            value = vtext
-                        else:
-                            if style and style < n_dates and dates[style]:
-                                value = _from_serial(value, d1904)
-                elif t == "s":
-                    if vtext is not None:
-                        try:
-                            value = sst[int(vtext)]
-                        except (ValueError, IndexError):
-                            raise WorkbookError(
-                                f"Tệp '{self.filename}' bị hỏng: ô {cell_ref(r, col)} của trang '{sheet_name}' "
-                                f"trỏ tới chuỗi không tồn tại.") from None
-                elif t == "str":
-                    value = _unescape(vtext) if vtext else ("" if vtext is not None else None)
-                elif t == "b":
-                    value = vtext in ("1", "true")
-                elif t == "e":
-                    error = vtext
-                elif t == "d":
-                    if vtext:
-                        try:
-                            value = dt.datetime.fromisoformat(vtext.rstrip("Z"))
-                        except ValueError:
-                            value = vtext
+                        inline = _text_of(ch, t_tag, r_tag)
+                if inline is not None:
+                    value, error = inline, None
+                else:
+                    value, error = convert(c.get("t"), vtext, style, r, col)
                 cell = Cell(value, formula, error, style)
-                if formula == "" or (shared_deps and shared_deps[-1][0] is None and shared_deps[-1][2:] == (r, col)):
-                    shared_deps[-1] = (cell, shared_deps[-1][1], r, col)
+                if dep_si is not None:
+                    shared_deps.append((cell, dep_si, r, col))
                 cells[(r, col)] = cell
                 if col > max_col:
                     max_col = col
-            if r > max_row and len(row):
-                max_row = r
+                if r > max_row:
+                    max_row = r
         if shared_deps:
             self._resolve_shared(shared_masters, shared_deps)
         merged = []
         mc = root.find(ns + "mergeCells")
         for m in (mc if mc is not None else ()):
-            ref = m.get("ref")
-            if ref:
-                merged.append(parse_ref(ref))
-        for r1, c1, r2, c2 in merged:
-            if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(cells):
-                for rr in range(r1, r2 + 1):
-                    for cc in range(c1, c2 + 1):
-                        cell = cells.get((rr, cc))
-                        if cell is not None:
-                            cell.merged = True
-            else:
-                for (rr, cc), cell in cells.items():
-                    if r1 <= rr <= r2 and c1 <= cc <= c2:
-                        cell.merged = True
+            if m.get("ref"):
+                merged.append(parse_ref(m.get("ref")))
+        _mark_merged(cells, merged)
         return SheetData(sheet_name, cells, merged, max_row, max_col)
 
     @staticmethod
     def _resolve_shared(masters, deps) -> None:
         translator = None
         for cell, si, r, c in deps:
-            if cell is None or si not in masters:
+            if si not in masters:
                 continue
             text, mr, mc = masters[si]
             try:
@@ -1026,7 +1265,7 @@ class Package:
                 'fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle '
                 'name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>' % NS_MAIN).encode(), CT_STYLES)
             self.add_rel(self.workbook_part, REL_STYLES, sp)
-        return self._xml(sp)
+        return self._xml(sp, invalidate=False)
 
     def _collection(self, root, name: str):
         ns = _ns(root)
@@ -1156,6 +1395,9 @@ class Package:
 
     def _xf_with_num_fmt(self, xf_index: int, code: str) -> int:
         """A copy of cellXfs[xf_index] with another number format (find or append)."""
+        key = (xf_index, code)
+        if key in self._num_fmt_xf:
+            return self._num_fmt_xf[key]
         root = self._styles_root()
         ns = _ns(root)
         xfs = self._collection(root, "cellXfs")
@@ -1167,6 +1409,7 @@ class Package:
         new.set("applyNumberFormat", "1")
         idx = self._find_or_append(xfs, new)
         self._date_xfs = None
+        self._num_fmt_xf[key] = idx
         return idx
 
     # ------------------------------------------------------------------ writing cells
@@ -1190,6 +1433,7 @@ class Package:
         rows = {int(r.get("r")): r for r in sd if r.tag == ns + "row"}
         row_keys = sorted(rows)
         col_styles = self._col_styles(root)
+        d1904 = self.date1904
         by_row: dict[int, list[int]] = {}
         for r, c in keys:
             if r < 1 or c < 1 or r > 1048576 or c > 16384:
@@ -1211,15 +1455,23 @@ class Package:
                     sd.append(row)
                 insort(row_keys, r)
                 rows[r] = row
-            existing = {}
-            for c_el in row:
-                if c_el.tag == tag_c:
-                    existing[col_index(c_el.get("r").rstrip(_DIGITS))] = c_el
-            cols = sorted(existing)
             row_style = row.get("s") if row.get("customFormat") in ("1", "true") else None
             for c in sorted(by_row[r]):
-                c_el = existing.get(c)
                 value = values.get((r, c))
+                # find the cell, or its neighbours, walking from the right end of the row (cheap for
+                # columns appended at the right, the common case)
+                c_el = before = after = None
+                for ch in row.iterchildren(tag_c, reversed=True):
+                    ref = ch.get("r")
+                    letters = ref.rstrip(_DIGITS)
+                    cc = _COL_CACHE.get(letters) or col_index(letters)
+                    if cc == c:
+                        c_el = ch
+                        break
+                    if cc < c:
+                        before = ch
+                        break
+                    after = ch
                 if c_el is None:
                     if value is None and (r, c) not in styles:
                         continue
@@ -1227,20 +1479,12 @@ class Package:
                     default_style = row_style or col_styles(c)
                     if default_style and default_style != "0":
                         c_el.set("s", default_style)
-                    i = bisect_left(cols, c)
-                    if i < len(cols):
-                        existing[cols[i]].addprevious(c_el)
+                    if before is not None:
+                        before.addnext(c_el)
+                    elif after is not None:
+                        after.addprevious(c_el)
                     else:
-                        last = None
-                        for ch in row:
-                            if ch.tag == tag_c:
-                                last = ch
-                        if last is not None:
-                            last.addnext(c_el)
-                        else:
-                            row.insert(0, c_el)
-                    insort(cols, c)
-                    existing[c] = c_el
+                        row.insert(0, c_el)
                 if (r, c) in styles:
                     s = styles[(r, c)]
                     if s:
@@ -1248,7 +1492,7 @@ class Package:
                     elif "s" in c_el.attrib:
                         del c_el.attrib["s"]
                 if (r, c) in values:
-                    removed_formula |= self._write_value(sd, c_el, value, ns, explicit_style=(r, c) in styles)
+                    removed_formula |= self._write_value(sd, c_el, value, ns, d1904)
                 spans = row.get("spans")
                 if spans and ":" in spans:
                     a, _, b = spans.partition(":")
@@ -1269,6 +1513,8 @@ class Package:
     @staticmethod
     def _normalize_refs(sd, ns: str) -> None:
         """Give every row and cell an explicit ``r`` (they are optional in the file format)."""
+        if not sd.xpath("boolean(*[not(@r)] | */*[not(@r)])"):
+            return
         tag_row, tag_c = ns + "row", ns + "c"
         r = 0
         for row in sd:
@@ -1307,48 +1553,50 @@ class Package:
             return None
         return lookup
 
-    def _write_value(self, sd, c_el, value, ns: str, explicit_style: bool = False) -> bool:
+    def _write_value(self, sd, c_el, value, ns: str, d1904: bool) -> bool:
         """Replace the content of one <c>; returns True when a formula was removed."""
         removed = False
-        for ch in list(c_el):
-            local = _local(ch)
-            if local == "f":
-                removed = True
-                if ch.get("t") == "shared" and ch.get("ref") and ch.text:
-                    self._unshare(sd, ns, ch.get("si"), ch.text, c_el.get("r"))
-                c_el.remove(ch)
-            elif local in ("v", "is"):
-                c_el.remove(ch)
+        if len(c_el):
+            tag_f, tag_v, tag_is = ns + "f", ns + "v", ns + "is"
+            for ch in list(c_el):
+                tag = ch.tag
+                if tag == tag_f:
+                    removed = True
+                    if ch.get("t") == "shared" and ch.get("ref") and ch.text:
+                        self._unshare(sd, ns, ch.get("si"), ch.text, c_el.get("r"))
+                    c_el.remove(ch)
+                elif tag == tag_v or tag == tag_is:
+                    c_el.remove(ch)
+        attrib = c_el.attrib
         for a in ("t", "cm", "vm"):
-            if a in c_el.attrib:
-                del c_el.attrib[a]
+            if a in attrib:
+                del attrib[a]
         if value is None:
             return removed
-        first = 0
-        if isinstance(value, Formula):
-            f = etree.Element(ns + "f")
-            f.text = _escape(value.text.lstrip("="))
-            c_el.insert(0, f)
-            self._full_calc_on_load()
-            return removed
-        if isinstance(value, bool):
-            c_el.set("t", "b")
-            v = etree.Element(ns + "v")
-            v.text = "1" if value else "0"
-            c_el.insert(first, v)
-        elif isinstance(value, str):
+        if isinstance(value, str):
             if len(value) > 32767:
                 raise ValueError("Excel cells hold at most 32767 characters")
-            c_el.set("t", "inlineStr")
+            attrib["t"] = "inlineStr"
             is_ = etree.Element(ns + "is")
             t = etree.SubElement(is_, ns + "t")
             t.text = _escape(value)
             if value != value.strip() or "\n" in value or "  " in value or "\t" in value:
                 t.set(XML_SPACE, "preserve")
-            c_el.insert(first, is_)
+            c_el.insert(0, is_)
+            return removed
+        v = etree.Element(ns + "v")
+        if isinstance(value, bool):
+            attrib["t"] = "b"
+            v.text = "1" if value else "0"
+        elif isinstance(value, Formula):
+            f = etree.Element(ns + "f")
+            f.text = _escape(value.text.lstrip("="))
+            c_el.insert(0, f)
+            self._full_calc_on_load()
+            return removed
         elif isinstance(value, (dt.date, dt.time)):
-            serial = _to_serial(value, self.date1904)
-            style = int(c_el.get("s", "0") or 0)
+            serial = _to_serial(value, d1904)
+            style = int(attrib.get("s", "0") or 0)
             if not self.is_date_style(style):
                 if isinstance(value, dt.time):
                     code = TIME_FMT
@@ -1356,20 +1604,18 @@ class Package:
                     code = DATETIME_FMT
                 else:
                     code = DATE_FMT
-                new = self._xf_with_num_fmt(style, code)
-                c_el.set("s", str(new))
-            v = etree.Element(ns + "v")
+                attrib["s"] = str(self._xf_with_num_fmt(style, code))
             v.text = repr(serial) if isinstance(serial, float) else str(serial)
-            c_el.insert(first, v)
+        elif isinstance(value, numbers.Integral):
+            v.text = str(int(value))
         elif isinstance(value, numbers.Real):
-            x = float(value) if not isinstance(value, int) else value
-            if isinstance(x, float) and not math.isfinite(x):
+            x = float(value)
+            if not math.isfinite(x):
                 raise ValueError(f"cannot write {value!r} to a cell")
-            v = etree.Element(ns + "v")
-            v.text = str(x) if isinstance(x, int) else (str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x))
-            c_el.insert(first, v)
+            v.text = str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
         else:
             raise TypeError(f"unsupported cell value type {type(value).__name__}")
+        c_el.insert(0, v)
         return removed
 
     def _unshare(self, sd, ns: str, si: str | None, text: str, origin: str) -> None:
@@ -1420,8 +1666,7 @@ class Package:
             except ValueError:
                 pass
             else:
-                if not (keys and a1 == b1 == a2 == b2 == 1 and not _has_a1(root, ns)):
-                    r1, c1, r2, c2 = min(r1, a1), min(c1, b1), max(r2, a2), max(c2, b2)
+                r1, c1, r2, c2 = min(r1, a1), min(c1, b1), max(r2, a2), max(c2, b2)
         new_ref = _range_ref(r1, c1, r2, c2)
         if dim is None:
             dim = etree.Element(ns + "dimension")
@@ -1446,6 +1691,7 @@ class Package:
         else:
             _insert_ordered(root, sd, WORKSHEET_ORDER)
         row_heights = dict(row_heights or {})
+        d1904 = self.date1904
         by_row: dict[int, list[int]] = {}
         for r, c in cells:
             by_row.setdefault(r, []).append(c)
@@ -1459,7 +1705,7 @@ class Package:
                 c_el = etree.SubElement(row, ns + "c", r=cell_ref(r, c))
                 if style:
                     c_el.set("s", str(int(style)))
-                self._write_value(sd, c_el, value, ns, explicit_style=style is not None)
+                self._write_value(sd, c_el, value, ns, d1904)
         for mc in root.findall(ns + "mergeCells"):
             root.remove(mc)
         merges = list(merges)
@@ -1599,11 +1845,6 @@ class Package:
 def _argb(rgb: str) -> str:
     rgb = rgb.lstrip("#").upper()
     return rgb if len(rgb) == 8 else "FF" + rgb
-
-
-def _has_a1(root, ns: str) -> bool:
-    sd = root.find(ns + "sheetData")
-    return sd is not None and any(c.get("r") == "A1" for c in sd.iter(ns + "c"))
 
 
 def _strip_zip64(extra: bytes) -> bytes:
