@@ -21,13 +21,16 @@ __all__ = ["build", "build_bytes"]
 def build_bytes() -> bytes:
     """The built workbook as bytes."""
     from ..engine import refresh_file
+    from ..excel.conf import add_conf_sheet
     from ..excel.ribbon import inject_ribbon
     from ..excel.vba import build_vba_project
-    from .workbook import build_workbook
+    from .workbook import SHEET_ORDER, build_workbook
 
+    # One VBA document module per worksheet: the contract sheets plus xlwings.conf.
+    code_names = [f"Sheet{i}" for i in range(1, len(SHEET_ORDER) + 2)]
     with tempfile.TemporaryDirectory(prefix="cchc-build-") as tmp:
         base = Path(tmp) / "base.xlsm"
-        build_workbook(base, vba_project=build_vba_project())
+        build_workbook(base, vba_project=build_vba_project(code_names), extra_sheets=add_conf_sheet)
         with_ribbon = Path(tmp) / "ribbon.xlsm"
         with_ribbon.write_bytes(inject_ribbon(base.read_bytes()))
         final = Path(tmp) / "CCHC_2024.xlsm"

@@ -484,8 +484,14 @@ def _set_main_content_type(data: bytes, content_type: str) -> bytes:
 
 def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbook",
                 sheet_codenames: Mapping[str, str] | None = None, macro_enabled: bool = True,
-                src_dir: Path | str = SRC_DIR) -> bytes:
-    """The workbook package as bytes (see :func:`build_workbook`)."""
+                src_dir: Path | str = SRC_DIR,
+                extra_sheets: Callable[[xlsxwriter.Workbook], object] | None = None) -> bytes:
+    """The workbook package as bytes (see :func:`build_workbook`).
+
+    ``extra_sheets(workbook)`` may add sheets after the contract sheets (the Excel front adds
+    ``xlwings.conf``). With a VBA project and no ``sheet_codenames``, every worksheet gets the
+    code name ``Sheet1`` … ``SheetN`` in workbook order, matching the VBA document modules.
+    """
     tables = load_all(src_dir)
     layout = load_layout(src_dir)
     last_row = int(layout.get("validation_last_row", 10001))
@@ -515,11 +521,16 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
     _write_lists(wb, sheets[SHEET_LISTS], fmt)
     _write_log(sheets[SHEET_LOG], layout, fmt)
     sheets[SHEET_GUIDE].activate()
+    if extra_sheets is not None:
+        extra_sheets(wb)
 
     if vba_project is not None:
         wb.set_vba_name(vba_name)
-        for name, codename in (sheet_codenames or {}).items():
-            sheets[name].set_vba_name(codename)
+        if sheet_codenames is None:
+            sheet_codenames = {ws.get_name(): f"Sheet{i}" for i, ws in enumerate(wb.worksheets(), start=1)}
+        by_name = {ws.get_name(): ws for ws in wb.worksheets()}
+        for name, codename in sheet_codenames.items():
+            by_name[name].set_vba_name(codename)
         wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
     wb.close()
     data = buf.getvalue()
@@ -531,7 +542,8 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
 def build_workbook(out_path: str | os.PathLike, *, vba_project: bytes | None = None,
                    vba_name: str = "ThisWorkbook", sheet_codenames: Mapping[str, str] | None = None,
                    after_write: Callable[[Path], None] | None = None,
-                   src_dir: Path | str = SRC_DIR) -> Path:
+                   src_dir: Path | str = SRC_DIR,
+                   extra_sheets: Callable[[xlsxwriter.Workbook], object] | None = None) -> Path:
     """Build the workbook from ``src_dir`` and write it atomically to ``out_path``.
 
     ``.xlsm`` → macro-enabled content type (with or without ``vba_project``);
@@ -543,7 +555,7 @@ def build_workbook(out_path: str | os.PathLike, *, vba_project: bytes | None = N
     if vba_project is not None and not macro:
         raise ValueError("Tệp có macro (VBA) phải có phần mở rộng .xlsm")
     data = build_bytes(vba_project=vba_project, vba_name=vba_name, sheet_codenames=sheet_codenames,
-                       macro_enabled=macro, src_dir=src_dir)
+                       macro_enabled=macro, src_dir=src_dir, extra_sheets=extra_sheets)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~build-", suffix=out.suffix, dir=out.parent)
     try:

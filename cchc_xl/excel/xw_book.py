@@ -1,0 +1,387 @@
+"""XwBook: the Book seam (docs/ARCHITECTURE.md) over an xlwings Book — Excel on Windows/Mac or xlwings'
+remote engine (``xw.Book(json=payload)``).
+
+Cost model: every xlwings object access that reaches Excel is counted in :attr:`XwBook.calls`
+(``reads``/``writes`` separately). A table is read with ONE value read of the table's whole range
+(header + data), a computed column is written with ONE 2-D column assignment, the report with one clear +
+one block write (+ a bounded number of merges/formats that depend on the report layout, never on the
+number of data rows). So the count does not grow with rows.
+
+Remote engine notes (xlwings 0.33.22, ``xlwings/pro/_xlremote.py``): ``sheet.tables[name]`` works (from
+the payload's ``tables`` list: ``range_address``, ``header_row_range_address``, ``data_body_range_address``,
+``total_row_range_address``, ``show_totals``…), as do ``range.value`` reads/writes, ``clear_contents``,
+``font.bold``, ``number_format``, ``table.resize`` and ``app.alert``. Not supported there: ``formula``,
+``merge``/``unmerge``/``merge_cells``, ``column_width``, ``app.status_bar`` — each is tried once and then
+skipped (recorded in :attr:`XwBook.unsupported`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import DataError, WorkbookError
+from ..schema import SHEET_REPORT
+
+try:  # the lead's definitions (cchc_xl/io/tables.py)
+    from ..io.tables import Cell, TableData
+except ImportError:  # pragma: no cover - fallback while io/tables.py is being written
+    from dataclasses import dataclass
+
+    @dataclass
+    class Cell:  # type: ignore[no-redef]
+        value: object = None
+        formula: str | None = None
+        error: str | None = None
+        merged: bool = False
+
+    @dataclass
+    class TableData:  # type: ignore[no-redef]
+        sheet: str
+        table: str
+        headers: list[str]
+        first_row: int
+        rows: list[list[Cell]]
+
+
+__all__ = ["XwBook", "ERROR_VALUES"]
+
+ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
+                          "#UNKNOWN!"})
+_FALLBACK_BOLD = frozenset({"title", "subtitle", "header", "bold", "total"})
+
+
+def _bold_styles() -> frozenset[str]:
+    """Style keys of the report layout whose font is bold (cchc_xl.report_layout.STYLES)."""
+    try:
+        from ..report_layout import STYLES  # noqa: PLC0415
+    except ImportError:  # pragma: no cover
+        return _FALLBACK_BOLD
+    return frozenset(k for k, spec in STYLES.items() if (spec.get("font") or {}).get("bold"))
+
+
+def _a1_to_rc(ref: str) -> tuple[int, int, int, int]:
+    """``'$A$1:$C$9'`` → (row1, col1, row2, col2), 1-based."""
+    parts = ref.replace("$", "").split("!")[-1].split(":")
+
+    def one(p: str) -> tuple[int, int]:
+        m = re.fullmatch(r"([A-Za-z]+)(\d+)", p)
+        if not m:
+            raise ValueError(f"bad cell reference {p!r}")
+        col = 0
+        for ch in m.group(1).upper():
+            col = col * 26 + ord(ch) - 64
+        return int(m.group(2)), col
+
+    r1, c1 = one(parts[0])
+    r2, c2 = one(parts[-1])
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+class _Geometry:
+    __slots__ = ("header_row", "first_col", "headers", "n_rows")
+
+    def __init__(self, header_row: int, first_col: int, headers: list[str], n_rows: int):
+        self.header_row, self.first_col, self.headers, self.n_rows = header_row, first_col, headers, n_rows
+
+
+class XwBook:
+    """The Book seam over ``xlwings.Book``.
+
+    Args:
+        book: an ``xlwings.Book`` (``xw.Book.caller()`` in Excel, ``xw.Book(json=...)`` remotely).
+        autosave: :meth:`save` calls ``book.save()`` (Excel); default False — the user saves in Excel.
+        read_formulas: also read each table's formulas (a second read per table, Excel only) so that a
+            formula typed into an input column is reported like the file engine does; default False keeps
+            the contract of ONE read per table (the displayed values are used either way).
+    """
+
+    def __init__(self, book: Any, *, autosave: bool = False, read_formulas: bool = False):
+        self.book = book
+        self.autosave = autosave
+        self.read_formulas = read_formulas
+        self.calls = 0
+        self.reads = 0
+        self.writes = 0
+        self.unsupported: set[str] = set()
+        self._sheets: dict[str, Any] = {}
+        self._geom: dict[tuple[str, str], _Geometry] = {}
+        self._tables: dict[tuple[str, str], TableData] = {}
+        try:
+            self._remote = getattr(book.app.engine, "type", None) == "remote"
+        except Exception:  # noqa: BLE001 - a stand-in book in tests
+            self._remote = False
+
+    # -- accounting ---------------------------------------------------------------------------------------
+    def _call(self, fn: Callable[[], Any], kind: str = "other") -> Any:
+        self.calls += 1
+        if kind == "read":
+            self.reads += 1
+        elif kind == "write":
+            self.writes += 1
+        return fn()
+
+    def _optional(self, feature: str, fn: Callable[[], Any], kind: str = "other") -> Any:
+        """Run an xlwings call the remote engine may not implement; remember and skip it afterwards."""
+        if feature in self.unsupported:
+            return None
+        try:
+            result = fn()
+        except (NotImplementedError, AttributeError):
+            self.unsupported.add(feature)
+            return None
+        return self._call(lambda: result, kind)  # counted once it went through
+
+    def _sheet(self, name: str, required: bool = True):
+        sht = self._sheets.get(name)
+        if sht is None:
+            try:
+                sht = self._call(lambda: self.book.sheets[name])
+            except Exception:  # noqa: BLE001 - xlwings raises different types per engine
+                if not required:
+                    return None
+                raise WorkbookError(f"Sổ không có trang tính '{name}' (đã bị đổi tên hoặc xóa?).") from None
+            self._sheets[name] = sht
+        return sht
+
+    def _table(self, sheet: str, table: str, required: bool = True):
+        sht = self._sheet(sheet, required)
+        if sht is None:
+            return None
+        try:
+            return self._call(lambda: sht.tables[table])
+        except Exception:  # noqa: BLE001
+            if not required:
+                return None
+            raise WorkbookError(f"Trang tính '{sheet}' không có bảng '{table}' (đã bị đổi tên hoặc xóa?).") from None
+
+    # -- progress -----------------------------------------------------------------------------------------
+    def progress(self, fraction: float, message: str) -> None:
+        """``progress(fraction, message)`` for the engine: Excel's status bar where the engine supports it."""
+        text = f"CCHC: {message} ({round(100 * max(0.0, min(1.0, fraction)))}%)"
+        self._optional("status_bar", lambda: setattr(self.book.app, "status_bar", text))
+
+    def clear_progress(self) -> None:
+        self._optional("status_bar", lambda: setattr(self.book.app, "status_bar", False))
+
+    # -- Book seam ------------------------------------------------------------------------------------------
+    def read_table(self, sheet: str, table: str) -> TableData | None:
+        """ONE value read of the table's range (header row + data body; a totals row is dropped).
+
+        None when the sheet or table does not exist (the engine reports it as a problem). A table read
+        before is served from this adapter's cache, which :meth:`write_column` keeps up to date — the
+        remote engine never sees its own writes, and in Excel nothing else writes during one action.
+        """
+        cached = self._tables.get((sheet, table))
+        if cached is not None:
+            return cached
+        tbl = self._table(sheet, table, required=False)
+        if tbl is None:
+            return None
+        rng = self._call(lambda: tbl.range)
+        if rng is None:
+            return None
+        address = self._call(lambda: rng.address)
+        r1, c1, r2, c2 = _a1_to_rc(address)
+        if self._remote:  # JSON values: decode dates ourselves (xlwings' cleaning costs ~10x more)
+            values = _from_remote(self._call(lambda: rng.raw_value, "read"))
+        else:
+            values = self._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read")
+        totals = bool(self._optional("show_totals", lambda: tbl.show_totals))
+        formulas = self._optional("formula", lambda: rng.formula, "read") if self.read_formulas else None
+        merged = self._optional("merge_cells", lambda: rng.merge_cells)
+        if merged is None and "merge_cells" not in self.unsupported or merged is True:
+            raise DataError(f"bảng '{table}' có ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu", sheet=sheet)
+        values = [list(row) for row in (values or [])]
+        header_vals = values[0] if values else []
+        headers = ["" if h is None else str(h).strip() for h in header_vals]
+        body = values[1:]
+        if totals and body:
+            body = body[:-1]
+        errors = ERROR_VALUES
+        if formulas is None:
+            rows = [[Cell(None, None, v) if v.__class__ is str and v in errors else Cell(v) for v in row]
+                    for row in body]
+        else:
+            rows = []
+            for i, row in enumerate(body):
+                frow = formulas[i + 1] if i + 1 < len(formulas) else ()
+                cells = []
+                for j, v in enumerate(row):
+                    fv = frow[j] if j < len(frow) else None
+                    f = fv if isinstance(fv, str) and fv.startswith("=") else None
+                    cells.append(Cell(None, f, v) if isinstance(v, str) and v in errors else Cell(v, f))
+                rows.append(cells)
+        self._geom[(sheet, table)] = _Geometry(r1, c1, headers, len(rows))
+        td = TableData(sheet=sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
+        self._tables[(sheet, table)] = td
+        return td
+
+    def _geometry(self, sheet: str, table: str) -> _Geometry:
+        g = self._geom.get((sheet, table))
+        if g is None:
+            if self.read_table(sheet, table) is None:
+                raise WorkbookError(f"Không tìm thấy bảng '{table}' trong trang tính '{sheet}'.")
+            g = self._geom[(sheet, table)]
+        return g
+
+    def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
+        """ONE 2-D column write of ``values`` under ``header``, from the first data row down.
+
+        The table is resized (one call) when ``values`` has more rows than the table body.
+        """
+        g = self._geometry(sheet, table)
+        try:
+            j = g.headers.index(header)
+        except ValueError:
+            raise WorkbookError(f"Trang tính '{sheet}': bảng '{table}' thiếu cột '{header}'.") from None
+        values = list(values)
+        n = len(values)
+        if n == 0:
+            return
+        sht = self._sheet(sheet)
+        first = g.header_row + 1
+        col = g.first_col + j
+        if n > g.n_rows:
+            tbl = self._table(sheet, table)
+            last_col = g.first_col + len(g.headers) - 1
+            new = self._call(lambda: sht.range(_a1_range(g.header_row, g.first_col, first + n - 1, last_col)))
+            self._call(lambda: tbl.resize(new))
+            g.n_rows = n
+        prep = self._prepare
+        data = [[prep(v)] for v in values]
+        target = self._call(lambda: sht.range(_a1_range(first, col, first + n - 1, col)))
+        self._call(lambda: setattr(target, "raw_value", data), "write")
+        td = self._tables.get((sheet, table))
+        if td is not None:
+            width = len(g.headers)
+            while len(td.rows) < n:
+                td.rows.append([Cell() for _ in range(width)])
+            for i, v in enumerate(values):
+                td.rows[i][j] = Cell(value=v)
+
+    def write_report(self, grid: Any) -> None:
+        """One clear + ONE block write of the report grid; merges, bold runs and widths are bounded by the layout."""
+        sheet = getattr(grid, "sheet", None) or SHEET_REPORT
+        sht = self._sheet(sheet)
+        cells: dict[tuple[int, int], Any] = dict(grid.cells)
+        self._optional("unmerge", lambda: sht.cells.unmerge())
+        self._call(lambda: sht.clear_contents())
+        if not cells:
+            return
+        r1 = min(r for r, _ in cells)
+        c1 = min(c for _, c in cells)
+        r2 = max(r for r, _ in cells)
+        c2 = max(c for _, c in cells)
+        empty = self._prepare(None)
+        block = [[empty] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+        styles: dict[tuple[int, int], str | None] = {}
+        for (r, c), item in cells.items():
+            value, style = (item if isinstance(item, tuple) else (item, None))
+            block[r - r1][c - c1] = self._prepare(value)
+            styles[(r, c)] = style
+        target = self._call(lambda: sht.range(_a1_range(r1, c1, r2, c2)))
+        self._call(lambda: setattr(target, "raw_value", block), "write")
+        for m in getattr(grid, "merges", None) or ():
+            mr1, mc1, mr2, mc2 = _a1_to_rc(m) if isinstance(m, str) else m
+            self._optional("merge", lambda: sht.range(_a1_range(mr1, mc1, mr2, mc2)).merge())
+        for (row, start, end) in _bold_runs(styles):
+            self._optional("font", lambda: setattr(sht.range(_a1_range(row, start, row, end)).font, "bold", True))
+        for col, width in sorted((getattr(grid, "col_widths", None) or {}).items()):
+            self._optional("column_width",
+                           lambda: setattr(sht.range(_a1_range(1, col, 1, col)), "column_width", width))
+        for row, height in sorted((getattr(grid, "row_heights", None) or {}).items()):
+            self._optional("row_height",
+                           lambda: setattr(sht.range(_a1_range(row, 1, row, 1)), "row_height", height))
+
+    def save(self) -> None:
+        """In Excel the user saves; with ``autosave=True`` the book is saved (not available remotely)."""
+        if self.autosave:
+            self._optional("save", lambda: self.book.save())
+
+    # -- extras used by entry points ------------------------------------------------------------------------
+    def _prepare(self, v: Any) -> Any:
+        """A value ready for a raw write (writes skip xlwings' converters: one block, no per-cell work)."""
+        return _to_remote(v) if self._remote else _to_excel(v)
+
+    def alert(self, message: str, title: str = "CCHC", mode: str | None = None) -> None:
+        """A message box (Excel) / an ``alert`` action (remote). Never raises."""
+        try:
+            self._call(lambda: self.book.app.alert(message, title=title, mode=mode))
+        except Exception:  # noqa: BLE001 - an alert must not hide the original problem
+            self.unsupported.add("alert")
+
+
+def _to_excel(v: Any) -> Any:
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return dt.datetime(v.year, v.month, v.day)
+    return v
+
+
+_ISO_DT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z?$")
+
+
+def _from_remote(raw: Any) -> list[list[Any]]:
+    """Raw remote values → Python values as ``options(err_to_str=True).value`` gives them: "" → None,
+    ISO date-time strings (the clients send dates so) → datetime; errors stay strings."""
+    out = []
+    for row in raw or ():
+        new = []
+        for v in row:
+            if v.__class__ is str:
+                if v == "":
+                    v = None
+                elif len(v) >= 19 and v[4] == "-" and v[10] == "T":
+                    m = _ISO_DT.match(v)
+                    if m:
+                        v = dt.datetime(*map(int, m.groups()))
+            new.append(v)
+        out.append(new)
+    return out
+
+
+def _to_remote(v: Any) -> Any:
+    """What xlwings' remote engine sends for a value (``_xlremote.Engine.prepare_xl_data_element``)."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0):
+            return v.date().isoformat()
+        return v.replace(tzinfo=None).isoformat(sep=" ").split(".")[0]
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v != v:  # NaN
+        return ""
+    return v
+
+
+def _col_letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _a1_range(r1: int, c1: int, r2: int, c2: int) -> str:
+    """``'L2:L10001'``: ranges are addressed by A1 text (cheap on every engine)."""
+    return f"{_col_letters(c1)}{r1}:{_col_letters(c2)}{r2}"
+
+
+def _bold_runs(styles: dict[tuple[int, int], str | None]) -> Iterable[tuple[int, int, int]]:
+    """Contiguous (row, first col, last col) runs of cells whose style is bold-like."""
+    names = _bold_styles()
+    bold = sorted(k for k, s in styles.items() if s in names)
+    run: list[int] | None = None
+    for r, c in bold:
+        if run and run[0] == r and run[2] == c - 1:
+            run[2] = c
+            continue
+        if run:
+            yield tuple(run)  # type: ignore[misc]
+        run = [r, c, c]
+    if run:
+        yield tuple(run)  # type: ignore[misc]
