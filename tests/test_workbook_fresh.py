@@ -7,7 +7,9 @@ compilation and refresh), so the check is a byte comparison. When it fails, run
 
 from __future__ import annotations
 
-from conftest import BUNDLED
+from pathlib import Path
+
+BUNDLED = Path(__file__).resolve().parents[1] / "workbook" / "CCHC_2024.xlsm"
 
 
 def test_committed_workbook_is_fresh(built_workbook):
