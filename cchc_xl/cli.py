@@ -184,12 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workbook", help="sổ tính .xlsm")
     p.set_defaults(func=cmd_setup_excel)
 
-    try:
-        from .distribute.cli import register
-    except ImportError:  # the distribution commands are optional until installed
-        register = None
-    if register is not None:
-        register(sub)
+    from .distribute.cli import register
+
+    register(sub)
     return parser
 
 

@@ -187,7 +187,8 @@ def test_every_command_has_help(capsys):
 
     parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse has no public API
-    assert {"refresh", "check", "import-dossiers", "build-workbook", "setup-excel"} <= set(commands)
+    assert {"refresh", "check", "import-dossiers", "build-workbook", "setup-excel", "handout", "consolidate",
+            "send"} <= set(commands)
     for name in commands:
         with pytest.raises(SystemExit) as exit_info:
             main([name, "--help"])

@@ -1,0 +1,674 @@
+"""Scheduled consolidation of returned group copies (``cchc-xl consolidate``, ``scripts/consolidate.py``).
+
+Every regular file at the top of the inbox is examined by parsing the package (ooxml, never Excel,
+never macros). A copy is accepted or rejected AS A WHOLE — a group fixes the reason and resends:
+
+* skipped (left in the inbox, retried next run): Excel's owner file ``~$NAME`` exists, the file was
+  modified in the last ``SETTLE_SECONDS`` seconds, or its size/mtime changed during a 1 s check;
+* rejected (moved to ``INBOX/rejected/`` with ``NAME.txt`` giving the Vietnamese reasons): larger
+  than ``MAX_FILE_BYTES``, password-protected (CFB signature), not a workbook, corrupt zip, zip bomb
+  (ooxml limits), carries macros (``vbaProject.bin``), identity (custom properties AND the
+  veryHidden ``_cchc`` sheet) missing/inconsistent or for another plan/group, table or headers
+  changed, rows added/deleted/duplicated, tasks of another group, a locked column changed versus
+  the master, invalid values (status outside the list, a date that is not a date or lies in the
+  future, "Hoàn thành" without a date, formulas or error values in editable cells);
+* accepted (moved to ``INBOX/processed/<YYYY-MM-DD>/``): the editable cells the group changed
+  (versus the hand-out baseline in ``_cchc``) and that differ from the master are merged by task
+  ``Mã``. A text beginning with ``=`` is written as text, never as a formula.
+
+Two accepted copies changing the same cell differently: the newer copy (``dcterms:modified`` of
+``docProps/core.xml``, else the file mtime) wins and the conflict is reported. Every change and
+rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default). When
+anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
+with a backup (ooxml ``save``), before any inbox file is moved — a run killed at any point leaves the
+master as before or after, and a rerun finds identical values and changes nothing (idempotent).
+
+A lock file ``MASTER.cchc-lock`` (O_EXCL; stale after 30 min) serialises runs: a second run waits
+``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
+:data:`EXIT_REJECTED` 2 (completed, some files rejected), :data:`EXIT_FAILED` 3, :data:`EXIT_BUSY` 4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from .. import schema
+from ..errors import CchcError
+from . import _common
+from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
+
+__all__ = ["consolidate", "ConsolidationSummary", "FileReport", "Change", "EXIT_OK", "EXIT_REJECTED",
+           "EXIT_FAILED", "EXIT_BUSY", "text_progress", "register"]
+
+EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+SETTLE_SECONDS = 3.0
+CFB = bytes.fromhex("D0CF11E0A1B11AE1")
+_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_NS_DCTERMS = "http://purl.org/dc/terms/"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+@dataclass
+class Change:
+    """One cell merged (or proposed) into the master."""
+
+    file: str
+    group: str
+    task: str
+    column: str
+    old: object
+    new: object
+    when: dt.datetime | None = None
+
+
+@dataclass
+class FileReport:
+    name: str
+    status: str  # accepted | rejected | skipped
+    group: str = ""
+    reasons: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    moved_to: Path | None = None
+    when: dt.datetime | None = None  # the copy's last save (core.xml modified, else file mtime)
+    path: Path | None = None
+
+
+@dataclass
+class ConsolidationSummary:
+    files_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    tasks_changed: int = 0
+    cells_changed: int = 0
+    now_overdue: int | None = None
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+    exit_code: int = EXIT_OK
+    message: str = ""
+    log_path: Path | None = None
+    sent: object = None
+
+    def table(self) -> str:
+        """The final summary as a small text table (Vietnamese)."""
+        rows = [("Tệp đã đọc", self.files_read), ("Chấp nhận", self.accepted), ("Từ chối", self.rejected),
+                ("Để lại lần sau (đang mở/ghi)", self.skipped), ("Nhiệm vụ được cập nhật", self.tasks_changed),
+                ("Ô thay đổi", self.cells_changed),
+                ("Nhiệm vụ đang quá hạn", "—" if self.now_overdue is None else self.now_overdue),
+                ("Xung đột", len(self.conflicts))]
+        w = max(len(k) for k, _ in rows)
+        line = "+" + "-" * (w + 2) + "+" + "-" * 8 + "+"
+        out = [line] + [f"| {k:<{w}} | {str(v):>6} |" for k, v in rows] + [line]
+        for f in self.files:
+            if f.status != "accepted":
+                label = "TỪ CHỐI" if f.status == "rejected" else "BỎ QUA"
+                out.append(f"{label}: {f.name} — {'; '.join(f.reasons)}")
+        out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
+        if self.message:
+            out.append(self.message)
+        return "\n".join(out)
+
+
+def text_progress(stream=None, width: int = 30):
+    """A progress callback drawing ``[#####-----]  50% message`` on stderr (no dependency)."""
+    stream = stream or sys.stderr
+
+    def show(fraction: float, message: str) -> None:
+        f = min(max(fraction, 0.0), 1.0)
+        n = int(round(f * width))
+        stream.write(f"\r[{'#' * n}{'-' * (width - n)}] {int(f * 100):3d}% {message[:60]:<60}")
+        if f >= 1.0:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+
+def _canon(v) -> str:
+    return _baseline_text(v)
+
+
+def _display(v) -> str:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return _common.date_vn(v.date() if isinstance(v, dt.datetime) and v.time() == dt.time(0) else v)
+    return "" if v is None else (_canon(v))
+
+
+@dataclass
+class _MasterTasks:
+    headers: list[str]
+    first_row: int
+    first_col: int
+    rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
+    plan_no: str
+    plan_year: int
+
+
+def _read_master(pkg, master: Path) -> _MasterTasks:
+    from ..engine import load_data
+    from ..io.file_book import FileBook, parse_ref
+
+    book = FileBook(pkg, master)
+    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
+    if td is None:
+        raise CchcError(f"Sổ tính chính '{master.name}' không có bảng '{schema.TASKS.table}'.")
+    info = book.table_info(schema.TASKS.table)
+    _, c1, _, _ = parse_ref(info.ref)
+    rows = {}
+    for i, r in enumerate(td.rows):
+        vals = {h: c.value for h, c in zip(td.headers, r)}
+        tid = _canon(vals.get("Mã"))
+        if tid:
+            rows[tid] = (td.first_row + i, vals)
+    settings = load_data(book).settings
+    return _MasterTasks(list(td.headers), td.first_row, c1, rows, str(settings["so_ke_hoach"]).strip(),
+                        int(settings["nam_ke_hoach"]))
+
+
+def _custom_props(pkg) -> dict[str, str]:
+    data = pkg.read_part("docProps/custom.xml")
+    if not data:
+        return {}
+    root = etree.fromstring(data, _PARSER)
+    out = {}
+    for p in root.iter(f"{{{_NS_CUSTOM}}}property"):
+        out[p.get("name", "")] = "".join(p.itertext()).strip()
+    return out
+
+
+def _modified(pkg, path: Path) -> dt.datetime:
+    data = pkg.read_part("docProps/core.xml")
+    if data:
+        try:
+            el = etree.fromstring(data, _PARSER).find(f"{{{_NS_DCTERMS}}}modified")
+            if el is not None and el.text:
+                d = dt.datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
+                return d.astimezone().replace(tzinfo=None) if d.tzinfo else d
+        except (ValueError, etree.XMLSyntaxError):
+            pass
+    return dt.datetime.fromtimestamp(path.stat().st_mtime)
+
+
+def _identity_sheet(pkg) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    if IDENTITY_SHEET not in pkg.sheet_names():
+        return {}, {}
+    sd = pkg.read_sheet(IDENTITY_SHEET)
+    ident: dict[str, str] = {}
+    base: dict[tuple[str, str], str] = {}
+    r = 1
+    while (r, 1) in sd.cells and sd.cells[(r, 1)].value not in (None, ""):
+        ident[str(sd.cells[(r, 1)].value)] = _canon(sd.cells[(r, 2)].value if (r, 2) in sd.cells else "")
+        if str(sd.cells[(r, 1)].value) == "CCHC_DanhSachMa":
+            v = sd.cells.get((r, 2))
+            ident["CCHC_DanhSachMa"] = str(v.value) if v is not None and v.value is not None else ""
+        r += 1
+    while r <= sd.max_row and _canon(getattr(sd.cells.get((r, 1)), "value", None)) != BASELINE_HEADER[0]:
+        r += 1
+    r += 1
+    while r <= sd.max_row:
+        tid = _canon(getattr(sd.cells.get((r, 1)), "value", None))
+        col = _canon(getattr(sd.cells.get((r, 2)), "value", None))
+        if tid and col:
+            base[(tid, col)] = _canon(getattr(sd.cells.get((r, 3)), "value", None))
+        r += 1
+    return ident, base
+
+
+def _parse_date(v) -> tuple[dt.date | None, bool]:
+    """(date, ok) for a ``Ngày hoàn thành`` value: a date cell, blank, or text dd/mm/yyyy / ISO."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None, True
+    if isinstance(v, dt.datetime):
+        return v.date(), True
+    if isinstance(v, dt.date):
+        return v, True
+    if isinstance(v, str):
+        m = _DMY.match(v)
+        try:
+            if m:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), True
+            return dt.date.fromisoformat(v.strip()), True
+        except ValueError:
+            return None, False
+    return None, False
+
+
+def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today: dt.date,
+             max_bytes: int) -> FileReport:
+    """Validate one copy; returns a report with ``changes`` (vs the master) or ``reasons``."""
+    from ..io.file_book import parse_ref
+    from ..io.ooxml import Package
+
+    rep = FileReport(path.name, "rejected")
+    reasons = rep.reasons
+    if len(data) > max_bytes:
+        reasons.append(f"tệp quá lớn ({len(data) / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)")
+        return rep
+    if data[:8] == CFB:
+        reasons.append("tệp được đặt mật khẩu (hoặc là tệp .xls cũ); hãy gỡ mật khẩu và lưu lại dạng .xlsx")
+        return rep
+    if data[:2] != b"PK":
+        reasons.append("tệp không phải là sổ tính Excel (.xlsx)")
+        return rep
+    try:
+        pkg = Package.from_bytes(data, path.name, max_total=MAX_UNZIPPED_BYTES)
+    except CchcError as exc:
+        reasons.append(str(exc).rstrip("."))
+        return rep
+    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the run
+        reasons.append(f"tệp bị hỏng, không đọc được ({type(exc).__name__})")
+        return rep
+    try:
+        return _examine_package(pkg, path, rep, mt, groups, today)
+    except CchcError as exc:
+        reasons.append(str(exc).rstrip("."))
+    except Exception as exc:  # noqa: BLE001
+        reasons.append(f"tệp bị hỏng, không đọc được nội dung ({type(exc).__name__}: {exc})")
+    rep.changes.clear()
+    return rep
+
+
+def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
+                     today: dt.date) -> FileReport:
+    from ..io.file_book import FileBook
+
+    reasons = rep.reasons
+    if any(n.lower().endswith("vbaproject.bin") for n in pkg.part_names()):
+        reasons.append("tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro")
+        return rep
+    props = _custom_props(pkg)
+    ident, baseline = _identity_sheet(pkg)
+    if not ident or props.get("CCHC_Loai") != IDENTITY_KIND or ident.get("CCHC_Loai") != IDENTITY_KIND:
+        reasons.append("tệp không phải bản phát cho tổ/nhóm (thiếu thông tin nhận dạng); hãy dùng đúng tệp "
+                       "văn phòng đã gửi")
+        return rep
+    for k in ("CCHC_KeHoach", "CCHC_Nam", "CCHC_ToNhom", "CCHC_MaBam"):
+        if _canon(props.get(k)) != _canon(ident.get(k)):
+            reasons.append("thông tin nhận dạng của tệp không nhất quán (có thể đã bị sửa)")
+            return rep
+    group = ident.get("CCHC_ToNhom", "")
+    rep.group = group
+    rep.when = _modified(pkg, path)
+    if ident.get("CCHC_KeHoach") != mt.plan_no or ident.get("CCHC_Nam") != str(mt.plan_year):
+        reasons.append(f"tệp thuộc kế hoạch khác ({ident.get('CCHC_KeHoach')} năm {ident.get('CCHC_Nam')}; "
+                       f"sổ chính là {mt.plan_no} năm {mt.plan_year})")
+        return rep
+    if group not in groups:
+        reasons.append(f"tổ/nhóm '{group}' không có trong kế hoạch")
+        return rep
+    ids_handed = [i for i in ident.get("CCHC_DanhSachMa", "").split("\n") if i]
+    if task_hash(ids_handed) != ident.get("CCHC_MaBam"):
+        reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
+        return rep
+    book = FileBook(pkg, path)
+    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
+    if td is None:
+        reasons.append(f"không tìm thấy bảng '{schema.TASKS.table}' trên trang '{schema.TASKS.sheet}' "
+                       f"(đã đổi tên hoặc xóa)")
+        return rep
+    if list(td.headers) != list(mt.headers):
+        diff = [f"'{a}' → '{b}'" for a, b in zip(mt.headers, td.headers) if a != b]
+        more = "" if len(td.headers) == len(mt.headers) else f" (số cột {len(td.headers)}, cần {len(mt.headers)})"
+        reasons.append("tiêu đề cột đã bị thay đổi: " + (", ".join(diff) or "thứ tự/số cột") + more)
+        return rep
+    hi = {h: i for i, h in enumerate(td.headers)}
+    seen: dict[str, int] = {}
+    rows = []
+    for i, r in enumerate(td.rows):
+        excel_row = td.first_row + i
+        vals = {h: r[hi[h]] for h in td.headers}
+        tid = _canon(vals["Mã"].value)
+        if not tid:
+            if any(c.value not in (None, "") for c in r):
+                reasons.append(f"dòng {excel_row}: có dòng thêm không có 'Mã'")
+            continue
+        if tid in seen:
+            reasons.append(f"dòng {excel_row}: nhiệm vụ '{tid}' bị lặp (dòng {seen[tid]})")
+            continue
+        seen[tid] = excel_row
+        rows.append((excel_row, tid, vals))
+    handed = set(ids_handed)
+    extra = [t for t in seen if t not in handed]
+    missing = [t for t in ids_handed if t not in seen]
+    if extra:
+        reasons.append("có dòng thêm không thuộc bản phát: " + ", ".join(extra))
+    if missing:
+        reasons.append("thiếu dòng (đã bị xóa): " + ", ".join(missing))
+    if reasons:
+        return rep
+    for excel_row, tid, vals in rows:
+        where = f"nhiệm vụ {tid} (dòng {excel_row})"
+        m = mt.rows.get(tid)
+        if m is None:
+            reasons.append(f"{where}: không có trong sổ chính")
+            continue
+        if group_of(m[1].get("Tổ/nhóm chuyên môn")) != group:
+            reasons.append(f"{where}: không thuộc tổ/nhóm '{group}'")
+            continue
+        for h in td.headers:
+            if h in EDITABLE or h in schema.TASKS.computed:
+                continue
+            cell = vals[h]
+            if _canon(cell.value) != _canon(m[1].get(h)):
+                reasons.append(f"{where}: cột '{h}' bị khóa nhưng đã bị sửa")
+        for h in EDITABLE:
+            cell = vals[h]
+            if cell.formula:
+                reasons.append(f"{where}: cột '{h}' chứa công thức; hãy nhập giá trị")
+                continue
+            if cell.error:
+                reasons.append(f"{where}: cột '{h}' có giá trị lỗi {cell.error}")
+                continue
+        status = vals["Trạng thái"].value
+        status_t = _canon(status)
+        if status_t and status_t not in schema.TASK_STATUS:
+            reasons.append(f"{where}: 'Trạng thái' = '{status_t}' không có trong danh sách "
+                           f"({', '.join(schema.TASK_STATUS)})")
+        done, ok = _parse_date(vals["Ngày hoàn thành"].value)
+        if not ok:
+            reasons.append(f"{where}: 'Ngày hoàn thành' = '{_canon(vals['Ngày hoàn thành'].value)}' không phải "
+                           "là ngày (dd/mm/yyyy)")
+        elif done is not None and done > today:
+            reasons.append(f"{where}: 'Ngày hoàn thành' {_common.date_vn(done)} ở tương lai")
+        elif status_t == "Hoàn thành" and done is None:
+            reasons.append(f"{where}: trạng thái 'Hoàn thành' cần có 'Ngày hoàn thành'")
+        if reasons:
+            continue
+        new_vals = {"Trạng thái": status_t or None, "Ngày hoàn thành": done,
+                    "Minh chứng": _text_or_none(vals["Minh chứng"].value),
+                    "Ghi chú": _text_or_none(vals["Ghi chú"].value)}
+        for h, new in new_vals.items():
+            b = baseline.get((tid, h))
+            if b is not None and _canon(new) == b:
+                continue  # not changed by the group since hand-out
+            old = m[1].get(h)
+            if _canon(new) != _canon(old):
+                rep.changes.append(Change(path.name, group, tid, h, old, new))
+    if reasons:
+        rep.changes.clear()
+        return rep
+    rep.status = "accepted"
+    return rep
+
+
+def _text_or_none(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (dt.date, dt.datetime)):
+        return _display(v)
+    s = str(v).strip()
+    return s or None
+
+
+# ---------------------------------------------------------------------------------------- files
+
+
+def _in_use(path: Path) -> bool:
+    from ..io.ooxml import lock_file_for
+
+    return lock_file_for(path) is not None
+
+
+def _unique(dest: Path) -> Path:
+    if not dest.exists():
+        return dest
+    stem, suf = dest.stem, dest.suffix
+    n = 2
+    while True:
+        cand = dest.with_name(f"{stem} ({n}){suf}")
+        if not cand.exists():
+            return cand
+        n += 1
+
+
+def _move(src: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = _unique(folder / src.name)
+    shutil.move(str(src), str(dest))
+    return dest
+
+
+def _candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
+    """Regular files at the top of ``inbox``, except Excel owner files (``~$``), hidden/temporary
+    files, ``*.log`` files and ``exclude`` (our own log file)."""
+    out = []
+    for p in sorted(inbox.iterdir()):
+        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
+            continue
+        if exclude is not None and p.resolve() == exclude.resolve():
+            continue
+        out.append(p)
+    return out
+
+
+class _Log:
+    def __init__(self, path: Path):
+        self.path = path
+        self.lines: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.lines.append(f"{dt.datetime.now():%d/%m/%Y %H:%M:%S} {text}")
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write("\n".join(self.lines) + "\n")
+        self.lines.clear()
+
+
+# ---------------------------------------------------------------------------------------- main
+
+
+def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.date | None = None,
+                send: bool = False, log_path: str | os.PathLike | None = None, progress=None,
+                lock_wait: float = _common.LOCK_WAIT_SECONDS, settle_seconds: float = SETTLE_SECONDS,
+                max_bytes: int = MAX_FILE_BYTES, now: dt.datetime | None = None,
+                env=None) -> ConsolidationSummary:
+    """Consolidate every returned copy in ``inbox`` into ``master``; never raises for bad copies.
+
+    Returns a :class:`ConsolidationSummary` whose ``exit_code`` a scheduler can act on. A master
+    that cannot be read or written (missing, locked by Excel, changed meanwhile) gives
+    :data:`EXIT_FAILED` with ``message`` set, and no inbox file is moved. ``send`` sends the report
+    (:func:`cchc_xl.distribute.send.send_report`) after a successful run; a send failure gives
+    :data:`EXIT_FAILED` too.
+    """
+    master, inbox = Path(master), Path(inbox)
+    step = progress or (lambda f, m: None)
+    summary = ConsolidationSummary()
+    log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
+    summary.log_path = log.path
+    try:
+        with _common.run_lock(master, wait=lock_wait):
+            _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
+                 (now or dt.datetime.now()).replace(microsecond=0))
+    except _common.LockBusy:
+        summary.exit_code = EXIT_BUSY
+        summary.message = ("Một lần tổng hợp khác đang chạy trên sổ tính này; lần này dừng lại, không thay đổi gì.")
+        log(summary.message)
+    except CchcError as exc:
+        summary.exit_code = EXIT_FAILED
+        summary.message = f"Tổng hợp thất bại: {exc}"
+        log(summary.message)
+    finally:
+        try:
+            log.flush()
+        except OSError:
+            pass
+    if send and summary.exit_code in (EXIT_OK, EXIT_REJECTED):
+        from .send import send_report
+
+        try:
+            summary.sent = send_report(master, as_of=as_of, env=env if env is not None else os.environ)
+            summary.message = (summary.message + " " + summary.sent.message).strip()
+        except CchcError as exc:
+            summary.exit_code = EXIT_FAILED
+            summary.message = (summary.message + f" Gửi báo cáo thất bại: {exc}").strip()
+        log(summary.message)
+        log.flush()
+    return summary
+
+
+def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _Log, step,
+         settle: float, max_bytes: int, now: dt.datetime) -> None:
+    from ..engine import compute, load_data, refresh_book
+    from ..io.file_book import FileBook
+    from ..io.ooxml import Package
+    from ._log import append_log_rows
+
+    if not inbox.is_dir():
+        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
+    step(0.02, "Đang đọc sổ tính chính…")
+    pkg = Package.open(master)
+    mt = _read_master(pkg, master)
+    groups = {group_of(v.get("Tổ/nhóm chuyên môn")) for _, v in mt.rows.values()} - {""}
+    today = now.date()
+
+    files = _candidates(inbox, log.path)
+    first = {p: p.stat() for p in files}
+    if files:
+        time.sleep(1.0)
+    reports: list[FileReport] = []
+    for i, p in enumerate(files):
+        step(0.05 + 0.6 * i / max(len(files), 1), f"Đang kiểm tra {p.name}")
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        a = first[p]
+        busy = None
+        if _in_use(p):
+            busy = "tệp đang được mở trong Excel (có tệp khóa ~$)"
+        elif st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
+            busy = "tệp đang được ghi (kích thước thay đổi)"
+        elif time.time() - st.st_mtime < settle:
+            busy = "tệp vừa được ghi xong; để lại lần chạy sau"
+        if busy:
+            rep = FileReport(p.name, "skipped", reasons=[busy])
+        else:
+            summary.files_read += 1
+            try:
+                if st.st_size > max_bytes:
+                    data = b""
+                    rep = FileReport(p.name, "rejected", reasons=[
+                        f"tệp quá lớn ({st.st_size / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)"])
+                else:
+                    data = p.read_bytes()
+                    rep = _examine(p, data, mt, groups, today, max_bytes)
+            except OSError as exc:
+                rep = FileReport(p.name, "skipped", reasons=[f"không đọc được tệp ({exc.strerror or exc})"])
+        rep.path = p
+        reports.append(rep)
+    summary.files = reports
+
+    # conflicts: newest copy wins per (task, column)
+    proposals: dict[tuple[str, str], list[tuple[dt.datetime, Change]]] = {}
+    for rep in reports:
+        if rep.status != "accepted":
+            continue
+        when = rep.when or now
+        for ch in rep.changes:
+            ch.when = when
+            proposals.setdefault((ch.task, ch.column), []).append((when, ch))
+    final: list[Change] = []
+    for (tid, col), props in proposals.items():
+        props.sort(key=lambda x: (x[0], x[1].file))
+        winner = props[-1][1]
+        distinct = {_canon(c.new) for _, c in props}
+        if len(distinct) > 1:
+            losers = ", ".join(f"{c.file} ('{_display(c.new)}')" for _, c in props[:-1] if _canon(c.new) != _canon(winner.new))
+            msg = (f"nhiệm vụ {tid}, cột '{col}': {losers} khác với {winner.file} ('{_display(winner.new)}'); "
+                   f"giữ bản mới hơn {winner.file}")
+            summary.conflicts.append(msg)
+        final.append(winner)
+
+    # write: changes + log rows, then refresh in memory, then ONE atomic save
+    rows_log: list[dict] = []
+    cells = {}
+    for ch in final:
+        r, _ = mt.rows[ch.task]
+        c = mt.first_col + mt.headers.index(ch.column)
+        cells[(r, c)] = ch.new
+        rows_log.append({"Thời gian": now, "Tệp": ch.file, "Tổ/nhóm": ch.group, "Mã": ch.task, "Cột": ch.column,
+                         "Giá trị cũ": _display(ch.old), "Giá trị mới": _display(ch.new), "Ghi chú": "Cập nhật"})
+    for msg in summary.conflicts:
+        rows_log.append({"Thời gian": now, "Tệp": "", "Tổ/nhóm": "", "Mã": "", "Cột": "", "Giá trị cũ": "",
+                         "Giá trị mới": "", "Ghi chú": "Xung đột: " + msg})
+    for rep in reports:
+        if rep.status == "rejected":
+            rows_log.append({"Thời gian": now, "Tệp": rep.name, "Tổ/nhóm": rep.group, "Mã": "", "Cột": "",
+                             "Giá trị cũ": "", "Giá trị mới": "",
+                             "Ghi chú": "Từ chối: " + "; ".join(rep.reasons)[:30000]})
+    step(0.7, "Đang cập nhật sổ tính chính…")
+    if cells:
+        pkg.set_cells(schema.TASKS.sheet, cells)
+    if rows_log:
+        append_log_rows(pkg, rows_log)
+    book = FileBook(pkg, master, backup=True)
+    if cells or rows_log:
+        step(0.8, "Đang tính lại chỉ số và báo cáo…")
+        result = refresh_book(book, as_of=as_of, save=False)
+        step(0.9, "Đang lưu sổ tính chính…")
+        pkg.save(master, backup=True)
+    else:
+        result = compute(load_data(book), as_of=as_of)
+    summary.now_overdue = len(result.overdue_tasks)
+    summary.changes = final
+    summary.cells_changed = len(final)
+    summary.tasks_changed = len({c.task for c in final})
+
+    # only now (master safely written) move the files and write the reasons
+    day = now.strftime("%Y-%m-%d")
+    for rep in reports:
+        src = rep.path
+        if rep.status == "accepted":
+            summary.accepted += 1
+            rep.moved_to = _move(src, inbox / "processed" / day)
+            log(f"CHẤP NHẬN {rep.name} (tổ/nhóm: {rep.group}; {len(rep.changes)} ô khác sổ chính)")
+        elif rep.status == "rejected":
+            summary.rejected += 1
+            rep.moved_to = _move(src, inbox / "rejected")
+            reason_file = rep.moved_to.with_name(rep.moved_to.name + ".txt")
+            reason_file.write_text(
+                f"Tệp: {rep.name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
+                + (f"Tổ/nhóm: {rep.group}\n" if rep.group else "")
+                + "Tệp bị TỪ CHỐI, chưa có thay đổi nào được đưa vào sổ chính. Lý do:\n"
+                + "".join(f"- {r}\n" for r in rep.reasons)
+                + "Hãy sửa theo lý do trên rồi gửi lại.\n", encoding="utf-8")
+            log(f"TỪ CHỐI {rep.name}: {'; '.join(rep.reasons)}")
+        else:
+            summary.skipped += 1
+            log(f"BỎ QUA {rep.name}: {'; '.join(rep.reasons)}")
+    for ch in final:
+        log(f"THAY ĐỔI {ch.file} | {ch.group} | {ch.task} | {ch.column}: '{_display(ch.old)}' → '{_display(ch.new)}'")
+    for c in summary.conflicts:
+        log(f"XUNG ĐỘT {c}")
+    log(f"KẾT QUẢ đọc {summary.files_read}, chấp nhận {summary.accepted}, từ chối {summary.rejected}, "
+        f"bỏ qua {summary.skipped}, nhiệm vụ cập nhật {summary.tasks_changed}, quá hạn {summary.now_overdue}")
+    summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
+    step(1.0, "Xong.")
+
+
+def register(subparsers) -> None:  # pragma: no cover
+    from .cli import register_consolidate
+
+    register_consolidate(subparsers)

@@ -1,0 +1,283 @@
+"""Hand-out copies: one ``.xlsx`` per subject group (``cchc-xl handout``).
+
+Each copy (written new with XlsxWriter, no macros) holds:
+
+* ``Hướng dẫn`` — a cover with instructions in Vietnamese (first, active sheet);
+* ``Nhiệm vụ`` — table ``tblNhiemVu`` with exactly the master's headers and only the tasks whose
+  ``Tổ/nhóm chuyên môn`` cell names this group ("Các tổ, nhóm chuyên môn" is a group of its own);
+  the sheet is protected WITHOUT a password (``PROTECTION_PASSWORD`` is empty) and only
+  ``Trạng thái``, ``Ngày hoàn thành``, ``Minh chứng``, ``Ghi chú`` are unlocked; drop-downs are
+  inline list validations; every text is written as text (a master cell beginning with ``=``
+  never becomes a formula);
+* ``_cchc`` — a *veryHidden* sheet (not visible or unhideable from Excel's menus) with the
+  identity (kind, plan number, plan year, group, hand-out time, hash of the task ids, task ids)
+  and the hand-out values of the editable cells (the baseline the consolidation compares
+  against, so that only what the group changed is merged).
+
+The same identity is stored in custom document properties (``CCHC_*``). Tasks with a blank
+group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``; a name clash gets a
+numeric suffix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import schema
+from ..errors import WorkbookError
+from . import _common
+
+__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "task_hash", "register"]
+
+EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
+DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
+IDENTITY_SHEET = "_cchc"
+IDENTITY_KIND = "cchc-xl handout"
+PROTECTION_PASSWORD = ""  # documented: sheets are protected against accidents, not against people
+BASELINE_HEADER = ("Mã", "Cột", "Giá trị khi phát")
+
+_WIDTHS = {"Mã": 8, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
+           "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
+           "Ngày hoàn thành": 14, "Minh chứng": 30, "Ghi chú": 28, "Tình trạng hạn": 20}
+
+
+def task_hash(ids) -> str:
+    """A short hash of the task ids (order independent)."""
+    return hashlib.sha256("\n".join(sorted(str(i) for i in ids)).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class _Master:
+    headers: list[str]
+    rows: list[list[object]]  # values only
+    plan_no: str
+    plan_year: int
+
+
+def _as_value(cell) -> object:
+    if cell is None:
+        return None
+    if cell.error:
+        return None
+    return cell.value
+
+
+def read_master_tasks(path: Path) -> _Master:
+    """The master's task table (values) and plan identity, read through the ooxml Package."""
+    from ..engine import load_data
+    from ..io.file_book import FileBook
+
+    book = FileBook.open(path)
+    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
+    if td is None:
+        raise WorkbookError(f"Sổ tính '{path.name}' không có bảng '{schema.TASKS.table}'.")
+    missing = [h for h in schema.TASKS.headers if h not in td.headers]
+    if missing:
+        raise WorkbookError(f"Bảng '{schema.TASKS.table}' thiếu cột: {', '.join(missing)}.")
+    settings = load_data(book).settings
+    rows = [[_as_value(c) for c in r] for r in td.rows]
+    rows = [r for r in rows if any(v not in (None, "") for v in r)]
+    return _Master(list(td.headers), rows, str(settings["so_ke_hoach"]), int(settings["nam_ke_hoach"]))
+
+
+def group_of(value) -> str:
+    """The group named by a ``Tổ/nhóm chuyên môn`` cell (surrounding spaces removed)."""
+    return " ".join(str(value or "").split())
+
+
+def _date(v):
+    if isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day)
+    return None
+
+
+def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]], when: dt.datetime) -> None:
+    import xlsxwriter
+
+    headers = master.headers
+    ids = [str(r[headers.index("Mã")]) for r in rows]
+    ident = {
+        "CCHC_Loai": IDENTITY_KIND,
+        "CCHC_KeHoach": master.plan_no,
+        "CCHC_Nam": str(master.plan_year),
+        "CCHC_ToNhom": group,
+        "CCHC_ThoiGianPhat": when.isoformat(timespec="seconds"),
+        "CCHC_MaBam": task_hash(ids),
+        "CCHC_SoNhiemVu": str(len(ids)),
+    }
+    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    try:
+        wb.set_properties({"title": f"Nhiệm vụ CCHC {master.plan_year} – {group}", "author": "cchc-xl",
+                           "comments": "Bản phát cho tổ/nhóm; chỉ sửa các cột được mở khóa.",
+                           "created": when})
+        for k, v in ident.items():
+            wb.set_custom_property(k, v)
+        f_title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Times New Roman"})
+        f_text = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 12})
+        f_bold = wb.add_format({"bold": True, "font_name": "Times New Roman", "font_size": 12})
+        locked = wb.add_format({"text_wrap": True, "valign": "top", "locked": True, "bg_color": "#F2F2F2"})
+        locked_date = wb.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "locked": True,
+                                     "bg_color": "#F2F2F2"})
+        open_ = wb.add_format({"text_wrap": True, "valign": "top", "locked": False})
+        open_date = wb.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "locked": False})
+
+        # -- cover ------------------------------------------------------------------------------
+        guide = wb.add_worksheet(schema.SHEET_GUIDE)
+        guide.set_column(0, 0, 110)
+        lines = [
+            (f"KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH NĂM {master.plan_year} – BẢN CỦA {group.upper()}", f_title),
+            (f"Kế hoạch số {master.plan_no}. Tổ/nhóm: {group}. Số nhiệm vụ: {len(ids)}. "
+             f"Ngày phát: {when:%d/%m/%Y %H:%M}.", f_bold),
+            ("", None),
+            ("Cách cập nhật:", f_bold),
+            ("1. Mở trang tính 'Nhiệm vụ'. Mỗi dòng là một nhiệm vụ của tổ/nhóm trong kế hoạch.", f_text),
+            ("2. Chỉ điền bốn cột có nền trắng: 'Trạng thái' (chọn trong danh sách), 'Ngày hoàn thành' "
+             "(ngày/tháng/năm, không sau ngày hôm nay), 'Minh chứng' (số, ký hiệu văn bản hoặc đường dẫn) và "
+             "'Ghi chú'. Các cột nền xám đã được khóa.", f_text),
+            ("3. Khi 'Trạng thái' là 'Hoàn thành', hãy điền 'Ngày hoàn thành'.", f_text),
+            ("4. Không thêm, xóa, sắp xếp lại dòng; không đổi tên cột, tên trang tính hay tên bảng.", f_text),
+            ("5. Lưu tệp dạng .xlsx (không lưu thành .xlsm) và gửi lại cho văn phòng; có thể giữ nguyên tên tệp.",
+             f_text),
+            ("", None),
+            ("Văn phòng tổng hợp tự động các bản gửi về. Bản nào sai sẽ bị trả lại kèm lý do; khi đó hãy sửa "
+             "theo lý do và gửi lại.", f_text),
+            ("Các trang tính được khóa chống sửa nhầm (không đặt mật khẩu). Xin đừng gỡ khóa.", f_text),
+        ]
+        for i, (text, fmt) in enumerate(lines):
+            if text:
+                guide.write_string(i, 0, text, fmt)
+        guide.activate()
+        guide.protect(PROTECTION_PASSWORD)
+
+        # -- tasks ------------------------------------------------------------------------------
+        ws = wb.add_worksheet(schema.TASKS.sheet)
+        n = len(rows)
+        ws.add_table(0, 0, max(n, 1), len(headers) - 1, {
+            "name": schema.TASKS.table, "style": "Table Style Light 9", "autofilter": True,
+            "columns": [{"header": h} for h in headers]})
+        for c, h in enumerate(headers):
+            editable = h in EDITABLE
+            is_date = h in DATE_COLUMNS
+            fmt = (open_date if is_date else open_) if editable else (locked_date if is_date else locked)
+            ws.set_column(c, c, _WIDTHS.get(h, 16), None)
+            for r, row in enumerate(rows, start=1):
+                v = row[c] if c < len(row) else None
+                d = _date(v) if is_date else None
+                if d is not None:
+                    ws.write_datetime(r, c, d, fmt)
+                elif v is None or v == "":
+                    ws.write_blank(r, c, None, fmt)
+                elif isinstance(v, bool):
+                    ws.write_boolean(r, c, v, fmt)
+                elif isinstance(v, (int, float)):
+                    ws.write_number(r, c, v, fmt)
+                else:
+                    ws.write_string(r, c, str(v), fmt)
+        last = max(n, 1)
+        ci = {h: i for i, h in enumerate(headers)}
+        ws.data_validation(1, ci["Trạng thái"], last, ci["Trạng thái"], {
+            "validate": "list", "source": list(schema.TASK_STATUS), "ignore_blank": True,
+            "input_title": "Trạng thái", "input_message": "Chọn một trạng thái trong danh sách.",
+            "error_title": "Giá trị không hợp lệ", "error_message": "Chỉ chọn trạng thái có trong danh sách."})
+        ws.data_validation(1, ci["Ngày hoàn thành"], last, ci["Ngày hoàn thành"], {
+            "validate": "date", "criteria": "between", "minimum": dt.date(master.plan_year - 1, 1, 1),
+            "maximum": dt.date(master.plan_year + 1, 12, 31), "ignore_blank": True,
+            "input_title": "Ngày hoàn thành", "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/02/2024.",
+            "error_title": "Ngày không hợp lệ",
+            "error_message": f"Nhập một ngày trong năm {master.plan_year - 1}–{master.plan_year + 1}."})
+        ws.freeze_panes(1, 1)
+        ws.protect(PROTECTION_PASSWORD, {"autofilter": True, "sort": False, "format_columns": True,
+                                         "format_rows": True, "select_locked_cells": True,
+                                         "select_unlocked_cells": True})
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+
+        # -- identity (veryHidden) -------------------------------------------------------------
+        hid = wb.add_worksheet(IDENTITY_SHEET)
+        r = 0
+        for k, v in ident.items():
+            hid.write_string(r, 0, k)
+            hid.write_string(r, 1, v)
+            r += 1
+        hid.write_string(r, 0, "CCHC_DanhSachMa")
+        hid.write_string(r, 1, "\n".join(ids))
+        r += 2
+        for c, h in enumerate(BASELINE_HEADER):
+            hid.write_string(r, c, h)
+        r += 1
+        for row in rows:
+            for h in EDITABLE:
+                v = row[ci[h]]
+                hid.write_string(r, 0, str(row[ci["Mã"]]))
+                hid.write_string(r, 1, h)
+                hid.write_string(r, 2, _baseline_text(v))
+                r += 1
+        hid.very_hidden()
+        hid.protect(PROTECTION_PASSWORD)
+    finally:
+        wb.close()
+
+
+def _baseline_text(v) -> str:
+    """Canonical text of an editable value (dates as ISO), used to detect what a group changed."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetime | None = None,
+            progress=None) -> list[Path]:
+    """Write one hand-out copy per group of the master at ``path`` into ``out_dir``.
+
+    Returns the paths written, in the order groups first appear in the table. Existing files
+    with the same names are replaced. Raises :class:`WorkbookError` when the master has no
+    task table or lacks a contract header.
+    """
+    master_path = Path(path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    master = read_master_tasks(master_path)
+    when = (now or dt.datetime.now()).replace(microsecond=0)
+    gi = master.headers.index("Tổ/nhóm chuyên môn")
+    groups: dict[str, list[list[object]]] = {}
+    for row in master.rows:
+        g = group_of(row[gi])
+        if g:
+            groups.setdefault(g, []).append(row)
+    written: list[Path] = []
+    used: set[str] = set()
+    for i, (group, rows) in enumerate(groups.items()):
+        base = f"CCHC{master.plan_year}_{_common.ascii_slug(group)}"
+        name, k = base, 2
+        while name.lower() in used:
+            name, k = f"{base}_{k}", k + 1
+        used.add(name.lower())
+        dest = out / f"{name}.xlsx"
+        tmp = dest.with_name(f".tmp-{dest.name}")
+        _write_copy(tmp, master, group, rows, when)
+        os.replace(tmp, dest)
+        written.append(dest)
+        if progress:
+            progress((i + 1) / len(groups), f"Đã tạo {dest.name}")
+    return written
+
+
+def register(subparsers) -> None:  # pragma: no cover
+    from .cli import register_handout
+
+    register_handout(subparsers)

@@ -1,0 +1,391 @@
+"""Sending the report upward to the Sở (``cchc-xl send``).
+
+Flow of :func:`send_report`:
+
+1. refresh the master into a temporary copy (the master itself is not rewritten by the
+   refresh) for the requested period (``q1``/``h1``/``q3``/``year``; default: setting
+   ``ky_bao_cao`` or the window containing the as-of date);
+2. :func:`build_outgoing` → values-only ``.xlsx`` + PDF of ``Báo cáo`` in ``outdir``
+   (default: the workbook's folder);
+3. :func:`compose_message` → Vietnamese e-mail with both attachments;
+4. without an SMTP server (setting ``smtp_may_chu`` / env ``CCHC_SMTP_HOST``) or with
+   ``dry_run`` → a ``.eml`` draft with ``X-Unsent: 1`` (Outlook opens it as an editable draft);
+   nothing is recorded;
+5. otherwise SMTP (SSL, STARTTLS or none). Only when the server accepted the message is a
+   row appended to ``Nhật ký`` (atomic save with backup). A period already recorded there
+   is refused unless ``force``.
+
+Settings come from ``Cấu hình`` and are overridden by the environment: ``CCHC_SMTP_HOST``,
+``CCHC_SMTP_PORT``, ``CCHC_SMTP_SECURITY`` (SSL|STARTTLS|Không/NONE), ``CCHC_SMTP_USER``,
+``CCHC_SMTP_FROM``, ``CCHC_SMTP_TO`` (comma separated). The password is read ONLY from
+``CCHC_SMTP_PASSWORD`` or the OS keyring (service ``cchc-xl``, user = SMTP account) and is never
+written anywhere. ``CCHC_SMTP_CAFILE`` adds a CA bundle to trust (self-signed servers);
+``CCHC_SMTP_TIMEOUT`` (seconds, default 30).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from .. import schema
+from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
+from ..errors import CchcError, SendError
+from . import _common
+from .outgoing import report_pdf, values_only_copy
+
+__all__ = ["build_outgoing", "compose_message", "send_report", "SendOutcome", "outgoing_name", "SmtpConfig",
+           "smtp_config", "register"]
+
+KEYRING_SERVICE = "cchc-xl"
+LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
+_PERIOD_TOKEN = {"q1": "Quy1", "h1": "6Thang", "q3": "Quy3", "year": "Nam"}
+_XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class SendOutcome:
+    """Result of :func:`send_report`. ``sent`` is False for a draft (``eml`` is then set)."""
+
+    sent: bool
+    period: str
+    period_label: str
+    recipients: list[str]
+    xlsx: Path
+    pdf: Path
+    eml: Path | None = None
+    subject: str = ""
+    message: str = ""  # one Vietnamese line for the user
+
+
+@dataclass
+class SmtpConfig:
+    host: str = ""
+    port: int = 587
+    security: str = "STARTTLS"  # SSL | STARTTLS | Không
+    user: str = ""
+    sender: str = ""
+    to: list[str] = field(default_factory=list)
+    timeout: float = 30.0
+    cafile: str | None = None
+
+
+def _school_token(settings) -> str:
+    name = str(settings.get("ten_truong_ngan") or settings.get("ten_truong") or "Truong")
+    plain = _common.strip_diacritics(name).strip()
+    if plain.lower().startswith("truong "):
+        plain = plain[7:]
+    return _common.ascii_slug(plain)
+
+
+def outgoing_name(period: Period, settings) -> str:
+    """``BC_CCHC_Nam2024_THPT_Kien_Thuy`` (no extension) for ``period`` and the school name."""
+    return f"BC_CCHC_{_PERIOD_TOKEN.get(period.key, period.key)}{period.year}_{_school_token(settings)}"
+
+
+def build_outgoing(path: str | os.PathLike, period: Period, outdir: str | os.PathLike, settings=None,
+                   pdf: bool = True) -> tuple[Path, Path | None]:
+    """Write ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` (values only) and its ``.pdf`` into ``outdir``.
+
+    ``path`` should be an already refreshed workbook (its cached values are what the Sở sees).
+    ``settings`` (a :class:`~cchc_xl.core.settings.Settings`) gives the school name; when
+    omitted it is read from ``path``. Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None
+    when ``pdf`` is False. Existing files of the same name are replaced.
+    """
+    if settings is None:
+        settings = _read_settings(Path(path))
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    base = outgoing_name(period, settings)
+    xlsx = values_only_copy(path, outdir / f"{base}.xlsx")
+    pdf_path = report_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
+    return xlsx, pdf_path
+
+
+def _read_settings(path: Path):
+    from ..engine import load_data
+    from ..io.file_book import FileBook
+
+    return load_data(FileBook.open(path)).settings
+
+
+def _governing_body(settings) -> str:
+    text = str(settings.get("co_quan_chu_quan") or "Sở Giáo dục và Đào tạo").strip()
+    if text.isupper():
+        known = {"SỞ GIÁO DỤC VÀ ĐÀO TẠO": "Sở Giáo dục và Đào tạo"}
+        text = known.get(text, text[:1] + text[1:].lower())
+    return text
+
+
+def subject_for(period: Period, settings) -> str:
+    """``V/v báo cáo kết quả thực hiện công tác CCHC năm 2024 – Trường THPT Kiến Thụy``."""
+    school = str(settings.get("ten_truong_ngan") or "").strip()
+    return f"V/v báo cáo kết quả thực hiện công tác CCHC {report_title_phrase(period)} – {school}".rstrip(" –")
+
+
+def compose_message(summary: Mapping, settings, period: Period, attachments: list[Path], sender: str = "",
+                    to: list[str] | None = None) -> EmailMessage:
+    """The Vietnamese e-mail: subject, body with headline indicators, both attachments.
+
+    ``summary`` is ``RefreshResult.to_json()``; missing rates print as "chưa có dữ liệu".
+    Attachment file names are UTF-8 (RFC 2231) when not ASCII.
+    """
+    rates = summary.get("rates") or {}
+    tasks = summary.get("tasks") or {}
+    overdue = summary.get("overdue_tasks") or []
+    measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
+    satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
+    total = int(tasks.get("total") or 0)
+    on_time = int(tasks.get("done_on_time") or 0)
+    as_of = summary.get("as_of")
+    as_of_vn = _common.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
+    school = str(settings.get("ten_truong_ngan") or "").strip()
+    lines = [
+        f"Kính gửi: {_governing_body(settings)}.",
+        "",
+        f"{school} xin gửi báo cáo kết quả thực hiện công tác cải cách hành chính "
+        f"{report_title_phrase(period)} (số liệu tính đến ngày {as_of_vn}).",
+        "",
+        "Một số chỉ số chính:",
+        f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
+        f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
+        f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
+        f"- Nhiệm vụ hoàn thành đúng hạn: {on_time}/{total}"
+        + (f" ({_common.percent(on_time / total)})" if total else ""),
+        f"- Số nhiệm vụ quá hạn: {len(overdue)}",
+    ]
+    for t in overdue[:20]:
+        due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
+        lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
+    lines += [
+        "",
+        "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
+        "",
+        "Trân trọng./.",
+        school,
+    ]
+    msg = EmailMessage()
+    msg["Subject"] = subject_for(period, settings)
+    if sender:
+        msg["From"] = sender
+    if to:
+        msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
+    msg.set_content("\n".join(lines), charset="utf-8")
+    for p in attachments:
+        ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
+                                                              or "application/octet-stream")
+        maintype, subtype = ctype.split("/", 1)
+        msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
+    return msg
+
+
+def smtp_config(settings, env: Mapping[str, str]) -> SmtpConfig:
+    """SMTP settings from ``Cấu hình`` overridden by ``CCHC_SMTP_*`` environment variables."""
+    def pick(env_key: str, setting: str, default=""):
+        v = env.get(env_key)
+        if v not in (None, ""):
+            return v
+        s = settings.get(setting)
+        return default if s in (None, "") else s
+
+    port_raw = pick("CCHC_SMTP_PORT", "smtp_cong", 0)
+    try:
+        port = int(port_raw)
+    except (TypeError, ValueError):
+        raise SendError(f"Cổng SMTP '{port_raw}' không hợp lệ.") from None
+    security = str(pick("CCHC_SMTP_SECURITY", "smtp_bao_mat", "STARTTLS")).strip()
+    norm = {"ssl": "SSL", "tls": "SSL", "starttls": "STARTTLS", "không": "Không", "khong": "Không",
+            "none": "Không", "plain": "Không"}.get(security.lower())
+    if norm is None:
+        raise SendError(f"Chế độ bảo mật SMTP '{security}' không hợp lệ; chỉ nhận SSL, STARTTLS hoặc Không.")
+    if not port:
+        port = {"SSL": 465, "STARTTLS": 587, "Không": 25}[norm]
+    to_raw = str(pick("CCHC_SMTP_TO", "email_nguoi_nhan", ""))
+    to = [a.strip() for a in to_raw.replace(";", ",").split(",") if a.strip()]
+    try:
+        timeout = float(env.get("CCHC_SMTP_TIMEOUT") or 30)
+    except ValueError:
+        timeout = 30.0
+    return SmtpConfig(host=str(pick("CCHC_SMTP_HOST", "smtp_may_chu", "")).strip(), port=port, security=norm,
+                      user=str(pick("CCHC_SMTP_USER", "smtp_tai_khoan", "")).strip(),
+                      sender=str(pick("CCHC_SMTP_FROM", "email_nguoi_gui", "")).strip(), to=to,
+                      timeout=timeout, cafile=env.get("CCHC_SMTP_CAFILE") or None)
+
+
+def _password(cfg: SmtpConfig, env: Mapping[str, str]) -> str | None:
+    pw = env.get("CCHC_SMTP_PASSWORD")
+    if pw:
+        return pw
+    try:
+        import keyring  # noqa: PLC0415
+
+        return keyring.get_password(KEYRING_SERVICE, cfg.user)
+    except Exception:  # no backend, locked keyring, … → no password  # noqa: BLE001
+        return None
+
+
+def _login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """``server.login``; a non-ASCII user or password (smtplib only encodes ASCII) goes through
+    AUTH PLAIN with UTF-8 (RFC 4616)."""
+    try:
+        server.login(user, password)
+        return
+    except UnicodeEncodeError:
+        pass
+    import base64
+
+    if "plain" not in server.esmtp_features.get("auth", "").lower():
+        raise SendError("Mật khẩu hoặc tên đăng nhập SMTP có ký tự tiếng Việt nhưng máy chủ không hỗ trợ "
+                        "đăng nhập AUTH PLAIN; hãy dùng mật khẩu không dấu.")
+    token = base64.b64encode(b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")).decode("ascii")
+    code, resp = server.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, resp)
+
+
+def _smtp_send(msg: EmailMessage, cfg: SmtpConfig, env: Mapping[str, str]) -> None:
+    """Deliver ``msg``; every failure becomes one Vietnamese :class:`SendError`."""
+    where = f"{cfg.host}:{cfg.port}"
+    context = ssl.create_default_context(cafile=cfg.cafile)
+    password = None
+    if cfg.user:
+        password = _password(cfg, env)
+        if not password:
+            raise SendError("Chưa có mật khẩu SMTP: đặt biến môi trường CCHC_SMTP_PASSWORD hoặc lưu mật khẩu "
+                            f"vào kho khóa của hệ điều hành (dịch vụ '{KEYRING_SERVICE}', tài khoản '{cfg.user}').")
+    try:
+        if cfg.security == "SSL":
+            server = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+        else:
+            server = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        with server:
+            if cfg.security == "STARTTLS":
+                server.ehlo()
+                if not server.has_extn("starttls"):
+                    raise SendError(f"Máy chủ thư {where} không hỗ trợ STARTTLS; kiểm tra 'smtp_bao_mat' và cổng.")
+                server.starttls(context=context)
+                server.ehlo()
+            if cfg.user:
+                _login(server, cfg.user, password or "")
+            refused = server.send_message(msg, from_addr=cfg.sender or None, to_addrs=cfg.to)
+            if refused:
+                bad = ", ".join(refused)
+                raise SendError(f"Máy chủ thư từ chối người nhận: {bad}.")
+    except SendError:
+        raise
+    except smtplib.SMTPAuthenticationError:
+        raise SendError(f"Máy chủ thư {where} từ chối đăng nhập của tài khoản '{cfg.user}': "
+                        "kiểm tra tên đăng nhập và mật khẩu.") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SendError(f"Máy chủ thư {where} không hỗ trợ thao tác yêu cầu (ví dụ đăng nhập khi chưa mã hóa): "
+                        f"{exc}") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        bad = ", ".join(exc.recipients)
+        raise SendError(f"Máy chủ thư từ chối địa chỉ người nhận: {bad}.") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise SendError(f"Máy chủ thư từ chối địa chỉ người gửi '{exc.sender}'.") from None
+    except ssl.SSLError as exc:
+        raise SendError(f"Không thiết lập được kết nối mã hóa (TLS) với máy chủ thư {where}: "
+                        f"{exc.reason or exc}.") from None
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout,
+            socket.gaierror, TimeoutError) as exc:
+        raise SendError(f"Không kết nối được máy chủ thư {where}: {exc}.") from None
+    except smtplib.SMTPException as exc:
+        raise SendError(f"Gửi thư qua {where} thất bại: {exc}.") from None
+    except OSError as exc:
+        raise SendError(f"Không kết nối được máy chủ thư {where}: {exc}.") from None
+
+
+def _already_sent(master: Path, period: Period) -> str | None:
+    """The Thời gian of a previous successful send of ``period`` recorded in Nhật ký, or None."""
+    from ._log import read_log
+
+    for row in read_log(master):
+        if str(row.get("Cột") or "") == LOG_COLUMN_SEND and str(row.get("Giá trị mới") or "") == period.label:
+            return str(row.get("Thời gian") or "")
+    return None
+
+
+def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
+                dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
+                outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
+                progress=None) -> SendOutcome:
+    """Refresh, build the attachments and send (or draft) the report of ``period``.
+
+    Raises :class:`SendError` for every SMTP failure, for a period already sent (without
+    ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
+    draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
+    """
+    from ..engine import refresh_file
+
+    step = progress or (lambda f, m: None)
+    master = Path(path)
+    if not master.exists():
+        raise CchcError(f"Không tìm thấy tệp '{master}'.")
+    if period is not None and str(period).strip().lower() not in PERIOD_KEYS:
+        raise CchcError(f"Kỳ báo cáo '{period}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}.")
+    outdir = Path(outdir) if outdir else master.parent
+    step(0.05, "Đang tính toán số liệu báo cáo…")
+    with tempfile.TemporaryDirectory(prefix="cchc_send_") as tmp:
+        refreshed = Path(tmp) / ("refreshed" + master.suffix)
+        result = refresh_file(master, as_of=as_of, period=period, out=refreshed, backup=False)
+        summary = result.to_json()
+        settings = result.settings
+        per = result.period
+        cfg = smtp_config(settings, env)
+        if to:
+            cfg.to = [a.strip() for a in (to.split(",") if isinstance(to, str) else to) if a.strip()]
+        if not force and not dry_run:
+            when = _already_sent(master, per)
+            if when is not None:
+                raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
+        step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
+        xlsx, pdf = build_outgoing(refreshed, per, outdir, settings=settings)
+    msg = compose_message(summary, settings, per, [xlsx, pdf], sender=cfg.sender, to=cfg.to)
+    outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]))
+    if dry_run or not cfg.host:
+        msg["X-Unsent"] = "1"
+        eml = outdir / (xlsx.stem + ".eml")
+        eml.write_bytes(bytes(msg))
+        outcome.eml = eml
+        why = "chạy thử (--dry-run)" if dry_run else "chưa cấu hình máy chủ thư (smtp_may_chu)"
+        outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi."
+        step(1.0, outcome.message)
+        return outcome
+    if not cfg.to:
+        raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình hoặc dùng --to.")
+    if not cfg.sender:
+        raise SendError("Chưa có địa chỉ người gửi: điền 'email_nguoi_gui' trong trang Cấu hình.")
+    step(0.7, f"Đang gửi thư tới {', '.join(cfg.to)}…")
+    _smtp_send(msg, cfg, env)
+    outcome.sent = True
+    from ._log import append_log
+
+    now = dt.datetime.now().replace(microsecond=0)
+    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}."
+    try:
+        append_log(master, [{"Thời gian": now, "Tệp": xlsx.name, "Tổ/nhóm": "", "Mã": "", "Cột": LOG_COLUMN_SEND,
+                             "Giá trị cũ": "", "Giá trị mới": per.label,
+                             "Ghi chú": f"Đã gửi tới {', '.join(cfg.to)}" + (" (gửi lại)" if force else "")}])
+    except CchcError as exc:  # the mail is gone: say so, do not pretend the send failed
+        outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
+    step(1.0, outcome.message)
+    return outcome
+
+
+def register(subparsers) -> None:  # pragma: no cover - thin wrapper, see cli.register
+    from .cli import register_send
+
+    register_send(subparsers)
