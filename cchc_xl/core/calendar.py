@@ -48,6 +48,8 @@ class WorkCalendar:
         self._first_year: int | None = None
         self._last_year: int | None = None
         self._ords: list[int] = []  # sorted ordinals of working days in [_first_year, _last_year]
+        # answers of roll_forward/add_working_days: a refresh asks the same few hundred days ~20k times
+        self._memo: dict[tuple[date, int], date] = {}
 
     # -- loading -------------------------------------------------------------------------
     def _year_ordinals(self, year: int) -> list[int]:
@@ -93,7 +95,10 @@ class WorkCalendar:
         >>> WorkCalendar().roll_forward(date(2024, 2, 10))   # Tết, Saturday
         datetime.date(2024, 2, 15)
         """
-        return d if self.is_working_day(d) else self.add_working_days(d, 1)
+        hit = self._memo.get((d, None))
+        if hit is None:
+            hit = self._memo[(d, None)] = d if self.is_working_day(d) else self.add_working_days(d, 1)
+        return hit
 
     def add_working_days(self, d: date, n: int) -> date:
         """The ``n``-th working day strictly after ``d``; ``n == 0`` returns ``d`` unchanged.
@@ -106,6 +111,14 @@ class WorkCalendar:
         """
         if n == 0:
             return d
+        if n.__class__ is not int:      # memo only exact ints (1.0 must keep failing as before)
+            return self._add_working_days(d, n)
+        hit = self._memo.get((d, n))
+        if hit is None:
+            hit = self._memo[(d, n)] = self._add_working_days(d, n)
+        return hit
+
+    def _add_working_days(self, d: date, n: int) -> date:
         self._ensure(d.year, d.year)
         o = d.toordinal()
         if n > 0:

@@ -89,14 +89,18 @@ class FileBook:
             cell = data.cells.get((r1, c))
             headers.append(str(cell.value).strip() if cell is not None and cell.value is not None else "")
         rows = []
+        get = data.cells.get
+        cols = range(c1, c2 + 1)
         for r in range(r1 + 1, r2 + 1):
             row = []
-            for c in range(c1, c2 + 1):
-                cell = data.cells.get((r, c))
+            append = row.append
+            for c in cols:
+                cell = get((r, c))
+                merged = (r, c) in merged_cells if merged_cells else False   # no merges: skip the lookup
                 if cell is None:
-                    row.append(Cell(merged=(r, c) in merged_cells))
+                    append(Cell(None, None, None, merged))
                 else:
-                    row.append(Cell(cell.value, cell.formula, cell.error, (r, c) in merged_cells))
+                    append(Cell(cell.value, cell.formula, cell.error, merged))
             rows.append(row)
         return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
 

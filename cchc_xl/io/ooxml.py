@@ -119,7 +119,8 @@ _BRACKET = re.compile(r"\[([^\]]*)\]")
 _BACKUP_TS = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
 # fast worksheet scanner (see Package._parse_sheet_fast)
 _CELL_SIMPLE = re.compile(r'<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?([^>]*?)'
-                          r'(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.S)
+                          r'(?:/>|><v>([^<]*)</v></c>|><is>(<t(?: xml:space="preserve")?>[^<]*)</t></is></c>'
+                          r'|>(.*?)</c>)', re.S)
 _CELL_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _FAST_ATTR = re.compile(r'\s+r="([A-Z]{1,3})(\d+)"(?:\s+s="(\d+)")?(?:\s+t="(\w+)")?\s*')
 _ATTR = re.compile(r"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -401,6 +402,16 @@ def _text_of(el, t_tag: str, r_tag: str) -> str:
     return _unescape("".join(parts))
 
 
+def _new_first_child(parent, tag: str):
+    """A new empty first child; SubElement (when there are no children yet) is ~2x cheaper than
+    Element + insert, which builds a temporary document per element."""
+    if len(parent):
+        el = etree.Element(tag)
+        parent.insert(0, el)
+        return el
+    return etree.SubElement(parent, tag)
+
+
 def _rels_name(part: str) -> str:
     d, b = posixpath.split(part)
     return posixpath.join(d, "_rels", b + ".rels") if part else "_rels/.rels"
@@ -510,6 +521,7 @@ class Package:
         self._date_xfs: list[bool] | None = None
         self._style_cache: dict[tuple, int] = {}
         self._sheet_cache: dict[str, SheetData] = {}
+        self._refs_ok: dict[str, object] = {}     # part -> the <sheetData> known to have every r (set_cells)
         self._load(data, max_total, max_ratio)
         self.content_types = ContentTypes(self)
         self.workbook_part = self._find_workbook()
@@ -1095,14 +1107,22 @@ class Package:
         masters: dict[str, tuple[str, int, int]] = {}
         deps: list[tuple[Cell, str | None, int, int]] = []
         max_row = max_col = 0
-        for letters, rnum, s, t, rest, vtext, body in found:
-            r = int(rnum)
+        last_rnum = r = None
+        for letters, rnum, s, t, rest, vtext, itext, body in found:
+            if rnum != last_rnum:      # the cells of a row come together: parse its number once
+                r = int(rnum)
+                last_rnum = rnum
             c = colmap.get(letters) or col_index(letters)
             if rest and ("s=" in rest or "t=" in rest):
                 d = {k: (v1 if v1 or not v2 else v2) for k, v1, v2 in _ATTR.findall(rest)}
                 s, t = d.get("s", s), d.get("t", t)
             style = int(s) if s else 0
-            if body:
+            if itext:                  # <is><t>plain text</t></is>: what the writer produces
+                text = itext[itext.index(">") + 1:]
+                if "&" in text:
+                    text = _xml_unescape(text)
+                cell = Cell(_unescape(text) if "_x" in text else text, None, None, style)
+            elif body:
                 formula = None
                 dep_si = None
                 inline = None
@@ -1429,8 +1449,11 @@ class Package:
         root = self._xml(part)
         ns = _ns(root)
         sd = self._sheet_data(root)
-        self._normalize_refs(sd, ns)
-        rows = {int(r.get("r")): r for r in sd if r.tag == ns + "row"}
+        if self._refs_ok.get(part) is not sd:      # the check costs ~60 ms on a 130k-cell sheet: once per tree
+            self._normalize_refs(sd, ns)
+            self._refs_ok[part] = sd
+        tag_row = ns + "row"
+        rows = {int(r.get("r")): r for r in sd if r.tag == tag_row}
         row_keys = sorted(rows)
         col_styles = self._col_styles(root)
         d1904 = self.date1904
@@ -1441,13 +1464,16 @@ class Package:
             by_row.setdefault(r, []).append(c)
         tag_c = ns + "c"
         removed_formula = False
+        write_value = self._write_value
+        col_cache = _COL_CACHE
         for r in sorted(by_row):
+            cols = sorted(by_row[r])
             row = rows.get(r)
             if row is None:
-                if not any(values.get((r, c)) is not None for c in by_row[r]) and not any(
-                        (r, c) in styles for c in by_row[r]):
+                if not any(values.get((r, c)) is not None for c in cols) and not any(
+                        (r, c) in styles for c in cols):
                     continue        # only clears in a row that does not exist
-                row = etree.Element(ns + "row", r=str(r))
+                row = etree.Element(tag_row, r=str(r))
                 i = bisect_left(row_keys, r)
                 if i < len(row_keys):
                     rows[row_keys[i]].addprevious(row)
@@ -1456,15 +1482,16 @@ class Package:
                 insort(row_keys, r)
                 rows[r] = row
             row_style = row.get("s") if row.get("customFormat") in ("1", "true") else None
-            for c in sorted(by_row[r]):
-                value = values.get((r, c))
+            lo = hi = 0                 # range of the columns written in this row (for spans)
+            for c in cols:
+                key = (r, c)
+                value = values.get(key)
                 # find the cell, or its neighbours, walking from the right end of the row (cheap for
                 # columns appended at the right, the common case)
                 c_el = before = after = None
                 for ch in row.iterchildren(tag_c, reversed=True):
-                    ref = ch.get("r")
-                    letters = ref.rstrip(_DIGITS)
-                    cc = _COL_CACHE.get(letters) or col_index(letters)
+                    letters = ch.get("r").rstrip(_DIGITS)
+                    cc = col_cache.get(letters) or col_index(letters)
                     if cc == c:
                         c_el = ch
                         break
@@ -1473,9 +1500,9 @@ class Package:
                         break
                     after = ch
                 if c_el is None:
-                    if value is None and (r, c) not in styles:
+                    if value is None and key not in styles:
                         continue
-                    c_el = etree.Element(tag_c, r=cell_ref(r, c))
+                    c_el = etree.SubElement(row, tag_c, r=cell_ref(r, c))   # made in place, then moved
                     default_style = row_style or col_styles(c)
                     if default_style and default_style != "0":
                         c_el.set("s", default_style)
@@ -1485,19 +1512,23 @@ class Package:
                         after.addprevious(c_el)
                     else:
                         row.insert(0, c_el)
-                if (r, c) in styles:
-                    s = styles[(r, c)]
+                if key in styles:
+                    s = styles[key]
                     if s:
                         c_el.set("s", str(int(s)))
                     elif "s" in c_el.attrib:
                         del c_el.attrib["s"]
-                if (r, c) in values:
-                    removed_formula |= self._write_value(sd, c_el, value, ns, d1904)
+                if key in values:
+                    removed_formula |= write_value(sd, c_el, value, ns, d1904)
+                if not lo:
+                    lo = c
+                hi = c
+            if lo:
                 spans = row.get("spans")
                 if spans and ":" in spans:
                     a, _, b = spans.partition(":")
-                    if a.isdigit() and b.isdigit() and not int(a) <= c <= int(b):
-                        row.set("spans", f"{min(int(a), c)}:{max(int(b), c)}")
+                    if a.isdigit() and b.isdigit() and not (int(a) <= lo and hi <= int(b)):
+                        row.set("spans", f"{min(int(a), lo)}:{max(int(b), hi)}")
         self._extend_dimension(root, ns, keys)
         if removed_formula:
             self._drop_calc_chain()
@@ -1573,21 +1604,18 @@ class Package:
                 del attrib[a]
         if value is None:
             return removed
-        if isinstance(value, str):
+        if value.__class__ is str or isinstance(value, str):
             if len(value) > 32767:
                 raise ValueError("Excel cells hold at most 32767 characters")
             attrib["t"] = "inlineStr"
-            is_ = etree.Element(ns + "is")
-            t = etree.SubElement(is_, ns + "t")
-            t.text = _escape(value)
+            t = etree.SubElement(_new_first_child(c_el, ns + "is"), ns + "t")
+            t.text = _escape(value) if not value.isalnum() else value   # isalnum: nothing to escape
             if value != value.strip() or "\n" in value or "  " in value or "\t" in value:
                 t.set(XML_SPACE, "preserve")
-            c_el.insert(0, is_)
             return removed
-        v = etree.Element(ns + "v")
         if isinstance(value, bool):
             attrib["t"] = "b"
-            v.text = "1" if value else "0"
+            vtext = "1" if value else "0"
         elif isinstance(value, Formula):
             f = etree.Element(ns + "f")
             f.text = _escape(value.text.lstrip("="))
@@ -1605,17 +1633,17 @@ class Package:
                 else:
                     code = DATE_FMT
                 attrib["s"] = str(self._xf_with_num_fmt(style, code))
-            v.text = repr(serial) if isinstance(serial, float) else str(serial)
+            vtext = repr(serial) if isinstance(serial, float) else str(serial)
         elif isinstance(value, numbers.Integral):
-            v.text = str(int(value))
+            vtext = str(int(value))
         elif isinstance(value, numbers.Real):
             x = float(value)
             if not math.isfinite(x):
                 raise ValueError(f"cannot write {value!r} to a cell")
-            v.text = str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+            vtext = str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
         else:
             raise TypeError(f"unsupported cell value type {type(value).__name__}")
-        c_el.insert(0, v)
+        _new_first_child(c_el, ns + "v").text = vtext
         return removed
 
     def _unshare(self, sd, ns: str, si: str | None, text: str, origin: str) -> None:

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)          # slots: ~130k of these are built per refresh
 class Cell:
     """One cell as an adapter read it."""
 
@@ -105,16 +105,23 @@ class _Rows:
     def __iter__(self):
         if not self.ok:
             return
+        items = list(self.index.items())
+        width = max((j for _, j in items), default=-1) + 1
+        first_row = self.td.first_row
         for i, cells in enumerate(self.td.rows):
-            row = self.td.first_row + i
-            record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in self.index.items()}
+            row = first_row + i
+            if len(cells) >= width:     # the usual full-width row: no bounds check per cell
+                record = {h: cells[j] for h, j in items}
+            else:
+                record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in items}
             if all(_blank(c) for c in record.values() if c is not None):
                 if any(not all(_blank(c) for c in r) for r in self.td.rows[i + 1:]):
                     self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
                 continue
-            for header, cell in record.items():
-                if cell.merged:
-                    self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
+            if any(cell.merged for cell in record.values()):
+                for header, cell in record.items():
+                    if cell.merged:
+                        self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
             yield row, record
 
     def value(self, row: int, record: dict, header: str) -> object:
@@ -140,7 +147,12 @@ class _Rows:
             value = int(value)
         if isinstance(value, (dt.datetime, dt.date)):
             return value.strftime("%d/%m/%Y")
-        return re.sub(r"\s+", " ", str(value)).strip()
+        text = value if value.__class__ is str else str(value)
+        # every \s character but the ASCII space is non-printable: printable text without double
+        # spaces is already normalised (skips a regex call per cell)
+        if "  " in text or not text.isprintable():
+            text = _WS.sub(" ", text)
+        return text.strip()
 
     def date(self, row, record, header, with_time: bool = False):
         value = self.value(row, record, header)
@@ -190,6 +202,7 @@ def _short(value: object, limit: int = 40) -> str:
 
 
 _TASK_ID = re.compile(r"^(\d+)\.(\S+)$")
+_WS = re.compile(r"\s+")
 
 
 def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
