@@ -16,7 +16,7 @@ from typing import Callable, Protocol
 from . import schema
 from .core import vnformat
 from .core.calendar import WorkCalendar
-from .core.dossiers import classify, due_date
+from .core.dossiers import classify
 from .core.indicators import IndicatorResult, evaluate
 from .core.periods import Period, get_period, period_for
 from .core.rates import DossierStats, dossier_stats
@@ -179,8 +179,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     window = dataclasses.replace(the_period, end=cut)
     stats = dossier_stats(data.dossiers, data.procedures, window, cut, cal, refused_timed, measure)
     flags: dict[str, tuple[dt.date | None, str]] = {}
-    for d in data.dossiers:
-        due = due_date(d, data.procedures.get(d.procedure_code), cal)
+    for d in data.dossiers:  # ids are unique here: the table parser drops repeated ones
+        due = stats.per_dossier[d.id][0]
         if d.received.date() > cut:  # not yet received on the classification date
             flags[d.id] = (due, "out_of_period")
         else:
