@@ -255,6 +255,8 @@ def refresh_file(path: str | Path, *, as_of: dt.date | None = None, period: str 
     """Refresh a workbook file headlessly: in place (with a backup) or into ``out``."""
     from .io.file_book import FileBook
 
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
     book = FileBook.open(path, out=out, backup=backup)
     return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
 

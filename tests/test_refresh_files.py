@@ -230,3 +230,9 @@ def test_report_renders_to_pdf_with_vietnamese(workbook_copy, tmp_path, as_of):
         assert "Nơi nhận" in text
         label = "6 tháng đầu năm 2024" if as_of.endswith("06-14") else "năm 2024"
         assert label in text
+
+
+def test_refresh_out_into_a_new_folder(workbook_copy, tmp_path):
+    out = tmp_path / "chua_co" / "thu_muc" / "CCHC.xlsm"
+    assert main(["refresh", str(workbook_copy), "--as-of", "2024-06-14", "--out", str(out)]) == 0
+    assert out.exists()
