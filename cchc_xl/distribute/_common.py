@@ -15,6 +15,8 @@ import time
 import unicodedata
 from pathlib import Path
 
+from ..core import vnformat
+
 _SPECIAL = {"đ": "d", "Đ": "D"}
 
 
@@ -44,17 +46,9 @@ def ascii_slug(text: str, sep: str = "_") -> str:
     return sep.join(words) or "khong_ten"
 
 
-def percent(x: float | None, digits: int = 2) -> str:
-    """``0.9553`` → ``"95,53%"``; ``None`` → ``"chưa có dữ liệu"``."""
-    if x is None:
-        return "chưa có dữ liệu"
-    try:
-        from cchc_xl.core import vnformat  # type: ignore[attr-defined]
-
-        return vnformat.percent(x)
-    except (ImportError, AttributeError, TypeError):
-        s = f"{x * 100:.{digits}f}".replace(".", ",")
-        return s + "%"
+def percent(x: float | None) -> str:
+    """``0.9553`` → ``"95,53%"``; ``None`` → ``"chưa có dữ liệu"`` (for sentences in the e-mail body)."""
+    return "chưa có dữ liệu" if x is None else vnformat.percent(x)
 
 
 def date_vn(d: dt.date | dt.datetime | None) -> str:
