@@ -149,7 +149,8 @@ def _task_progress(g: ReportGrid, result, row: int) -> None:
     groups: dict[object, list] = {a: [] for a in schema.AREAS}
     groups["PL"] = []
     for o in result.task_outcomes:
-        groups[o.task.area if o.task.area in schema.AREAS else "PL"].append(o)
+        appendix = o.task.id.upper().startswith("PL.") or o.task.area not in schema.AREAS
+        groups["PL" if appendix else o.task.area].append(o)
     first_data = row + 2
     total = {"n": 0, "ok": 0, "late": 0, "over": 0, "open": 0, "done": 0}
     cd = CHART_DATA
