@@ -46,8 +46,9 @@ from ..errors import CchcError
 from . import _common
 from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
 
-__all__ = ["consolidate", "ConsolidationSummary", "FileReport", "Change", "EXIT_OK", "EXIT_REJECTED",
-           "EXIT_FAILED", "EXIT_BUSY", "text_progress", "register"]
+__all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
+           "master_tasks", "plan_consolidation", "file_away", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED",
+           "EXIT_BUSY", "text_progress", "register"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -160,6 +161,20 @@ class _MasterTasks:
     plan_year: int
 
 
+def master_tasks(td, settings, first_col: int = 1) -> _MasterTasks:
+    """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
+    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it.
+    ``first_col`` is the sheet column of the table's first column (only the file path writes by cell)."""
+    rows = {}
+    for i, r in enumerate(td.rows):
+        vals = {h: c.value for h, c in zip(td.headers, r)}
+        tid = _canon(vals.get("Mã"))
+        if tid:
+            rows[tid] = (td.first_row + i, vals)
+    return _MasterTasks(list(td.headers), td.first_row, first_col, rows, str(settings["so_ke_hoach"]).strip(),
+                        int(settings["nam_ke_hoach"]))
+
+
 def _read_master(pkg, master: Path) -> _MasterTasks:
     from ..engine import load_data
     from ..io.file_book import FileBook, parse_ref
@@ -170,15 +185,7 @@ def _read_master(pkg, master: Path) -> _MasterTasks:
         raise CchcError(f"Sổ tính chính '{master.name}' không có bảng '{schema.TASKS.table}'.")
     info = book.table_info(schema.TASKS.table)
     _, c1, _, _ = parse_ref(info.ref)
-    rows = {}
-    for i, r in enumerate(td.rows):
-        vals = {h: c.value for h, c in zip(td.headers, r)}
-        tid = _canon(vals.get("Mã"))
-        if tid:
-            rows[tid] = (td.first_row + i, vals)
-    settings = load_data(book).settings
-    return _MasterTasks(list(td.headers), td.first_row, c1, rows, str(settings["so_ke_hoach"]).strip(),
-                        int(settings["nam_ke_hoach"]))
+    return master_tasks(td, load_data(book).settings, c1)
 
 
 def _custom_props(pkg) -> dict[str, str]:
@@ -459,7 +466,9 @@ def _candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
     return out
 
 
-class _Log:
+class InboxLog:
+    """The consolidation log file (``INBOX/tong_hop.log`` by default): lines buffered, appended on flush."""
+
     def __init__(self, path: Path):
         self.path = path
         self.lines: list[str] = []
@@ -474,6 +483,9 @@ class _Log:
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write("\n".join(self.lines) + "\n")
         self.lines.clear()
+
+
+_Log = InboxLog
 
 
 # ---------------------------------------------------------------------------------------- main
@@ -528,22 +540,59 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     return summary
 
 
-def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _Log, step,
-         settle: float, max_bytes: int, now: dt.datetime) -> None:
-    from ..engine import compute, load_data, refresh_book
-    from ..io.file_book import FileBook
-    from ..io.ooxml import Package
-    from ._log import append_log_rows
+@dataclass
+class ConsolidationPlan:
+    """What a run does, computed without writing anything (:func:`plan_consolidation`).
 
+    ``files``: a report per inbox file (accepted / rejected / skipped); ``changes``: the cells to merge
+    after conflict resolution (the newest copy wins per task and column); ``conflicts``: Vietnamese lines.
+    """
+
+    now: dt.datetime
+    files: list[FileReport] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    files_read: int = 0
+
+    def log_rows(self) -> list[dict]:
+        """The rows for ``Nhật ký`` (keys ``_log.LOG_HEADERS``): every change, conflict and rejection."""
+        now = self.now
+        rows: list[dict] = []
+        for ch in self.changes:
+            rows.append({"Thời gian": now, "Tệp": ch.file, "Tổ/nhóm": ch.group, "Mã": ch.task, "Cột": ch.column,
+                         "Giá trị cũ": _display(ch.old), "Giá trị mới": _display(ch.new), "Ghi chú": "Cập nhật"})
+        for msg in self.conflicts:
+            rows.append({"Thời gian": now, "Tệp": "", "Tổ/nhóm": "", "Mã": "", "Cột": "", "Giá trị cũ": "",
+                         "Giá trị mới": "", "Ghi chú": "Xung đột: " + msg})
+        for rep in self.files:
+            if rep.status == "rejected":
+                rows.append({"Thời gian": now, "Tệp": rep.name, "Tổ/nhóm": rep.group, "Mã": "", "Cột": "",
+                             "Giá trị cũ": "", "Giá trị mới": "",
+                             "Ghi chú": "Từ chối: " + "; ".join(rep.reasons)[:30000]})
+        return rows
+
+    def column_values(self) -> dict[str, dict[str, object]]:
+        """``{column: {task id: new value}}`` of the accepted changes (one block per changed column)."""
+        out: dict[str, dict[str, object]] = {}
+        for ch in self.changes:
+            out.setdefault(ch.column, {})[ch.task] = ch.new
+        return out
+
+
+def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.datetime,
+                       settle_seconds: float = SETTLE_SECONDS, max_bytes: int = MAX_FILE_BYTES,
+                       exclude: Path | None = None, progress=None) -> ConsolidationPlan:
+    """Examine every file of ``inbox`` against the master tasks ``mt`` (see :func:`master_tasks`) and
+    resolve conflicts. Reads the inbox files only: writes and moves nothing. ``exclude`` is the log file."""
+    step = progress or (lambda f, m: None)
+    inbox = Path(inbox)
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
-    step(0.02, "Đang đọc sổ tính chính…")
-    pkg = Package.open(master)
-    mt = _read_master(pkg, master)
+    plan = ConsolidationPlan(now=now)
     groups = {group_of(v.get("Tổ/nhóm chuyên môn")) for _, v in mt.rows.values()} - {""}
     today = now.date()
 
-    files = _candidates(inbox, log.path)
+    files = _candidates(inbox, exclude)
     first = {p: p.stat() for p in files}
     if files:
         time.sleep(1.0)
@@ -560,25 +609,23 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _
             busy = "tệp đang được mở trong Excel (có tệp khóa ~$)"
         elif st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
             busy = "tệp đang được ghi (kích thước thay đổi)"
-        elif time.time() - st.st_mtime < settle:
+        elif time.time() - st.st_mtime < settle_seconds:
             busy = "tệp vừa được ghi xong; để lại lần chạy sau"
         if busy:
             rep = FileReport(p.name, "skipped", reasons=[busy])
         else:
-            summary.files_read += 1
+            plan.files_read += 1
             try:
                 if st.st_size > max_bytes:
-                    data = b""
                     rep = FileReport(p.name, "rejected", reasons=[
                         f"tệp quá lớn ({st.st_size / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)"])
                 else:
-                    data = p.read_bytes()
-                    rep = _examine(p, data, mt, groups, today, max_bytes)
+                    rep = _examine(p, p.read_bytes(), mt, groups, today, max_bytes)
             except OSError as exc:
                 rep = FileReport(p.name, "skipped", reasons=[f"không đọc được tệp ({exc.strerror or exc})"])
         rep.path = p
         reports.append(rep)
-    summary.files = reports
+    plan.files = reports
 
     # conflicts: newest copy wins per (task, column)
     proposals: dict[tuple[str, str], list[tuple[dt.datetime, Change]]] = {}
@@ -589,7 +636,6 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _
         for ch in rep.changes:
             ch.when = when
             proposals.setdefault((ch.task, ch.column), []).append((when, ch))
-    final: list[Change] = []
     for (tid, col), props in proposals.items():
         props.sort(key=lambda x: (x[0], x[1].file))
         winner = props[-1][1]
@@ -598,47 +644,27 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _
             losers = ", ".join(f"{c.file} ('{_display(c.new)}')" for _, c in props[:-1] if _canon(c.new) != _canon(winner.new))
             msg = (f"nhiệm vụ {tid}, cột '{col}': {losers} khác với {winner.file} ('{_display(winner.new)}'); "
                    f"giữ bản mới hơn {winner.file}")
-            summary.conflicts.append(msg)
-        final.append(winner)
+            plan.conflicts.append(msg)
+        plan.changes.append(winner)
+    return plan
 
-    # write: changes + log rows, then refresh in memory, then ONE atomic save
-    rows_log: list[dict] = []
-    cells = {}
-    for ch in final:
-        r, _ = mt.rows[ch.task]
-        c = mt.first_col + mt.headers.index(ch.column)
-        cells[(r, c)] = ch.new
-        rows_log.append({"Thời gian": now, "Tệp": ch.file, "Tổ/nhóm": ch.group, "Mã": ch.task, "Cột": ch.column,
-                         "Giá trị cũ": _display(ch.old), "Giá trị mới": _display(ch.new), "Ghi chú": "Cập nhật"})
-    for msg in summary.conflicts:
-        rows_log.append({"Thời gian": now, "Tệp": "", "Tổ/nhóm": "", "Mã": "", "Cột": "", "Giá trị cũ": "",
-                         "Giá trị mới": "", "Ghi chú": "Xung đột: " + msg})
-    for rep in reports:
-        if rep.status == "rejected":
-            rows_log.append({"Thời gian": now, "Tệp": rep.name, "Tổ/nhóm": rep.group, "Mã": "", "Cột": "",
-                             "Giá trị cũ": "", "Giá trị mới": "",
-                             "Ghi chú": "Từ chối: " + "; ".join(rep.reasons)[:30000]})
-    step(0.7, "Đang cập nhật sổ tính chính…")
-    if cells:
-        pkg.set_cells(schema.TASKS.sheet, cells)
-    if rows_log:
-        append_log_rows(pkg, rows_log)
-    book = FileBook(pkg, master, backup=True)
-    if cells or rows_log:
-        step(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = refresh_book(book, as_of=as_of, save=False)
-        step(0.9, "Đang lưu sổ tính chính…")
-        pkg.save(master, backup=True)
-    else:
-        result = compute(load_data(book), as_of=as_of)
-    summary.now_overdue = len(result.overdue_tasks)
-    summary.changes = final
-    summary.cells_changed = len(final)
-    summary.tasks_changed = len({c.task for c in final})
 
-    # only now (master safely written) move the files and write the reasons
+def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: ConsolidationSummary,
+              log: InboxLog, now_overdue: int | None = None) -> None:
+    """After the master holds the changes: move accepted copies to ``processed/<date>/``, rejected ones
+    to ``rejected/`` with ``NAME.txt`` giving the reasons, leave skipped ones; fill ``summary`` and the
+    log lines (the caller flushes ``log``)."""
+    inbox = Path(inbox)
+    now = plan.now
+    summary.files_read = plan.files_read
+    summary.files = plan.files
+    summary.conflicts = list(plan.conflicts)
+    summary.changes = plan.changes
+    summary.cells_changed = len(plan.changes)
+    summary.tasks_changed = len({c.task for c in plan.changes})
+    summary.now_overdue = now_overdue
     day = now.strftime("%Y-%m-%d")
-    for rep in reports:
+    for rep in plan.files:
         src = rep.path
         if rep.status == "accepted":
             summary.accepted += 1
@@ -658,13 +684,52 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: _
         else:
             summary.skipped += 1
             log(f"BỎ QUA {rep.name}: {'; '.join(rep.reasons)}")
-    for ch in final:
+    for ch in plan.changes:
         log(f"THAY ĐỔI {ch.file} | {ch.group} | {ch.task} | {ch.column}: '{_display(ch.old)}' → '{_display(ch.new)}'")
     for c in summary.conflicts:
         log(f"XUNG ĐỘT {c}")
     log(f"KẾT QUẢ đọc {summary.files_read}, chấp nhận {summary.accepted}, từ chối {summary.rejected}, "
         f"bỏ qua {summary.skipped}, nhiệm vụ cập nhật {summary.tasks_changed}, quá hạn {summary.now_overdue}")
     summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
+
+
+def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
+         settle: float, max_bytes: int, now: dt.datetime) -> None:
+    from ..engine import compute, load_data, refresh_book
+    from ..io.file_book import FileBook
+    from ..io.ooxml import Package
+    from ._log import append_log_rows
+
+    if not inbox.is_dir():
+        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
+    step(0.02, "Đang đọc sổ tính chính…")
+    pkg = Package.open(master)
+    mt = _read_master(pkg, master)
+    plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes, exclude=log.path,
+                              progress=step)
+
+    # write: changes + log rows, then refresh in memory, then ONE atomic save
+    cells = {}
+    for ch in plan.changes:
+        r, _ = mt.rows[ch.task]
+        cells[(r, mt.first_col + mt.headers.index(ch.column))] = ch.new
+    rows_log = plan.log_rows()
+    step(0.7, "Đang cập nhật sổ tính chính…")
+    if cells:
+        pkg.set_cells(schema.TASKS.sheet, cells)
+    if rows_log:
+        append_log_rows(pkg, rows_log)
+    book = FileBook(pkg, master, backup=True)
+    if cells or rows_log:
+        step(0.8, "Đang tính lại chỉ số và báo cáo…")
+        result = refresh_book(book, as_of=as_of, save=False)
+        step(0.9, "Đang lưu sổ tính chính…")
+        pkg.save(master, backup=True)
+    else:
+        result = compute(load_data(book), as_of=as_of)
+
+    # only now (master safely written) move the files and write the reasons
+    file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")
 
 

@@ -44,11 +44,12 @@ from ..errors import CchcError, SendError
 from . import _common
 from .outgoing import report_pdf, values_only_copy
 
-__all__ = ["build_outgoing", "compose_message", "send_report", "SendOutcome", "outgoing_name", "SmtpConfig",
-           "smtp_config", "register"]
+__all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
+           "subject_for", "SmtpConfig", "smtp_config", "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT", "register"]
 
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
+LOG_COLUMN_DRAFT = "Thư nháp báo cáo"  # … for a draft recorded by the Excel button
 _PERIOD_TOKEN = {"q1": "Quy1", "h1": "6Thang", "q3": "Quy3", "year": "Nam"}
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -318,15 +319,36 @@ def _already_sent(master: Path, period: Period) -> str | None:
     return None
 
 
+def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | None = None) -> dict:
+    """The ``Nhật ký`` row (keys ``_log.LOG_HEADERS``) recording ``outcome``.
+
+    A real send: ``Cột`` = :data:`LOG_COLUMN_SEND`, ``Giá trị mới`` = the period label (what the
+    already-sent check looks for). A draft (``sent=False``; only the Excel button records one) gets
+    ``Cột`` = :data:`LOG_COLUMN_DRAFT`, so it never counts as sent.
+    """
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    to = ", ".join(outcome.recipients)
+    if outcome.sent:
+        return {"Thời gian": now, "Tệp": outcome.xlsx.name, "Tổ/nhóm": "", "Mã": "", "Cột": LOG_COLUMN_SEND,
+                "Giá trị cũ": "", "Giá trị mới": outcome.period_label,
+                "Ghi chú": f"Đã gửi tới {to}" + (" (gửi lại)" if resend else "")}
+    eml = outcome.eml.name if outcome.eml else ""
+    return {"Thời gian": now, "Tệp": eml, "Tổ/nhóm": "", "Mã": "", "Cột": LOG_COLUMN_DRAFT,
+            "Giá trị cũ": "", "Giá trị mới": outcome.period_label,
+            "Ghi chú": "Đã tạo thư nháp, chưa gửi" + (f" (người nhận: {to})" if to else "")}
+
+
 def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
                 dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
                 outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None) -> SendOutcome:
+                progress=None, record: bool = True) -> SendOutcome:
     """Refresh, build the attachments and send (or draft) the report of ``period``.
 
     Raises :class:`SendError` for every SMTP failure, for a period already sent (without
     ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
     draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
+    ``record=False`` leaves the workbook file alone: the caller records :func:`send_log_row` itself (the
+    Excel button writes it into the open workbook, after its own already-sent check on that book).
     """
     from ..engine import refresh_file
 
@@ -371,14 +393,14 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     step(0.7, f"Đang gửi thư tới {', '.join(cfg.to)}…")
     _smtp_send(msg, cfg, env)
     outcome.sent = True
+    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}."
+    if not record:
+        step(1.0, outcome.message)
+        return outcome
     from ._log import append_log
 
-    now = dt.datetime.now().replace(microsecond=0)
-    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}."
     try:
-        append_log(master, [{"Thời gian": now, "Tệp": xlsx.name, "Tổ/nhóm": "", "Mã": "", "Cột": LOG_COLUMN_SEND,
-                             "Giá trị cũ": "", "Giá trị mới": per.label,
-                             "Ghi chú": f"Đã gửi tới {', '.join(cfg.to)}" + (" (gửi lại)" if force else "")}])
+        append_log(master, [send_log_row(outcome, resend=force)])
     except CchcError as exc:  # the mail is gone: say so, do not pretend the send failed
         outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
     step(1.0, outcome.message)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -32,6 +33,9 @@ __all__ = [
     "build_report_year",
     "import_dossiers",
     "check_data",
+    "handout_copies",
+    "consolidate_inbox",
+    "send_upward",
     "log_dir",
     "MAX_PROBLEMS_SHOWN",
 ]
@@ -184,8 +188,7 @@ def import_dossiers(path: str, book: Any = None):
     """
     from .. import engine  # noqa: PLC0415
 
-    # VBA passes \\uXXXX escapes; re-join UTF-16 surrogate pairs (characters outside the BMP).
-    path = str(path).encode("utf-16", "surrogatepass").decode("utf-16")
+    path = _vba_path(path)
 
     def work(xb: XwBook):
         xb.progress(0.05, "Đang đọc tệp nhập…")
@@ -201,74 +204,333 @@ def import_dossiers(path: str, book: Any = None):
 
 
 def _import_rows(xb: XwBook, file: str):
-    """Merge the export's rows into tblHoSo through the adapter (rules of cchc_xl.io.import_dossiers)."""
+    """Merge the export's rows into tblHoSo through the adapter: the plan is
+    :func:`cchc_xl.io.import_dossiers.plan_import` (the same rules as the file path); here it is applied as
+    one write per changed input column (and at most one table resize)."""
     from .. import schema  # noqa: PLC0415
     from ..errors import ImportFileError  # noqa: PLC0415
     from ..io import import_dossiers as imp  # noqa: PLC0415
 
     header, rows = imp.read_import_file(file)
-    report = imp.ImportReport(ignored_columns=[h for h in header if h and h not in imp._INPUT_HEADERS])
-    used = [(i, h) for i, h in enumerate(header) if h in imp._INPUT_HEADERS]
     spec = schema.DOSSIERS
     table = xb.read_table(spec.sheet, spec.table)
     if table is None:
         raise ImportFileError(f"Sổ tính không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-    missing = [h for h in imp._INPUT_HEADERS if h not in table.headers]
-    if missing:
-        raise ImportFileError(f"Trang tính '{spec.sheet}': bảng thiếu cột " + ", ".join(missing) + ".")
-    key_col = table.headers.index("Mã hồ sơ")
-    columns = {h: [c.value for c in (row[table.headers.index(h)] for row in table.rows)] for h in table.headers}
-    existing: dict[str, int] = {}
-    last = -1
-    for i, row in enumerate(table.rows):
-        value = row[key_col].value
-        if value is not None and str(value).strip():
-            existing[str(value).strip()] = i
-            last = i
-    next_index = last + 1
+    plan = imp.plan_import(header, rows, table, Path(file).name)
+    if not plan.changed:
+        return plan.report
+    width = max(len(table.rows), plan.first_new_index + len(plan.new_rows))
+    columns = {h: [r[j].value for r in table.rows] + [None] * (width - len(table.rows))
+               for j, h in enumerate(table.headers)}
     changed: set[str] = set()
-    seen: set[str] = set()
-    for n, raw in enumerate(rows, start=2):
-        record, errors = {}, []
-        for i, h in used:
-            try:
-                record[h] = imp._convert(h, raw[i] if i < len(raw) else None, n, report.skipped)
-            except ValueError as exc:
-                errors.append(f"cột '{h}': {exc}")
-        key = record.get("Mã hồ sơ")
-        if not key:
-            errors.append("cột 'Mã hồ sơ': chưa có mã hồ sơ")
-        elif key in seen:
-            errors.append(f"cột 'Mã hồ sơ': mã '{key}' lặp lại trong tệp nhập")
-        if errors:
-            report.skipped.append(f"Tệp '{Path(file).name}', dòng {n}: " + "; ".join(errors) + ".")
-            continue
-        seen.add(key)
-        if key in existing:
-            i = existing[key]
-            row_changed = False
-            for h, value in record.items():
-                if not imp._same(columns[h][i], value):
-                    columns[h][i] = value
-                    changed.add(h)
-                    row_changed = True
-            report.updated += row_changed
-            report.unchanged += not row_changed
-        else:
-            i = next_index
-            next_index += 1
-            for h in table.headers:
-                col = columns[h]
-                while len(col) <= i:
-                    col.append(None)
-                if h in record:
-                    col[i] = record[h]
-                    changed.add(h)
-            existing[key] = i
-            report.added += 1
-    width = max(len(table.rows), next_index)
+    for i, values in plan.updates.items():
+        for h, value in values.items():
+            columns[h][i] = value
+            changed.add(h)
+    for k, record in enumerate(plan.new_rows):
+        for h, value in record.items():
+            columns[h][plan.first_new_index + k] = value
+            changed.add(h)
     for h in table.headers:  # one write per changed input column (bounded by the header count)
         if h in changed:
-            values = columns[h] + [None] * (width - len(columns[h]))
-            xb.write_column(spec.sheet, spec.table, h, values)
-    return report
+            _write_values(xb, table, h, columns[h])
+    return plan.report
+
+
+# --- helpers shared by the entry points ------------------------------------------------------------------
+
+def _vba_path(path: Any) -> str:
+    """A path from the ribbon: VBA passes \\uXXXX escapes, so re-join UTF-16 surrogate pairs (characters
+    outside the BMP)."""
+    return str(path).encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+# A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
+# a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
+_EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
+
+
+def _excel_text(value: Any) -> Any:
+    """``value`` ready for a raw write that keeps a text a text (as the file engine writes it)."""
+    if value.__class__ is not str or not value:
+        return value
+    if value[0] in "=+-@'" or value.strip().upper() in ("TRUE", "FALSE") or _EXCEL_PARSES.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _write_values(xb: XwBook, table: Any, header: str, values: list) -> None:
+    """``xb.write_column`` of ``values`` with texts kept as texts (:func:`_excel_text`); the adapter's copy
+    of the table then holds what Excel shows (the text without its prefix)."""
+    xb.write_column(table.sheet, table.table, header, [_excel_text(v) for v in values])
+    j = table.headers.index(header)
+    for i, v in enumerate(values):
+        if i < len(table.rows):
+            table.rows[i][j].value = v
+
+
+def _saved_file(xb: XwBook) -> Path:
+    """The workbook's file on disk (the last saved version)."""
+    name = str(xb._call(lambda: xb.book.fullname) or "")
+    path = Path(name)
+    if "://" in name or not path.is_absolute() or not path.is_file():
+        raise CchcError("Không tìm thấy tệp đã lưu của sổ này trên máy (sổ chưa được lưu, hoặc đang mở từ "
+                        "OneDrive/SharePoint). Hãy lưu sổ vào một thư mục trên máy (Ctrl+S) rồi thử lại.")
+    return path
+
+
+def _saved_note(path: Path) -> str:
+    saved = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    return (f"được lập từ bản ĐÃ LƯU gần nhất của sổ (lúc {saved:%H:%M ngày %d/%m/%Y}); những thay đổi chưa "
+            "lưu KHÔNG có trong đó. Nếu vừa sửa sổ, hãy lưu (Ctrl+S) rồi bấm lại.")
+
+
+def _folder(folder: Any, *, create: bool) -> Path:
+    text = _vba_path(folder).strip()
+    if not text:
+        raise CchcError("Chưa chọn thư mục.")
+    path = Path(text)
+    if not path.is_dir() and not create:
+        raise CchcError(f"Không tìm thấy thư mục '{path}'.")
+    return path
+
+
+def _confirm(xb: XwBook, prompt: str) -> bool:
+    """An OK/Cancel message box; True only for OK. (xlwings' remote engine cannot wait for an answer: its
+    alert returns None, which counts as Cancel.)"""
+    try:
+        answer = xb._call(lambda: xb.book.app.alert(prompt, title=_TITLE, buttons="ok_cancel", mode="info"))
+    except Exception:  # noqa: BLE001 - no dialog, no consent
+        return False
+    return str(answer or "").strip().lower() == "ok"
+
+
+# --- the 'Nhật ký' sheet through xlwings -------------------------------------------------------------------
+
+_LOG_SCAN_ROWS, _LOG_SCAN_COLS = 20, 26  # where the header row is looked for (A1:Z20)
+
+
+def _read_values(xb: XwBook, sht: Any, address: str) -> list[list[Any]]:
+    """ONE value read of ``address`` as a 2-D list (dates as datetime, empty cells as None)."""
+    from .xw_book import _from_remote  # noqa: PLC0415
+
+    rng = xb._call(lambda: sht.range(address))
+    if xb._remote:
+        return _from_remote(xb._call(lambda: rng.raw_value, "read"))
+    return [list(r) for r in xb._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read") or ()]
+
+
+def _log_layout(xb: XwBook) -> tuple[Any, int, dict[str, int], int]:
+    """(sheet, header row, {header: column}, last log row) of 'Nhật ký' — a bounded number of calls.
+
+    The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
+    from ..distribute._log import LOG_HEADERS  # noqa: PLC0415
+    from ..errors import WorkbookError  # noqa: PLC0415
+    from ..schema import SHEET_LOG  # noqa: PLC0415
+    from .xw_book import _a1_range  # noqa: PLC0415
+
+    sht = xb._sheet(SHEET_LOG)
+    top = _read_values(xb, sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
+    for r, row in enumerate(top, start=1):
+        cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
+        if LOG_HEADERS[0] in cols:
+            break
+    else:
+        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
+    missing = [h for h in LOG_HEADERS if h not in cols]
+    if missing:
+        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
+    down = xb._call(lambda: sht.range(_a1_range(r, cols[LOG_HEADERS[0]], r, cols[LOG_HEADERS[0]])).expand("down"))
+    last = xb._call(lambda: down.last_cell.row)
+    return sht, r, cols, max(int(last), r)
+
+
+def _read_log(xb: XwBook) -> list[dict]:
+    """Every row of 'Nhật ký' as ``{header: value}`` (one read after the layout)."""
+    from .xw_book import _a1_range  # noqa: PLC0415
+
+    sht, header_row, cols, last = _log_layout(xb)
+    if last <= header_row:
+        return []
+    c1, c2 = min(cols.values()), max(cols.values())
+    block = _read_values(xb, sht, _a1_range(header_row + 1, c1, last, c2))
+    return [{h: (row[c - c1] if c - c1 < len(row) else None) for h, c in cols.items()} for row in block]
+
+
+def _append_log(xb: XwBook, rows: list[dict]) -> None:
+    """Append ``rows`` (keys ``LOG_HEADERS``) below the last log row: ONE block write."""
+    from .xw_book import _a1_range  # noqa: PLC0415
+
+    if not rows:
+        return
+    sht, _header_row, cols, last = _log_layout(xb)
+    c1, c2 = min(cols.values()), max(cols.values())
+    block = []
+    for row in rows:
+        line = [xb._prepare(None)] * (c2 - c1 + 1)
+        for h, v in row.items():
+            if h in cols:
+                if isinstance(v, dt.datetime):
+                    v = v.replace(microsecond=0, tzinfo=None)
+                line[cols[h] - c1] = xb._prepare(_excel_text(v))
+        block.append(line)
+    target = xb._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
+    xb._call(lambda: setattr(target, "raw_value", block), "write")
+
+
+# --- issue #4: hand-out, consolidation, sending upward -------------------------------------------------------
+
+def handout_copies(folder: str, book: Any = None):
+    """Phát bản cho tổ: one .xlsx per group into ``folder``, made from the SAVED workbook file (the open
+    book is not read: its unsaved changes are not in the copies — the message says so). Returns the paths."""
+    from ..distribute.handout import handout  # noqa: PLC0415
+
+    def work(xb: XwBook):
+        out = _folder(folder, create=True)
+        path = _saved_file(xb)
+        xb.progress(0.05, "Đang tạo các bản phát cho tổ/nhóm…")
+        written = handout(path, out, progress=xb.progress)
+        if written:
+            lines = [f"Đã tạo {len(written)} bản phát cho tổ/nhóm trong thư mục:", str(out), ""]
+            lines += [f"• {p.name}" for p in written]
+        else:
+            lines = ["Không có nhiệm vụ nào ghi 'Tổ/nhóm chuyên môn': chưa tạo bản nào."]
+        lines += ["", "Các bản phát " + _saved_note(path)]
+        xb.alert("\n".join(lines), title=_TITLE, mode="info")
+        return written
+
+    return _run("Phát bản cho tổ", book, work)
+
+
+def consolidate_inbox(folder: str, book: Any = None):
+    """Tổng hợp bản nộp lại: the copies in ``folder`` are checked exactly as by ``cchc-xl consolidate``
+    (:func:`cchc_xl.distribute.consolidate.plan_consolidation`), but the accepted changes go into the OPEN
+    book through xlwings (one write per changed column of tblNhiemVu, one block write to 'Nhật ký') — Excel
+    locks the file, so it is not written. The book is then refreshed, and the files are moved (processed /
+    rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
+    from .. import engine, schema  # noqa: PLC0415
+    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, file_away,  # noqa: PLC0415
+                                          master_tasks, plan_consolidation)
+    from ..errors import WorkbookError  # noqa: PLC0415
+
+    def work(xb: XwBook):
+        inbox = _folder(folder, create=False)
+        now = dt.datetime.now().replace(microsecond=0)
+        xb.progress(0.02, "Đang đọc bảng nhiệm vụ…")
+        settings = engine.load_data(xb).settings
+        spec = schema.TASKS
+        td = xb.read_table(spec.sheet, spec.table)
+        if td is None:
+            raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
+        missing = [h for h in spec.headers if h not in td.headers]
+        if missing:
+            raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
+        mt = master_tasks(td, settings)
+        log = InboxLog(inbox / "tong_hop.log")
+        plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
+
+        xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
+        index = {tid: row - td.first_row for tid, (row, _vals) in mt.rows.items()}
+        for column, new in plan.column_values().items():  # one write per changed column
+            j = td.headers.index(column)
+            values = [r[j].value for r in td.rows]
+            for tid, value in new.items():
+                values[index[tid]] = value
+            _write_values(xb, td, column, values)
+        _append_log(xb, plan.log_rows())
+        xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
+        result = engine.refresh_book(xb, progress=xb.progress)
+
+        summary = ConsolidationSummary(log_path=log.path)
+        try:
+            file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+        finally:
+            log.flush()
+        xb.alert(_consolidation_text(summary, inbox), title=_TITLE, mode="info")
+        return summary
+
+    return _run("Tổng hợp bản nộp lại", book, work)
+
+
+def _previous_send(xb: XwBook, column: str, label: str) -> str | None:
+    """When the open book's 'Nhật ký' records a send of the period ``label``: its time, else None."""
+    for row in _read_log(xb):
+        if str(row.get("Cột") or "").strip() == column and str(row.get("Giá trị mới") or "").strip() == label:
+            when = row.get("Thời gian")
+            return f"{when:%d/%m/%Y %H:%M}" if isinstance(when, dt.datetime) else str(when or "")
+    return None
+
+
+def _consolidation_text(summary: Any, inbox: Path) -> str:
+    lines = [f"Đã tổng hợp các bản trong thư mục:\n{inbox}", "",
+             f"• Tệp đã đọc: {summary.files_read}",
+             f"• Chấp nhận: {summary.accepted}",
+             f"• Từ chối: {summary.rejected}"]
+    if summary.skipped:
+        lines.append(f"• Để lại lần sau (đang mở/đang ghi): {summary.skipped}")
+    lines += [f"• Nhiệm vụ được cập nhật: {summary.tasks_changed} ({summary.cells_changed} ô)",
+              f"• Nhiệm vụ đang quá hạn: {summary.now_overdue}"]
+    if summary.conflicts:
+        lines.append(f"• Xung đột (giữ bản mới hơn): {len(summary.conflicts)}")
+    rejected = [f for f in summary.files if f.status == "rejected"]
+    if rejected:
+        lines += ["", "Tệp bị từ chối (lý do ghi trong thư mục 'rejected' và trang 'Nhật ký'):"]
+        for f in rejected[:MAX_PROBLEMS_SHOWN]:
+            why = "; ".join(f.reasons)
+            lines.append(f"• {f.name}: {why[:200]}{'…' if len(why) > 200 else ''}")
+        if len(rejected) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"… và {len(rejected) - MAX_PROBLEMS_SHOWN} tệp khác.")
+    if summary.cells_changed or summary.rejected or summary.conflicts:
+        lines += ["", "Các thay đổi đã được đưa vào sổ đang mở nhưng CHƯA được lưu: hãy lưu sổ (Ctrl+S). "
+                  "Các bản đã xử lý nằm trong thư mục con 'processed'."]
+    return "\n".join(lines)
+
+
+def send_upward(book: Any = None):
+    """Gửi báo cáo lên Sở: the attachments are built from the SAVED file (:mod:`cchc_xl.distribute.send`);
+    the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
+    happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
+    'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
+    from .. import engine  # noqa: PLC0415
+    from ..distribute import send as snd  # noqa: PLC0415
+    from ..errors import SendError  # noqa: PLC0415
+    from ..io.file_book import FileBook  # noqa: PLC0415
+
+    def work(xb: XwBook):
+        path = _saved_file(xb)
+        xb.progress(0.05, "Đang chuẩn bị báo cáo…")
+        result = engine.compute(engine.load_data(FileBook.open(path)))
+        period, settings = result.period, result.settings
+        cfg = snd.smtp_config(settings, os.environ)
+        if cfg.host and not cfg.to:
+            raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
+        base = snd.outgoing_name(period, settings)
+        previous = _previous_send(xb, snd.LOG_COLUMN_SEND, period.label)
+        lines = [f"Gửi báo cáo CCHC {period.label}?", "",
+                 "Người nhận: " + (", ".join(cfg.to) or "(chưa có — điền 'email_nguoi_nhan' trong trang Cấu hình)"),
+                 f"Tiêu đề: {snd.subject_for(period, settings)}",
+                 f"Tệp đính kèm: {base}.xlsx; {base}.pdf", ""]
+        if not cfg.host:
+            lines.append("Chưa cấu hình máy chủ thư (smtp_may_chu): sẽ chỉ tạo thư nháp .eml trong thư mục "
+                         "của sổ, chưa gửi đi.")
+        if previous:
+            lines.append(f"CHÚ Ý: báo cáo {period.label} đã được gửi lúc {previous}; bấm OK sẽ gửi lại.")
+        lines += ["Báo cáo " + _saved_note(path), "",
+                  "Bấm OK để tiếp tục, Cancel để hủy."]
+        if not _confirm(xb, "\n".join(lines)):
+            return None
+        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress)
+        message = outcome.message
+        try:
+            _append_log(xb, [snd.send_log_row(outcome, resend=previous is not None)])
+            message += "\nĐã ghi vào trang 'Nhật ký' (hãy lưu sổ để giữ dòng này)."
+        except CchcError as exc:  # the mail is gone: say so, do not pretend the send failed
+            message += f"\nChú ý: chưa ghi được vào 'Nhật ký' ({exc})."
+        if outcome.eml:
+            message += f"\nThư nháp: {outcome.eml}"
+        else:
+            message += f"\nTệp đính kèm lưu tại: {outcome.xlsx.parent}"
+        xb.alert(message, title=_TITLE, mode="info")
+        return outcome
+
+    return _run("Gửi báo cáo lên Sở", book, work)

@@ -71,7 +71,9 @@ class RibbonJob:
 
     ``target`` is ``"module:function"``; the VBA callback runs ``import module as e; e.function()``.
     ``file_dialog`` makes the callback ask for a file with ``Application.GetOpenFilename`` first and pass
-    the chosen path as the only argument (cancel = nothing happens).
+    the chosen path as the only argument (cancel = nothing happens); ``folder_dialog`` (the dialog title)
+    does the same for a folder with ``Application.FileDialog(msoFileDialogFolderPicker)``, starting in the
+    workbook's folder.
     """
 
     id: str
@@ -84,6 +86,7 @@ class RibbonJob:
     target: str
     size: str = "large"
     file_dialog: tuple[str, str] | None = None  # (dialog title, file filter) — Vietnamese allowed
+    folder_dialog: str | None = None  # dialog title — Vietnamese allowed
 
     @property
     def module(self) -> str:
@@ -100,7 +103,7 @@ RIBBON_GROUPS: list[RibbonGroup] = [
     RibbonGroup("CchcXl_GrpUpdate", "Cập nhật"),
     RibbonGroup("CchcXl_GrpReport", "Báo cáo theo kỳ"),
     RibbonGroup("CchcXl_GrpData", "Dữ liệu"),
-    # The colleague on issue #4 adds e.g. RibbonGroup("CchcXl_GrpDistribute", "Phân phối & tổng hợp") here.
+    RibbonGroup("CchcXl_GrpDistribute", "Tổ chuyên môn và gửi báo cáo"),
 ]
 
 RIBBON_JOBS: list[RibbonJob] = [
@@ -147,6 +150,26 @@ RIBBON_JOBS: list[RibbonJob] = [
         "Kiểm tra mọi bảng (ngày sai, mã trùng, mã TTHC không có trong danh mục, ô bị gộp…) và báo từng "
         "lỗi kèm tên trang, dòng và cột. Không sửa gì trong sổ.",
         "DataValidation", "CchcXl_CheckData", f"{_ENTRY}:check_data"),
+    RibbonJob(
+        "CchcXl_BtnHandout", "CchcXl_GrpDistribute", "Phát bản cho tổ", "Phát bản nhiệm vụ cho các tổ/nhóm",
+        "Chọn thư mục; mỗi tổ/nhóm chuyên môn nhận một tệp .xlsx chỉ gồm nhiệm vụ của mình (chỉ mở khóa các "
+        "cột Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú). Các bản được lập từ bản ĐÃ LƯU gần nhất của "
+        "sổ: hãy lưu sổ (Ctrl+S) trước khi bấm.",
+        "ShareWorkbook", "CchcXl_Handout", f"{_ENTRY}:handout_copies",
+        folder_dialog="Chọn thư mục để lưu các bản phát cho tổ/nhóm"),
+    RibbonJob(
+        "CchcXl_BtnConsolidate", "CchcXl_GrpDistribute", "Tổng hợp bản nộp lại", "Tổng hợp các bản tổ/nhóm gửi lại",
+        "Chọn thư mục chứa các bản tổ/nhóm gửi lại. Bản hợp lệ được đưa vào bảng nhiệm vụ của sổ đang mở (chỉ "
+        "các ô tổ/nhóm đã sửa) rồi chuyển vào thư mục con 'processed'; bản sai bị chuyển vào 'rejected' kèm "
+        "tệp lý do. Mọi thay đổi và lý do từ chối được ghi vào 'Nhật ký'. Nhớ lưu sổ sau khi tổng hợp.",
+        "ImportExcel", "CchcXl_Consolidate", f"{_ENTRY}:consolidate_inbox",
+        folder_dialog="Chọn thư mục chứa các bản tổ/nhóm gửi lại"),
+    RibbonJob(
+        "CchcXl_BtnSend", "CchcXl_GrpDistribute", "Gửi báo cáo lên Sở", "Gửi báo cáo CCHC lên Sở",
+        "Lập tệp Excel (chỉ giá trị) và PDF của trang 'Báo cáo' từ bản ĐÃ LƯU gần nhất của sổ, hiện người "
+        "nhận, tiêu đề và tệp đính kèm để xác nhận, rồi gửi thư (hoặc tạo thư nháp .eml khi chưa cấu hình "
+        "máy chủ thư). Lần gửi được ghi vào 'Nhật ký'.",
+        "FileSendAsAttachment", "CchcXl_SendReport", f"{_ENTRY}:send_upward"),
 ]
 
 
@@ -156,6 +179,9 @@ RIBBON_JOBS: list[RibbonJob] = [
 
 def _check_registry(jobs: list[RibbonJob], groups: list[RibbonGroup]) -> None:
     group_ids = {g.id for g in groups}
+    for label in [g.label for g in groups] + [j.label for j in jobs]:
+        if "&" in label:  # Office reads '&' in a ribbon label as a keytip marker and drops it
+            raise ValueError(f"ribbon label {label!r}: write 'và' instead of '&'")
     seen: set[str] = set()
     for job in jobs:
         if job.group not in group_ids:
@@ -168,6 +194,8 @@ def _check_registry(jobs: list[RibbonJob], groups: list[RibbonGroup]) -> None:
             raise ValueError(f"{job.id}: ids and callbacks must carry the CchcXl_ prefix")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", job.callback):
             raise ValueError(f"{job.id}: callback {job.callback!r} is not a VBA identifier")
+        if job.file_dialog and job.folder_dialog:
+            raise ValueError(f"{job.id}: a job asks for a file or for a folder, not both")
         if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", job.target):
             raise ValueError(f"{job.id}: target {job.target!r} must be 'module:function'")
 
@@ -256,7 +284,7 @@ def render_vba_module(jobs: list[RibbonJob] | None = None, groups: list[RibbonGr
     jobs = RIBBON_JOBS if jobs is None else jobs
     _check_registry(jobs, RIBBON_GROUPS if groups is None else groups)
     out = [_BAS_HEADER.format(name=RIBBON_MODULE_NAME)]
-    if any(j.file_dialog for j in jobs):
+    if any(j.file_dialog or j.folder_dialog for j in jobs):
         out.append(_PY_LITERAL_HELPER)
     for j in jobs:
         call = f"import {j.module} as e; e.{j.function}("
@@ -269,6 +297,16 @@ def render_vba_module(jobs: list[RibbonJob] | None = None, groups: list[RibbonGr
             out.append(f"    chosen = Application.GetOpenFilename({vba_string(file_filter)}, 1, {vba_string(title)})")
             out.append("    If VarType(chosen) = vbBoolean Then Exit Sub")
             out.append(f'    RunPython "{call}" & CchcXl_PyLiteral(CStr(chosen)) & ")"')
+        elif j.folder_dialog:
+            out.append("    Dim picker As Object")
+            out.append("    Set picker = Application.FileDialog(4)  ' msoFileDialogFolderPicker")
+            out.append(f"    picker.Title = {vba_string(j.folder_dialog)}")
+            out.append("    picker.AllowMultiSelect = False")
+            out.append('    If Len(ThisWorkbook.Path) > 0 And InStr(ThisWorkbook.Path, "://") = 0 Then')
+            out.append("        picker.InitialFileName = ThisWorkbook.Path & Application.PathSeparator")
+            out.append("    End If")
+            out.append("    If picker.Show <> -1 Then Exit Sub")
+            out.append(f'    RunPython "{call}" & CchcXl_PyLiteral(CStr(picker.SelectedItems(1))) & ")"')
         else:
             out.append(f'    RunPython "{call})"')
         out.append("End Sub")

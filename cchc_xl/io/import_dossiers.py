@@ -20,7 +20,7 @@ from .. import schema
 from ..errors import ImportFileError
 from .file_book import FileBook, parse_ref
 
-__all__ = ["import_dossiers", "ImportReport", "read_import_file"]
+__all__ = ["import_dossiers", "plan_import", "ImportPlan", "ImportReport", "read_import_file"]
 
 _INPUT_HEADERS = [h for h in schema.DOSSIERS.headers if h not in schema.DOSSIERS.computed]
 _DATE_COLUMNS = {"Ngày tiếp nhận": True, "Ngày hẹn trả": False, "Ngày có kết quả": False}
@@ -122,37 +122,48 @@ def _convert(header: str, value: object, line: int, skipped: list[str]):
     return text
 
 
-def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | None = None) -> ImportReport:
-    """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept)."""
-    header, rows = read_import_file(file)
-    report = ImportReport(ignored_columns=[h for h in header if h and h not in _INPUT_HEADERS])
-    used = [(i, h) for i, h in enumerate(header) if h in _INPUT_HEADERS]
+@dataclass
+class ImportPlan:
+    """What an import changes in ``tblHoSo`` — computed once, applied by the file path or through xlwings.
 
-    book = FileBook.open(workbook, out=out)
-    info = book.table_info(schema.DOSSIERS.table)
-    table = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
-    if info is None or table is None:
-        raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang '{schema.DOSSIERS.sheet}'.")
+    ``updates`` maps a row index of ``table.rows`` to ``{header: new value}`` (only values that differ);
+    ``new_rows`` are the records to append, the first at row index ``first_new_index`` (just after the last
+    row that has a ``Mã hồ sơ``, so blank table rows are reused first).
+    """
+
+    report: ImportReport
+    updates: dict[int, dict[str, object]] = field(default_factory=dict)
+    new_rows: list[dict[str, object]] = field(default_factory=list)
+    first_new_index: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.updates or self.new_rows)
+
+
+def plan_import(header: list[str], rows: list[list[object]], table, source_name: str = "") -> ImportPlan:
+    """Plan the import of ``rows`` (as :func:`read_import_file` returns them) into ``table`` (a ``TableData``
+    of ``tblHoSo`` from any Book adapter). Pure: reads nothing, writes nothing.
+
+    Rules: only input columns of ``tblHoSo`` are used (others are listed in ``report.ignored_columns``);
+    a row with an invalid value, no ``Mã hồ sơ`` or a code repeated in the file is skipped with a message
+    naming its line and column; an existing code is updated, a new one appended.
+    """
+    report = ImportReport(ignored_columns=[h for h in header if h and h not in _INPUT_HEADERS])
     missing = [h for h in _INPUT_HEADERS if h not in table.headers]
     if missing:
-        raise ImportFileError(f"Trang tính '{schema.DOSSIERS.sheet}': bảng thiếu cột " + ", ".join(missing) + ".")
-    r1, c1, r2, c2 = parse_ref(info.ref)
-    col_of = {h: c1 + table.headers.index(h) for h in table.headers}
-    key_col = table.headers.index("Mã hồ sơ")
+        raise ImportFileError(f"Trang tính '{table.sheet}': bảng thiếu cột " + ", ".join(missing) + ".")
+    used = [(i, h) for i, h in enumerate(header) if h in _INPUT_HEADERS]
+    col = {h: i for i, h in enumerate(table.headers)}
+    key_col = col["Mã hồ sơ"]
     existing: dict[str, int] = {}
-    last_data_row = r1
+    last = -1
     for i, cells in enumerate(table.rows):
         value = cells[key_col].value
         if value is not None and str(value).strip():
-            existing[str(value).strip()] = table.first_row + i
-            last_data_row = table.first_row + i
-    # New rows go after the last non-blank row of the table, reusing blank table rows first.
-    next_row = last_data_row + 1
-    sheet_cells = book.package.read_sheet(info.sheet).cells
-    template_styles = {c: getattr(sheet_cells.get((last_data_row, c)), "style", None) for c in range(c1, c2 + 1)}
-
-    writes: dict[tuple[int, int], object] = {}
-    styles: dict[tuple[int, int], int] = {}
+            existing[str(value).strip()] = i
+            last = i
+    plan = ImportPlan(report, first_new_index=last + 1)
     seen: set[str] = set()
     for n, raw in enumerate(rows, start=2):
         record, errors = {}, []
@@ -167,41 +178,61 @@ def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | No
         elif key in seen:
             errors.append(f"cột 'Mã hồ sơ': mã '{key}' lặp lại trong tệp nhập")
         if errors:
-            report.skipped.append(f"Tệp '{Path(file).name}', dòng {n}: " + "; ".join(errors) + ".")
+            report.skipped.append(f"Tệp '{source_name}', dòng {n}: " + "; ".join(errors) + ".")
             continue
         seen.add(key)
         if key in existing:
-            row = existing[key]
-            before = table.rows[row - table.first_row]
-            changed = False
-            for h, value in record.items():
-                old = before[table.headers.index(h)].value
-                if _same(old, value):
-                    continue
-                writes[(row, col_of[h])] = value
-                changed = True
-            report.updated += changed
-            report.unchanged += not changed
+            i = existing[key]
+            before = table.rows[i]
+            diff = {h: v for h, v in record.items() if not _same(before[col[h]].value, v)}
+            if diff:
+                plan.updates.setdefault(i, {}).update(diff)
+            report.updated += bool(diff)
+            report.unchanged += not diff
         else:
-            row = next_row
-            next_row += 1
-            for h in table.headers:
-                c = col_of[h]
-                if h in record:
-                    writes[(row, c)] = record[h]
-                if template_styles.get(c) is not None:
-                    styles[(row, c)] = template_styles[c]
-            existing[key] = row
+            plan.new_rows.append(record)
             report.added += 1
-    if not writes and not report.added:
-        return report
+    return plan
+
+
+def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | None = None) -> ImportReport:
+    """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept)."""
+    header, rows = read_import_file(file)
+    book = FileBook.open(workbook, out=out)
+    info = book.table_info(schema.DOSSIERS.table)
+    table = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
+    if info is None or table is None:
+        raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang '{schema.DOSSIERS.sheet}'.")
+    plan = plan_import(header, rows, table, Path(file).name)
+    if not plan.changed:
+        return plan.report
+    r1, c1, r2, c2 = parse_ref(info.ref)
+    col_of = {h: c1 + table.headers.index(h) for h in table.headers}
+    writes: dict[tuple[int, int], object] = {}
+    for i, values in plan.updates.items():
+        for h, value in values.items():
+            writes[(table.first_row + i, col_of[h])] = value
+    # New rows go after the last row with a code (reusing blank table rows first), styled like that row.
+    next_row = table.first_row + plan.first_new_index
+    template_row = next_row - 1
+    sheet_cells = book.package.read_sheet(info.sheet).cells
+    template_styles = {c: getattr(sheet_cells.get((template_row, c)), "style", None) for c in range(c1, c2 + 1)}
+    styles: dict[tuple[int, int], int] = {}
+    for k, record in enumerate(plan.new_rows):
+        row = next_row + k
+        for h, value in record.items():
+            writes[(row, col_of[h])] = value
+        for c, style in template_styles.items():
+            if style is not None:
+                styles[(row, c)] = style
+    last_row = next_row + len(plan.new_rows) - 1
     book.package.set_cells(info.sheet, writes, styles=styles or None)
-    if next_row - 1 > r2:
+    if last_row > r2:
         from .ooxml import col_letter
 
-        book.package.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{next_row - 1}")
+        book.package.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{last_row}")
     book.save()
-    return report
+    return plan.report
 
 
 def _same(old: object, new: object) -> bool:

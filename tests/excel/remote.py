@@ -164,9 +164,12 @@ def _ensure(values: list[list[Any]], rows: int, cols: int) -> None:
 
 
 def _client_value(v: Any) -> Any:
-    """What Excel stores for a value the backend sends (Remote.bas setValues: ParseIso, else as is)."""
+    """What Excel stores for a value the backend sends (Remote.bas setValues: ParseIso, else as is; a leading
+    apostrophe is Excel's text prefix and is not part of the value)."""
     if v is None:
         return ""
+    if isinstance(v, str) and v.startswith("'"):
+        return v[1:]  # Excel's text prefix: the cell holds the rest as text (never a formula/number/date)
     if isinstance(v, str):
         m = _ISO.match(v)
         if m:

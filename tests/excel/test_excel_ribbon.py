@@ -47,10 +47,12 @@ def test_ribbon_xml_shape_and_vietnamese_labels():
     tab = root.find("c:ribbon/c:tabs/c:tab", NS)
     assert tab.get("id") == "CchcXl_Tab" and tab.get("label") == "CCHC 2024"
     groups = tab.findall("c:group", NS)
-    assert [g.get("label") for g in groups] == ["Cập nhật", "Báo cáo theo kỳ", "Dữ liệu"]
+    assert [g.get("label") for g in groups] == ["Cập nhật", "Báo cáo theo kỳ", "Dữ liệu",
+                                                "Tổ chuyên môn và gửi báo cáo"]
     labels = [b.get("label") for b in root.iter("{%s}button" % NS["c"])]
     assert labels == ["Cập nhật tất cả", "Tính chỉ tiêu", "Đánh dấu quá hạn", "Quý I", "6 tháng", "Quý III",
-                      "Năm", "Nhập hồ sơ", "Kiểm tra dữ liệu"]
+                      "Năm", "Nhập hồ sơ", "Kiểm tra dữ liệu", "Phát bản cho tổ", "Tổng hợp bản nộp lại",
+                      "Gửi báo cáo lên Sở"]
     for b in root.iter("{%s}button" % NS["c"]):
         assert b.get("imageMso") and b.get("supertip") and b.get("screentip")
         assert b.get("id").startswith("CchcXl_") and b.get("onAction").startswith("CchcXl_")
@@ -87,6 +89,29 @@ def test_import_callback_uses_file_dialog_and_safe_literal():
     block = block[:block.index("End Sub")]
     assert "Application.GetOpenFilename(" in block and "VarType(chosen) = vbBoolean" in block
     assert "CchcXl_PyLiteral(CStr(chosen))" in block
+
+
+@pytest.mark.parametrize("callback,function", [("CchcXl_Handout", "handout_copies"),
+                                               ("CchcXl_Consolidate", "consolidate_inbox")])
+def test_folder_callbacks_use_folder_picker_and_safe_literal(callback, function):
+    text = RIBBON_BAS_PATH.read_text(encoding="ascii")
+    block = text[text.index(f"Public Sub {callback}("):]
+    block = block[:block.index("End Sub")]
+    assert "Application.FileDialog(4)" in block and "If picker.Show <> -1 Then Exit Sub" in block
+    assert f'e.{function}(" & CchcXl_PyLiteral(CStr(picker.SelectedItems(1))) & ")"' in block
+    assert "picker.Title = " in block and "ChrW(" in block  # Vietnamese title spelled in ASCII
+
+
+def test_send_callback_takes_no_argument():
+    text = RIBBON_BAS_PATH.read_text(encoding="ascii")
+    assert 'RunPython "import cchc_xl.excel.entry as e; e.send_upward()"' in text
+
+
+def test_registry_refuses_file_and_folder_dialog_together():
+    job = ribbon.RibbonJob("CchcXl_BtnX", "CchcXl_GrpData", "X", "X", "X", "Refresh", "CchcXl_X", "m:f",
+                           file_dialog=("t", "*.csv,*.csv"), folder_dialog="t")
+    with pytest.raises(ValueError, match="not both"):
+        render_custom_ui([job], ribbon.RIBBON_GROUPS)
 
 
 def test_vba_string_spells_vietnamese_with_chrw():

@@ -70,3 +70,34 @@ End Sub
 Public Sub CchcXl_CheckData(control As IRibbonControl)
     RunPython "import cchc_xl.excel.entry as e; e.check_data()"
 End Sub
+
+' CchcXl_BtnHandout: cchc_xl.excel.entry:handout_copies
+Public Sub CchcXl_Handout(control As IRibbonControl)
+    Dim picker As Object
+    Set picker = Application.FileDialog(4)  ' msoFileDialogFolderPicker
+    picker.Title = "Ch" & ChrW(7885) & "n th" & ChrW(432) & " m" & ChrW(7909) & "c " & ChrW(273) & ChrW(7875) & " l" & ChrW(432) & "u c" & ChrW(225) & "c b" & ChrW(7843) & "n ph" & ChrW(225) & "t cho t" & ChrW(7893) & "/nh" & ChrW(243) & "m"
+    picker.AllowMultiSelect = False
+    If Len(ThisWorkbook.Path) > 0 And InStr(ThisWorkbook.Path, "://") = 0 Then
+        picker.InitialFileName = ThisWorkbook.Path & Application.PathSeparator
+    End If
+    If picker.Show <> -1 Then Exit Sub
+    RunPython "import cchc_xl.excel.entry as e; e.handout_copies(" & CchcXl_PyLiteral(CStr(picker.SelectedItems(1))) & ")"
+End Sub
+
+' CchcXl_BtnConsolidate: cchc_xl.excel.entry:consolidate_inbox
+Public Sub CchcXl_Consolidate(control As IRibbonControl)
+    Dim picker As Object
+    Set picker = Application.FileDialog(4)  ' msoFileDialogFolderPicker
+    picker.Title = "Ch" & ChrW(7885) & "n th" & ChrW(432) & " m" & ChrW(7909) & "c ch" & ChrW(7913) & "a c" & ChrW(225) & "c b" & ChrW(7843) & "n t" & ChrW(7893) & "/nh" & ChrW(243) & "m g" & ChrW(7917) & "i l" & ChrW(7841) & "i"
+    picker.AllowMultiSelect = False
+    If Len(ThisWorkbook.Path) > 0 And InStr(ThisWorkbook.Path, "://") = 0 Then
+        picker.InitialFileName = ThisWorkbook.Path & Application.PathSeparator
+    End If
+    If picker.Show <> -1 Then Exit Sub
+    RunPython "import cchc_xl.excel.entry as e; e.consolidate_inbox(" & CchcXl_PyLiteral(CStr(picker.SelectedItems(1))) & ")"
+End Sub
+
+' CchcXl_BtnSend: cchc_xl.excel.entry:send_upward
+Public Sub CchcXl_SendReport(control As IRibbonControl)
+    RunPython "import cchc_xl.excel.entry as e; e.send_upward()"
+End Sub
