@@ -76,32 +76,15 @@ class FileBook:
         if info is None:
             return None
         r1, c1, r2, c2 = parse_ref(info.ref)
-        data = self._sheet(info.sheet)
-        merged_cells = set()
-        for mr1, mc1, mr2, mc2 in data.merged:
-            if mr2 < r1 or mr1 > r2 or mc2 < c1 or mc1 > c2:
-                continue
-            for r in range(mr1, mr2 + 1):
-                for c in range(mc1, mc2 + 1):
-                    merged_cells.add((r, c))
-        headers = []
-        for c in range(c1, c2 + 1):
-            cell = data.cells.get((r1, c))
-            headers.append(str(cell.value).strip() if cell is not None and cell.value is not None else "")
-        rows = []
-        get = data.cells.get
-        cols = range(c1, c2 + 1)
-        for r in range(r1 + 1, r2 + 1):
-            row = []
-            append = row.append
-            for c in cols:
-                cell = get((r, c))
-                merged = (r, c) in merged_cells if merged_cells else False   # no merges: skip the lookup
-                if cell is None:
-                    append(Cell(None, None, None, merged))
-                else:
-                    append(Cell(cell.value, cell.formula, cell.error, merged))
-            rows.append(row)
+        # one Cell per position, straight from the sheet XML (no per-sheet cell dict in between)
+        grid, merged = self.package.read_box(info.sheet, r1, c1, max(r1, r2), c2, Cell, Cell)
+        headers = [str(cell.value).strip() if cell.value is not None else "" for cell in grid[0]]
+        rows = grid[1:]
+        for mr1, mc1, mr2, mc2 in merged:
+            for r in range(max(mr1, r1 + 1), min(mr2, r2) + 1):
+                row = rows[r - r1 - 1]
+                for c in range(max(mc1, c1), min(mc2, c2) + 1):
+                    row[c - c1].merged = True
         return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
 
     # -- writing -----------------------------------------------------------------------

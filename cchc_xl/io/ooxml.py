@@ -13,6 +13,7 @@ Row and column numbers are 1-based everywhere. Part names have no leading slash
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import math
@@ -74,6 +75,9 @@ MAX_RATIO = 250            # uncompressed / compressed, checked for parts bigger
 RATIO_MIN_SIZE = 1024 * 1024
 MAX_PARTS = 20000
 KEEP_BACKUPS = 5
+# zlib level of the parts we re-serialize or write: ~4x faster than the default (6) on a big worksheet for
+# ~25% more bytes (Excel recompresses on its next save); untouched parts keep the default level.
+WRITE_LEVEL = 2
 NEW_PART_DATE = (1980, 1, 1, 0, 0, 0)
 XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -261,6 +265,17 @@ def _xml_unescape(text: str) -> str:
             return chr(int(e[2:], 16) if e[1] in "xX" else int(e[1:]))
         return _ENTITIES[e]
     return _ENTITY.sub(sub, text)
+
+
+_ABSENT = object()
+
+
+def _triple(value, formula, error):
+    return value, formula, error
+
+
+def _none():
+    return None
 
 
 def _mark_merged(cells: dict, merged: list) -> None:
@@ -522,6 +537,7 @@ class Package:
         self._style_cache: dict[tuple, int] = {}
         self._sheet_cache: dict[str, SheetData] = {}
         self._refs_ok: dict[str, object] = {}     # part -> the <sheetData> known to have every r (set_cells)
+        self._written: set[str] = set()           # parts given new bytes by write_part
         self._load(data, max_total, max_ratio)
         self.content_types = ContentTypes(self)
         self.workbook_part = self._find_workbook()
@@ -630,6 +646,7 @@ class Package:
             self._order.append(name)
             self._lower[name.lower()] = name
         self._parts[name] = bytes(data)
+        self._written.add(name)
         self._invalidate(name)
         if content_type:
             self.content_types.set_override(name, content_type)
@@ -955,6 +972,57 @@ class Package:
             out.append(row)
         return out
 
+    def read_box(self, name: str, r1: int, c1: int, r2: int, c2: int, make=None, blank=None) -> tuple[list, list]:
+        """The cells of rows ``r1..r2`` x columns ``c1..c2`` of a worksheet, without building the whole sheet.
+
+        Returns ``(rows, merged)``: ``rows[i][j]`` is ``make(value, formula, error)`` for the cell at
+        ``(r1 + i, c1 + j)`` (exactly what :meth:`read_sheet` reads there; default: the tuple) or ``blank()``
+        where the sheet has no such cell (default: None); ``merged`` are the sheet's merged ranges that
+        overlap the box. Every cell of the sheet is still checked, so a broken file fails as in read_sheet.
+        """
+        if make is None:
+            make = _triple
+        if blank is None:
+            blank = _none
+        part = self._worksheet_part(name)
+        sd = self._sheet_cache.get(part)
+        if sd is None:
+            # a big table makes ~2 tracked objects per cell (the match tuple, then the cell), nearly all
+            # kept: the cyclic GC would only walk them again and again (~20% of the time)
+            gc_on = gc.isenabled()
+            gc.disable()
+            try:
+                found = self._box_fast(name, part, r1, c1, r2, c2, make, blank)
+            finally:
+                if gc_on:
+                    gc.enable()
+            if found is not None:
+                return found
+            sd = self.read_sheet(name)
+        get = sd.cells.get
+        rows = []
+        for r in range(r1, r2 + 1):
+            row = []
+            for c in range(c1, c2 + 1):
+                cell = get((r, c))
+                row.append(blank() if cell is None else make(cell.value, cell.formula, cell.error))
+            rows.append(row)
+        return rows, [m for m in sd.merged if m[0] <= r2 and m[2] >= r1 and m[1] <= c2 and m[3] >= c1]
+
+    def _box_fast(self, name: str, part: str, r1: int, c1: int, r2: int, c2: int, make, blank):
+        """read_box with the regex scanner; None when the sheet is not written the regular way."""
+        fast = self._fast_text(self.read_part(part))
+        if fast is None:
+            return None
+        text, start, end = fast
+        merged = [parse_ref(ref) for ref in _MERGE_RE.findall(text, end)]
+        sd_text = text[start:end]
+        found = _CELL_SIMPLE.findall(sd_text)
+        if len(found) != sd_text.count("<c ") + sd_text.count("<c>"):
+            return None
+        rows = self._scan_box(found, self.sheet_info(name).name, r1, c1, r2, c2, make, blank)
+        return rows, [m for m in merged if m[0] <= r2 and m[2] >= r1 and m[1] <= c2 and m[3] >= c1]
+
     def _converter(self, sheet_name: str):
         """f(t, vtext, style, r, c) -> (value, error) for a cell's type attribute and <v> text."""
         sst = self._shared_strings()
@@ -996,8 +1064,9 @@ class Package:
             return None, None
         return convert
 
-    def _parse_sheet_fast(self, data: bytes, sheet_name: str) -> SheetData | None:
-        """Scan the sheet XML with regular expressions (Excel's own, regular output); None = use lxml."""
+    @staticmethod
+    def _fast_text(data: bytes) -> tuple[str, int, int] | None:
+        """(text, start, end) of a worksheet's XML and of its sheetData when the regex scanners apply."""
         head = data[:200]
         if b"encoding" in head and not re.search(rb'encoding=["\']utf-?8["\']', head, re.I):
             return None
@@ -1015,6 +1084,14 @@ class Package:
             if not re.match(r"<sheetData\s*/>", text[start:start + 20]):
                 return None
             end = start
+        return text, start, end
+
+    def _parse_sheet_fast(self, data: bytes, sheet_name: str) -> SheetData | None:
+        """Scan the sheet XML with regular expressions (Excel's own, regular output); None = use lxml."""
+        found = self._fast_text(data)
+        if found is None:
+            return None
+        text, start, end = found
         convert = self._converter(sheet_name)
         merged = [parse_ref(ref) for ref in _MERGE_RE.findall(text, end)]
         found = self._scan_simple(text[start:end], sheet_name, convert)
@@ -1194,6 +1271,135 @@ class Package:
             self._resolve_shared(masters, deps)
         return cells, max_row, max_col
 
+    def _simple_cell(self, sheet_name, convert, sst, masters, r, letters, s, t, vtext, itext, body):
+        """One cell matched by _CELL_SIMPLE, read as _scan_simple reads it -> (value, formula, error, dep_si, c)."""
+        c = _COL_CACHE.get(letters) or col_index(letters)
+        style = int(s) if s else 0
+        formula = dep_si = error = None
+        if itext:
+            text = itext[itext.index(">") + 1:]
+            if "&" in text:
+                text = _xml_unescape(text)
+            value = _unescape(text) if "_x" in text else text
+        elif body:
+            inline = None
+            vtext = None
+            vm = _V_RE.search(body)
+            if vm:
+                vtext = vm.group(1) or ""
+            fmm = _F_RE.search(body)
+            if fmm:
+                fattrs, ftext = fmm.group(1), fmm.group(2)
+                if ftext and "&" in ftext:
+                    ftext = _xml_unescape(ftext)
+                formula = "=" + ftext if ftext else "="
+                if "shared" in fattrs:
+                    sim = _SI_RE.search(fattrs)
+                    si = sim.group(1) if sim else None
+                    if ftext:
+                        masters[si] = (ftext, r, c)
+                    else:
+                        dep_si = si
+            im = _IS_RE.search(body)
+            if im:
+                inner = _RPH_RE.sub("", im.group(1))
+                inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
+            if vtext and "&" in vtext:
+                vtext = _xml_unescape(vtext)
+            if inline is not None:
+                value = inline
+            else:
+                value, error = convert(t or None, vtext, style, r, c)
+        elif not t:
+            value, error = convert(None, vtext, style, r, c)
+        elif t == "s":
+            try:
+                value = sst[int(vtext)]
+            except (ValueError, IndexError):
+                if vtext != "":
+                    raise WorkbookError(f"Tệp '{self.filename}' bị hỏng: ô {cell_ref(r, c)} của trang "
+                                        f"'{sheet_name}' trỏ tới chuỗi không tồn tại.") from None
+                value = None
+        else:
+            if vtext and "&" in vtext:
+                vtext = _xml_unescape(vtext)
+            value, error = convert(t, vtext or None, style, r, c)
+        return value, formula, error, dep_si, c
+
+    def _scan_box(self, found, sheet_name: str, r1: int, c1: int, r2: int, c2: int, make, blank) -> list:
+        """read_box over the matches of _CELL_SIMPLE: the same values as _scan_simple, built only in the box."""
+        sst = self._shared_strings()
+        dates = self._date_styles()
+        n_dates = len(dates)
+        d1904 = self.date1904
+        convert = self._converter(sheet_name)
+        nrows = r2 - r1 + 1
+        width = c2 - c1 + 1
+        absent = _ABSENT
+        grid = [[absent] * width for _ in range(max(nrows, 0))]
+        cidx = {col_letter(c): c - c1 for c in range(c1, c2 + 1)}
+        simple_cell = self._simple_cell
+        dcache: dict = {}
+        masters: dict[str, tuple[str, int, int]] = {}
+        deps = []
+        last_rnum = cur = None
+        r = 0
+        for letters, rnum, s, t, rest, vtext, itext, body in found:
+            if rnum != last_rnum:      # the cells of a row come together: parse its number once
+                r = int(rnum)
+                last_rnum = rnum
+                i = r - r1
+                cur = grid[i] if 0 <= i < nrows else None
+            if rest and ("s=" in rest or "t=" in rest):
+                d = {k: (v1 if v1 or not v2 else v2) for k, v1, v2 in _ATTR.findall(rest)}
+                s, t = d.get("s", s), d.get("t", t)
+            j = cidx.get(letters) if cur is not None else None
+            if j is None:              # outside the box: only what can fail or defines a shared formula
+                if body or t:
+                    simple_cell(sheet_name, convert, sst, masters, r, letters, s, t, vtext, itext, body)
+                continue
+            if itext:                  # <is><t>plain text</t></is>: what the writer produces
+                text = itext[itext.index(">") + 1:]
+                if "&" in text:
+                    text = _xml_unescape(text)
+                cur[j] = make(_unescape(text) if "_x" in text else text, None, None)
+            elif body or (t and t != "s"):
+                value, formula, error, dep_si, c = simple_cell(sheet_name, convert, sst, masters, r, letters,
+                                                               s, t, vtext, itext, body)
+                cur[j] = make(value, formula, error)
+                if dep_si is not None:
+                    deps.append((cur, j, value, error, dep_si, r, c))
+            elif t:                    # t="s": a shared string
+                try:
+                    value = sst[int(vtext)]
+                except (ValueError, IndexError):     # "" reads as blank, anything else is an error
+                    value = simple_cell(sheet_name, convert, sst, masters, r, letters, s, t, vtext, itext, body)[0]
+                cur[j] = make(value, None, None)
+            elif vtext:
+                try:
+                    value = float(vtext) if ("." in vtext or "E" in vtext or "e" in vtext) else int(vtext)
+                except ValueError:
+                    value = vtext
+                else:
+                    if s:
+                        style = int(s)
+                        if style and style < n_dates and dates[style]:
+                            key = value
+                            value = dcache.get(key)
+                            if value is None:
+                                value = dcache[key] = _from_serial(key, d1904)
+                cur[j] = make(value, None, None)
+            else:
+                cur[j] = make(None, None, None)
+        for cur, j, value, error, si, r, c in deps:
+            if si in masters:
+                cur[j] = make(value, self._shared_formula(masters, si, r, c), error)
+        for row in grid:               # (no `absent in row`: that would call make's __eq__ per cell)
+            for j, x in enumerate(row):
+                if x is absent:
+                    row[j] = blank()
+        return grid
+
     def _parse_sheet(self, root, sheet_name: str) -> SheetData:
         """The lxml path: any well-formed worksheet XML."""
         ns = _ns(root)
@@ -1257,18 +1463,20 @@ class Package:
         return SheetData(sheet_name, cells, merged, max_row, max_col)
 
     @staticmethod
-    def _resolve_shared(masters, deps) -> None:
-        translator = None
+    def _shared_formula(masters, si, r: int, c: int) -> str:
+        """The formula of the dependent (r, c) of shared formula ``si`` (which is in ``masters``)."""
+        text, mr, mc = masters[si]
+        try:
+            from openpyxl.formula.translate import Translator
+            return Translator("=" + text, origin=cell_ref(mr, mc)).translate_formula(cell_ref(r, c))
+        except Exception:   # an odd formula: keep the master's text, it still says "this is a formula"
+            return "=" + text
+
+    @classmethod
+    def _resolve_shared(cls, masters, deps) -> None:
         for cell, si, r, c in deps:
-            if si not in masters:
-                continue
-            text, mr, mc = masters[si]
-            try:
-                if translator is None:
-                    from openpyxl.formula.translate import Translator as translator
-                cell.formula = translator("=" + text, origin=cell_ref(mr, mc)).translate_formula(cell_ref(r, c))
-            except Exception:   # an odd formula: keep the master's text, it still says "this is a formula"
-                cell.formula = "=" + text
+            if si in masters:
+                cell.formula = cls._shared_formula(masters, si, r, c)
 
     # ------------------------------------------------------------------ styles (write)
 
@@ -1466,6 +1674,8 @@ class Package:
         removed_formula = False
         write_value = self._write_value
         col_cache = _COL_CACHE
+        letters_of: dict[int, str] = {}
+        shift = -1                      # child index - column of the last cell found (cells from column A)
         for r in sorted(by_row):
             cols = sorted(by_row[r])
             row = rows.get(r)
@@ -1482,6 +1692,7 @@ class Package:
                 insort(row_keys, r)
                 rows[r] = row
             row_style = row.get("s") if row.get("customFormat") in ("1", "true") else None
+            rtext = str(r)
             lo = hi = 0                 # range of the columns written in this row (for spans)
             for c in cols:
                 key = (r, c)
@@ -1489,16 +1700,32 @@ class Package:
                 # find the cell, or its neighbours, walking from the right end of the row (cheap for
                 # columns appended at the right, the common case)
                 c_el = before = after = None
-                for ch in row.iterchildren(tag_c, reversed=True):
-                    letters = ch.get("r").rstrip(_DIGITS)
-                    cc = col_cache.get(letters) or col_index(letters)
-                    if cc == c:
-                        c_el = ch
-                        break
-                    if cc < c:
-                        before = ch
-                        break
-                    after = ch
+                # first a guess: the child at the position where the last cell was found (rows are usually
+                # dense, so the same shift holds); it is taken only when its r is exactly this cell's
+                k = c + shift
+                if k >= 0:
+                    try:
+                        ch = row[k]
+                    except IndexError:
+                        pass
+                    else:
+                        letters = letters_of.get(c)
+                        if letters is None:
+                            letters = letters_of[c] = col_letter(c)
+                        if ch.tag == tag_c and ch.get("r") == letters + rtext:
+                            c_el = ch
+                if c_el is None:
+                    for ch in row.iterchildren(tag_c, reversed=True):
+                        letters = ch.get("r").rstrip(_DIGITS)
+                        cc = col_cache.get(letters) or col_index(letters)
+                        if cc == c:
+                            c_el = ch
+                            shift = row.index(ch) - c
+                            break
+                        if cc < c:
+                            before = ch
+                            break
+                        after = ch
                 if c_el is None:
                     if value is None and key not in styles:
                         continue
@@ -1812,8 +2039,12 @@ class Package:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
             for name in self._order:
+                level = None
                 if name in self._trees:
                     self._flush(name)
+                    level = WRITE_LEVEL
+                elif name in self._written:
+                    level = WRITE_LEVEL
                 data = self._parts[name]
                 orig = self._infos.get(name)
                 zi = zipfile.ZipInfo(name, date_time=orig.date_time if orig else NEW_PART_DATE)
@@ -1826,7 +2057,7 @@ class Package:
                 else:
                     zi.compress_type = zipfile.ZIP_DEFLATED
                     zi.external_attr = 0o600 << 16
-                zf.writestr(zi, data)
+                zf.writestr(zi, data, compresslevel=level)
         return buf.getvalue()
 
     def save(self, path: str | os.PathLike | None = None, backup: bool = True,

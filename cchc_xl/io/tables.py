@@ -140,6 +140,13 @@ class _Rows:
         return value
 
     def text(self, row, record, header) -> str:
+        cell = record[header]
+        value = cell.value
+        if value.__class__ is str and not cell.error and not cell.formula:   # the common case, inline
+            value = value.strip()
+            if "  " in value or not value.isprintable():
+                value = _WS.sub(" ", value).strip()
+            return value
         value = self.value(row, record, header)
         if value is None:
             return ""
