@@ -1199,38 +1199,10 @@ class Package:
                 if "&" in text:
                     text = _xml_unescape(text)
                 cell = Cell(_unescape(text) if "_x" in text else text, None, None, style)
-            elif body:
-                formula = None
-                dep_si = None
-                inline = None
-                vtext = None
-                vm = _V_RE.search(body)
-                if vm:
-                    vtext = vm.group(1) or ""
-                fmm = _F_RE.search(body)
-                if fmm:
-                    fattrs, ftext = fmm.group(1), fmm.group(2)
-                    if ftext and "&" in ftext:
-                        ftext = _xml_unescape(ftext)
-                    formula = "=" + ftext if ftext else "="
-                    if "shared" in fattrs:
-                        sim = _SI_RE.search(fattrs)
-                        si = sim.group(1) if sim else None
-                        if ftext:
-                            masters[si] = (ftext, r, c)
-                        else:
-                            dep_si = si
-                im = _IS_RE.search(body)
-                if im:
-                    inner = _RPH_RE.sub("", im.group(1))
-                    inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
-                if vtext and "&" in vtext:
-                    vtext = _xml_unescape(vtext)
-                if inline is not None:
-                    cell = Cell(inline, formula, None, style)
-                else:
-                    value, error = convert(t or None, vtext, style, r, c)
-                    cell = Cell(value, formula, error, style)
+            elif body:             # formulas, rich inline text: the shared (slower) decoder
+                value, formula, error, dep_si, _ = self._simple_cell(
+                    sheet_name, convert, sst, masters, r, letters, s, t, vtext, itext, body)
+                cell = Cell(value, formula, error, style)
                 if dep_si is not None:
                     deps.append((cell, dep_si, r, c))
             elif not t:
