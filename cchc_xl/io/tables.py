@@ -124,6 +124,19 @@ class _Rows:
                         self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
             yield row, record
 
+    def key(self, row: int, record: dict, what: str, seen: set[str]) -> str | None:
+        """The row's key (the spec's ``key`` column), or None with a problem when blank or repeated."""
+        header = self.spec.key
+        key = self.text(row, record, header)
+        if not key:
+            self.add(row, header, f"chưa nhập mã {what}")
+            return None
+        if key in seen:
+            self.add(row, header, f"mã {what} '{key}' bị lặp; dòng này bị bỏ qua")
+            return None
+        seen.add(key)
+        return key
+
     def value(self, row: int, record: dict, header: str) -> object:
         """The cell's value, or None with a problem for error values; merged cells are reported."""
         cell = record[header]
@@ -287,14 +300,9 @@ def _parse_tasks(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.TASKS.table], schema.TASKS, data.problems)
     seen: set[str] = set()
     for r, rec in rows:
-        task_id = rows.text(r, rec, "Mã")
-        if not task_id:
-            rows.add(r, "Mã", "chưa nhập mã nhiệm vụ")
+        task_id = rows.key(r, rec, "nhiệm vụ", seen)
+        if task_id is None:
             continue
-        if task_id in seen:
-            rows.add(r, "Mã", f"mã nhiệm vụ '{task_id}' bị lặp; dòng này bị bỏ qua")
-            continue
-        seen.add(task_id)
         m = _TASK_ID.match(task_id)
         area, letter = (int(m.group(1)), m.group(2)) if m else (0, task_id)
         if not area:
@@ -328,14 +336,9 @@ def _parse_dossiers(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
     seen: set[str] = set()
     for r, rec in rows:
-        dossier_id = rows.text(r, rec, "Mã hồ sơ")
-        if not dossier_id:
-            rows.add(r, "Mã hồ sơ", "chưa nhập mã hồ sơ")
+        dossier_id = rows.key(r, rec, "hồ sơ", seen)
+        if dossier_id is None:
             continue
-        if dossier_id in seen:
-            rows.add(r, "Mã hồ sơ", f"mã hồ sơ '{dossier_id}' bị lặp; dòng này bị bỏ qua")
-            continue
-        seen.add(dossier_id)
         received = rows.date(r, rec, "Ngày tiếp nhận", with_time=True)
         if received is None:
             if rows.value(r, rec, "Ngày tiếp nhận") is None:
@@ -376,14 +379,9 @@ def _parse_indicators(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.INDICATORS.table], schema.INDICATORS, data.problems)
     seen: set[str] = set()
     for r, rec in rows:
-        code = rows.text(r, rec, "Mã")
-        if not code:
-            rows.add(r, "Mã", "chưa nhập mã chỉ tiêu")
+        code = rows.key(r, rec, "chỉ tiêu", seen)
+        if code is None:
             continue
-        if code in seen:
-            rows.add(r, "Mã", f"mã chỉ tiêu '{code}' bị lặp; dòng này bị bỏ qua")
-            continue
-        seen.add(code)
         op = rows.text(r, rec, "So sánh") or None
         if op is not None and op not in schema.INDICATOR_OP and op not in (">=", "<="):
             rows.add(r, "So sánh", f"phép so sánh '{_short(op)}' không hợp lệ; chỉ nhận: "
