@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -38,11 +39,17 @@ def write_crash_log(exc: BaseException) -> Path:
     return path
 
 
-def _date(text: str) -> dt.date:
+def date_arg(text: str) -> dt.date:
+    """An argparse type for dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD, ví dụ 2024-06-14")
+        pass
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD (ví dụ 2024-06-14) hoặc dd/mm/yyyy") from None
 
 
 def _progress(quiet: bool):
@@ -137,13 +144,54 @@ def cmd_setup_excel(args) -> int:
     return EXIT_OK
 
 
+class _VietnameseHelp(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"^the following arguments are required: (.*)$"), "thiếu tham số bắt buộc: {0}"),
+    (re.compile(r"^argument (\S+): invalid choice: (.*?) \(choose from (.*)\)$"),
+     "tham số {0}: giá trị {1} không hợp lệ (chọn một trong: {2})"),
+    (re.compile(r"^argument (\S+): expected one argument$"), "tham số {0} cần một giá trị"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), "không hiểu các tham số: {0}"),
+    (re.compile(r"^argument (\S+): (.*)$"), "tham số {0}: {1}"),
+)
+
+
+_METAVARS = {"workbook": "SỔ_TÍNH", "file": "TỆP", "as_of": "NGÀY", "out": "TỆP_RA", "out_dir": "THƯ_MỤC",
+             "inbox": "THƯ_MỤC", "to": "ĐỊA_CHỈ", "log": "TỆP", "wait": "GIÂY"}
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """argparse with Vietnamese headings, usage prefix, help option and error messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _VietnameseHelp)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
+
+    def error(self, message: str):
+        for pattern, template in _ARGPARSE_MESSAGES:
+            m = pattern.match(message)
+            if m:
+                message = template.format(*m.groups())
+                break
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"Lỗi: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = VietnameseArgumentParser(
         prog="cchc-xl",
         description="Theo dõi Kế hoạch cải cách hành chính (CCHC) năm 2024 trong sổ tính Excel: tính chỉ tiêu, "
                     "cảnh báo nhiệm vụ quá hạn, lập báo cáo.",
     )
-    parser.add_argument("--version", action="version", version=f"cchc-xl {__version__}")
+    parser.add_argument("--version", action="version", version=f"cchc-xl {__version__}",
+                        help="hiện phiên bản rồi thoát")
     sub = parser.add_subparsers(dest="command", metavar="LỆNH")
     sub.required = True
 
@@ -151,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
                                    "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.")
     p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
-    p.add_argument("--as-of", type=_date, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
+    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
     p.add_argument("--period", choices=["q1", "h1", "q3", "year"],
                    help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
     p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
@@ -170,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="liệt kê mọi vấn đề dữ liệu; mã thoát khác 0 nếu có",
                        description="Kiểm tra dữ liệu trong sổ tính, không ghi gì.")
     p.add_argument("workbook", help="sổ tính cần kiểm tra")
-    p.add_argument("--as-of", type=_date, help="ngày tính đến, dạng YYYY-MM-DD")
+    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD")
     p.add_argument("--json", action="store_true", help="in danh sách vấn đề dạng JSON")
     p.set_defaults(func=cmd_check)
 
@@ -187,7 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     from .distribute.cli import register
 
     register(sub)
+    for command in sub.choices.values():
+        vietnamese_metavars(command)
     return parser
+
+
+def vietnamese_metavars(parser: argparse.ArgumentParser) -> None:
+    """Vietnamese placeholders (SỔ_TÍNH, NGÀY, …) in a parser's usage line and messages."""
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public accessor
+        if action.metavar is None and action.dest in _METAVARS and action.nargs != 0:
+            action.metavar = _METAVARS[action.dest]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -193,7 +193,21 @@ def test_every_command_has_help(capsys):
         with pytest.raises(SystemExit) as exit_info:
             main([name, "--help"])
         assert exit_info.value.code == 0
-        assert capsys.readouterr().out.strip()
+        text = capsys.readouterr().out
+        assert text.startswith("Cách dùng: cchc-xl " + name)
+        for english in ("usage:", "options:", "positional arguments", "show this help"):
+            assert english not in text, (name, english)
+
+
+def test_argument_errors_are_vietnamese(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["refresh", "sổ.xlsm", "--period", "q5"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Lỗi: tham số --period: giá trị 'q5' không hợp lệ" in err and "error:" not in err
+    with pytest.raises(SystemExit):
+        main(["refresh"])
+    assert "Lỗi: thiếu tham số bắt buộc: SỔ_TÍNH" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not have_soffice(), reason="LibreOffice (soffice) is not installed")

@@ -7,26 +7,13 @@ one Vietnamese line on stderr (exit code 3 for consolidate/send "failed", 1 for 
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import sys
 
+from ..cli import date_arg
 from ..errors import CchcError
 
 __all__ = ["register", "register_handout", "register_consolidate", "register_send", "run_handout",
            "run_consolidate", "run_send"]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        for fmt in ("%d/%m/%Y",):
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                pass
-    raise argparse.ArgumentTypeError(f"ngày '{text}' không hợp lệ; dùng YYYY-MM-DD hoặc dd/mm/yyyy")
 
 
 def _err(exc: BaseException) -> None:
@@ -97,7 +84,7 @@ def register_consolidate(sub) -> None:
                                    "4 đang có lần chạy khác.")
     p.add_argument("workbook", help="sổ tính chính (.xlsm)")
     p.add_argument("--inbox", required=True, help="thư mục chứa các bản gửi về")
-    p.add_argument("--as-of", type=_date, default=None, help="ngày tính đến (YYYY-MM-DD), mặc định hôm nay")
+    p.add_argument("--as-of", type=date_arg, default=None, help="ngày tính đến (YYYY-MM-DD), mặc định hôm nay")
     p.add_argument("--send", action="store_true", help="gửi báo cáo lên Sở sau khi tổng hợp")
     p.add_argument("--log", default=None, help="tệp nhật ký (mặc định INBOX/tong_hop.log)")
     p.add_argument("--wait", type=float, default=10.0, help="số giây chờ khi có lần chạy khác (mặc định 10)")
@@ -117,7 +104,7 @@ def register_send(sub) -> None:
     p.add_argument("--to", default=None, help="địa chỉ nhận (mặc định email_nguoi_nhan trong Cấu hình)")
     p.add_argument("--dry-run", action="store_true", help="chỉ tạo thư nháp .eml, không gửi")
     p.add_argument("--force", action="store_true", help="gửi lại dù kỳ này đã gửi")
-    p.add_argument("--as-of", type=_date, default=None, help="ngày tính đến (YYYY-MM-DD)")
+    p.add_argument("--as-of", type=date_arg, default=None, help="ngày tính đến (YYYY-MM-DD)")
     p.add_argument("--out-dir", default=None, help="thư mục ghi tệp đính kèm (mặc định cạnh sổ tính)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
     p.set_defaults(func=run_send)
