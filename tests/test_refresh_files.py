@@ -250,3 +250,16 @@ def test_refresh_out_into_a_new_folder(workbook_copy, tmp_path):
     out = tmp_path / "chua_co" / "thu_muc" / "CCHC.xlsm"
     assert main(["refresh", str(workbook_copy), "--as-of", "2024-06-14", "--out", str(out)]) == 0
     assert out.exists()
+
+
+@pytest.mark.skipif(not have_soffice(), reason="LibreOffice (soffice) is not installed")
+def test_refresh_of_a_copy_resaved_by_libreoffice(workbook_copy, tmp_path):
+    """The Sở or a teacher may open and save the workbook with LibreOffice: same tables, same numbers."""
+    resaved = convert([workbook_copy], "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")[0]
+    assert resaved.exists()
+    as_of = dt.date(2024, 6, 14)
+    ours = refresh_file(workbook_copy, as_of=as_of, out=tmp_path / "a.xlsm").to_json()
+    theirs = refresh_file(resaved, as_of=as_of, out=tmp_path / "b.xlsx").to_json()
+    assert theirs["problems"] == []
+    for key in ("dossiers", "rates", "tasks", "task_flags", "dossier_flags", "indicators", "overdue_tasks"):
+        assert theirs[key] == ours[key], key
