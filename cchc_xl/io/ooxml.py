@@ -449,6 +449,37 @@ def _same_type(rel_type: str, kind: str) -> bool:
 
 # --------------------------------------------------------------------------- content types
 
+def _decode_body(body: str, r: int, c: int, masters: dict) -> tuple[str | None, str | None, str | None, str | None]:
+    """A cell's inner XML → ``(value text, formula, inline string, shared-formula id to resolve)``.
+
+    A shared formula's master (it has text) is recorded in ``masters``; a dependent cell returns its id.
+    """
+    vtext = formula = inline = dep_si = None
+    vm = _V_RE.search(body)
+    if vm:
+        vtext = vm.group(1) or ""
+        if "&" in vtext:
+            vtext = _xml_unescape(vtext)
+    fmm = _F_RE.search(body)
+    if fmm:
+        fattrs, ftext = fmm.group(1), fmm.group(2)
+        if ftext and "&" in ftext:
+            ftext = _xml_unescape(ftext)
+        formula = "=" + ftext if ftext else "="
+        if 't="shared"' in fattrs:
+            sim = _SI_RE.search(fattrs)
+            si = sim.group(1) if sim else None
+            if ftext:
+                masters[si] = (ftext, r, c)
+            else:
+                dep_si = si
+    im = _IS_RE.search(body)
+    if im:
+        inner = _RPH_RE.sub("", im.group(1))
+        inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
+    return vtext, formula, inline, dep_si
+
+
 class ContentTypes:
     """Read/modify ``[Content_Types].xml``."""
 
@@ -1129,29 +1160,7 @@ class Package:
                 if "&" in vtext:
                     vtext = _xml_unescape(vtext)
             else:
-                vtext = None
-                vm = _V_RE.search(body)
-                if vm:
-                    vtext = vm.group(1) or ""
-                    if "&" in vtext:
-                        vtext = _xml_unescape(vtext)
-                fmm = _F_RE.search(body)
-                if fmm:
-                    fattrs, ftext = fmm.group(1), fmm.group(2)
-                    if ftext and "&" in ftext:
-                        ftext = _xml_unescape(ftext)
-                    formula = "=" + ftext if ftext else "="
-                    if 't="shared"' in fattrs:
-                        sim = _SI_RE.search(fattrs)
-                        si = sim.group(1) if sim else None
-                        if ftext:
-                            masters[si] = (ftext, r, c)
-                        else:
-                            dep_si = si
-                im = _IS_RE.search(body)
-                if im:
-                    inner = _RPH_RE.sub("", im.group(1))
-                    inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
+                vtext, formula, inline, dep_si = _decode_body(body, r, c, masters)
             if inline is not None:
                 value, error = inline, None
             else:
@@ -1254,30 +1263,7 @@ class Package:
                 text = _xml_unescape(text)
             value = _unescape(text) if "_x" in text else text
         elif body:
-            inline = None
-            vtext = None
-            vm = _V_RE.search(body)
-            if vm:
-                vtext = vm.group(1) or ""
-            fmm = _F_RE.search(body)
-            if fmm:
-                fattrs, ftext = fmm.group(1), fmm.group(2)
-                if ftext and "&" in ftext:
-                    ftext = _xml_unescape(ftext)
-                formula = "=" + ftext if ftext else "="
-                if "shared" in fattrs:
-                    sim = _SI_RE.search(fattrs)
-                    si = sim.group(1) if sim else None
-                    if ftext:
-                        masters[si] = (ftext, r, c)
-                    else:
-                        dep_si = si
-            im = _IS_RE.search(body)
-            if im:
-                inner = _RPH_RE.sub("", im.group(1))
-                inline = _unescape(_xml_unescape("".join(x or "" for x in _T_RE.findall(inner))))
-            if vtext and "&" in vtext:
-                vtext = _xml_unescape(vtext)
+            vtext, formula, inline, dep_si = _decode_body(body, r, c, masters)
             if inline is not None:
                 value = inline
             else:
