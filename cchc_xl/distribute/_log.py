@@ -14,21 +14,15 @@ import os
 from pathlib import Path
 
 from ..errors import WorkbookError
+from ..io.ooxml import col_letter
 from ..schema import SHEET_LOG
 
 LOG_HEADERS = ("Thời gian", "Tệp", "Tổ/nhóm", "Mã", "Cột", "Giá trị cũ", "Giá trị mới", "Ghi chú")
 
 
-def _col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
 
 def _ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f"{_col_letters(c1)}{r1}:{_col_letters(c2)}{r2}"
+    return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
 
 
 def _layout(pkg):

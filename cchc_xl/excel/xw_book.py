@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import DataError, WorkbookError
+from ..io.ooxml import col_letter
 from ..schema import SHEET_REPORT
 
 try:  # the lead's definitions (cchc_xl/io/tables.py)
@@ -358,17 +359,10 @@ def _to_remote(v: Any) -> Any:
     return v
 
 
-def _col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
 
 def _a1_range(r1: int, c1: int, r2: int, c2: int) -> str:
     """``'L2:L10001'``: ranges are addressed by A1 text (cheap on every engine)."""
-    return f"{_col_letters(c1)}{r1}:{_col_letters(c2)}{r2}"
+    return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
 
 
 def _bold_runs(styles: dict[tuple[int, int], str | None]) -> Iterable[tuple[int, int, int]]:

@@ -7,38 +7,14 @@ the package byte for byte. Saving is atomic with a timestamped backup.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from .. import schema
 from ..errors import WorkbookError
-from .ooxml import Package
+from .ooxml import Package, parse_ref
 from .tables import Cell, TableData
 
 __all__ = ["FileBook", "parse_ref"]
-
-_REF = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def parse_ref(ref: str) -> tuple[int, int, int, int]:
-    """``"A1:M32"`` → ``(1, 1, 32, 13)`` (row1, col1, row2, col2), 1-based.
-
-    >>> parse_ref("B3:D10")
-    (3, 2, 10, 4)
-    """
-    m = _REF.match(ref.strip().upper())
-    if not m:
-        raise ValueError(f"bad range {ref!r}")
-    c1, r1 = _col_index(m.group(1)), int(m.group(2))
-    c2, r2 = (_col_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
-    return r1, c1, r2, c2
 
 
 class FileBook:
