@@ -22,6 +22,7 @@ __all__ = [
     "SHEET_GUIDE",
     "SHEET_LOG",
     "SHEET_XLWINGS_CONF",
+    "LOG_HEADERS",
     "TASK_STATUS",
     "TASK_FLAG",
     "DOSSIER_CHANNEL",
@@ -183,6 +184,8 @@ SHEET_REPORT = "Báo cáo"
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_LOG = "Nhật ký"
 SHEET_XLWINGS_CONF = "xlwings.conf"
+# Headers of the log sheet (Nhật ký): consolidation and sending append rows keyed by them.
+LOG_HEADERS = ("Thời gian", "Tệp", "Tổ/nhóm", "Mã", "Cột", "Giá trị cũ", "Giá trị mới", "Ghi chú")
 
 # Defined names that feed drop-down validation (each refers to a list on a hidden sheet).
 ENUM_NAMES = {

@@ -38,6 +38,7 @@ from ..schema import (
     ENUM_NAMES,
     HOLIDAYS,
     INDICATORS,
+    LOG_HEADERS,
     PROCEDURES,
     SETTINGS,
     SHEET_GUIDE,
@@ -59,7 +60,6 @@ __all__ = [
 ]
 
 SHEET_LISTS = "Danh mục"  # hidden sheet holding the drop-down lists behind ENUM_NAMES
-LOG_HEADERS = ("Thời gian", "Tệp", "Tổ/nhóm", "Mã", "Cột", "Giá trị cũ", "Giá trị mới", "Ghi chú")
 
 SHEET_ORDER = (
     SHEET_GUIDE,

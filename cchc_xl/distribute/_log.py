@@ -15,9 +15,8 @@ from pathlib import Path
 
 from ..errors import WorkbookError
 from ..io.ooxml import col_letter
-from ..schema import SHEET_LOG
+from ..schema import LOG_HEADERS, SHEET_LOG
 
-LOG_HEADERS = ("Thời gian", "Tệp", "Tổ/nhóm", "Mã", "Cột", "Giá trị cũ", "Giá trị mới", "Ghi chú")
 
 
 

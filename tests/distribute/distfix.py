@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import shutil
 import socket
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,101 +12,13 @@ from cchc_xl import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "workbook" / "CCHC_2024.xlsm"
-LOG_HEADERS = ("Thời gian", "Tệp", "Tổ/nhóm", "Mã", "Cột", "Giá trị cũ", "Giá trị mới", "Ghi chú")
-
-_CUSTOM_UI = (b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui">'
-              b'<ribbon><tabs><tab id="cchc" label="CCHC"/></tabs></ribbon></customUI>')
-
-
-def _inject_ribbon(data: bytes) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "_rels/.rels":
-                body = body.replace(b"</Relationships>",
-                                    b'<Relationship Id="rIdUI" Type="http://schemas.microsoft.com/office/2007/'
-                                    b'relationships/ui/extensibility" Target="customUI/customUI14.xml"/>'
-                                    b"</Relationships>")
-            out.writestr(info, body)
-        out.writestr("customUI/customUI14.xml", _CUSTOM_UI)
-    return buf.getvalue()
-
-
-def build_fake_master(dest: Path) -> Path:
-    """A macro-enabled master with the contract tables (data from workbook/src), a log sheet,
-    a report sheet with a chart and formulas, a (fake) VBA project and a ribbon part."""
-    import xlsxwriter
-
-    from cchc_xl.build.sources import load_all
-
-    tables = load_all()
-    tmp = dest.with_suffix(".tmp.xlsm")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
-    vba = dest.parent / "vbaProject.bin"
-    vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
-    wb.add_vba_project(str(vba))
-    datef = wb.add_format({"num_format": "dd/mm/yyyy"})
-    guide = wb.add_worksheet(schema.SHEET_GUIDE)
-    guide.write_string(0, 0, "Hướng dẫn sử dụng sổ tính CCHC")
-    for spec in schema.TABLES:
-        ws = wb.add_worksheet(spec.sheet)
-        rows = tables[spec.table].rows
-        ws.add_table(0, 0, max(len(rows), 1), len(spec.headers) - 1,
-                     {"name": spec.table, "columns": [{"header": h} for h in spec.headers]})
-        for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if isinstance(v, (dt.date, dt.datetime)):
-                    d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-                    ws.write_datetime(r, c, d, datef)
-                elif v is None:
-                    continue
-                elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    ws.write_number(r, c, v)
-                else:
-                    ws.write_string(r, c, str(v))
-        if spec is schema.TASKS:
-            ws.data_validation(1, spec.col("Trạng thái"), 500, spec.col("Trạng thái"),
-                               {"validate": "list", "source": list(schema.TASK_STATUS)})
-    rep = wb.add_worksheet(schema.SHEET_REPORT)
-    rep.write_string(0, 0, "BÁO CÁO KẾT QUẢ THỰC HIỆN CÔNG TÁC CẢI CÁCH HÀNH CHÍNH")
-    rep.write_string(1, 0, "Trường THPT Kiến Thụy – Hải Phòng")
-    rep.write_number(3, 1, 3)
-    rep.write_number(4, 1, 4)
-    rep.write_formula(5, 1, "=SUM(B4:B5)", None, 7)
-    rep.write_formula(6, 1, '="Tổng: "&B6', None, "Tổng: 7")
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"values": f"='{schema.SHEET_REPORT}'!$B$4:$B$5", "name": "Số liệu"})
-    rep.insert_chart("D2", chart)
-    log = wb.add_worksheet(schema.SHEET_LOG)
-    for c, h in enumerate(LOG_HEADERS):
-        log.write_string(0, c, h)
-    wb.close()
-    dest.write_bytes(_inject_ribbon(tmp.read_bytes()))
-    tmp.unlink()
-    vba.unlink()
-    return dest
 
 
 @pytest.fixture(scope="session")
 def master_template(tmp_path_factory) -> Path:
-    """A refreshed master workbook (the bundled one when it exists)."""
-    d = tmp_path_factory.mktemp("master")
-    dest = d / "CCHC_2024.xlsm"
-    if BUNDLED.exists():
-        shutil.copyfile(BUNDLED, dest)
-        return dest
-    try:  # the project's own build (tables, validation, report sheet, log sheet) + a fake VBA + a ribbon
-        from cchc_xl.build.workbook import build_workbook
-
-        build_workbook(dest, vba_project=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
-        dest.write_bytes(_inject_ribbon(dest.read_bytes()))
-    except ImportError:
-        build_fake_master(dest)
-    from cchc_xl.engine import refresh_file
-
-    refresh_file(dest, as_of=dt.date(2024, 6, 14), backup=False)
+    """The bundled master workbook (tests/test_workbook_fresh.py keeps it equal to a fresh build)."""
+    dest = tmp_path_factory.mktemp("master") / "CCHC_2024.xlsm"
+    shutil.copyfile(BUNDLED, dest)
     return dest
 
 

@@ -155,3 +155,32 @@ def test_send_failures_record_nothing(master, cert, case):
                 send_report(master, env=env, as_of=AS_OF)
             assert srv.messages == []
     assert master.read_bytes() == before
+
+
+def test_values_only_copy_keeps_formula_results(tmp_path, master):
+    """Formulas a user typed into the master become their cached values in the Sở's copy."""
+    from lxml import etree
+
+    from cchc_xl.distribute.outgoing import values_only_copy
+
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    pkg = Package.open(master)
+    part = pkg.sheet_part(schema.SHEET_GUIDE)
+    root = etree.fromstring(pkg.read_part(part))
+    row = etree.SubElement(root.find(f"{{{ns}}}sheetData"), f"{{{ns}}}row", r="200")
+    number = etree.SubElement(row, f"{{{ns}}}c", r="A200")
+    etree.SubElement(number, f"{{{ns}}}f").text = "SUM(1,2)"
+    etree.SubElement(number, f"{{{ns}}}v").text = "3"
+    text = etree.SubElement(row, f"{{{ns}}}c", r="B200", t="str")
+    etree.SubElement(text, f"{{{ns}}}f").text = '"Tổng: "&A200'
+    etree.SubElement(text, f"{{{ns}}}v").text = "Tổng: 3"
+    pkg.write_part(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    with_formulas = tmp_path / "co_cong_thuc.xlsm"
+    pkg.save(with_formulas, backup=False)
+
+    copy = values_only_copy(with_formulas, tmp_path / "ban_gui.xlsx")
+    cells = Package.open(copy).read_sheet(schema.SHEET_GUIDE).cells
+    assert (cells[(200, 1)].value, cells[(200, 1)].formula) == (3, None)
+    assert (cells[(200, 2)].value, cells[(200, 2)].formula) == ("Tổng: 3", None)
+    with zipfile.ZipFile(copy) as zf:
+        assert "<f>" not in zf.read(Package.open(copy).sheet_part(schema.SHEET_GUIDE)).decode()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl import schema
+from cchc_xl.schema import LOG_HEADERS
 from cchc_xl.distribute.consolidate import consolidate
 from cchc_xl.distribute.handout import EDITABLE, handout
 from cchc_xl.distribute.send import LOG_COLUMN_DRAFT, LOG_COLUMN_SEND
@@ -24,7 +25,7 @@ from cchc_xl.excel import entry
 from remote import build_payload, clean, run_remote, sheet_values, table_ref
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import LOG_HEADERS, age, fill_copy, group_tasks, master_values  # noqa: E402
+from distfix import age, fill_copy, group_tasks, master_values  # noqa: E402
 
 AS_OF = dt.date(2024, 6, 14)
 TODAY = dt.datetime.now().strftime("%Y-%m-%d")
