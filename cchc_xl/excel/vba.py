@@ -2,7 +2,7 @@
 
 The project replicates what ``xlwings quickstart --standalone`` ships (see
 ``xlwings/quickstart_standalone.xlsm``: modules ``xlwings`` + class ``Dictionary`` + document modules,
-references Office + MSForms/stdole) and adds our ribbon-callback module:
+references Office + MSForms) and adds our ribbon-callback module:
 
 * ``xlwings``    — ``xlwings/xlwings.bas`` read from the *installed* xlwings package at build time;
   its ``XLWINGS_VERSION`` must equal ``xlwings.__version__`` (asserted here, tested);
