@@ -1,20 +1,11 @@
 """Distribution: hand-out copies per group, scheduled consolidation, sending the report upward.
 
-Public entry points (see each module's docstring for the edge cases):
+The entry points, each in its module (see the module docstrings for the edge cases):
 
-* :func:`handout` (module ``handout``) — one ``.xlsx`` per group;
-* :func:`consolidate` (module ``consolidate``) — exit codes 0 ok / 2 rejections / 3 failed / 4 busy;
-* :func:`send_report` (module ``send``) — values-only ``.xlsx`` + PDF by e-mail, or a ``.eml`` draft;
-* :func:`register` (module ``cli``) — adds the ``handout``, ``consolidate`` and ``send`` subcommands to
-  the main ``cchc-xl`` argument parser.
+* :func:`cchc_xl.distribute.handout.handout` — one ``.xlsx`` per group;
+* :func:`cchc_xl.distribute.consolidate.consolidate` — exit codes 0 ok / 2 rejections / 3 failed / 4 busy;
+* :func:`cchc_xl.distribute.send.send_report` — values-only ``.xlsx`` + PDF by e-mail, or a ``.eml`` draft.
 
-Note: the names ``handout`` and ``consolidate`` here are the functions; the modules of the same name
-are reached with ``import cchc_xl.distribute.handout as m`` / ``from cchc_xl.distribute.handout import …``.
+The package imports nothing itself, so a command that needs one of them does not pay for the others. The
+``handout``, ``consolidate`` and ``send`` commands are registered with every other in :mod:`cchc_xl.cli`.
 """
-
-from .cli import register
-from .consolidate import consolidate
-from .handout import handout
-from .send import send_report
-
-__all__ = ["handout", "consolidate", "send_report", "register"]

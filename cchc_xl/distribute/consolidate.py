@@ -34,7 +34,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,12 +42,13 @@ from lxml import etree
 
 from .. import schema
 from ..errors import CchcError
+from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from . import _common
 from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
            "master_tasks", "plan_consolidation", "file_away", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED",
-           "EXIT_BUSY", "text_progress", "register"]
+           "EXIT_BUSY", "text_progress"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -121,21 +121,6 @@ class ConsolidationSummary:
         if self.message:
             out.append(self.message)
         return "\n".join(out)
-
-
-def text_progress(stream=None, width: int = 30):
-    """A progress callback drawing ``[#####-----]  50% message`` on stderr (no dependency)."""
-    stream = stream or sys.stderr
-
-    def show(fraction: float, message: str) -> None:
-        f = min(max(fraction, 0.0), 1.0)
-        n = int(round(f * width))
-        stream.write(f"\r[{'#' * n}{'-' * (width - n)}] {int(f * 100):3d}% {message[:60]:<60}")
-        if f >= 1.0:
-            stream.write("\n")
-        stream.flush()
-
-    return show
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -731,9 +716,3 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
     # only now (master safely written) move the files and write the reasons
     file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")
-
-
-def register(subparsers) -> None:  # pragma: no cover
-    from .cli import register_consolidate
-
-    register_consolidate(subparsers)

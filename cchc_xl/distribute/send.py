@@ -45,7 +45,7 @@ from . import _common
 from .outgoing import report_pdf, values_only_copy
 
 __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
-           "subject_for", "SmtpConfig", "smtp_config", "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT", "register"]
+           "subject_for", "SmtpConfig", "smtp_config", "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
@@ -67,6 +67,7 @@ class SendOutcome:
     eml: Path | None = None
     subject: str = ""
     message: str = ""  # one Vietnamese line for the user
+    warnings: list[str] = field(default_factory=list)  # Vietnamese sentences: what to fill in before sending
 
 
 @dataclass
@@ -405,9 +406,3 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
     step(1.0, outcome.message)
     return outcome
-
-
-def register(subparsers) -> None:  # pragma: no cover - thin wrapper, see cli.register
-    from .cli import register_send
-
-    register_send(subparsers)
