@@ -133,8 +133,9 @@ def cmd_build(args) -> int:
 def cmd_setup_excel(args) -> int:
     from .excel.conf import setup_excel
 
-    print(setup_excel(args.workbook))
-    return EXIT_OK
+    result = setup_excel(args.workbook)
+    print(result.text)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
 def cmd_handout(args) -> int:
@@ -276,7 +277,7 @@ COMMANDS: list[Command] = [
     Command("setup-excel", "ghi đường dẫn Python vào trang xlwings.conf và kiểm tra Python đó",
             "Chuẩn bị sổ tính để chạy các nút trên thanh ribbon 'CCHC' trong Excel: ghi Python đang chạy lệnh "
             "này vào trang xlwings.conf, rồi chạy chính Python đó để kiểm tra nó nạp được cchc_xl và đúng "
-            "phiên bản xlwings của sổ.", _args_setup_excel, cmd_setup_excel),
+            "phiên bản xlwings của sổ. Mã thoát 1 khi còn dòng chưa đạt ([ ]).", _args_setup_excel, cmd_setup_excel),
     Command("handout", "tạo bản Excel riêng cho từng tổ/nhóm chuyên môn",
             "Tạo một tệp .xlsx (không macro) cho mỗi tổ/nhóm trong bảng tblNhiemVu; chỉ mở khóa các cột "
             "Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú.", _args_handout, cmd_handout),
