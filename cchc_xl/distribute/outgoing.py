@@ -12,6 +12,10 @@ Both are made from the (already refreshed) master without Excel:
 * :func:`report_pdf` prints only the ``Báo cáo`` sheet through LibreOffice headless: a temporary
   copy hides every other sheet, and the PDF is checked to be non-empty and, when
   ``pdftotext`` is available, to contain Vietnamese text.
+* :func:`pdf_maker` chooses who prints the PDF, before anything is written: Excel itself when the
+  caller runs inside Excel (:func:`excel_pdf`, the ribbon: ``Sheet.to_pdf`` with the print area and
+  page setup of ``Báo cáo``), else LibreOffice (:func:`libreoffice_pdf`, headless); with neither, a
+  Vietnamese :class:`~cchc_xl.errors.CchcError` (:data:`NO_PDF_CONVERTER`).
 """
 
 from __future__ import annotations
@@ -22,14 +26,17 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from ..errors import CchcError, WorkbookError
 from ..schema import SHEET_REPORT
 
-__all__ = ["values_only_copy", "report_pdf", "find_soffice"]
+__all__ = ["values_only_copy", "report_pdf", "find_soffice", "PdfMaker", "pdf_maker", "libreoffice_pdf", "excel_pdf",
+           "NO_PDF_CONVERTER"]
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -299,3 +306,48 @@ def report_pdf(xlsx: str | os.PathLike, pdf: str | os.PathLike, sheet: str = SHE
         pdf.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(produced, pdf)
     return pdf
+
+
+# --- who prints the PDF ------------------------------------------------------------------------------------------
+
+#: ``maker(xlsx, pdf) -> pdf``: print sheet ``Báo cáo`` of the values-only copy ``xlsx`` into ``pdf``.
+PdfMaker = Callable[[Path, Path], Path]
+
+NO_PDF_CONVERTER = ("Không tạo được PDF báo cáo vì máy này không có LibreOffice: hãy bấm nút 'Gửi báo cáo lên "
+                    "Sở' trên thẻ CCHC trong Excel (Excel tự xuất PDF), hoặc cài LibreOffice "
+                    "(https://vi.libreoffice.org) rồi chạy lại lệnh; chưa có tệp nào được tạo.")
+
+
+def libreoffice_pdf(xlsx: Path, pdf: Path) -> Path:
+    """:data:`PdfMaker` through LibreOffice headless (:func:`report_pdf`)."""
+    return report_pdf(xlsx, pdf)
+
+
+def excel_pdf(app: Any) -> PdfMaker:
+    """:data:`PdfMaker` through a running Excel (an ``xlwings.App``): the values-only copy is opened read-only
+    in that Excel, its ``Báo cáo`` sheet printed with ``Sheet.to_pdf`` (Excel's ExportAsFixedFormat, which
+    honours the sheet's print area and page setup), and closed unsaved — the PDF shows exactly the attached
+    workbook."""
+
+    def make(xlsx: Path, pdf: Path) -> Path:
+        book = app.books.open(str(xlsx), update_links=False, read_only=True)
+        try:
+            book.sheets[SHEET_REPORT].to_pdf(str(pdf), show=False)
+        finally:
+            book.close()
+        if not pdf.is_file() or pdf.stat().st_size == 0:
+            raise CchcError(f"Excel không xuất được PDF của trang '{SHEET_REPORT}'.")
+        return pdf
+
+    return make
+
+
+def pdf_maker(excel_app: Any = None) -> PdfMaker:
+    """Who prints the report: Excel itself when ``excel_app`` (the ``xlwings.App`` running the caller) is
+    given, else LibreOffice when installed; else :class:`CchcError` (:data:`NO_PDF_CONVERTER`) — call it before
+    writing anything, so that a machine without a converter is told so and left without stray files."""
+    if excel_app is not None:
+        return excel_pdf(excel_app)
+    if find_soffice():
+        return libreoffice_pdf
+    raise CchcError(NO_PDF_CONVERTER)

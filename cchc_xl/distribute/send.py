@@ -34,6 +34,8 @@ import ssl
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -42,10 +44,11 @@ from .. import schema
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..errors import CchcError, SendError
 from . import _common
-from .outgoing import report_pdf, values_only_copy
+from .outgoing import PdfMaker, pdf_maker, values_only_copy
 
 __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
-           "subject_for", "SmtpConfig", "smtp_config", "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
+           "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
+           "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
@@ -96,21 +99,24 @@ def outgoing_name(period: Period, settings) -> str:
 
 
 def build_outgoing(path: str | os.PathLike, period: Period, outdir: str | os.PathLike, settings=None,
-                   pdf: bool = True) -> tuple[Path, Path | None]:
+                   pdf: bool = True, make_pdf: PdfMaker | None = None) -> tuple[Path, Path | None]:
     """Write ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` (values only) and its ``.pdf`` into ``outdir``.
 
     ``path`` should be an already refreshed workbook (its cached values are what the Sở sees).
     ``settings`` (a :class:`~cchc_xl.core.settings.Settings`) gives the school name; when
-    omitted it is read from ``path``. Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None
-    when ``pdf`` is False. Existing files of the same name are replaced.
+    omitted it is read from ``path``. ``make_pdf`` prints the PDF (default: :func:`pdf_maker`, chosen
+    before anything is written). Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None when ``pdf``
+    is False. Existing files of the same name are replaced.
     """
+    if pdf and make_pdf is None:
+        make_pdf = pdf_maker()
     if settings is None:
         settings = _read_settings(Path(path))
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     base = outgoing_name(period, settings)
     xlsx = values_only_copy(path, outdir / f"{base}.xlsx")
-    pdf_path = report_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
+    pdf_path = make_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
     return xlsx, pdf_path
 
 
@@ -140,7 +146,9 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
     """The Vietnamese e-mail: subject, body with headline indicators, both attachments.
 
     ``summary`` is ``RefreshResult.to_json()``; missing rates print as "chưa có dữ liệu".
-    Attachment file names are UTF-8 (RFC 2231) when not ASCII.
+    Attachment file names that are not ASCII are written as ONE RFC 2231 parameter
+    (``filename*=utf-8''…`` and ``name*=`` on Content-Type, never split into ``filename*0*``
+    continuations, which Outlook does not join): see :data:`MAIL_POLICY`.
     """
     rates = summary.get("rates") or {}
     tasks = summary.get("tasks") or {}
@@ -176,7 +184,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         "Trân trọng./.",
         school,
     ]
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = subject_for(period, settings)
     if sender:
         msg["From"] = sender
@@ -184,17 +192,63 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
-    msg.set_content("\n".join(lines), charset="utf-8")
+    msg.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
     for p in attachments:
         ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
                                                               or "application/octet-stream")
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
+        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
+            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
     return msg
 
 
+#: The policy of the outgoing message: lines up to 998 characters (RFC 5322), so that a long non-ASCII attachment
+#: name stays one ``filename*=utf-8''…`` parameter instead of ``filename*0*``/``filename*1*`` continuations.
+MAIL_POLICY = email_policy.default.clone(max_line_length=998)
+_ADDRESS_HEADER = HeaderRegistry()
+_EXAMPLE_ADDRESS = "phongcchc@haiphong.edu.vn"
+
+
+def parse_addresses(raw: str | list[str], where: str) -> list[str]:
+    """The e-mail addresses in ``raw`` (separated by ``,`` or ``;``), each checked with the standard library's
+    address parser (``email.headerregistry``); ``where`` names their source in the message.
+
+    A line break (a header injection), a text that is not exactly one valid address per item, an address with
+    letters outside ASCII in its local part, a domain without a dot: :class:`SendError`, one Vietnamese sentence.
+    A display name (``Phòng CCHC <phong@hp.edu.vn>``) is accepted; the bare address is returned.
+
+    >>> parse_addresses("a@hp.edu.vn; Phòng CCHC <b@hp.edu.vn>", "--to")
+    ['a@hp.edu.vn', 'b@hp.edu.vn']
+    >>> parse_addresses("", "--to")
+    []
+    """
+    text = raw if isinstance(raw, str) else ",".join(raw)
+    if any(ch in text for ch in "\r\n\x00\x0b\x0c\x85\u2028\u2029"):
+        raise SendError(f"Địa chỉ thư ở {where} có ký tự xuống dòng: mỗi địa chỉ phải nằm trên một dòng, nhiều "
+                        "địa chỉ cách nhau bằng dấu phẩy.")
+    out = []
+    for item in (part.strip() for part in text.replace(";", ",").split(",")):
+        if not item:
+            continue
+        try:
+            header = _ADDRESS_HEADER("To", item)
+            addresses = header.addresses
+        except Exception:  # noqa: BLE001 - the parser raises assorted errors on garbage ("a@")
+            header, addresses = None, ()
+        ok = (header is not None and not header.defects and len(addresses) == 1
+              and addresses[0].username and "." in addresses[0].domain.strip(".")
+              and not addresses[0].domain.startswith("[") and addresses[0].addr_spec.isascii())
+        if not ok:
+            raise SendError(f"'{item}' ở {where} không phải một địa chỉ thư điện tử hợp lệ "
+                            f"(ví dụ đúng: {_EXAMPLE_ADDRESS}).")
+        out.append(addresses[0].addr_spec)
+    return out
+
+
 def smtp_config(settings, env: Mapping[str, str]) -> SmtpConfig:
-    """SMTP settings from ``Cấu hình`` overridden by ``CCHC_SMTP_*`` environment variables."""
+    """SMTP settings from ``Cấu hình`` overridden by ``CCHC_SMTP_*`` environment variables; the addresses are
+    checked with :func:`parse_addresses` (:class:`SendError` names the setting or variable)."""
     def pick(env_key: str, setting: str, default=""):
         v = env.get(env_key)
         if v not in (None, ""):
@@ -214,16 +268,34 @@ def smtp_config(settings, env: Mapping[str, str]) -> SmtpConfig:
         raise SendError(f"Chế độ bảo mật SMTP '{security}' không hợp lệ; chỉ nhận SSL, STARTTLS hoặc Không.")
     if not port:
         port = {"SSL": 465, "STARTTLS": 587, "Không": 25}[norm]
-    to_raw = str(pick("CCHC_SMTP_TO", "email_nguoi_nhan", ""))
-    to = [a.strip() for a in to_raw.replace(";", ",").split(",") if a.strip()]
+    to = parse_addresses(str(pick("CCHC_SMTP_TO", "email_nguoi_nhan", "")),
+                         "biến môi trường CCHC_SMTP_TO" if env.get("CCHC_SMTP_TO") else
+                         "ô 'email_nguoi_nhan' của trang Cấu hình")
+    senders = parse_addresses(str(pick("CCHC_SMTP_FROM", "email_nguoi_gui", "")),
+                              "biến môi trường CCHC_SMTP_FROM" if env.get("CCHC_SMTP_FROM") else
+                              "ô 'email_nguoi_gui' của trang Cấu hình")
+    if len(senders) > 1:
+        raise SendError(f"Chỉ được một địa chỉ người gửi, đang có {len(senders)}: {', '.join(senders)}.")
     try:
         timeout = float(env.get("CCHC_SMTP_TIMEOUT") or 30)
     except ValueError:
         timeout = 30.0
     return SmtpConfig(host=str(pick("CCHC_SMTP_HOST", "smtp_may_chu", "")).strip(), port=port, security=norm,
                       user=str(pick("CCHC_SMTP_USER", "smtp_tai_khoan", "")).strip(),
-                      sender=str(pick("CCHC_SMTP_FROM", "email_nguoi_gui", "")).strip(), to=to,
+                      sender=senders[0] if senders else "", to=to,
                       timeout=timeout, cafile=env.get("CCHC_SMTP_CAFILE") or None)
+
+
+def missing_address_warnings(cfg: SmtpConfig) -> list[str]:
+    """Vietnamese sentences naming the settings to fill when the recipient or the sender is missing."""
+    out = []
+    if not cfg.to:
+        out.append("Chưa có địa chỉ người nhận: thư nháp không có dòng 'To'. Hãy điền 'email_nguoi_nhan' trong "
+                   "trang Cấu hình (hoặc dùng --to).")
+    if not cfg.sender:
+        out.append("Chưa có địa chỉ người gửi: thư nháp không có dòng 'From'. Hãy điền 'email_nguoi_gui' trong "
+                   "trang Cấu hình.")
+    return out
 
 
 def _password(cfg: SmtpConfig, env: Mapping[str, str]) -> str | None:
@@ -342,7 +414,7 @@ def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | 
 def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
                 dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
                 outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None, record: bool = True) -> SendOutcome:
+                progress=None, record: bool = True, make_pdf: PdfMaker | None = None) -> SendOutcome:
     """Refresh, build the attachments and send (or draft) the report of ``period``.
 
     Raises :class:`SendError` for every SMTP failure, for a period already sent (without
@@ -350,6 +422,11 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
     ``record=False`` leaves the workbook file alone: the caller records :func:`send_log_row` itself (the
     Excel button writes it into the open workbook, after its own already-sent check on that book).
+
+    Everything that can be checked before writing is checked first — the file, the period, ``to``, who prints the
+    PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`: LibreOffice, else a Vietnamese
+    error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
+    the setting to fill (``outcome.warnings``).
     """
     from ..engine import refresh_file
 
@@ -359,6 +436,8 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         raise CchcError(f"Không tìm thấy tệp '{master}'.")
     if period is not None and str(period).strip().lower() not in PERIOD_KEYS:
         raise CchcError(f"Kỳ báo cáo '{period}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}.")
+    override = parse_addresses(to, "--to") if to else None
+    make_pdf = make_pdf or pdf_maker()
     outdir = Path(outdir) if outdir else master.parent
     step(0.05, "Đang tính toán số liệu báo cáo…")
     with tempfile.TemporaryDirectory(prefix="cchc_send_") as tmp:
@@ -368,16 +447,17 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         settings = result.settings
         per = result.period
         cfg = smtp_config(settings, env)
-        if to:
-            cfg.to = [a.strip() for a in (to.split(",") if isinstance(to, str) else to) if a.strip()]
+        if override:
+            cfg.to = override
         if not force and not dry_run:
             when = _already_sent(master, per)
             if when is not None:
                 raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
         step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
-        xlsx, pdf = build_outgoing(refreshed, per, outdir, settings=settings)
+        xlsx, pdf = build_outgoing(refreshed, per, outdir, settings=settings, make_pdf=make_pdf)
     msg = compose_message(summary, settings, per, [xlsx, pdf], sender=cfg.sender, to=cfg.to)
-    outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]))
+    outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]),
+                          warnings=missing_address_warnings(cfg))
     if dry_run or not cfg.host:
         msg["X-Unsent"] = "1"
         eml = outdir / (xlsx.stem + ".eml")

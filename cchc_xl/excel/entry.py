@@ -486,8 +486,17 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
     return "\n".join(lines)
 
 
+def _pdf_maker(xb: XwBook):
+    """Who prints the report's PDF for the ribbon: Excel itself (``Sheet.to_pdf``, the print area and page setup
+    of 'Báo cáo'); xlwings' remote engine cannot print, so there LibreOffice (:func:`outgoing.pdf_maker`)."""
+    from ..distribute.outgoing import pdf_maker  # noqa: PLC0415
+
+    return pdf_maker(None if xb._remote else xb._call(lambda: xb.book.app))
+
+
 def send_upward(book: Any = None):
-    """Gửi báo cáo lên Sở: the attachments are built from the SAVED file (:mod:`cchc_xl.distribute.send`);
+    """Gửi báo cáo lên Sở: the attachments are built from the SAVED file (:mod:`cchc_xl.distribute.send`), the
+    PDF printed by Excel itself (:func:`_pdf_maker`);
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
@@ -504,6 +513,7 @@ def send_upward(book: Any = None):
         cfg = snd.smtp_config(settings, os.environ)
         if cfg.host and not cfg.to:
             raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
+        make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
         base = snd.outgoing_name(period, settings)
         previous = _previous_send(xb, snd.LOG_COLUMN_SEND, period.label)
         lines = [f"Gửi báo cáo CCHC {period.label}?", "",
@@ -519,8 +529,9 @@ def send_upward(book: Any = None):
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):
             return None
-        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress)
-        message = outcome.message
+        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress,
+                                  make_pdf=make_pdf)
+        message = "\n".join([outcome.message, *outcome.warnings])
         try:
             _append_log(xb, [snd.send_log_row(outcome, resend=previous is not None)])
             message += "\nĐã ghi vào trang 'Nhật ký' (hãy lưu sổ để giữ dòng này)."

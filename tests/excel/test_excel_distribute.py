@@ -309,3 +309,26 @@ def test_send_from_excel_over_smtp_records_the_send_and_warns_on_resend(master, 
         again, _a, after2 = run_remote(clean(after), answering("cancel", lambda b: entry.send_upward(b)))
         assert again is None and len(srv.messages) == 1
         assert f"đã được gửi lúc {row['Thời gian']:%d/%m/%Y %H:%M}" in after2["_alerts"][-1]["prompt"]
+
+
+def test_send_from_excel_without_a_pdf_printer_says_so_before_anything(master, monkeypatch, tmp_path):
+    """xlwings' remote engine cannot print (a real Excel prints with Sheet.to_pdf), so here the PDF would come
+    from LibreOffice; without it the button says so in one message — before asking, before writing."""
+    from cchc_xl.distribute.outgoing import NO_PDF_CONVERTER
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("CCHC_SOFFICE", raising=False)
+    before = sorted(p.name for p in master.parent.iterdir())
+    outcome, actions, after = run_remote(live_payload(master), answering("ok", lambda b: entry.send_upward(b)))
+    assert outcome is None
+    alerts = after["_alerts"]
+    assert len(alerts) == 1 and NO_PDF_CONVERTER in alerts[0]["prompt"]
+    assert [a for a in actions if a["func"] == "alert"][0]["args"][2] != "ok_cancel"  # no confirmation asked
+    assert sorted(p.name for p in master.parent.iterdir()) == before
+
+
+def test_send_from_excel_draft_names_the_settings_to_fill(master):
+    outcome, _actions, after = run_remote(live_payload(master), answering("ok", lambda b: entry.send_upward(b)))
+    done = after["_alerts"][-1]["prompt"]
+    assert outcome.warnings and all(w in done for w in outcome.warnings)
+    assert "'email_nguoi_nhan'" in done and "'email_nguoi_gui'" in done
