@@ -169,3 +169,13 @@ def test_progress_bar_draws_only_on_a_terminal(tmp_path):
         os.close(slave)
     assert drawn.startswith("\r[") and " 50% Đang đọc…" in drawn and "100% Xong." in drawn
     assert "không hiện" not in drawn
+
+
+@pytest.mark.parametrize("module", ["cchc_xl.cli_args", "cchc_xl.progress", "cchc_xl.excel.conf",
+                                    "cchc_xl.distribute.send"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted and not result.failed
