@@ -96,8 +96,9 @@ def test_renamed_header_in_the_file(workbook_copy, tmp_path):
     result = refresh_file(bad, as_of=dt.date(2024, 6, 14), out=tmp_path / "o.xlsm")
     p = [p for p in result.problems if p.column == "Ngày tiếp nhận"]
     assert p and p[0].sheet == schema.DOSSIERS.sheet and "tiêu đề" in p[0].message
-    assert result.task_counts["total"] == 33  # tasks still computed
-    assert result.stats.total == 0
+    assert result.task_counts["total"] == 31  # tasks still computed
+    assert result.stats is None  # never zeros: the dossier section is not computed
+    assert "'Ngày tiếp nhận'" in result.unavailable["dossiers"]
 
 
 def test_unknown_values_and_duplicates_in_the_file(workbook_copy, tmp_path):

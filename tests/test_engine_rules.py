@@ -63,7 +63,7 @@ DOSSIERS = [
     dossier("D8", "P5", T(2024, 5, 20, 9), "Rút hồ sơ"),
     # Pending: due 17/06 ≥ cut 14/06 → not yet due.
     dossier("D9", "P10", T(2024, 6, 3, 9), "Đang xử lý", channel="Trực tuyến"),
-    # Pending (waiting for additions): due 03/06 < 14/06 → overdue.
+    # Waiting for additions: due 03/06 < 14/06, but never overdue while it waits → counted apart.
     dossier("D10", "P5", T(2024, 5, 27, 9), "Chờ bổ sung"),
     # Printed appointment 05/06 is authoritative (computed would be 10/06); done 06/06 → late.
     dossier("D11", "P5", T(2024, 6, 1, 9), "Đã trả kết quả", D(2024, 6, 6), appointment=D(2024, 6, 5),
@@ -139,7 +139,7 @@ def test_dossier_due_dates_and_classes(result):
     expected = {
         "D1": ("2024-02-21", "early"), "D2": ("2024-05-07", "on_time"), "D3": ("2024-03-06", "late"),
         "D4": ("2024-03-05", "on_time"), "D6": ("2023-12-25", "late"), "D9": ("2024-06-17", "pending_not_due"),
-        "D10": ("2024-06-03", "pending_overdue"), "D11": ("2024-06-05", "late"), "D13": ("2024-04-08", "early"),
+        "D10": ("2024-06-03", "waiting"), "D11": ("2024-06-05", "late"), "D13": ("2024-04-08", "early"),
     }
     for code, (due, cls) in expected.items():
         assert flags[code] == {"due": due, "class": cls}, code
@@ -149,9 +149,9 @@ def test_dossier_due_dates_and_classes(result):
 def test_dossier_counts(result):
     d = result.to_json()["dossiers"]
     assert {k: d[k] for k in ("carried_over", "received_new", "online_new", "resolved", "early", "on_time",
-                              "late", "pending_not_due", "pending_overdue", "withdrawn")} == {
+                              "late", "pending_not_due", "pending_overdue", "withdrawn", "waiting")} == {
         "carried_over": 1, "received_new": 9, "online_new": 2, "resolved": 7, "early": 2, "on_time": 2,
-        "late": 3, "pending_not_due": 1, "pending_overdue": 1, "withdrawn": 1}
+        "late": 3, "pending_not_due": 1, "pending_overdue": 0, "withdrawn": 1, "waiting": 1}
 
 
 def test_rates(result):
@@ -159,7 +159,7 @@ def test_rates(result):
     assert r["early_or_on_time"] == pytest.approx(4 / 7)
     assert r["early"] == pytest.approx(2 / 7)
     assert r["late"] == pytest.approx(3 / 7)
-    assert r["late_incl_pending_overdue"] == pytest.approx(4 / 10)
+    assert r["late_incl_pending_overdue"] == pytest.approx(3 / 10)
     assert r["online"] == pytest.approx(2 / 9)
     assert r["digitised"] == pytest.approx(4 / 7)
     assert r["satisfaction_survey"] == pytest.approx(4 / 5)
@@ -174,8 +174,11 @@ def test_task_flags(result):
         "2.b": "Hoàn thành đúng hạn", "3.a": "Hoàn thành trễ hạn", "3.b": "Không thực hiện",
         "4.a": "Chưa xác định hạn", "4.b": "Trong hạn"}
     assert j["task_flags"]["1.b"]["due"] == "2024-06-30"
-    assert j["tasks"] == {"total": 9, "done_on_time": 2, "done_late": 1, "overdue": 1, "due_soon": 1,
-                          "in_time": 2, "no_deadline": 1, "not_done": 1}
+    assert j["tasks"] == {"total": 9, "done_on_time": 2, "done_late": 1, "overdue": 1, "unfinished": 0,
+                          "due_soon": 1, "in_time": 2, "no_deadline": 1, "not_done": 1}
+    # CT2 = done on time / (done + due and not done): 1.a, 2.b / 1.a, 2.b, 3.a, 2.a
+    assert j["figures"]["tasks"]["ct2"] == {"numerator": 2, "denominator": 4, "rate": 0.5}
+    assert j["figures"]["tasks"]["not_done"] == [{"id": "3.b", "reason": ""}]
     assert j["overdue_tasks"] == [{"id": "2.a", "group": "Nhóm Văn phòng", "owner": "Văn thư",
                                    "due": "2024-03-31"}]
     problem = [p for p in j["problems"] if p["row"] == 2 + TASKS.index(TASKS[7])]
@@ -185,10 +188,10 @@ def test_task_flags(result):
 def test_indicators(result):
     ind = {i["code"]: i for i in result.to_json()["indicators"]}
     assert ind["CT1"]["actual"] == "PAR Index 2023: hạng 3" and ind["CT1"]["status"] == "Theo dõi"
-    assert ind["CT2"]["actual"] == pytest.approx(1 / 3) and ind["CT2"]["status"] == "Không đạt"
+    assert ind["CT2"]["actual"] == pytest.approx(2 / 4) and ind["CT2"]["status"] == "Chưa đạt"  # mid-year
     assert ind["CT3a"]["actual"] == pytest.approx(4 / 6)
     assert ind["CT3b"]["actual"] == pytest.approx(7 / 9)
-    assert ind["CT4a"]["actual"] == pytest.approx(4 / 7) and ind["CT4a"]["status"] == "Không đạt"
+    assert ind["CT4a"]["actual"] == pytest.approx(4 / 7) and ind["CT4a"]["status"] == "Chưa đạt"
     assert ind["CT4b"]["actual"] == pytest.approx(2 / 7)
     assert ind["CT5a"]["actual"] == pytest.approx(2 / 3) and ind["CT5a"]["status"] == "Đạt"
     assert ind["CT5b"]["actual"] == pytest.approx(4 / 7)

@@ -185,7 +185,7 @@ def test_consolidate_from_excel_updates_the_live_book_logs_and_moves_files(maste
     summary, actions, after = run_remote(payload, lambda b: entry.consolidate_inbox(str(inbox), b))
 
     assert summary is not None and master.read_bytes() == master_bytes  # the file (locked by Excel) is untouched
-    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1)
+    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1), [f.reasons for f in summary.files]
     n_cells = sum(len(cols) for cols in edits.values())
     assert summary.cells_changed == n_cells and summary.tasks_changed == len(edits)
 
