@@ -310,3 +310,69 @@ def test_report_layout_matches_the_workbook_build():
         CHART_DATA["done_col"], CHART_DATA["open_col"])
     assert REPORT_LAYOUT["chart_data_first_row"] == CHART_DATA["first_row"] + 1
     assert REPORT_LAYOUT["chart_data_last_row"] == CHART_DATA["first_row"] + 7
+
+
+# -- issue #7: settings and tables added for one set of numbers -------------------------------------------
+
+def test_mid_period_wording_is_a_setting():
+    ind = {i.code: i.status for i in compute(data(), as_of=D(2024, 6, 14), period="h1").indicators}
+    assert ind["CT4a"] == "Chưa đạt"
+    settings = SETTINGS + [{"Khóa": "chua_dat_truoc_cuoi_nam", "Giá trị": "Không"}]
+    res = compute(data(tblCauHinh=table(schema.SETTINGS, settings)), as_of=D(2024, 6, 14), period="h1")
+    assert {i.code: i.status for i in res.indicators}["CT4a"] == "Không đạt"
+    year = compute(data(), as_of=D(2024, 12, 14), period="year")
+    assert year.figures.year_end and {i.code: i.status for i in year.indicators}["CT4a"] == "Không đạt"
+    early_year = compute(data(), as_of=D(2024, 6, 14), period="year")  # the year report asked for in June
+    assert not early_year.figures.year_end
+
+
+def test_complete_dossier_restart_is_a_setting():
+    # D10 waited; the complete dossier arrived Mon 03/06 → 5 working days from then: Mon 10/06; not done by 14/06.
+    rows = [dict(d, **{"Trạng thái": "Đang xử lý", "Ngày nhận đủ hồ sơ": D(2024, 6, 3)}) if d["Mã hồ sơ"] == "D10"
+            else d for d in DOSSIERS]
+    res = compute(data(tblHoSo=table(schema.DOSSIERS, rows)), as_of=D(2024, 6, 14), period="h1")
+    assert res.dossier_flags["D10"] == (D(2024, 6, 10), "pending_overdue")
+    before = compute(data(tblHoSo=table(schema.DOSSIERS, rows)), as_of=D(2024, 5, 31), period="h1")
+    assert before.dossier_flags["D10"][1] == "waiting"  # still waiting for its additions then
+    settings = SETTINGS + [{"Khóa": "tinh_lai_han_khi_du_ho_so", "Giá trị": "Không"}]
+    off = compute(data(tblHoSo=table(schema.DOSSIERS, rows), tblCauHinh=table(schema.SETTINGS, settings)),
+                  as_of=D(2024, 6, 14), period="h1")
+    assert off.dossier_flags["D10"] == (D(2024, 6, 3), "pending_overdue")
+    bad = [dict(d, **{"Ngày nhận đủ hồ sơ": D(2024, 5, 1)}) if d["Mã hồ sơ"] == "D10" else d for d in DOSSIERS]
+    res, problems = _problems(tblHoSo=table(schema.DOSSIERS, bad))
+    assert any(p.column == "Ngày nhận đủ hồ sơ" and "trước ngày tiếp nhận" in p.message for p in problems)
+
+
+OCCURRENCE_ROWS = [
+    {"Mã": "5.a-Q1", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý I/2024", "Trạng thái": "Hoàn thành",
+     "Ngày hoàn thành": T(2024, 3, 12)},
+    {"Mã": "5.a-Q2", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý II/2024", "Trạng thái": "Đang thực hiện"},
+    {"Mã": "5.a-Q3", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý III/2024"},
+    {"Mã": "5.a-Q4", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý IV/2024"},
+    {"Mã": "9.z-Q1", "Mã nhiệm vụ": "9.z", "Lần thực hiện": "Quý I/2024"},
+]
+
+
+def test_periodic_tasks_are_judged_per_occurrence():
+    tasks = table(schema.TASKS, TASKS + [task("5.a", "Hằng quý")])
+    res = compute(data(tblNhiemVu=tasks, tblLanThucHien=table(schema.OCCURRENCES, OCCURRENCE_ROWS)),
+                  as_of=D(2024, 9, 14), period="q3")
+    j = res.to_json()
+    assert j["task_flags"]["5.a"] == {"due": "2024-06-14", "flag": "Quá hạn"}  # Q2 not done by its cut-off
+    occ = j["figures"]["tasks"]["occurrences"]
+    assert [occ[k]["flag"] for k in ("5.a-Q1", "5.a-Q2", "5.a-Q3", "5.a-Q4")] == [
+        "done_on_time", "overdue", "due_soon", "in_time"]
+    assert any(p.sheet == schema.OCCURRENCES.sheet and p.column == "Mã nhiệm vụ" and "9.z" in p.message
+               for p in res.problems)
+    assert res.unavailable == {}
+
+
+def test_missing_occurrence_table_blanks_the_task_figures_only_when_needed():
+    res = compute(data(), as_of=D(2024, 6, 14), period="h1")  # no periodic task: the table is not needed
+    assert res.unavailable == {} and not [p for p in res.problems if p.sheet == schema.OCCURRENCES.sheet]
+    tasks = table(schema.TASKS, TASKS + [task("5.a", "Hằng quý")])
+    res = compute(data(tblNhiemVu=tasks), as_of=D(2024, 6, 14), period="h1")
+    assert "tblLanThucHien" in res.unavailable["tasks"] and res.figures.tasks is None and res.ct2 is None
+    assert {i.code: i.status for i in res.indicators}["CT2"] == "Không tính được"
+    assert res.task_counts["total"] is None
+    assert any(p.sheet == schema.OCCURRENCES.sheet for p in res.problems)
