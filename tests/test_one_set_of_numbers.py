@@ -191,6 +191,7 @@ def test_every_task_of_the_plan_is_accounted_for(refreshed, as_of, period):
     r = refreshed[period]
     j = r["json"]
     figures = j["figures"]["tasks"]
+    assert j["problems"] == [] and j["unavailable"] == {}  # the bundled data is clean at every report date
     assert j["tasks"]["total"] == 31  # the 31 sub-items of section III
     assert {x["id"]: x["link"] for x in figures["not_counted"]} == {"PL.1": "1.a", "PL.2": "Tổng hợp"}
     assert [x["id"] for x in figures["not_done"]] == ["4.đ"] and "phạm vi" in figures["not_done"][0]["reason"]

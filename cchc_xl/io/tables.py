@@ -334,13 +334,7 @@ def _parse_tasks(data: WorkbookData) -> None:
             area_text = rows.text(r, rec, "Lĩnh vực")
             m2 = re.match(r"^(\d+)", area_text)
             area = int(m2.group(1)) if m2 else 0
-        status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
-        done_date = rows.date(r, rec, "Ngày hoàn thành")
-        if status == "done" and done_date is None:
-            rows.add(r, "Ngày hoàn thành", "nhiệm vụ 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
-                                           "tạm coi là hoàn thành vào ngày tính đến")
-        if done_date and status != "done":
-            rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+        status, done_date = _status_and_done(rows, r, rec, "nhiệm vụ")
         data.tasks.append(Task(
             id=task_id, area=area, letter=letter,
             content=rows.text(r, rec, "Nội dung công việc"),
@@ -358,6 +352,18 @@ def _parse_tasks(data: WorkbookData) -> None:
         data.task_rows.append(r)
 
 
+def _status_and_done(rows: _Rows, r: int, rec: dict, what: str) -> tuple[str, dt.date | None]:
+    """``Trạng thái`` and ``Ngày hoàn thành`` of a task or occurrence row, with their consistency checks."""
+    status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
+    done_date = rows.date(r, rec, "Ngày hoàn thành")
+    if status == "done" and done_date is None:
+        rows.add(r, "Ngày hoàn thành", f"{what} 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
+                                       "tạm coi là hoàn thành vào ngày tính đến")
+    if done_date and status != "done":
+        rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+    return status, done_date
+
+
 def _parse_occurrences(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.OCCURRENCES.table], schema.OCCURRENCES, data.problems)
     _check_readable(data, rows)
@@ -370,13 +376,7 @@ def _parse_occurrences(data: WorkbookData) -> None:
         if not task_id:
             rows.add(r, "Mã nhiệm vụ", "chưa nhập mã nhiệm vụ; dòng này bị bỏ qua")
             continue
-        status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
-        done_date = rows.date(r, rec, "Ngày hoàn thành")
-        if status == "done" and done_date is None:
-            rows.add(r, "Ngày hoàn thành", "lần thực hiện 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
-                                           "tạm coi là hoàn thành vào ngày tính đến")
-        if done_date and status != "done":
-            rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+        status, done_date = _status_and_done(rows, r, rec, "lần thực hiện")
         data.occurrences.append(Occurrence(
             id=occ_id, task_id=task_id, label=rows.text(r, rec, "Lần thực hiện"),
             deadline=rows.date(r, rec, "Hạn hoàn thành"), status=status, done_date=done_date,
