@@ -56,28 +56,48 @@ def _progress(quiet: bool):
 
 
 def _summary(result) -> str:
+    """The Vietnamese summary of a refresh; every number comes from ``result.figures``."""
     from .core import vnformat
+    from .core.figures import SECTION_LABELS
+    from .core.tasks import TASK_FLAGS
     from .schema import TASK_FLAG
 
-    st = result.stats
-    rates = st.rates()
-    counts = result.task_counts
+    n = vnformat.integer
+    fig = result.figures
     lines = [
         f"Kỳ báo cáo: {result.period.label} (từ {vnformat.date_vn(result.period.start)} đến "
         f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}",
-        f"Nhiệm vụ: {counts['total']} — {TASK_FLAG['done_on_time']}: {counts['done_on_time']}, "
-        f"{TASK_FLAG['done_late']}: {counts['done_late']}, {TASK_FLAG['overdue']}: {counts['overdue']}, "
-        f"{TASK_FLAG['due_soon']}: {counts['due_soon']}, {TASK_FLAG['in_time']}: {counts['in_time']}",
-        f"Hồ sơ TTHC: {vnformat.integer(st.total)} (kỳ trước chuyển sang {vnformat.integer(st.carried_over)}, "
-        f"mới tiếp nhận {vnformat.integer(st.received_new)}); đã giải quyết {vnformat.integer(st.resolved)}; "
-        f"trước và đúng hạn {vnformat.percent(rates['early_or_on_time'])}",
-        "Chỉ tiêu: " + "; ".join(
-            f"{r.code} {r.actual if isinstance(r.actual, str) else vnformat.percent(r.actual)} ({r.status})"
-            for r in result.indicators),
     ]
-    if result.overdue_tasks:
-        lines.append("Nhiệm vụ quá hạn: " + ", ".join(
-            f"{o.task.id} ({o.task.group})" for o in result.overdue_tasks))
+    if fig.sample_note:
+        lines.append("Lưu ý: " + fig.sample_note)
+    for section, why in fig.unavailable.items():
+        lines.append(f"KHÔNG TÍNH ĐƯỢC phần '{SECTION_LABELS.get(section, section)}': {why}")
+    if fig.tasks is not None:
+        c = fig.tasks.counts
+        line = f"Nhiệm vụ: {n(c['total'])} — " + ", ".join(f"{TASK_FLAG[k]}: {n(c[k])}" for k in TASK_FLAGS)
+        skipped = [o.task.id for o in fig.tasks.not_counted]
+        if skipped:
+            line += f" (dòng phụ lục không tính thêm: {', '.join(skipped)})"
+        lines.append(line)
+        lines.append(f"Tỷ lệ hoàn thành đúng hạn (CT2): {n(fig.tasks.ct2_numerator)}/{n(fig.tasks.ct2_denominator)}"
+                     f" = {vnformat.percent(fig.ct2)}")
+    st = fig.dossiers
+    if st is not None:
+        lines.append(
+            f"Hồ sơ TTHC: {n(st.total)} (kỳ trước chuyển sang {n(st.carried_over)}, mới tiếp nhận "
+            f"{n(st.received_new)}); đã giải quyết {n(st.resolved)} (trước hạn {n(st.early)}, đúng hạn "
+            f"{n(st.on_time)}, trễ hạn {n(st.late)}); đang giải quyết {n(st.pending)} (quá hạn "
+            f"{n(st.pending_overdue)}); chờ bổ sung {n(st.waiting)}; rút hồ sơ {n(st.withdrawn)}; từ chối không "
+            f"tính hạn {n(st.refused_untimed)}; trước và đúng hạn {vnformat.percent(st.rate_early_or_on_time)}")
+    if fig.indicators:
+        lines.append("Chỉ tiêu: " + "; ".join(
+            f"{r.code} {r.actual if isinstance(r.actual, str) else vnformat.percent(r.actual)} ({r.status})"
+            for r in fig.indicators))
+    if fig.tasks is not None:
+        for label, items in (("Nhiệm vụ quá hạn", fig.tasks.overdue), ("Nhiệm vụ chưa hoàn thành",
+                                                                        fig.tasks.unfinished)):
+            if items:
+                lines.append(f"{label}: " + ", ".join(f"{o.task.id} ({o.task.group})" for o in items))
     if result.problems:
         lines.append(f"Có {len(result.problems)} vấn đề dữ liệu (chạy 'cchc-xl check' để xem chi tiết).")
     return "\n".join(lines)
@@ -96,6 +116,9 @@ def cmd_refresh(args) -> int:
         target = args.out or args.workbook
         print(_summary(result))
         print(f"Đã ghi kết quả vào '{target}'.")
+    if result.unavailable:  # the report says which part could not be computed; so does the exit code
+        print("Báo cáo chưa đầy đủ: " + result.figures.unavailable_text() + ".", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

@@ -39,6 +39,7 @@ from ..schema import (
     HOLIDAYS,
     INDICATORS,
     LOG_HEADERS,
+    OCCURRENCES,
     PROCEDURES,
     SETTINGS,
     SHEET_GUIDE,
@@ -64,6 +65,7 @@ SHEET_LISTS = "Danh mục"  # hidden sheet holding the drop-down lists behind EN
 SHEET_ORDER = (
     SHEET_GUIDE,
     TASKS.sheet,
+    OCCURRENCES.sheet,
     DOSSIERS.sheet,
     PROCEDURES.sheet,
     INDICATORS.sheet,
@@ -77,6 +79,7 @@ SHEET_ORDER = (
 # (table, header) -> defined name of its drop-down list
 ENUM_COLUMNS: dict[tuple[str, str], str] = {
     (TASKS.table, "Trạng thái"): "dsTrangThaiNhiemVu",
+    (OCCURRENCES.table, "Trạng thái"): "dsTrangThaiNhiemVu",
     (DOSSIERS.table, "Hình thức nộp"): "dsHinhThucNop",
     (DOSSIERS.table, "Trạng thái"): "dsTrangThaiHoSo",
     (DOSSIERS.table, "Số hóa kết quả"): "dsCoKhong",
@@ -92,6 +95,9 @@ ENUM_COLUMNS: dict[tuple[str, str], str] = {
 _CELL_KINDS: dict[tuple[str, str], str] = {
     (TASKS.table, "Hạn hoàn thành"): "date",
     (TASKS.table, "Ngày hoàn thành"): "date",
+    (OCCURRENCES.table, "Hạn hoàn thành"): "date",
+    (OCCURRENCES.table, "Ngày hoàn thành"): "date",
+    (DOSSIERS.table, "Ngày nhận đủ hồ sơ"): "date",
     (DOSSIERS.table, "Ngày tiếp nhận"): "datetime",
     (DOSSIERS.table, "Ngày hẹn trả"): "date",
     (DOSSIERS.table, "Ngày có kết quả"): "date",
@@ -505,16 +511,18 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
     sheets = {name: wb.add_worksheet(name) for name in SHEET_ORDER}
 
     _write_guide(sheets[SHEET_GUIDE], fmt, src_dir)
-    for spec in (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS):
+    for spec in (TASKS, OCCURRENCES, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS):
         _write_table(wb, sheets[spec.sheet], spec, tables[spec.table], layout, fmt, last_row, style)
 
-    _row_rule(sheets[TASKS.sheet], TASKS, "Tình trạng hạn", last_row, (
-        (("Quá hạn",), fmt.red),
-        (("Sắp đến hạn",), fmt.amber),
-        (("Hoàn thành đúng hạn", "Hoàn thành trễ hạn"), fmt.green),
-    ))
+    for spec in (TASKS, OCCURRENCES):
+        _row_rule(sheets[spec.sheet], spec, "Tình trạng hạn", last_row, (
+            (("Quá hạn", "Chưa hoàn thành"), fmt.red),
+            (("Sắp đến hạn",), fmt.amber),
+            (("Hoàn thành đúng hạn", "Hoàn thành trễ hạn"), fmt.green),
+        ))
     _row_rule(sheets[DOSSIERS.sheet], DOSSIERS, "Phân loại", last_row, (
         (("Trễ hạn", "Đang xử lý quá hạn"), fmt.red),
+        (("Chờ bổ sung",), fmt.amber),
         (("Trước hạn", "Đúng hạn"), fmt.green),
     ))
     _write_report_sheet(wb, sheets[SHEET_REPORT])

@@ -63,7 +63,8 @@ _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 @dataclass
 class Change:
-    """One cell merged (or proposed) into the master."""
+    """One cell merged (or proposed) into the master; ``task`` is the row's ``Mã`` in ``table``
+    (``tblNhiemVu``, or ``tblLanThucHien`` for an occurrence of a periodic task)."""
 
     file: str
     group: str
@@ -72,6 +73,7 @@ class Change:
     old: object
     new: object
     when: dt.datetime | None = None
+    table: str = schema.TASKS.table
 
 
 @dataclass
@@ -144,20 +146,28 @@ class _MasterTasks:
     rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
     plan_no: str
     plan_year: int
+    occurrences: "_MasterTasks | None" = None  # the occurrence table (tblLanThucHien), when the master has it
 
 
-def master_tasks(td, settings, first_col: int = 1) -> _MasterTasks:
+def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: int = 1) -> _MasterTasks:
     """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
-    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it.
-    ``first_col`` is the sheet column of the table's first column (only the file path writes by cell)."""
-    rows = {}
-    for i, r in enumerate(td.rows):
-        vals = {h: c.value for h, c in zip(td.headers, r)}
-        tid = _canon(vals.get("Mã"))
-        if tid:
-            rows[tid] = (td.first_row + i, vals)
-    return _MasterTasks(list(td.headers), td.first_row, first_col, rows, str(settings["so_ke_hoach"]).strip(),
-                        int(settings["nam_ke_hoach"]))
+    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it;
+    ``occ_td`` is its occurrence table (``tblLanThucHien``), if any. ``first_col``/``occ_first_col``
+    are the sheet columns of the tables' first columns (only the file path writes by cell)."""
+    def table(t, col) -> _MasterTasks:
+        rows = {}
+        for i, r in enumerate(t.rows):
+            vals = {h: c.value for h, c in zip(t.headers, r)}
+            tid = _canon(vals.get("Mã"))
+            if tid:
+                rows[tid] = (t.first_row + i, vals)
+        return _MasterTasks(list(t.headers), t.first_row, col, rows, str(settings["so_ke_hoach"]).strip(),
+                            int(settings["nam_ke_hoach"]))
+
+    mt = table(td, first_col)
+    if occ_td is not None:
+        mt.occurrences = table(occ_td, occ_first_col)
+    return mt
 
 
 def _read_master(pkg, master: Path) -> _MasterTasks:
@@ -170,7 +180,9 @@ def _read_master(pkg, master: Path) -> _MasterTasks:
         raise CchcError(f"Sổ tính chính '{master.name}' không có bảng '{schema.TASKS.table}'.")
     info = book.table_info(schema.TASKS.table)
     _, c1, _, _ = parse_ref(info.ref)
-    return master_tasks(td, load_data(book).settings, c1)
+    occ_td = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    oc1 = parse_ref(book.table_info(schema.OCCURRENCES.table).ref)[1] if occ_td is not None else 1
+    return master_tasks(td, load_data(book).settings, c1, occ_td, oc1)
 
 
 def _custom_props(pkg) -> dict[str, str]:
@@ -305,20 +317,43 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
         reasons.append(f"tổ/nhóm '{group}' không có trong kế hoạch")
         return rep
     ids_handed = [i for i in ident.get("CCHC_DanhSachMa", "").split("\n") if i]
-    if task_hash(ids_handed) != ident.get("CCHC_MaBam"):
+    occ_handed = [i for i in ident.get("CCHC_DanhSachLan", "").split("\n") if i]
+    if task_hash(ids_handed + occ_handed) != ident.get("CCHC_MaBam"):
         reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
         return rep
     book = FileBook(pkg, path)
-    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
-    if td is None:
-        reasons.append(f"không tìm thấy bảng '{schema.TASKS.table}' trên trang '{schema.TASKS.sheet}' "
-                       f"(đã đổi tên hoặc xóa)")
+    _compare_table(book, schema.TASKS, mt, ids_handed, rep, baseline, today, "nhiệm vụ",
+                   lambda vals: group_of(vals.get("Tổ/nhóm chuyên môn")) == group)
+    if occ_handed and not reasons:
+        if mt.occurrences is None:
+            reasons.append(f"sổ chính không có bảng '{schema.OCCURRENCES.table}' các lần thực hiện nhiệm vụ định kỳ")
+        else:
+            handed = set(ids_handed)
+            _compare_table(book, schema.OCCURRENCES, mt.occurrences, occ_handed, rep, baseline, today,
+                           "lần thực hiện", lambda vals: _canon(vals.get("Mã nhiệm vụ")) in handed)
+    if reasons:
+        rep.changes.clear()
         return rep
+    rep.status = "accepted"
+    return rep
+
+
+def _compare_table(book, spec, mt: _MasterTasks, ids_handed: list[str], rep: FileReport,
+                   baseline: dict[tuple[str, str], str], today: dt.date, label: str, belongs) -> None:
+    """Check the copy's table ``spec`` against the master rows ``mt`` (rows handed out: ``ids_handed``;
+    ``belongs(master values)`` says a row is the group's) and add the group's edits to ``rep.changes``,
+    or the reasons to ``rep.reasons``."""
+    reasons = rep.reasons
+    group, path_name = rep.group, rep.name
+    td = book.read_table(spec.sheet, spec.table)
+    if td is None:
+        reasons.append(f"không tìm thấy bảng '{spec.table}' trên trang '{spec.sheet}' (đã đổi tên hoặc xóa)")
+        return
     if list(td.headers) != list(mt.headers):
         diff = [f"'{a}' → '{b}'" for a, b in zip(mt.headers, td.headers) if a != b]
         more = "" if len(td.headers) == len(mt.headers) else f" (số cột {len(td.headers)}, cần {len(mt.headers)})"
         reasons.append("tiêu đề cột đã bị thay đổi: " + (", ".join(diff) or "thứ tự/số cột") + more)
-        return rep
+        return
     hi = {h: i for i, h in enumerate(td.headers)}
     seen: dict[str, int] = {}
     rows = []
@@ -331,7 +366,7 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
                 reasons.append(f"dòng {excel_row}: có dòng thêm không có 'Mã'")
             continue
         if tid in seen:
-            reasons.append(f"dòng {excel_row}: nhiệm vụ '{tid}' bị lặp (dòng {seen[tid]})")
+            reasons.append(f"dòng {excel_row}: {label} '{tid}' bị lặp (dòng {seen[tid]})")
             continue
         seen[tid] = excel_row
         rows.append((excel_row, tid, vals))
@@ -343,18 +378,18 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
     if missing:
         reasons.append("thiếu dòng (đã bị xóa): " + ", ".join(missing))
     if reasons:
-        return rep
+        return
     for excel_row, tid, vals in rows:
-        where = f"nhiệm vụ {tid} (dòng {excel_row})"
+        where = f"{label} {tid} (dòng {excel_row})"
         m = mt.rows.get(tid)
         if m is None:
             reasons.append(f"{where}: không có trong sổ chính")
             continue
-        if group_of(m[1].get("Tổ/nhóm chuyên môn")) != group:
+        if not belongs(m[1]):
             reasons.append(f"{where}: không thuộc tổ/nhóm '{group}'")
             continue
         for h in td.headers:
-            if h in EDITABLE or h in schema.TASKS.computed:
+            if h in EDITABLE or h in spec.computed:
                 continue
             cell = vals[h]
             if _canon(cell.value) != _canon(m[1].get(h)):
@@ -391,12 +426,7 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
                 continue  # not changed by the group since hand-out
             old = m[1].get(h)
             if _canon(new) != _canon(old):
-                rep.changes.append(Change(path.name, group, tid, h, old, new))
-    if reasons:
-        rep.changes.clear()
-        return rep
-    rep.status = "accepted"
-    return rep
+                rep.changes.append(Change(path_name, group, tid, h, old, new, table=spec.table))
 
 
 def _text_or_none(v):
@@ -556,11 +586,13 @@ class ConsolidationPlan:
                              "Ghi chú": "Từ chối: " + "; ".join(rep.reasons)[:30000]})
         return rows
 
-    def column_values(self) -> dict[str, dict[str, object]]:
-        """``{column: {task id: new value}}`` of the accepted changes (one block per changed column)."""
+    def column_values(self, table: str = schema.TASKS.table) -> dict[str, dict[str, object]]:
+        """``{column: {row id: new value}}`` of the accepted changes to ``table`` (one block per changed
+        column)."""
         out: dict[str, dict[str, object]] = {}
         for ch in self.changes:
-            out.setdefault(ch.column, {})[ch.task] = ch.new
+            if ch.table == table:
+                out.setdefault(ch.column, {})[ch.task] = ch.new
         return out
 
 
@@ -613,15 +645,15 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
     plan.files = reports
 
     # conflicts: newest copy wins per (task, column)
-    proposals: dict[tuple[str, str], list[tuple[dt.datetime, Change]]] = {}
+    proposals: dict[tuple[str, str, str], list[tuple[dt.datetime, Change]]] = {}
     for rep in reports:
         if rep.status != "accepted":
             continue
         when = rep.when or now
         for ch in rep.changes:
             ch.when = when
-            proposals.setdefault((ch.task, ch.column), []).append((when, ch))
-    for (tid, col), props in proposals.items():
+            proposals.setdefault((ch.table, ch.task, ch.column), []).append((when, ch))
+    for (_table, tid, col), props in proposals.items():
         props.sort(key=lambda x: (x[0], x[1].file))
         winner = props[-1][1]
         distinct = {_canon(c.new) for _, c in props}
@@ -694,14 +726,15 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
                               progress=step)
 
     # write: changes + log rows, then refresh in memory, then ONE atomic save
-    cells = {}
+    cells: dict[str, dict] = {}
     for ch in plan.changes:
-        r, _ = mt.rows[ch.task]
-        cells[(r, mt.first_col + mt.headers.index(ch.column))] = ch.new
+        spec, table = ((schema.TASKS, mt) if ch.table == schema.TASKS.table else (schema.OCCURRENCES, mt.occurrences))
+        r, _ = table.rows[ch.task]
+        cells.setdefault(spec.sheet, {})[(r, table.first_col + table.headers.index(ch.column))] = ch.new
     rows_log = plan.log_rows()
     step(0.7, "Đang cập nhật sổ tính chính…")
-    if cells:
-        pkg.set_cells(schema.TASKS.sheet, cells)
+    for sheet, sheet_cells in cells.items():
+        pkg.set_cells(sheet, sheet_cells)
     if rows_log:
         append_log_rows(pkg, rows_log)
     book = FileBook(pkg, master, backup=True)

@@ -13,7 +13,8 @@ Flow of :func:`send_report`:
    nothing is recorded;
 5. otherwise SMTP (SSL, STARTTLS or none). Only when the server accepted the message is a
    row appended to ``Nhật ký`` (atomic save with backup). A period already recorded there
-   is refused unless ``force``.
+   is refused unless ``force``. A report with a section that could not be computed (a table that
+   could not be read) is never sent: :class:`SendError` names the table and header.
 
 Settings come from ``Cấu hình`` and are overridden by the environment: ``CCHC_SMTP_HOST``,
 ``CCHC_SMTP_PORT``, ``CCHC_SMTP_SECURITY`` (SSL|STARTTLS|Không/NONE), ``CCHC_SMTP_USER``,
@@ -41,6 +42,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from .. import schema
+from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..errors import CchcError, SendError
 from . import _common
@@ -143,20 +145,23 @@ def subject_for(period: Period, settings) -> str:
 
 def compose_message(summary: Mapping, settings, period: Period, attachments: list[Path], sender: str = "",
                     to: list[str] | None = None) -> EmailMessage:
-    """The Vietnamese e-mail: subject, body with headline indicators, both attachments.
+    """The Vietnamese e-mail: subject, body with the report's figures, both attachments.
 
-    ``summary`` is ``RefreshResult.to_json()``; missing rates print as "chưa có dữ liệu".
+    ``summary`` is ``RefreshResult.to_json()``: every number of the body comes from it (the same
+    figures as the report sheet); missing rates print as "chưa có dữ liệu".
     Attachment file names that are not ASCII are written as ONE RFC 2231 parameter
     (``filename*=utf-8''…`` and ``name*=`` on Content-Type, never split into ``filename*0*``
     continuations, which Outlook does not join): see :data:`MAIL_POLICY`.
     """
+    n = vnformat.integer
     rates = summary.get("rates") or {}
+    figures = summary.get("figures") or {}
+    task_fig = figures.get("tasks") or {}
     tasks = summary.get("tasks") or {}
     overdue = summary.get("overdue_tasks") or []
+    unfinished = task_fig.get("unfinished") or []
     measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
     satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
-    total = int(tasks.get("total") or 0)
-    on_time = int(tasks.get("done_on_time") or 0)
     as_of = summary.get("as_of")
     as_of_vn = _common.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
     school = str(settings.get("ten_truong_ngan") or "").strip()
@@ -165,18 +170,34 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         "",
         f"{school} xin gửi báo cáo kết quả thực hiện công tác cải cách hành chính "
         f"{report_title_phrase(period)} (số liệu tính đến ngày {as_of_vn}).",
-        "",
-        "Một số chỉ số chính:",
+    ]
+    if figures.get("sample_note"):
+        lines += ["", "Lưu ý: " + figures["sample_note"]]
+    lines += ["", "Một số số liệu chính:"]
+    if tasks.get("total") is not None:
+        parts = [f"{schema.TASK_FLAG[k].lower()} {n(tasks.get(k) or 0)}" for k in schema.TASK_FLAG if tasks.get(k)]
+        lines.append(f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")")
+        ct2 = task_fig.get("ct2") or {}
+        if ct2:
+            lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
+                         f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
+    d = figures.get("dossiers") or {}
+    if d:
+        lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
+                     f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
+                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}")
+    lines += [
         f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
         f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
         f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
-        f"- Nhiệm vụ hoàn thành đúng hạn: {on_time}/{total}"
-        + (f" ({_common.percent(on_time / total)})" if total else ""),
-        f"- Số nhiệm vụ quá hạn: {len(overdue)}",
     ]
-    for t in overdue[:20]:
-        due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
-        lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
+    for label, items in (("Số nhiệm vụ quá hạn", overdue), ("Số nhiệm vụ chưa hoàn thành khi hết năm", unfinished)):
+        if label.startswith("Số nhiệm vụ chưa") and not items:
+            continue
+        lines.append(f"- {label}: {n(len(items))}")
+        for t in items[:40]:
+            due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
+            lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
     lines += [
         "",
         "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
@@ -443,6 +464,9 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     with tempfile.TemporaryDirectory(prefix="cchc_send_") as tmp:
         refreshed = Path(tmp) / ("refreshed" + master.suffix)
         result = refresh_file(master, as_of=as_of, period=period, out=refreshed, backup=False)
+        if result.unavailable:
+            raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
+                            + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
         summary = result.to_json()
         settings = result.settings
         per = result.period

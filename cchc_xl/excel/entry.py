@@ -111,7 +111,11 @@ def _refresh(job: str, book: Any, *, period: str | None = None, outputs=None, do
         result = engine.refresh_book(xb, period=period, progress=xb.progress,
                                      outputs=engine.OUTPUTS_ALL if outputs is None else frozenset(outputs))
         message = done.format(period=result.period.label, as_of=f"{result.as_of:%d/%m/%Y}")
-        if result.problems:
+        if result.unavailable:  # a table could not be read: the report says so; so does this message
+            message = _problems_text(result.problems, message + "\n\nBÁO CÁO CHƯA ĐẦY ĐỦ — không tính được: "
+                                     + result.figures.unavailable_text() + ".\n\nCác vấn đề dữ liệu:")
+            xb.alert(message, title=_TITLE, mode="critical")
+        elif result.problems:
             message = _problems_text(result.problems, message + f"\n\nCó {len(result.problems)} vấn đề dữ liệu "
                                      "(các dòng lỗi được bỏ qua):")
             xb.alert(message, title=_TITLE, mode="info")
@@ -425,18 +429,22 @@ def consolidate_inbox(folder: str, book: Any = None):
         missing = [h for h in spec.headers if h not in td.headers]
         if missing:
             raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
-        mt = master_tasks(td, settings)
+        occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+        mt = master_tasks(td, settings, occ_td=occ_td)
         log = InboxLog(inbox / "tong_hop.log")
         plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
 
         xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
-        index = {tid: row - td.first_row for tid, (row, _vals) in mt.rows.items()}
-        for column, new in plan.column_values().items():  # one write per changed column
-            j = td.headers.index(column)
-            values = [r[j].value for r in td.rows]
-            for tid, value in new.items():
-                values[index[tid]] = value
-            _write_values(xb, td, column, values)
+        for table_td, table_mt in ((td, mt), (occ_td, mt.occurrences)):
+            if table_td is None:
+                continue
+            index = {tid: row - table_td.first_row for tid, (row, _vals) in table_mt.rows.items()}
+            for column, new in plan.column_values(table_td.table).items():  # one write per changed column
+                j = table_td.headers.index(column)
+                values = [r[j].value for r in table_td.rows]
+                for tid, value in new.items():
+                    values[index[tid]] = value
+                _write_values(xb, table_td, column, values)
         _append_log(xb, plan.log_rows())
         xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
         result = engine.refresh_book(xb, progress=xb.progress)

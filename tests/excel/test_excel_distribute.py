@@ -185,7 +185,7 @@ def test_consolidate_from_excel_updates_the_live_book_logs_and_moves_files(maste
     summary, actions, after = run_remote(payload, lambda b: entry.consolidate_inbox(str(inbox), b))
 
     assert summary is not None and master.read_bytes() == master_bytes  # the file (locked by Excel) is untouched
-    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1)
+    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1), [f.reasons for f in summary.files]
     n_cells = sum(len(cols) for cols in edits.values())
     assert summary.cells_changed == n_cells and summary.tasks_changed == len(edits)
 
@@ -332,3 +332,30 @@ def test_send_from_excel_draft_names_the_settings_to_fill(master):
     done = after["_alerts"][-1]["prompt"]
     assert outcome.warnings and all(w in done for w in outcome.warnings)
     assert "'email_nguoi_nhan'" in done and "'email_nguoi_gui'" in done
+
+
+def test_consolidate_from_excel_merges_occurrences_of_periodic_tasks(master, tmp_path):
+    """A group's quarter reported in its copy reaches the open book's occurrence table (issue #7)."""
+    from cchc_xl.io.file_book import FileBook
+    from cchc_xl.io.ooxml import Package
+
+    copy = [p for p in handout(master, tmp_path / "phat") if "Su_Dia" in p.name][0]
+    td = FileBook.open(copy).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    row = {str(r[0].value): td.first_row + i for i, r in enumerate(td.rows)}["2.d-Q3"]
+    pkg = Package.open(copy)
+    pkg.set_cells(schema.OCCURRENCES.sheet, {(row, schema.OCCURRENCES.col("Trạng thái") + 1): "Hoàn thành",
+                                             (row, schema.OCCURRENCES.col("Ngày hoàn thành") + 1):
+                                                 dt.datetime(2024, 6, 10)})
+    inbox = tmp_path / "hop thu"
+    inbox.mkdir()
+    pkg.save(inbox / "su_dia.xlsx", backup=False)
+    age(inbox / "su_dia.xlsx")
+    summary, actions, after = run_remote(live_payload(master), lambda b: entry.consolidate_inbox(str(inbox), b))
+    assert (summary.accepted, summary.cells_changed) == (1, 2)
+    sheet, (r1, c1, _r2, _c2) = table_ref(after, schema.OCCURRENCES.table)
+    cells = sheet_values(after, sheet)
+    headers = list(schema.OCCURRENCES.headers)
+    row = next(r for r in range(r1 + 1, _r2 + 1) if cells.get((r, c1)) == "2.d-Q3")  # the live book's row
+    assert cells[(row, c1 + headers.index("Trạng thái"))] == "Hoàn thành"
+    assert cells[(row, c1 + headers.index("Ngày hoàn thành"))] == dt.datetime(2024, 6, 10)
+    assert cells[(row, c1 + headers.index("Tình trạng hạn"))] == "Hoàn thành đúng hạn"  # refreshed
