@@ -52,6 +52,7 @@ from .sources import SRC_DIR, SourceTable, load_all, load_guide, load_layout
 __all__ = [
     "build_workbook",
     "REPORT_LAYOUT",
+    "write_report_frame",
     "SHEET_LISTS",
     "LOG_HEADERS",
     "ENUM_COLUMNS",
@@ -427,7 +428,9 @@ def _write_log(ws, layout: dict, fmt: _Formats) -> None:
     _print_setup(ws, landscape=sheet_layout.get("landscape", True))
 
 
-def _write_report_sheet(wb, ws) -> None:
+def write_report_frame(wb, ws) -> None:
+    """The report sheet's frame in XlsxWriter ``ws``: column widths, A4 portrait page setup, the hidden
+    chart-data columns (headers and categories) and the chart. The exchange file reuses it."""
     lay = REPORT_LAYOUT
     for c, width in enumerate(lay["col_widths"]):
         ws.set_column(c, c, width)
@@ -517,7 +520,7 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
         (("Trễ hạn", "Đang xử lý quá hạn"), fmt.red),
         (("Trước hạn", "Đúng hạn"), fmt.green),
     ))
-    _write_report_sheet(wb, sheets[SHEET_REPORT])
+    write_report_frame(wb, sheets[SHEET_REPORT])
     _write_lists(wb, sheets[SHEET_LISTS], fmt)
     _write_log(sheets[SHEET_LOG], layout, fmt)
     sheets[SHEET_GUIDE].activate()

@@ -28,6 +28,7 @@ __all__ = [
     "flag_task",
     "task_summary",
     "ct2_rate",
+    "ct2_counts",
     "vn_letter_key",
     "task_sort_key",
     "VN_ALPHABET",
@@ -190,6 +191,32 @@ def task_summary(flags: Iterable[str]) -> dict[str, int]:
     return out
 
 
+def ct2_counts(
+    tasks: Sequence[Task], deadlines: Mapping[str, date | None] | Sequence[date | None], as_of: date
+) -> tuple[int, int]:
+    """CT2's numerator and denominator: ``(done on time, due)`` among non-cancelled tasks due by ``as_of``.
+
+    Same arguments and rules as :func:`ct2_rate` (which is their ratio); a roll-up over many units
+    sums these counts instead of averaging rates.
+
+    >>> t = Task("1.a", 1, "a", "", "", "", "", None, "", "done", date(2024, 1, 5), "", "")
+    >>> ct2_counts([t], [date(2024, 1, 10)], date(2024, 6, 1)), ct2_counts([t], [None], date(2024, 6, 1))
+    ((1, 1), (0, 0))
+    """
+    if isinstance(deadlines, Mapping):
+        dl = [deadlines.get(t.id) for t in tasks]
+    else:
+        dl = list(deadlines)
+    due = done = 0
+    for t, d in zip(tasks, dl):
+        if t.status == "cancelled" or d is None or d > as_of:
+            continue
+        due += 1
+        if t.status == "done" and (t.done_date or as_of) <= d:
+            done += 1
+    return done, due
+
+
 def ct2_rate(
     tasks: Sequence[Task], deadlines: Mapping[str, date | None] | Sequence[date | None], as_of: date
 ) -> float | None:
@@ -205,17 +232,7 @@ def ct2_rate(
         The fraction, or ``None`` when no task is due by ``as_of``. A done task without a
         done date counts as done on ``as_of`` (same rule as :func:`flag_task`).
     """
-    if isinstance(deadlines, Mapping):
-        dl = [deadlines.get(t.id) for t in tasks]
-    else:
-        dl = list(deadlines)
-    due = done = 0
-    for t, d in zip(tasks, dl):
-        if t.status == "cancelled" or d is None or d > as_of:
-            continue
-        due += 1
-        if t.status == "done" and (t.done_date or as_of) <= d:
-            done += 1
+    done, due = ct2_counts(tasks, deadlines, as_of)
     return done / due if due else None
 
 
