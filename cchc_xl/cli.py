@@ -235,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .distribute.cli import register
 
     register(sub)
+    from .rollup.cli import register as register_rollup
+    register_rollup(sub)
     for command in sub.choices.values():
         vietnamese_metavars(command)
     return parser

@@ -28,7 +28,7 @@ from .. import __version__, schema
 from ..core.tasks import ct2_counts
 from . import spec
 
-__all__ = ["exchange_entries", "write_exchange", "SHEET_TASKS", "SHEET_INDICATORS", "SHEET_DOSSIERS"]
+__all__ = ["exchange_entries", "write_exchange", "write_grid", "SHEET_TASKS", "SHEET_INDICATORS", "SHEET_DOSSIERS"]
 
 SHEET_TASKS = schema.TASKS.sheet
 SHEET_INDICATORS = schema.INDICATORS.sheet
@@ -182,13 +182,10 @@ def _write(ws, r: int, c: int, value, fmt, fmts: _Formats, kind: str | None = No
         ws.write_string(r, c, str(value), fmt)
 
 
-def _report_sheet(wb, fmts: _Formats, result) -> None:
-    from ..build.workbook import write_report_frame
-    from ..report_layout import build_report_grid
-
-    ws = wb.add_worksheet(schema.SHEET_REPORT)
-    write_report_frame(wb, ws)
-    grid = build_report_grid(result)
+def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
+    """Write a :class:`~cchc_xl.report_layout.ReportGrid` into XlsxWriter sheet ``ws`` of ``wb``: values,
+    :data:`~cchc_xl.report_layout.STYLES`, merges and row heights; the print area covers columns A:H."""
+    fmts = formats or _Formats(wb)
     covered = set()
     for r1, c1, r2, c2 in grid.merges:
         value, style = grid.cells[(r1, c1)]
@@ -205,6 +202,15 @@ def _report_sheet(wb, fmts: _Formats, result) -> None:
     for r, height in grid.row_heights.items():
         ws.set_row(r - 1, height)
     ws.print_area(0, 0, max(grid.last_row, 1) - 1, 7)
+
+
+def _report_sheet(wb, fmts: _Formats, result) -> None:
+    from ..build.workbook import write_report_frame
+    from ..report_layout import build_report_grid
+
+    ws = wb.add_worksheet(schema.SHEET_REPORT)
+    write_report_frame(wb, ws)
+    write_grid(wb, ws, build_report_grid(result), fmts)
     ws.activate()
 
 
