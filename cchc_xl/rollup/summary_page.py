@@ -104,10 +104,11 @@ def build_summary_grid(data, options, made_at) -> ReportGrid:
         g.put(row, 5, target, "td_center")
         style = {"Đạt": "td_ok", "Không đạt": "td_bad"}.get(ind["city_status"], "td_center")
         g.put(row, 6, value, style)
-        g.put(row, 7, f"{_n(ind['met'])}/{_n(ind['units'])}", "td_center")
+        assessed = int(ind["met"]) + int(ind["not_met"])
+        g.put(row, 7, f"{_n(ind['met'])}/{_n(assessed)}" if assessed else "—", "td_center")
         share = ind["share_met"]
         g.put(row, 8, "—" if share is None or _isnan(share) else _p(share), "td_center")
-        g.row_heights[row] = 48 if len(str(ind["name"])) > 60 else 32
+        g.row_heights[row] = 48 if len(str(ind["name"])) > 110 else (32 if len(str(ind["name"])) > 55 else 18)
     row += 2
 
     g.put(row, 1, "IV. TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH", "section", to_col=8)
@@ -128,7 +129,8 @@ def build_summary_grid(data, options, made_at) -> ReportGrid:
         g.put(row, 2, label, "td", to_col=5)
         g.put(row, 6, _p(city.get(key)), "td_center", to_col=7 if prev is not None else 8)
         if prev is not None:
-            g.put(row, 8, f"{data.year - 1}: {_p(prev.get(key))}", "td_center")
+            before = prev.get(key)
+            g.put(row, 8, "—" if before is None or _isnan(before) else f"{data.year - 1}: {_p(before)}", "td_center")
         row += 1
     g.put(row, 1, "(Các tỷ lệ toàn ngành tính từ tổng số hồ sơ, nhiệm vụ của các đơn vị, không lấy trung bình "
                   "tỷ lệ của đơn vị.)", "text", to_col=8)

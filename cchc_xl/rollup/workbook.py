@@ -262,7 +262,7 @@ def _summary_sheet(wb, w: _Writer, data, made_at: dt.datetime) -> None:
     col_chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": _FONT, "size": 9}})
     ws.insert_chart(43, 10, col_chart, {"x_scale": 1.3, "y_scale": 1.1})
     ws.set_column(0, 0, 46)
-    ws.set_column(1, 3, 14)
+    ws.set_column(1, 3, 17)
     ws.set_column(4, 4, 3)
     ws.set_column(5, 5, 24)
     ws.set_column(6, 8, 12)

@@ -58,8 +58,17 @@ def make_school(dest: Path, i: int, *, code: str, name: str, seed: int = 0, year
     pkg.set_cells(schema.TASKS.sheet, cells)
 
     dossier_rows, dossier_cols = _rows(book, schema.DOSSIERS)
+    td = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
+    result_at = {td.first_row + k: r[td.headers.index("Ngày có kết quả")].value for k, r in enumerate(td.rows)}
     cells = {}
     for _, row in dossier_rows.items():
+        done = result_at.get(row)
+        if isinstance(done, (dt.date, dt.datetime)) and rng.random() < 0.2:  # still being processed
+            cells[(row, dossier_cols["Trạng thái"])] = "Đang xử lý"
+            cells[(row, dossier_cols["Ngày có kết quả"])] = None
+        elif isinstance(done, (dt.date, dt.datetime)):  # resolved a few days earlier or later
+            day = done.date() if isinstance(done, dt.datetime) else done
+            cells[(row, dossier_cols["Ngày có kết quả"])] = min(as_of, day + dt.timedelta(days=rng.randint(-1, 6)))
         cells[(row, dossier_cols["Đánh giá"])] = rng.choice(list(schema.RATING) + [None])
         cells[(row, dossier_cols["Hình thức nộp"])] = rng.choice(list(schema.DOSSIER_CHANNEL))
         cells[(row, dossier_cols["Có phản ánh"])] = rng.choice(("Có", "Không", "Không", "Không"))
