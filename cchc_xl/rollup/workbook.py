@@ -279,18 +279,12 @@ def _chart_style(chart, title: str) -> None:
 
 
 def _report_sheet(wb, data, options, made_at) -> None:
-    from ..build.workbook import REPORT_LAYOUT
+    from ..build.workbook import report_page_setup
     from ..exchange.writer import write_grid
     from .summary_page import build_summary_grid
 
     ws = wb.add_worksheet(SHEETS[1])
-    for c, width in enumerate(REPORT_LAYOUT["col_widths"]):
-        ws.set_column(c, c, width)
-    ws.set_paper(REPORT_LAYOUT["paper"])
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(**REPORT_LAYOUT["margins_in"])
-    ws.hide_gridlines(2)
+    report_page_setup(ws)
     write_grid(wb, ws, build_summary_grid(data, options, made_at))
 
 

@@ -191,42 +191,35 @@ def test_reader_rejects_a_file_whose_properties_disagree(school, tmp_path):
         read_exchange(bad.read_bytes())
 
 
+def _with_value(result, xlsx: Path, key: str, value: bytes, dest: Path) -> Path:
+    """``xlsx`` with the data sheet's value of ``key`` replaced by the raw cell value ``value``."""
+    part, row = _sheet_xml(xlsx, spec.SHEET_DATA), _data_row(result, key)
+    pattern = rf'(<c r="C{row}"[^>]*><v>)[^<]*(</v>)'.encode()
+    return _rewrite(xlsx, dest, lambda n, d: re.sub(pattern, rb"\g<1>" + value + rb"\g<2>", d) if n == part else d)
+
+
 def test_reader_rejects_a_hand_edited_rate(school, tmp_path):
     result, xlsx = school
-    part, row = _sheet_xml(xlsx, spec.SHEET_DATA), _data_row(result, "rates.early_or_on_time")
-
-    def edit(name, data):
-        if name != part:
-            return data
-        return re.sub(rf'(<c r="C{row}"[^>]*><v>)[^<]*(</v>)'.encode(), rb"\g<1>0.99\g<2>", data)
-
-    bad = _rewrite(xlsx, tmp_path / "b.xlsx", edit)
+    bad = _with_value(result, xlsx, "rates.early_or_on_time", b"0.99", tmp_path / "b.xlsx")
     with pytest.raises(ExchangeFormatError, match="không khớp"):
         read_exchange(bad.read_bytes())
 
 
 def test_reader_rejects_a_negative_count(school, tmp_path):
     result, xlsx = school
-    part, row = _sheet_xml(xlsx, spec.SHEET_DATA), _data_row(result, "dossiers.late")
-    bad = _rewrite(xlsx, tmp_path / "c.xlsx", lambda n, d: re.sub(
-        rf'(<c r="C{row}"[^>]*><v>)[^<]*(</v>)'.encode(), rb"\g<1>-3\g<2>", d) if n == part else d)
+    bad = _with_value(result, xlsx, "dossiers.late", b"-3", tmp_path / "c.xlsx")
     with pytest.raises(ExchangeFormatError, match="số nguyên không âm"):
         read_exchange(bad.read_bytes())
 
 
 def test_reader_rejects_a_newer_format_version(school, tmp_path):
     result, xlsx = school
-    part, row = _sheet_xml(xlsx, spec.SHEET_DATA), _data_row(result, "format.version")
-
-    def edit(name, data):
-        if name == part:
-            return re.sub(rf'(<c r="C{row}"[^>]*><v>)[^<]*(</v>)'.encode(), rb"\g<1>9\g<2>", data)
-        if name == "docProps/custom.xml":
-            return data.replace(b'name="CCHC_PhienBanDinhDang"><vt:lpwstr>1<', b'name="CCHC_PhienBanDinhDang"><vt:lpwstr>9<')
-        return data
-
+    newer = _with_value(result, xlsx, "format.version", b"9", tmp_path / "d0.xlsx")
+    prop = b'name="CCHC_PhienBanDinhDang"><vt:lpwstr>'
+    bad = _rewrite(newer, tmp_path / "d.xlsx", lambda n, d: d.replace(prop + b"1<", prop + b"9<")
+                   if n == "docProps/custom.xml" else d)
     with pytest.raises(ExchangeFormatError, match="phiên bản 9"):
-        read_exchange(_rewrite(xlsx, tmp_path / "d.xlsx", edit).read_bytes())
+        read_exchange(bad.read_bytes())
 
 
 def test_reader_rejects_a_formula(school, tmp_path):
