@@ -102,8 +102,8 @@ def size_problem(size: int, max_bytes: int = MAX_FILE_BYTES) -> str | None:
 def container_problem(data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str | None:
     """The first problem of ``data`` as a file to open (size, password, not a zip), or None.
 
-    >>> container_problem(b"PK\\x03\\x04"), container_problem(CFB + b"x")[:23], container_problem(b"%PDF")
-    (None, 'tệp được đặt mật khẩu (h', 'tệp không phải là sổ tính Excel (.xlsx)')
+    >>> container_problem(b"PK\\x03\\x04"), "mật khẩu" in container_problem(CFB + b"x"), container_problem(b"%PDF")
+    (None, True, 'tệp không phải là sổ tính Excel (.xlsx)')
     """
     if len(data) > max_bytes:
         return size_problem(len(data), max_bytes)
