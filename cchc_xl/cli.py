@@ -258,6 +258,25 @@ def _args_send(p) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
+def _args_rollup(p) -> None:
+    p.add_argument("inbox", help="thư mục chứa các tệp đơn vị gửi về")
+    p.add_argument("--out", required=True, help="sổ tính tổng hợp (.xlsx)")
+    p.add_argument("--period", default=None, metavar="KỲ",
+                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ mới nhất")
+    p.add_argument("--units", default=None, metavar="TỆP_CSV",
+                   help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
+    p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
+    p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
+                   help="hạn gửi báo cáo (YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+    p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
+    p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
+    p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
+    p.add_argument("--number", default="", metavar="SỐ", help="số của báo cáo (để trống: in dấu chấm để điền tay)")
+    p.add_argument("--signer", default="", metavar="HỌ_TÊN", help="họ và tên người ký")
+    p.add_argument("--signer-title", default="GIÁM ĐỐC", metavar="CHỨC_VỤ", help="chức vụ người ký")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
 # --- the registry -----------------------------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace], int]
@@ -312,10 +331,17 @@ COMMANDS: list[Command] = [
             "Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối, hoặc sai tham số (thiếu sổ tính, thiếu thư mục "
             "hộp thư); 3 thất bại; 4 đang có lần chạy khác.", _args_consolidate, cmd_consolidate),
     Command("send", "gửi báo cáo (Excel + PDF) lên Sở qua thư điện tử",
-            "Tạo bản .xlsx chỉ có giá trị và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút 'Gửi báo "
+            "Tạo tệp trao đổi .xlsx cho Sở (trang Báo cáo, nhiệm vụ, chỉ tiêu, thống kê hồ sơ, dữ liệu để máy "
+            "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút 'Gửi báo "
             "cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
             "CCHC_SMTP_PASSWORD hoặc kho khóa của hệ điều hành (dịch vụ cchc-xl). Không có máy chủ thư hoặc "
             "--dry-run: tạo thư nháp .eml.", _args_send, cmd_send),
+    Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",
+            "Đọc mọi tệp trao đổi báo cáo CCHC trong thư mục (không mở bằng Excel, không chạy macro), lưu vào cơ "
+            "sở dữ liệu SQLite cạnh tệp kết quả, tổng hợp toàn ngành, xếp hạng, liệt kê đơn vị chưa báo cáo và "
+            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
+            "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
+            "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
 ]
 
 

@@ -53,6 +53,8 @@ from .sources import SRC_DIR, SourceTable, load_all, load_guide, load_layout
 __all__ = [
     "build_workbook",
     "REPORT_LAYOUT",
+    "write_report_frame",
+    "report_page_setup",
     "SHEET_LISTS",
     "LOG_HEADERS",
     "ENUM_COLUMNS",
@@ -433,7 +435,8 @@ def _write_log(ws, layout: dict, fmt: _Formats) -> None:
     _print_setup(ws, landscape=sheet_layout.get("landscape", True))
 
 
-def _write_report_sheet(wb, ws) -> None:
+def report_page_setup(ws) -> None:
+    """Column widths A:H and the A4 portrait page of a report sheet (the school's and the Sở's)."""
     lay = REPORT_LAYOUT
     for c, width in enumerate(lay["col_widths"]):
         ws.set_column(c, c, width)
@@ -442,6 +445,13 @@ def _write_report_sheet(wb, ws) -> None:
     ws.fit_to_pages(1, 0)
     ws.set_margins(**lay["margins_in"])
     ws.hide_gridlines(2)
+
+
+def write_report_frame(wb, ws) -> None:
+    """The report sheet's frame in XlsxWriter ``ws``: column widths, A4 portrait page setup, the hidden
+    chart-data columns (headers and categories) and the chart. The exchange file reuses it."""
+    lay = REPORT_LAYOUT
+    report_page_setup(ws)
 
     # chart data block J1:L8: headers and category labels now, numbers at every refresh
     cat_col = ord(lay["chart_category_col"]) - ord("A")
@@ -525,7 +535,7 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
         (("Chờ bổ sung",), fmt.amber),
         (("Trước hạn", "Đúng hạn"), fmt.green),
     ))
-    _write_report_sheet(wb, sheets[SHEET_REPORT])
+    write_report_frame(wb, sheets[SHEET_REPORT])
     _write_lists(wb, sheets[SHEET_LISTS], fmt)
     _write_log(sheets[SHEET_LOG], layout, fmt)
     sheets[SHEET_GUIDE].activate()

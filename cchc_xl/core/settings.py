@@ -27,6 +27,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("co_quan_chu_quan", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Cơ quan chủ quản (dòng 1 của tiêu đề trái)"),
     SettingSpec("ten_truong", "TRƯỜNG THPT KIẾN THỤY", "Tên đơn vị (dòng 2 của tiêu đề trái, chữ in hoa)"),
     SettingSpec("ten_truong_ngan", "Trường THPT Kiến Thụy", "Tên đơn vị dùng trong câu văn và thư điện tử"),
+    SettingSpec("ma_dinh_danh", "", "Mã định danh điện tử của đơn vị (QĐ 20/2020/QĐ-TTg); Sở dùng mã này để "
+                "tổng hợp báo cáo của các đơn vị"),
     SettingSpec("dia_danh", "Hải Phòng", "Địa danh ghi ở dòng ngày tháng"),
     SettingSpec("nam_ke_hoach", 2024, "Năm của kế hoạch", "int"),
     SettingSpec("so_ke_hoach", "30/KH-THPTKT", "Số, ký hiệu của kế hoạch"),

@@ -33,8 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +42,10 @@ from .. import schema
 from ..errors import CchcError
 from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from . import _common
+from .intake import MACRO_REASON, MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, busy_reasons, container_problem, size_problem
+from .intake import candidates as _candidates
+from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
+from .intake import move_unique as _move
 from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
@@ -51,10 +53,7 @@ __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileRepo
            "EXIT_BUSY", "text_progress"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 SETTLE_SECONDS = 3.0
-CFB = bytes.fromhex("D0CF11E0A1B11AE1")
 _NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _NS_DCTERMS = "http://purl.org/dc/terms/"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -256,19 +255,13 @@ def _parse_date(v) -> tuple[dt.date | None, bool]:
 def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today: dt.date,
              max_bytes: int) -> FileReport:
     """Validate one copy; returns a report with ``changes`` (vs the master) or ``reasons``."""
-    from ..io.file_book import parse_ref
     from ..io.ooxml import Package
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons
-    if len(data) > max_bytes:
-        reasons.append(f"tệp quá lớn ({len(data) / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)")
-        return rep
-    if data[:8] == CFB:
-        reasons.append("tệp được đặt mật khẩu (hoặc là tệp .xls cũ); hãy gỡ mật khẩu và lưu lại dạng .xlsx")
-        return rep
-    if data[:2] != b"PK":
-        reasons.append("tệp không phải là sổ tính Excel (.xlsx)")
+    problem = container_problem(data, max_bytes)
+    if problem:
+        reasons.append(problem)
         return rep
     try:
         pkg = Package.from_bytes(data, path.name, max_total=MAX_UNZIPPED_BYTES)
@@ -294,7 +287,7 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
 
     reasons = rep.reasons
     if any(n.lower().endswith("vbaproject.bin") for n in pkg.part_names()):
-        reasons.append("tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro")
+        reasons.append(MACRO_REASON)
         return rep
     props = _custom_props(pkg)
     ident, baseline = _identity_sheet(pkg)
@@ -443,44 +436,6 @@ def _text_or_none(v):
 # ---------------------------------------------------------------------------------------- files
 
 
-def _in_use(path: Path) -> bool:
-    from ..io.ooxml import lock_file_for
-
-    return lock_file_for(path) is not None
-
-
-def _unique(dest: Path) -> Path:
-    if not dest.exists():
-        return dest
-    stem, suf = dest.stem, dest.suffix
-    n = 2
-    while True:
-        cand = dest.with_name(f"{stem} ({n}){suf}")
-        if not cand.exists():
-            return cand
-        n += 1
-
-
-def _move(src: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = _unique(folder / src.name)
-    shutil.move(str(src), str(dest))
-    return dest
-
-
-def _candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
-    """Regular files at the top of ``inbox``, except Excel owner files (``~$``), hidden/temporary
-    files, ``*.log`` files and ``exclude`` (our own log file)."""
-    out = []
-    for p in sorted(inbox.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
-            continue
-        if exclude is not None and p.resolve() == exclude.resolve():
-            continue
-        out.append(p)
-    return out
-
-
 class InboxLog:
     """The consolidation log file (``INBOX/tong_hop.log`` by default): lines buffered, appended on flush."""
 
@@ -610,32 +565,24 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
     today = now.date()
 
     files = _candidates(inbox, exclude)
-    first = {p: p.stat() for p in files}
-    if files:
-        time.sleep(1.0)
+    busy_by_file = busy_reasons(files, settle_seconds)
     reports: list[FileReport] = []
     for i, p in enumerate(files):
         step(0.05 + 0.6 * i / max(len(files), 1), f"Đang kiểm tra {p.name}")
+        busy = busy_by_file[p]
+        if busy == "tệp đã bị xóa":
+            continue
         try:
             st = p.stat()
         except FileNotFoundError:
             continue
-        a = first[p]
-        busy = None
-        if _in_use(p):
-            busy = "tệp đang được mở trong Excel (có tệp khóa ~$)"
-        elif st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
-            busy = "tệp đang được ghi (kích thước thay đổi)"
-        elif time.time() - st.st_mtime < settle_seconds:
-            busy = "tệp vừa được ghi xong; để lại lần chạy sau"
         if busy:
             rep = FileReport(p.name, "skipped", reasons=[busy])
         else:
             plan.files_read += 1
             try:
                 if st.st_size > max_bytes:
-                    rep = FileReport(p.name, "rejected", reasons=[
-                        f"tệp quá lớn ({st.st_size / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)"])
+                    rep = FileReport(p.name, "rejected", reasons=[size_problem(st.st_size, max_bytes)])
                 else:
                     rep = _examine(p, p.read_bytes(), mt, groups, today, max_bytes)
             except OSError as exc:

@@ -2,11 +2,10 @@
 
 Flow of :func:`send_report`:
 
-1. refresh the master into a temporary copy (the master itself is not rewritten by the
-   refresh) for the requested period (``q1``/``h1``/``q3``/``year``; default: setting
+1. compute the master's results (the master itself is not rewritten) for the requested period (``q1``/``h1``/``q3``/``year``; default: setting
    ``ky_bao_cao`` or the window containing the as-of date);
-2. :func:`build_outgoing` → values-only ``.xlsx`` + PDF of ``Báo cáo`` in ``outdir``
-   (default: the workbook's folder);
+2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
+   in ``outdir`` (default: the workbook's folder);
 3. :func:`compose_message` → Vietnamese e-mail with both attachments;
 4. without an SMTP server (setting ``smtp_may_chu`` / env ``CCHC_SMTP_HOST``) or with
    ``dry_run`` → a ``.eml`` draft with ``X-Unsent: 1`` (Outlook opens it as an editable draft);
@@ -32,7 +31,6 @@ import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email import policy as email_policy
@@ -46,7 +44,7 @@ from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..errors import CchcError, SendError
 from . import _common
-from .outgoing import PdfMaker, pdf_maker, values_only_copy
+from .outgoing import PdfMaker, pdf_maker
 
 __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
@@ -100,33 +98,35 @@ def outgoing_name(period: Period, settings) -> str:
     return f"BC_CCHC_{_PERIOD_TOKEN.get(period.key, period.key)}{period.year}_{_school_token(settings)}"
 
 
-def build_outgoing(path: str | os.PathLike, period: Period, outdir: str | os.PathLike, settings=None,
-                   pdf: bool = True, make_pdf: PdfMaker | None = None) -> tuple[Path, Path | None]:
-    """Write ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` (values only) and its ``.pdf`` into ``outdir``.
+def build_outgoing(result, outdir: str | os.PathLike, pdf: bool = True,
+                   make_pdf: PdfMaker | None = None) -> tuple[Path, Path | None]:
+    """Write the exchange file ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` and its ``.pdf`` into ``outdir``.
 
-    ``path`` should be an already refreshed workbook (its cached values are what the Sở sees).
-    ``settings`` (a :class:`~cchc_xl.core.settings.Settings`) gives the school name; when
-    omitted it is read from ``path``. ``make_pdf`` prints the PDF (default: :func:`pdf_maker`, chosen
-    before anything is written). Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None when ``pdf``
-    is False. Existing files of the same name are replaced.
+    ``result`` is the computed :class:`~cchc_xl.engine.RefreshResult`; the ``.xlsx`` is the designed
+    exchange file of :mod:`cchc_xl.exchange` (report, tasks, indicators, dossier statistics, machine-
+    readable data; no settings, log, macros or formulas) and the PDF prints its ``Báo cáo`` sheet with
+    ``make_pdf`` (default: :func:`~cchc_xl.distribute.outgoing.pdf_maker`, chosen before anything is
+    written). Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None when ``pdf`` is False. Existing files
+    of the same name are replaced.
     """
+    from ..exchange.writer import write_exchange
+
     if pdf and make_pdf is None:
         make_pdf = pdf_maker()
-    if settings is None:
-        settings = _read_settings(Path(path))
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    base = outgoing_name(period, settings)
-    xlsx = values_only_copy(path, outdir / f"{base}.xlsx")
+    base = outgoing_name(result.period, result.settings)
+    xlsx = write_exchange(result, outdir / f"{base}.xlsx")
     pdf_path = make_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
     return xlsx, pdf_path
 
 
-def _read_settings(path: Path):
-    from ..engine import load_data
-    from ..io.file_book import FileBook
-
-    return load_data(FileBook.open(path)).settings
+def _missing_code_note(settings) -> str:
+    """A warning when the unit's code is empty: the Sở's roll-up rejects an exchange file without it."""
+    if str(settings.get("ma_dinh_danh") or "").strip():
+        return ""
+    return (" Chú ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình, "
+            "Sở sẽ không tổng hợp được tệp gửi đi.")
 
 
 def _governing_body(settings) -> str:
@@ -449,7 +449,8 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
     the setting to fill (``outcome.warnings``).
     """
-    from ..engine import refresh_file
+    from ..engine import compute, load_data
+    from ..io.file_book import FileBook
 
     step = progress or (lambda f, m: None)
     master = Path(path)
@@ -461,24 +462,22 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     make_pdf = make_pdf or pdf_maker()
     outdir = Path(outdir) if outdir else master.parent
     step(0.05, "Đang tính toán số liệu báo cáo…")
-    with tempfile.TemporaryDirectory(prefix="cchc_send_") as tmp:
-        refreshed = Path(tmp) / ("refreshed" + master.suffix)
-        result = refresh_file(master, as_of=as_of, period=period, out=refreshed, backup=False)
-        if result.unavailable:
-            raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
-                            + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
-        summary = result.to_json()
-        settings = result.settings
-        per = result.period
-        cfg = smtp_config(settings, env)
-        if override:
-            cfg.to = override
-        if not force and not dry_run:
-            when = _already_sent(master, per)
-            if when is not None:
-                raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
-        step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
-        xlsx, pdf = build_outgoing(refreshed, per, outdir, settings=settings, make_pdf=make_pdf)
+    result = compute(load_data(FileBook.open(master)), as_of=as_of, period=period)
+    if result.unavailable:
+        raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
+                        + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
+    summary = result.to_json()
+    settings = result.settings
+    per = result.period
+    cfg = smtp_config(settings, env)
+    if override:
+        cfg.to = override
+    if not force and not dry_run:
+        when = _already_sent(master, per)
+        if when is not None:
+            raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
+    step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
+    xlsx, pdf = build_outgoing(result, outdir, make_pdf=make_pdf)
     msg = compose_message(summary, settings, per, [xlsx, pdf], sender=cfg.sender, to=cfg.to)
     outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]),
                           warnings=missing_address_warnings(cfg))
@@ -488,7 +487,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         eml.write_bytes(bytes(msg))
         outcome.eml = eml
         why = "chạy thử (--dry-run)" if dry_run else "chưa cấu hình máy chủ thư (smtp_may_chu)"
-        outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi."
+        outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi." + _missing_code_note(settings)
         step(1.0, outcome.message)
         return outcome
     if not cfg.to:
@@ -498,7 +497,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     step(0.7, f"Đang gửi thư tới {', '.join(cfg.to)}…")
     _smtp_send(msg, cfg, env)
     outcome.sent = True
-    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}."
+    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}." + _missing_code_note(settings)
     if not record:
         step(1.0, outcome.message)
         return outcome

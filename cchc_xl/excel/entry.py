@@ -503,8 +503,8 @@ def _pdf_maker(xb: XwBook):
 
 
 def send_upward(book: Any = None):
-    """Gửi báo cáo lên Sở: the attachments are built from the SAVED file (:mod:`cchc_xl.distribute.send`), the
-    PDF printed by Excel itself (:func:`_pdf_maker`);
+    """Gửi báo cáo lên Sở: the attachments (the exchange file of :mod:`cchc_xl.exchange` and the PDF) are built
+    from the SAVED file (:mod:`cchc_xl.distribute.send`), the PDF printed by Excel itself (:func:`_pdf_maker`);
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
@@ -533,6 +533,9 @@ def send_upward(book: Any = None):
                          "của sổ, chưa gửi đi.")
         if previous:
             lines.append(f"CHÚ Ý: báo cáo {period.label} đã được gửi lúc {previous}; bấm OK sẽ gửi lại.")
+        if not str(settings.get("ma_dinh_danh") or "").strip():
+            lines.append("CHÚ Ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình; "
+                         "Sở sẽ không tổng hợp được tệp gửi đi.")
         lines += ["Báo cáo " + _saved_note(path), "",
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):

@@ -273,6 +273,10 @@ def test_send_from_excel_asks_first_then_drafts_and_records_in_the_live_book(mas
     assert [a for a in actions if a["func"] == "alert"][0]["args"][2] == "ok_cancel"
     assert not outcome.sent and outcome.eml.exists() and outcome.eml.parent == master.parent
     assert outcome.xlsx.exists() and outcome.pdf.exists()
+    from python_calamine import CalamineWorkbook
+
+    assert "Dữ liệu trao đổi" in CalamineWorkbook.from_path(str(outcome.xlsx)).sheet_names  # the exchange file
+    assert "ma_dinh_danh" in confirm["prompt"]  # the bundled workbook has no unit code yet: the user is warned
     assert outcome.subject in confirm["prompt"] and outcome.eml.name in done["prompt"]
     rows = log_rows(after)
     assert rows[:len(log_before)] == log_before and len(rows) == len(log_before) + 1
