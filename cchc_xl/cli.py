@@ -122,6 +122,23 @@ def cmd_refresh(args) -> int:
     return EXIT_OK
 
 
+def cmd_redraft(args) -> int:
+    from .engine import redraft_file
+    from .schema import NARRATIVE, NARRATIVE_SECTIONS
+
+    sections = [c.strip() for value in (args.section or ()) for c in value.split(",") if c.strip()]
+    result = redraft_file(args.workbook, sections, as_of=args.as_of, period=args.period, out=args.out)
+    done = [t for t in result.narrative.values() if t.row is not None and (t.write or t.code in sections)]
+    for t in done:
+        line = f"Đã soạn lại mục {t.code} ({NARRATIVE_SECTIONS[t.code]})"
+        if t.moved:
+            line += f"; văn bản đã sửa được giữ ở cột 'Bản trước' (trang '{NARRATIVE.sheet}', dòng {t.row})"
+        print(line + ".")
+    print(f"Kỳ {result.period.label}: đã soạn lại {len(done)} mục và lập lại trang 'Báo cáo' trong "
+          f"'{args.out or args.workbook}'.")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .engine import check_file
 
@@ -207,6 +224,17 @@ def _args_refresh(p) -> None:
                    help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
     p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
     p.add_argument("--json", action="store_true", help="in đúng một đối tượng JSON ra stdout")
+
+
+def _args_redraft(p) -> None:
+    p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
+    p.add_argument("--section", action="append", metavar="MỤC",
+                   help="mục cần soạn lại: Mở đầu, I, II.1 … II.7, III.1, III.2, III.3, IV, V (lặp lại hoặc cách nhau "
+                        "bằng dấu phẩy; mặc định: mọi mục của kỳ)")
+    p.add_argument("--period", choices=PERIOD_CHOICES,
+                   help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
+    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
+    p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
 
 
 def _args_check(p) -> None:
@@ -307,6 +335,11 @@ COMMANDS: list[Command] = [
     Command("refresh", "tính lại mọi thứ và ghi vào sổ tính (có bản sao lưu)",
             "Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
             "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.", _args_refresh, cmd_refresh),
+    Command("redraft", "soạn lại nội dung báo cáo từ số liệu, kể cả mục đã sửa",
+            "Viết lại bản nháp tự động vào các mục của trang 'Nội dung báo cáo' cho kỳ báo cáo (mọi mục, hoặc các "
+            "mục --section), kể cả mục cán bộ đã sửa — văn bản đã sửa được giữ ở cột 'Bản trước' — rồi lập lại "
+            "trang 'Báo cáo'. Lệnh refresh không bao giờ ghi đè mục đã sửa; mục để trống được soạn nháp tự động.",
+            _args_redraft, cmd_redraft),
     Command("import-dossiers", "nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
             "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM, "
             "dấu phẩy hoặc chấm phẩy) hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc ISO.",

@@ -11,12 +11,13 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Collection, Protocol
 
 from . import schema
 from .core.calendar import WorkCalendar
 from .core.figures import SECTIONS, ReportFigures, build_figures
 from .core.indicators import IndicatorResult, evaluate
+from .core.narrative import DraftContext, SectionText, draft_sections, resolve
 from .core.periods import Period, get_period, is_year_end, period_for
 from .core.rates import RATE_NAMES, DossierStats, dossier_stats
 from .core.tasks import TASK_FLAGS, TaskOutcome, judge_tasks, recurrence
@@ -34,12 +35,16 @@ __all__ = [
     "check_file",
     "OUTPUTS_ALL",
     "SECTION_TABLES",
+    "redraft_file",
 ]
 
 Progress = Callable[[float, str], None]
 
-# What a refresh writes; the ribbon can ask for a subset.
+# What a refresh writes; the ribbon can ask for a subset. "report" is the report sheet and its text (the
+# narrative table's rows of the period).
 OUTPUTS_ALL = frozenset({"tasks", "dossiers", "indicators", "report"})
+# The report that follows each one (section IV of the narrative looks ahead to its window's end).
+_NEXT_PERIOD = {"q1": "h1", "h1": "q3", "q3": "year"}
 
 # The report sections (core.figures.SECTIONS) each table feeds: a table that cannot be read leaves
 # them uncomputed — never reported as zeros. The occurrence table matters only when the plan has
@@ -80,6 +85,11 @@ class RefreshResult:
     dossier_flags: dict[str, tuple[dt.date | None, str]]
     task_outcomes: list[TaskOutcome]
     problems: list[Problem] = field(default_factory=list)
+    # The report's text per section (core.narrative.SECTION_CODES): staff's text or the engine's draft.
+    narrative: dict[str, SectionText] = field(default_factory=dict)
+    # The date on the report's place-date line (setting ngay_bao_cao, else the as-of date rolled forward to a
+    # working day).
+    signed_on: dt.date | None = None
 
     @property
     def settings(self):
@@ -149,6 +159,8 @@ class RefreshResult:
             "problems": [p.to_dict() for p in self.problems],
             "unavailable": dict(self.unavailable),
             "figures": figures,
+            "narrative": {code: {"source": t.source, "text": t.text} for code, t in self.narrative.items()},
+            "signed_on": iso(self.signed_on),
         }
 
 
@@ -184,13 +196,15 @@ _NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None) -> RefreshResult:
+            today: dt.date | None = None, redraft: Collection[str] = ()) -> RefreshResult:
     """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
     ``as_of`` defaults to the ``ngay_tinh_den`` setting, then today. ``period`` defaults to
     the ``ky_bao_cao`` setting, then the shortest default window that contains ``as_of``.
     Classification happens at ``cut = min(as_of, period end)``: a report asked for before its
-    window closes counts what is known on the as-of date.
+    window closes counts what is known on the as-of date. ``redraft``: narrative sections (codes of
+    :data:`cchc_xl.core.narrative.SECTION_CODES`) whose text is replaced by a fresh draft even when staff
+    edited it (the edited text is kept in 'Bản trước').
     """
     settings = data.settings
     problems = list(data.problems)
@@ -245,8 +259,41 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     figures = dataclasses.replace(figures, indicators=tuple(indicators))
     # Every dossier's class on the sheet is the one the report counts ('Ngoài kỳ báo cáo' outside it).
     flags = dict(stats.per_dossier) if figures.dossiers is not None else {}
+    narrative = _narrative(data, figures, year, windows, redraft, problems)
+    signed_on = settings["ngay_bao_cao"] or cal.roll_forward(as_of)
     return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, figures=figures,
-                         dossier_flags=flags, task_outcomes=outcomes, problems=problems)
+                         dossier_flags=flags, task_outcomes=outcomes, problems=problems, narrative=narrative,
+                         signed_on=signed_on)
+
+
+def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, redraft: Collection[str],
+               problems: list[Problem]) -> dict[str, SectionText]:
+    """Drafts for the report of ``figures`` and, per section, the text the report prints (core.narrative)."""
+    settings = data.settings
+    following = _NEXT_PERIOD.get(figures.period.key)
+    nxt = get_period(following, year, windows) if following else None
+    ctx = DraftContext(school=str(settings["ten_truong_ngan"]), plan_number=str(settings["so_ke_hoach"]),
+                       plan_date=settings["ngay_ke_hoach"], plan_year=year,
+                       superior=str(settings["co_quan_nhan_bao_cao"]), next_end=nxt.end if nxt else None,
+                       next_label=nxt.label if nxt else "")
+    drafts = draft_sections(figures, ctx)
+    unknown = set(redraft) - set(drafts)
+    if unknown:
+        raise CchcError("Không có mục " + ", ".join(f"'{c}'" for c in sorted(unknown)) + " trong báo cáo; các mục: "
+                        + ", ".join(schema.NARRATIVE_SECTIONS) + ".")
+    entries = [e for e in data.narrative if e.period == figures.period.label]
+    readable = schema.NARRATIVE.table in data.tables and schema.NARRATIVE.table not in data.unreadable
+    if redraft and not readable:
+        why = data.unreadable.get(schema.NARRATIVE.table) or "không tìm thấy bảng"
+        raise CchcError(f"Không soạn lại được nội dung báo cáo: trang '{schema.NARRATIVE.sheet}' ({why}).")
+    if redraft and not entries:
+        raise CchcError(f"Không soạn lại được nội dung báo cáo: trang '{schema.NARRATIVE.sheet}' chưa có dòng nào của "
+                        f"kỳ '{figures.period.label}'.")
+    if readable and not entries:
+        problems.append(Problem(schema.NARRATIVE.sheet, None, "Kỳ báo cáo",
+                                f"chưa có dòng nào của kỳ '{figures.period.label}'; báo cáo in bản nháp tự động "
+                                "(thêm các dòng của kỳ này để viết nội dung báo cáo)"))
+    return resolve(entries, drafts, redraft=redraft)
 
 
 def _column_values(td: TableData, rows: list[int], values: list) -> list:
@@ -292,18 +339,43 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
                           _column_values(td, data.indicator_rows, status))
     if "report" in outputs:
+        _write_narrative(book, result)
         book.write_report(build_report_grid(result))
+
+
+def _write_narrative(book: Book, result: RefreshResult) -> None:
+    """The period's rows of the narrative table: the new drafts (text, source, fingerprint, replaced text);
+    every other row and every text a person wrote stays as it is."""
+    data = result.data
+    spec = schema.NARRATIVE
+    if spec.table not in data.tables or spec.table in data.unreadable:
+        return
+    td = data.tables[spec.table]
+    index = {h: i for i, h in enumerate(td.headers)}
+    by_row = {t.row: t for t in result.narrative.values() if t.row is not None}
+    columns = {"Nội dung": lambda t: t.text, "Nguồn": lambda t: schema.NARRATIVE_SOURCE[t.source],
+               "Mã bản nháp": lambda t: t.fingerprint, "Bản trước": lambda t: t.previous or None}
+    for header, value_of in columns.items():
+        j = index[header]
+        current = [row[j].value if j < len(row) else None for row in td.rows]
+        new = list(current)
+        for i in range(len(td.rows)):
+            t = by_row.get(td.first_row + i)
+            if t is not None and (t.write or header == "Nguồn"):
+                new[i] = value_of(t)
+        if new != current:
+            book.write_column(spec.sheet, spec.table, header, new)
 
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,
                  progress: Progress | None = None, outputs=OUTPUTS_ALL, today: dt.date | None = None,
-                 save: bool = True) -> RefreshResult:
-    """Read, compute and write through any :class:`Book` adapter."""
+                 save: bool = True, redraft: Collection[str] = ()) -> RefreshResult:
+    """Read, compute and write through any :class:`Book` adapter (``redraft``: see :func:`compute`)."""
     step = progress or (lambda fraction, message: None)
     step(0.05, "Đang đọc dữ liệu…")
     data = load_data(book)
     step(0.40, "Đang tính toán…")
-    result = compute(data, as_of=as_of, period=period, today=today)
+    result = compute(data, as_of=as_of, period=period, today=today, redraft=redraft)
     step(0.70, "Đang ghi kết quả…")
     write_outputs(book, result, outputs)
     if save:
@@ -323,6 +395,22 @@ def refresh_file(path: str | Path, *, as_of: dt.date | None = None, period: str 
         Path(out).parent.mkdir(parents=True, exist_ok=True)
     book = FileBook.open(path, out=out, backup=backup)
     return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
+
+
+def redraft_file(path: str | Path, sections: Collection[str] = (), *, as_of: dt.date | None = None,
+                 period: str | None = None, out: str | Path | None = None, backup: bool = True,
+                 today: dt.date | None = None) -> RefreshResult:
+    """Write a fresh draft into the narrative ``sections`` of the period (every section when empty), even
+    where staff edited the text (kept in 'Bản trước'), then lay the report out again; nothing else is
+    written."""
+    from .core.narrative import SECTION_CODES
+    from .io.file_book import FileBook
+
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    book = FileBook.open(path, out=out, backup=backup)
+    return refresh_book(book, as_of=as_of, period=period, today=today, outputs=frozenset({"report"}),
+                        redraft=tuple(sections) or SECTION_CODES)
 
 
 def check_file(path: str | Path, *, as_of: dt.date | None = None) -> list[Problem]:

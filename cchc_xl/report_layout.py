@@ -1,12 +1,19 @@
 """Lay the report (sheet ``Báo cáo``) out as a grid of cells, independent of any workbook library.
 
-The layout follows NĐ 30/2020 conventions: a two-column header (governing body and school |
-Quốc hiệu, Tiêu ngữ), ``Số: …/BC-…``, the place-date line, the title, the body tables,
-``Nơi nhận`` and the signature block. Numbers in the body are written as Vietnamese text
-(``95,53%``, ``1.234``) so that every viewer shows them the same way whatever its locale;
-the chart's data (columns J:L) stay numeric.
+The report is the school's *Báo cáo kết quả thực hiện công tác cải cách hành chính* of one period, in the
+layout of Nghị định 30/2020/NĐ-CP: the two-column header (governing body and school | Quốc hiệu, Tiêu ngữ,
+each with its short rule), ``Số: …/BC-…`` and the place-date line, ``BÁO CÁO`` and its subject, the opening
+paragraph with its grounds, sections **I**–**V** (the narrative of :mod:`cchc_xl.core.narrative` — staff's
+text or the engine's draft — with the figures in place), ``Nơi nhận`` and the signature, then the statistics
+as annexes (tasks by area, indicators, dossiers, tasks overdue, unfinished or not carried out), each on a
+new page.
 
-Rows 22–37 are reserved for the chart the workbook build anchors there (``CHART_ROWS``).
+Every number comes from ``result.figures`` (:class:`cchc_xl.core.figures.ReportFigures`) and is written as
+Vietnamese text (``95,53%``, ``1.234``); targets without decimals (``100%``). The items are flowed onto A4
+pages by :mod:`cchc_xl.report_flow`, which computes every row height and the page breaks.
+
+Sheet columns: A:X (24) are the printed layout grid (print area, set by the workbook build); the chart's
+data are in AK:AM (hidden), the chart itself to the right of the report (not printed).
 """
 
 from __future__ import annotations
@@ -14,65 +21,112 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import schema
+from .core import narrative as nar
 from .core import vnformat
 from .core.periods import report_title_phrase
 from .core.tasks import TASK_FLAGS
+from .report_flow import COLUMNS, FONTS, Cell, PageBreak, Para, Row, paginate
 
-__all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "CHART_ROWS"]
+__all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
 
-# Columns A..H carry the printed report; J..L the chart's data (hidden, not printed). Column widths,
-# page setup and the chart itself belong to the workbook build (cchc_xl.build.workbook.REPORT_LAYOUT).
-CHART_DATA = {"first_row": 1, "cat_col": 10, "done_col": 11, "open_col": 12}
-CHART_ROWS = (22, 37)
-LAST_COL = 8
+# Chart data (columns AK:AM, hidden; the chart the workbook build anchors beside the report reads them).
+CHART_DATA = {"first_row": 1, "cat_col": 37, "done_col": 38, "open_col": 39}
+PRINT_COLUMNS = COLUMNS
+# First-line indent of a paragraph (NĐ 30/2020: 1–1,27 cm): nine no-break spaces ≈ 1 cm at 13 pt.
+INDENT = "\u00a0" * 9
 
 _FONT = "Times New Roman"
-# Style key -> engine-neutral spec (font, fill, border, align, num_fmt) for the adapters.
+
+
+def _f(size, bold=False, italic=False, **extra):
+    return {"name": _FONT, "size": size, **({"bold": True} if bold else {}), **({"italic": True} if italic else {}),
+            **extra}
+
+
+_TOP = {"vertical": "top", "wrap": True}
+_MID = {"vertical": "center", "wrap": True}
+# Style key -> engine-neutral spec (font, fill, border, align, num_fmt) for the adapters. "border" is "thin"
+# (every side) or {side: "thin"} for some sides only.
 STYLES: dict[str, dict] = {
-    "org": {"font": {"name": _FONT, "size": 12}, "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "org_bold": {"font": {"name": _FONT, "size": 12, "bold": True},
-                 "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "motto": {"font": {"name": _FONT, "size": 13, "bold": True, "underline": True},
-              "align": {"horizontal": "center", "vertical": "center"}},
-    "number": {"font": {"name": _FONT, "size": 13}, "align": {"horizontal": "center"}},
-    "place_date": {"font": {"name": _FONT, "size": 13, "italic": True}, "align": {"horizontal": "center"}},
-    "title": {"font": {"name": _FONT, "size": 14, "bold": True}, "align": {"horizontal": "center"}},
-    "subtitle": {"font": {"name": _FONT, "size": 13, "bold": True},
-                 "align": {"horizontal": "center", "wrap": True, "vertical": "center"}},
-    "note": {"font": {"name": _FONT, "size": 12, "italic": True}, "align": {"horizontal": "center", "wrap": True}},
-    "section": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "left"}},
-    "text": {"font": {"name": _FONT, "size": 13}, "align": {"horizontal": "left", "wrap": True, "vertical": "top"}},
-    "th": {"font": {"name": _FONT, "size": 11, "bold": True}, "fill": "DDEBF7", "border": "thin",
+    # -- the Sở's summary page (cchc_xl.rollup.summary_page), eight columns --------------------------------
+    "org": {"font": _f(12), "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
+    "org_bold": {"font": _f(12, True), "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
+    "motto": {"font": _f(13, True, underline=True), "align": {"horizontal": "center", "vertical": "center"}},
+    "number": {"font": _f(13), "align": {"horizontal": "center"}},
+    "place_date": {"font": _f(13, italic=True), "align": {"horizontal": "center"}},
+    "title": {"font": _f(14, True), "align": {"horizontal": "center"}},
+    "subtitle": {"font": _f(13, True), "align": {"horizontal": "center", "wrap": True, "vertical": "center"}},
+    "note": {"font": _f(12, italic=True), "align": {"horizontal": "center", "wrap": True}},
+    "section": {"font": _f(13, True), "align": {"horizontal": "left"}},
+    "text": {"font": _f(13), "align": {"horizontal": "left", "wrap": True, "vertical": "top"}},
+    "th": {"font": _f(11, True), "fill": "DDEBF7", "border": "thin",
            "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td": {"font": {"name": _FONT, "size": 11}, "border": "thin",
-           "align": {"horizontal": "left", "vertical": "center", "wrap": True}},
-    "td_center": {"font": {"name": _FONT, "size": 11}, "border": "thin",
+    "td": {"font": _f(11), "border": "thin", "align": {"horizontal": "left", "vertical": "center", "wrap": True}},
+    "td_center": {"font": _f(11), "border": "thin",
                   "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_num": {"font": {"name": _FONT, "size": 11}, "border": "thin",
-               "align": {"horizontal": "right", "vertical": "center"}},
-    "td_total": {"font": {"name": _FONT, "size": 11, "bold": True}, "border": "thin",
+    "td_num": {"font": _f(11), "border": "thin", "align": {"horizontal": "right", "vertical": "center"}},
+    "td_total": {"font": _f(11, True), "border": "thin",
                  "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_ok": {"font": {"name": _FONT, "size": 11, "bold": True, "color": "006100"}, "border": "thin",
-              "fill": "C6EFCE", "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_bad": {"font": {"name": _FONT, "size": 11, "bold": True, "color": "9C0006"}, "border": "thin",
-               "fill": "FFC7CE", "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "recipients_head": {"font": {"name": _FONT, "size": 12, "bold": True, "italic": True},
-                        "align": {"horizontal": "left"}},
-    "recipients": {"font": {"name": _FONT, "size": 11}, "align": {"horizontal": "left"}},
-    "sign_title": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "center"}},
-    "sign_name": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "center"}},
-    "chart_data": {"font": {"name": _FONT, "size": 10}},
+    "td_ok": {"font": _f(11, True, color="006100"), "border": "thin", "fill": "C6EFCE",
+              "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
+    "td_bad": {"font": _f(11, True, color="9C0006"), "border": "thin", "fill": "FFC7CE",
+               "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
+    "recipients_head": {"font": _f(12, True, True), "align": {"horizontal": "left"}},
+    "recipients": {"font": _f(11), "align": {"horizontal": "left"}},
+    "sign_title": {"font": _f(13, True), "align": {"horizontal": "center"}},
+    "sign_name": {"font": _f(13, True), "align": {"horizontal": "center"}},
+    "chart_data": {"font": _f(10)},
+    # -- the school's report (NĐ 30/2020) -------------------------------------------------------------------
+    "nd_parent": {"font": _f(13), "align": {"horizontal": "center", **_TOP}},
+    "nd_issuer": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
+    "nd_nation": {"font": _f(12, True), "align": {"horizontal": "center", **_TOP}},
+    "nd_motto": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
+    "nd_rule": {"border": {"top": "thin"}},
+    "nd_number": {"font": _f(13), "align": {"horizontal": "center", **_TOP}},
+    "nd_place_date": {"font": _f(13, italic=True), "align": {"horizontal": "center", **_TOP}},
+    "nd_title": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
+    "nd_subject": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
+    "nd_note": {"font": _f(12, italic=True), "align": {"horizontal": "justify", **_TOP}},
+    "p": {"font": _f(13), "align": {"horizontal": "justify", **_TOP}},
+    "h1": {"font": _f(13, True), "align": {"horizontal": "justify", **_TOP}},
+    "h2": {"font": _f(13, True), "align": {"horizontal": "justify", **_TOP}},
+    "h3": {"font": _f(13, True, True), "align": {"horizontal": "justify", **_TOP}},
+    "recv_head": {"font": _f(12, True, True), "align": {"horizontal": "left", **_TOP}},
+    "recv": {"font": _f(11), "align": {"horizontal": "left", **_TOP}},
+    "sign": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
+    "annex_no": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
+    "annex_title": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
+    "annex_ref": {"font": _f(13, italic=True), "align": {"horizontal": "center", **_TOP}},
+    "t_head": {"font": _f(11, True), "fill": "F2F2F2", "border": "thin", "align": {"horizontal": "center", **_MID}},
+    "t_cell": {"font": _f(12), "border": "thin", "align": {"horizontal": "left", **_MID}},
+    "t_center": {"font": _f(12), "border": "thin", "align": {"horizontal": "center", **_MID}},
+    "t_small": {"font": _f(11), "border": "thin", "align": {"horizontal": "left", **_MID}},
+    "t_small_center": {"font": _f(11), "border": "thin", "align": {"horizontal": "center", **_MID}},
+    "t_total": {"font": _f(12, True), "border": "thin", "align": {"horizontal": "center", **_MID}},
+    "t_total_left": {"font": _f(12, True), "border": "thin", "align": {"horizontal": "left", **_MID}},
+    "t_ok": {"font": _f(12, True, color="006100"), "fill": "E2EFDA", "border": "thin",
+             "align": {"horizontal": "center", **_MID}},
+    "t_bad": {"font": _f(12, True, color="9C0006"), "fill": "FCE4D6", "border": "thin",
+              "align": {"horizontal": "center", **_MID}},
+    "t_note": {"font": _f(12), "align": {"horizontal": "justify", **_TOP}},
 }
+for _key, _spec in STYLES.items():
+    _font = _spec.get("font") or {}
+    FONTS[_key] = (float(_font.get("size", 12)), bool(_font.get("bold")), bool(_font.get("italic")))
 
 
 @dataclass
 class ReportGrid:
-    """Cells ``(row, col) -> (value, style key)`` (1-based), merges ``(r1, c1, r2, c2)``."""
+    """Cells ``(row, col) -> (value, style key)`` (1-based), merges ``(r1, c1, r2, c2)``, row heights in
+    points, ``row_breaks`` (the 1-based rows after which a new page starts — OOXML ``<brk id>``) and the
+    number of printed ``columns`` (the print area is A..)."""
 
     cells: dict[tuple[int, int], tuple[object, str]] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     row_heights: dict[int, float] = field(default_factory=dict)
     last_row: int = 0
+    row_breaks: list[int] = field(default_factory=list)
+    columns: int = 8
 
     def put(self, row: int, col: int, value: object, style: str, to_col: int | None = None,
             to_row: int | None = None) -> None:
@@ -104,286 +158,231 @@ _SHORT_AREA = {
     6: "Tài chính công",
     7: "Chính quyền điện tử, số",
 }
+_ROMAN = ("I", "II", "III", "IV", "V", "VI")
+_N = vnformat.integer
 
 
-def _signed_date(result):
-    return result.settings["ngay_bao_cao"] or result.as_of
+def _para(text: str, style: str = "p", indent: bool = True, **kw) -> Para:
+    return Para((INDENT if indent else "") + text, style, **kw)
 
 
-def _not_computed(g: ReportGrid, row: int, result, section: str) -> int:
+def _paras(text: str, style: str = "p") -> list[Para]:
+    """One paragraph per line of ``text`` (blank lines dropped), each with its first-line indent."""
+    return [_para(line.strip(), style, space_after=2) for line in str(text).split("\n") if line.strip()]
+
+
+def _heading(text: str, style: str = "h1", indent: bool = False) -> Para:
+    return _para(text, style, indent=indent, keep_with_next=True, keep=True, space_after=2)
+
+
+def _not_computed(result, section: str) -> Para:
     """A line saying why a section could not be computed (never zeros in its place)."""
     why = result.figures.unavailable.get(section) or result.figures.unavailable.get("procedures", "")
-    g.put(row, 1, f"Không tính được số liệu phần này: {why}. Hãy sửa sổ tính rồi lập lại báo cáo.",
-          "text", to_col=8)
-    g.row_heights[row] = _height(len(why) + 60, 94)
-    return row + 1
+    return Para(f"Không tính được số liệu phần này: {why}. Hãy sửa sổ tính rồi lập lại báo cáo.", "p",
+                space_after=2)
 
 
-def _height(chars: int, width: float, line_pt: float = 16.0, minimum: float = 18.0) -> float:
-    """Row height for ``chars`` characters of wrapped text in ``width`` character units."""
-    lines = max(1, -(-int(chars * 1.1) // max(int(width) - 1, 1)))
-    return max(minimum, lines * line_pt + 4)
+def _report_number(s) -> str:
+    return f"{s['so_bao_cao'] or '……'}/{s['ky_hieu_bao_cao']}"
 
+
+def _signed(result):
+    return result.signed_on or result.settings["ngay_bao_cao"] or result.as_of
+
+
+# -- the report -----------------------------------------------------------------------------------------------
 
 def build_report_grid(result) -> ReportGrid:
     """The whole report for ``result`` (a :class:`cchc_xl.engine.RefreshResult`); every number comes
-    from ``result.figures`` (:class:`cchc_xl.core.figures.ReportFigures`)."""
-    s = result.settings
-    g = ReportGrid()
-    # Header: two columns, NĐ 30/2020.
-    g.put(1, 1, s["co_quan_chu_quan"], "org", to_col=3)
-    g.put(1, 4, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "org_bold", to_col=8)
-    g.put(2, 1, s["ten_truong"], "org_bold", to_col=3)
-    g.put(2, 4, "Độc lập - Tự do - Hạnh phúc", "motto", to_col=8)
-    number = s["so_bao_cao"] or "……"
-    g.put(4, 1, f"Số: {number}/{s['ky_hieu_bao_cao']}", "number", to_col=3)
-    g.put(4, 4, vnformat.place_date(s["dia_danh"], _signed_date(result)), "place_date", to_col=8)
-    g.put(6, 1, "BÁO CÁO", "title", to_col=8)
-    phrase = report_title_phrase(result.period)
-    g.put(7, 1, f"Kết quả thực hiện công tác cải cách hành chính {phrase}", "subtitle", to_col=8)
-    g.row_heights[7] = 36
-    g.put(8, 1, f"(Số liệu từ ngày {vnformat.date_vn(result.period.start)} đến ngày "
-                f"{vnformat.date_vn(result.period.end)}; tính đến ngày {vnformat.date_vn(result.as_of)}; "
-                f"theo Kế hoạch số {s['so_ke_hoach']} ngày {vnformat.date_vn(s['ngay_ke_hoach'])})",
-          "note", to_col=8)
-    g.row_heights[8] = 32
-    if result.figures.sample_note:
-        g.put(9, 1, "Lưu ý: " + result.figures.sample_note, "note", to_col=8)
-        g.row_heights[9] = _height(len(result.figures.sample_note) + 7, 94)
+    from ``result.figures`` (:class:`cchc_xl.core.figures.ReportFigures`), the text from
+    ``result.narrative``."""
+    from .report_annexes import annexes
 
-    _task_progress(g, result, 10)
-    row = _indicators(g, result, CHART_ROWS[1] + 2)
-    row = _dossier_tables(g, result, row + 1)
-    row = _overdue_tasks(g, result, row + 1)
-    _closing(g, result, row + 1)
+    items: list = []
+    items += _header(result)
+    items += _body(result)
+    items += _closing(result)
+    items += annexes(result)
+    rows, breaks = paginate(items)
+    g = ReportGrid(columns=COLUMNS)
+    for r, item in enumerate(rows, start=1):
+        if isinstance(item, Para):
+            g.put(r, item.c1, item.text, item.style, to_col=item.c2)
+            g.row_heights[r] = item.height()
+        else:
+            for c in item.cells:
+                g.put(r, c.c1, c.value, c.style, to_col=c.c2)
+            g.row_heights[r] = item.height
+    g.row_breaks = list(breaks)
+    _chart_data(g, result)
     return g
 
 
-def _task_progress(g: ReportGrid, result, row: int) -> None:
-    g.put(row, 1, "I. TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ THEO LĨNH VỰC", "section", to_col=8)
+def _header(result) -> list:
+    """NĐ 30/2020 header: governing body and school | Quốc hiệu and Tiêu ngữ, the short rules under the
+    school's name (4 of its 10 columns) and under the Tiêu ngữ (its length), number and place-date, title."""
+    s = result.settings
+    left, right = (1, 10), (11, COLUMNS)
+    items: list = [
+        Row([Cell(*left, s["co_quan_chu_quan"], "nd_parent"),
+             Cell(*right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "nd_nation")], padding=3),
+        Row([Cell(*left, s["ten_truong"], "nd_issuer"), Cell(*right, "Độc lập - Tự do - Hạnh phúc", "nd_motto")],
+            padding=6),  # the rules below keep a little distance from the text
+        Row([Cell(4, 7, None, "nd_rule"), Cell(14, 21, None, "nd_rule")], height=9),
+        Row([Cell(*left, f"Số: {_report_number(s)}", "nd_number"),
+             Cell(*right, vnformat.place_date(s["dia_danh"], _signed(result)), "nd_place_date")], padding=3),
+        Row([], height=12),
+        Para("BÁO CÁO", "nd_title", keep=True, keep_with_next=True),
+        Para(f"Kết quả thực hiện công tác cải cách hành chính {report_title_phrase(result.period)}", "nd_subject",
+             c1=3, c2=COLUMNS - 2, keep=True, keep_with_next=True),
+        Row([Cell(10, 15, None, "nd_rule")], height=14),
+    ]
+    if result.figures.sample_note:
+        items.append(Para("Lưu ý: " + result.figures.sample_note, "nd_note", keep=True, space_after=6))
+    return items
+
+
+def _text(result, code: str) -> list[Para]:
+    t = result.narrative.get(code)
+    return _paras(t.text) if t is not None and t.text else []
+
+
+def _body(result) -> list:
+    f = result.figures
+    items: list = _text(result, nar.OPENING)
+    items.append(_heading("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH"))
+    items += _text(result, nar.DIRECTION) or ([_not_computed(result, "tasks")] if f.tasks is None else [])
+
+    items.append(_heading("II. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH"))
+    items += _task_totals(result)
+    for area in schema.AREAS:
+        items.append(_heading(f"{area}. {schema.AREAS[area]}", "h2", indent=True))
+        items += _area_figures(result, area)
+        items += _text(result, nar.area_code(area))
+
+    items.append(_heading("III. ĐÁNH GIÁ CHUNG"))
+    items += _indicator_summary(result)
+    for n, (code, title) in enumerate(((nar.STRENGTHS, "Ưu điểm"), (nar.WEAKNESSES, "Tồn tại, hạn chế"),
+                                       (nar.CAUSES, "Nguyên nhân")), start=1):
+        items.append(_heading(f"{n}. {title}", "h2", indent=True))
+        items += _text(result, code) or [_para("(Chưa có nội dung.)")]
+    items.append(_heading("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"))
+    items += _text(result, nar.NEXT) or [_para("(Chưa có nội dung.)")]
+    items.append(_heading("V. ĐỀ XUẤT, KIẾN NGHỊ"))
+    items += _text(result, nar.PROPOSALS) or [_para("Không có đề xuất, kiến nghị.")]
+    items.append(_para(f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính "
+                       f"{report_title_phrase(result.period)} của {result.settings['ten_truong_ngan']}./.",
+                       space_after=4))
+    return items
+
+
+def _flag_counts(c: dict) -> str:
+    """``hoàn thành đúng hạn 5, …`` — the categories that add up to the total."""
+    parts = [("hoàn thành đúng hạn", c["done_on_time"]), ("hoàn thành trễ hạn", c["done_late"]),
+             ("quá hạn", c["overdue"]), ("chưa hoàn thành khi kết thúc năm", c["unfinished"]),
+             ("sắp đến hạn", c["due_soon"]), ("đang thực hiện, chưa đến hạn", c["in_time"]),
+             ("chưa xác định hạn", c["no_deadline"]), ("không thực hiện", c["not_done"])]
+    return ", ".join(f"{label} {_N(n)}" for label, n in parts if n) or "chưa có nhiệm vụ"
+
+
+def _task_totals(result) -> list[Para]:
     tasks = result.figures.tasks
+    if tasks is None:
+        return [_not_computed(result, "tasks")]
+    num, den = tasks.ct2_numerator, tasks.ct2_denominator
+    return [
+        _para(f"Kế hoạch có {_N(tasks.counts['total'])} nhiệm vụ; tính đến ngày {vnformat.date_vn(result.cut)}: "
+              f"{_flag_counts(tasks.counts)} (chi tiết tại Phụ lục I, Phụ lục IV).", space_after=2),
+        _para(f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {_N(num)}/{_N(den)} = "
+              f"{vnformat.percent(tasks.ct2)} (số hoàn thành đúng hạn / số đã hoàn thành hoặc đã đến hạn).",
+              space_after=2),
+    ]
+
+
+def _area_figures(result, area: int) -> list[Para]:
+    f = result.figures
+    items: list[Para] = []
+    if f.tasks is not None:
+        c = f.tasks.by_area.get(area)
+        text = (f"Số liệu: {_N(c['total'])} nhiệm vụ — {_flag_counts(c)}." if c else
+                "Số liệu: Kế hoạch không có nhiệm vụ thuộc lĩnh vực này.")
+        items.append(_para(text, space_after=2))
+    if area == 3:
+        st = f.dossiers
+        if st is None:
+            items.append(_not_computed(result, "dossiers"))
+        else:
+            r = st.rates()
+            items.append(_para(
+                f"Hồ sơ thủ tục hành chính: tiếp nhận {_N(st.total)} hồ sơ (kỳ trước chuyển sang {_N(st.carried_over)}, "
+                f"mới tiếp nhận {_N(st.received_new)}: trực tuyến {_N(st.online_new)}, trực tiếp {_N(st.direct_new)}, "
+                f"qua bưu chính {_N(st.post_new)}); đã giải quyết {_N(st.resolved)} hồ sơ (trước hạn {_N(st.early)}, "
+                f"đúng hạn {_N(st.on_time)}, trễ hạn {_N(st.late)}), tỷ lệ giải quyết trước hạn và đúng hạn "
+                f"{vnformat.percent(r['early_or_on_time'])}; đang giải quyết {_N(st.pending)} hồ sơ (quá hạn "
+                f"{_N(st.pending_overdue)}); chờ bổ sung {_N(st.waiting)}; rút hồ sơ {_N(st.withdrawn)} (chi tiết tại "
+                "Phụ lục III).", space_after=2))
+    if area == 7 and f.dossiers is not None:
+        r = f.dossiers.rates()
+        items.append(_para(f"Tỷ lệ hồ sơ nộp trực tuyến {vnformat.percent(r['online'])}; tỷ lệ kết quả giải quyết "
+                           f"thủ tục hành chính được số hóa {vnformat.percent(r['digitised'])}.", space_after=2))
+    return items
+
+
+def _indicator_summary(result) -> list[Para]:
+    f = result.figures
+    if "indicators" in f.unavailable:
+        return [_not_computed(result, "indicators")]
+    groups: dict[str, list[str]] = {}
+    for r in f.indicators:
+        groups.setdefault(r.status, []).append(r.code)
+    order = ("Đạt", "Chưa đạt", "Không đạt", "Theo dõi", "Chưa có dữ liệu", "Không tính được")
+    parts = [f"{status.lower()} {_N(len(groups[status]))} ({', '.join(groups[status])})"
+             for status in order if status in groups]
+    return [_para(f"Kết quả các chỉ tiêu chủ yếu của Kế hoạch (chi tiết tại Phụ lục II): {_N(len(f.indicators))} "
+                  f"chỉ tiêu, trong đó " + "; ".join(parts) + ".", space_after=2)]
+
+
+def _closing(result) -> list:
+    """``Nơi nhận`` (left) and the signature block (right), kept together on one page."""
+    s = result.settings
+    authority = str(s["quyen_han_ky"]).strip()
+    titles = [f"{authority} {s['chuc_vu_ky']}".strip() if authority else s["chuc_vu_ky"]]
+    if authority and s["chuc_vu_ky_thay"]:
+        titles.append(s["chuc_vu_ky_thay"])
+    recipients = ["- " + line.lstrip("- ") for line in str(s["noi_nhan"]).splitlines() if line.strip()]
+    left = [("Nơi nhận:", "recv_head")] + [(line, "recv") for line in recipients]
+    right = [(t, "sign") for t in titles] + [(None, "sign")] * 4 + [(s["nguoi_ky"], "sign")]
+    rows: list = [Row([], height=10, keep_with_next=True)]
+    for i in range(max(len(left), len(right))):
+        cells = []
+        if i < len(left):
+            cells.append(Cell(1, 11, *left[i]))
+        if i < len(right) and right[i][0]:
+            cells.append(Cell(12, COLUMNS, *right[i]))
+        rows.append(Row(cells, height=17.25 if i else 18.0, keep_with_next=True))
+    rows[-1].keep_with_next = False
+    return rows
+
+
+def _chart_data(g: ReportGrid, result) -> None:
+    """The chart's data block (hidden columns): per area, tasks done and not done yet."""
     cd = CHART_DATA
     g.put(cd["first_row"], cd["cat_col"], "Lĩnh vực", "chart_data")
     g.put(cd["first_row"], cd["done_col"], "Hoàn thành", "chart_data")
     g.put(cd["first_row"], cd["open_col"], "Chưa hoàn thành", "chart_data")
+    tasks = result.figures.tasks
     for area in schema.AREAS:
         g.put(cd["first_row"] + area, cd["cat_col"], f"{area}. {_SHORT_AREA[area]}", "chart_data")
-    if tasks is None:
-        _not_computed(g, row + 1, result, "tasks")
-        return
-    year_end = result.figures.year_end
-    head = ["TT", "Lĩnh vực", "Tổng số nhiệm vụ", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn",
-            "Quá hạn, chưa hoàn thành" if year_end else "Quá hạn", "Chưa đến hạn", "Không thực hiện"]
-    for c, text in enumerate(head, start=1):
-        g.put(row + 1, c, text, "th")
-    g.row_heights[row + 1] = 45
-    n = vnformat.integer
-    areas = list(schema.AREAS) + sorted(a for a in tasks.by_area if a not in schema.AREAS)
-    r = row + 2
-    for i, area in enumerate(areas):
+        if tasks is None:
+            continue
         c = tasks.by_area.get(area) or {k: 0 for k in ("total", *TASK_FLAGS)}
-        name = f"{area}. {schema.AREAS[area]}" if area in schema.AREAS else "Khác (chưa ghi lĩnh vực)"
-        values = [str(i + 1), name, *_task_columns(c)]
-        for col, v in enumerate(values, start=1):
-            g.put(r, col, n(v) if isinstance(v, int) else v, "td" if col == 2 else "td_center")
-        if len(name) > 34:  # wraps to two lines in column B
-            g.row_heights[r] = 30
-        if area in schema.AREAS:
-            done = c["done_on_time"] + c["done_late"]
-            g.put(cd["first_row"] + area, cd["done_col"], done, "chart_data")
-            g.put(cd["first_row"] + area, cd["open_col"], c["total"] - done - c["not_done"], "chart_data")
-        r += 1
-    for col, v in enumerate(["", "Tổng cộng", *_task_columns(tasks.counts)], start=1):
-        g.put(r, col, n(v) if isinstance(v, int) else v, "td_total")
-    r += 1
-    num, den = tasks.ct2_numerator, tasks.ct2_denominator
-    g.put(r, 1, f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(num)}/{n(den)} = "
-                f"{vnformat.percent(tasks.ct2)} (số hoàn thành đúng hạn / số đã hoàn thành hoặc đã đến hạn).",
-          "text", to_col=8)
-    parts = []
-    counts = tasks.counts
-    if year_end and counts["unfinished"]:
-        parts.append(f"quá hạn {n(counts['overdue'])}, chưa hoàn thành khi hết năm {n(counts['unfinished'])}")
-    if counts["due_soon"]:
-        parts.append(f"sắp đến hạn {n(counts['due_soon'])}")
-    if counts["no_deadline"]:
-        parts.append(f"chưa xác định hạn {n(counts['no_deadline'])}")
-    if parts:
-        g.put(r + 1, 1, "Trong đó: " + "; ".join(parts) + ".", "text", to_col=8)
-    # Row r + 1 is 21 with the default start row; the chart is anchored just below.
+        done = c["done_on_time"] + c["done_late"]
+        g.put(cd["first_row"] + area, cd["done_col"], done, "chart_data")
+        g.put(cd["first_row"] + area, cd["open_col"], c["total"] - done - c["not_done"], "chart_data")
 
 
-def _task_columns(c: dict) -> list[int]:
-    """Tổng số, đúng hạn, trễ hạn, quá hạn (+ chưa hoàn thành), chưa đến hạn (+ chưa xác định hạn),
-    không thực hiện — they add up to the total."""
-    return [c["total"], c["done_on_time"], c["done_late"], c["overdue"] + c["unfinished"],
-            c["due_soon"] + c["in_time"] + c["no_deadline"], c["not_done"]]
-
-
-def _indicators(g: ReportGrid, result, row: int) -> int:
-    g.put(row, 1, "II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU", "section", to_col=8)
-    row += 1
-    if "indicators" in result.figures.unavailable:
-        return _not_computed(g, row, result, "indicators")
-    for c, text, to in ((1, "Mã", None), (2, "Chỉ tiêu", 4), (5, "Chỉ tiêu đặt ra", None), (6, "Kết quả", None),
-                        (7, "Đánh giá", 8)):
-        g.put(row, c, text, "th", to_col=to)
-    rows_by_code = {r.code: r for r in result.data.indicators}
-    tasks = result.figures.tasks
-    for res in result.indicators:
-        row += 1
-        source = rows_by_code.get(res.code)
-        target = _target_text(res.op, res.threshold)
-        actual = res.actual if isinstance(res.actual, str) else vnformat.percent(res.actual)
-        if res.code.upper() == "CT2" and tasks is not None and res.actual is not None:
-            actual += f" ({vnformat.integer(tasks.ct2_numerator)}/{vnformat.integer(tasks.ct2_denominator)})"
-        g.put(row, 1, res.code, "td_center")
-        name = source.name if source else res.code
-        g.put(row, 2, name, "td", to_col=4)
-        g.put(row, 5, target, "td_center")
-        g.put(row, 6, actual, "td_center")
-        style = {"Đạt": "td_ok", "Không đạt": "td_bad"}.get(res.status, "td_center")
-        g.put(row, 7, res.status, style, to_col=8)
-        g.row_heights[row] = _height(len(name), 51, 15, 32)
-    return row + 1
-
-
-def _target_text(op, threshold) -> str:
-    if threshold is None:
-        return ""
-    if isinstance(threshold, str):
-        return threshold
-    return f"{op or ''} {vnformat.percent(threshold)}".strip()
-
-
-def _dossier_tables(g: ReportGrid, result, row: int) -> int:
-    st = result.figures.dossiers
-    n = vnformat.integer
-    g.put(row, 1, "III. TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH", "section", to_col=8)
-    row += 1
-    if st is None:
-        return _not_computed(g, row, result, "dossiers")
-    g.put(row, 1, "1. Tiếp nhận hồ sơ", "text", to_col=8)
-    head = ["", "Tổng số hồ sơ tiếp nhận", "Kỳ trước chuyển sang", "Mới tiếp nhận", "Trực tuyến", "Trực tiếp",
-            "Bưu chính", "Rút hồ sơ"]
-    values = ["", n(st.total), n(st.carried_over), n(st.received_new), n(st.online_new), n(st.direct_new),
-              n(st.post_new), n(st.withdrawn)]
-    row = _table(g, row + 1, head, values)
-    g.put(row, 1, "2. Kết quả giải quyết", "text", to_col=8)
-    head = ["", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Trễ hạn", "Đang giải quyết trong hạn",
-            "Đang giải quyết quá hạn", "Chờ bổ sung"]
-    values = ["", n(st.resolved), n(st.early), n(st.on_time), n(st.late), n(st.pending_not_due),
-              n(st.pending_overdue), n(st.waiting)]
-    row = _table(g, row + 1, head, values)
-    g.put(row, 1, "3. Các tỷ lệ", "text", to_col=8)
-    rates = st.rates()
-    lines = [
-        ("Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn", rates["early_or_on_time"]),
-        ("Tỷ lệ hồ sơ giải quyết trước hạn", rates["early"]),
-        ("Tỷ lệ hồ sơ giải quyết trễ hạn", rates["late"]),
-        ("Tỷ lệ trễ hạn, kể cả hồ sơ đang giải quyết quá hạn", rates["late_incl_pending_overdue"]),
-        ("Tỷ lệ hồ sơ nộp trực tuyến", rates["online"]),
-        ("Tỷ lệ kết quả giải quyết được số hóa", rates["digitised"]),
-        ("Tỷ lệ hài lòng (QĐ 766/QĐ-TTg)", rates["satisfaction_qd766"]),
-        ("Tỷ lệ hài lòng (phiếu khảo sát)", rates["satisfaction_survey"]),
-    ]
-    row += 1
-    for label, value in lines:
-        g.put(row, 1, "", "td_center")
-        g.put(row, 2, label, "td", to_col=6)
-        g.put(row, 7, vnformat.percent(value), "td_center", to_col=8)
-        row += 1
-    extra = [f"{n(st.pending)} hồ sơ đang giải quyết"]
-    if st.waiting:
-        extra.append(f"{n(st.waiting)} hồ sơ chờ bổ sung (tính riêng, không tính quá hạn khi đang chờ)")
-    if st.refused_untimed:
-        extra.append(f"{n(st.refused_untimed)} hồ sơ bị từ chối không tính hạn")
-    g.put(row, 1, "Ghi chú: " + "; ".join(extra) + ".", "text", to_col=8)
-    return row + 1
-
-
-def _table(g: ReportGrid, row: int, head: list[str], values: list[str]) -> int:
-    g.put(row, 1, "TT", "th")
-    for c, text in enumerate(head[1:], start=2):
-        g.put(row, c, text, "th")
-    g.row_heights[row] = 45
-    g.put(row + 1, 1, "1", "td_center")
-    for c, v in enumerate(values[1:], start=2):
-        g.put(row + 1, c, v, "td_center")
-    return row + 2
-
-
-def _overdue_tasks(g: ReportGrid, result, row: int) -> int:
-    tasks = result.figures.tasks
-    year_end = result.figures.year_end
-    title = "IV. NHIỆM VỤ QUÁ HẠN, CHƯA HOÀN THÀNH" if year_end else "IV. NHIỆM VỤ QUÁ HẠN CẦN ĐÔN ĐỐC"
-    g.put(row, 1, title, "section", to_col=8)
-    row += 1
-    if tasks is None:
-        return _not_computed(g, row, result, "tasks")
-    late = tasks.with_flag("overdue", "unfinished")
-    if not late:
-        g.put(row, 1, f"Đến ngày {vnformat.date_vn(result.as_of)} không có nhiệm vụ quá hạn.", "text", to_col=8)
-        row += 1
-    else:
-        for c, text, to in ((1, "Mã", None), (2, "Nội dung công việc", 4), (5, "Tổ/nhóm chuyên môn", 6),
-                            (7, "Cán bộ phụ trách", None), (8, "Hạn hoàn thành", None)):
-            g.put(row, c, text, "th", to_col=to)
-        g.row_heights[row] = 32
-        for o in late:
-            row += 1
-            content = o.task.content if len(o.task.content) <= 160 else o.task.content[:159] + "…"
-            late_occ = [occ.occurrence.label for occ in o.occurrences if occ.flag in ("overdue", "unfinished")]
-            if late_occ:
-                content += " (" + ", ".join(late_occ) + ")"
-            if o.flag == "unfinished":
-                content += " — chưa hoàn thành"
-            g.put(row, 1, o.task.id, "td_center")
-            g.put(row, 2, content, "td", to_col=4)
-            g.put(row, 5, o.task.group, "td", to_col=6)
-            g.put(row, 7, o.task.owner, "td")
-            g.put(row, 8, vnformat.date_vn(o.deadline), "td_center")
-            g.row_heights[row] = max(32, 16 * (len(content) // 45 + 1))
-        row += 1
-    return _other_task_notes(g, result, row)
-
-
-def _other_task_notes(g: ReportGrid, result, row: int) -> int:
-    """Every task the table does not show on its own: not carried out (with the reason), appendix rows
-    that are not counted again, and the occurrences of periodic tasks."""
-    tasks = result.figures.tasks
-    lines = []
-    for o in tasks.cancelled:
-        reason = o.task.note or "chưa ghi lý do"
-        lines.append(f"Nhiệm vụ {o.task.id} không thực hiện. Lý do: {reason}.")
-    for o in tasks.not_counted:
-        if o.link_target == schema.TASK_LINK_UMBRELLA:
-            lines.append(f"Dòng phụ lục {o.task.id} ({o.task.content.rstrip('.')}) là dòng tổng hợp của toàn bộ "
-                         "kế hoạch: không tính thêm.")
-        else:
-            lines.append(f"Dòng phụ lục {o.task.id} ({o.task.content.rstrip('.')}) cùng nội dung với nhiệm vụ "
-                         f"{o.link_target}: tính một lần.")
-    for o in tasks.counted:
-        if o.occurrences:
-            parts = [f"{occ.occurrence.label}: {schema.TASK_FLAG[occ.flag].lower()}" for occ in o.occurrences]
-            lines.append(f"Nhiệm vụ định kỳ {o.task.id} ({schema.TASK_FLAG[o.flag].lower()}): " + "; ".join(parts)
-                         + ".")
-    for line in lines:
-        g.put(row, 1, "- " + line, "text", to_col=8)
-        g.row_heights[row] = _height(len(line) + 2, 94)
-        row += 1
-    return row
-
-
-def _closing(g: ReportGrid, result, row: int) -> None:
+def annex_reference(result) -> str:
+    """``(Kèm theo Báo cáo số …/BC-… ngày … của …)`` under each annex title."""
     s = result.settings
-    row += 1
-    g.put(row, 1, "Nơi nhận:", "recipients_head", to_col=3)
-    authority = s["quyen_han_ky"].strip()
-    title = f"{authority} {s['chuc_vu_ky']}".strip() if authority else s["chuc_vu_ky"]
-    g.put(row, 5, title, "sign_title", to_col=8)
-    if authority and s["chuc_vu_ky_thay"]:
-        g.put(row + 1, 5, s["chuc_vu_ky_thay"], "sign_title", to_col=8)
-    for i, line in enumerate(str(s["noi_nhan"]).splitlines(), start=1):
-        g.put(row + i, 1, "- " + line.lstrip("- "), "recipients", to_col=3)
-    g.put(row + 6, 5, s["nguoi_ky"], "sign_name", to_col=8)
+    return (f"(Kèm theo Báo cáo số {_report_number(s)} ngày {vnformat.date_vn(_signed(result))} của "
+            f"{s['ten_truong_ngan']})")

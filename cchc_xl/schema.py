@@ -18,6 +18,9 @@ __all__ = [
     "INDICATORS",
     "HOLIDAYS",
     "SETTINGS",
+    "NARRATIVE",
+    "NARRATIVE_SECTIONS",
+    "NARRATIVE_SOURCE",
     "TABLES",
     "SHEET_REPORT",
     "SHEET_GUIDE",
@@ -213,7 +216,30 @@ SETTINGS = TableSpec(
     headers=("Khóa", "Giá trị", "Mô tả"),
     key="Khóa",
 )
-TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS, OCCURRENCES)
+# The report's text, one row per section per period (issue #7 §2): staff write 'Nội dung'; where it is
+# blank the engine writes its draft, with the draft's fingerprint in 'Mã bản nháp' — a text that no longer
+# matches its fingerprint was edited and is never overwritten; a re-draft on request moves it to 'Bản trước'.
+NARRATIVE = TableSpec(
+    sheet="Nội dung báo cáo",
+    table="tblNoiDung",
+    headers=("Kỳ báo cáo", "Mục", "Tên mục", "Nội dung", "Nguồn", "Mã bản nháp", "Bản trước"),
+    computed=("Nguồn", "Mã bản nháp", "Bản trước"),
+)
+# Section code (column 'Mục') -> title; the codes are cchc_xl.core.narrative.SECTION_CODES.
+NARRATIVE_SECTIONS = {
+    "Mở đầu": "Phần mở đầu (căn cứ báo cáo)",
+    "I": "Công tác chỉ đạo, điều hành",
+    **{f"II.{n}": title for n, title in AREAS.items()},
+    "III.1": "Đánh giá chung: ưu điểm",
+    "III.2": "Đánh giá chung: tồn tại, hạn chế",
+    "III.3": "Đánh giá chung: nguyên nhân",
+    "IV": "Phương hướng, nhiệm vụ kỳ tới",
+    "V": "Đề xuất, kiến nghị",
+}
+# Column 'Nguồn': who wrote the text the report prints.
+NARRATIVE_SOURCE = {"draft": "Bản nháp tự động", "person": "Cán bộ viết/đã sửa (giữ nguyên khi cập nhật)",
+                    "blank": "Trống"}
+TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS, OCCURRENCES, NARRATIVE)
 
 SHEET_REPORT = "Báo cáo"
 SHEET_GUIDE = "Hướng dẫn"

@@ -68,8 +68,8 @@ def test_vba_hook_and_after_write(tmp_path):
 
 
 def test_sheet_order_and_contract(wb):
-    assert wb.sheetnames[:9] == [SHEET_GUIDE, "Nhiệm vụ", "Nhiệm vụ định kỳ", "Hồ sơ TTHC", "Thủ tục", "Chỉ tiêu",
-                                 "Ngày nghỉ", "Cấu hình", SHEET_REPORT]
+    assert wb.sheetnames[:10] == [SHEET_GUIDE, "Nhiệm vụ", "Nhiệm vụ định kỳ", "Hồ sơ TTHC", "Thủ tục", "Chỉ tiêu",
+                                  "Ngày nghỉ", "Cấu hình", "Nội dung báo cáo", SHEET_REPORT]
     assert wb.sheetnames[-1] == SHEET_LOG
     assert wb[SHEET_LISTS].sheet_state == "hidden"
     for spec in TABLES:
@@ -79,7 +79,7 @@ def test_sheet_order_and_contract(wb):
         first, last = ref.split(":")
         header = [c.value for c in ws[f"{first}:{re.sub(r'[0-9]+', '1', last)}"][0]]
         assert tuple(header) == spec.headers
-        assert ws.freeze_panes == "B2"
+        assert ws.freeze_panes == ("D2" if spec.table == "tblNoiDung" else "B2")  # the text: period, code, title
         assert ws.page_setup.paperSize in (9, "9")
     assert tuple(c.value for c in wb[SHEET_LOG][1]) == LOG_HEADERS
 
@@ -193,17 +193,33 @@ def test_conditional_formats(wb):
 
 
 def test_report_sheet_prepared(wb, built):
+    """The NĐ 30/2020 page of the report: A4 portrait at 100% (no shrinking), margins 20/20/30/15 mm, the layout
+    grid A:X printed, page numbers at the top centre from page 2, the chart beside the report (not printed)."""
+    from cchc_xl.report_flow import COLUMNS
+
     ws = wb[SHEET_REPORT]
-    assert ws.page_setup.orientation == "portrait" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.orientation == "portrait" and ws.page_setup.paperSize in (9, "9")
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert int(ws.page_setup.scale or 100) == 100
+    m = ws.page_margins
+    assert (round(m.top * 25.4), round(m.bottom * 25.4), round(m.left * 25.4), round(m.right * 25.4)) == (20, 20, 30, 15)
     assert ws.sheet_view.showGridLines is False and not ws.print_options.gridLines
-    assert tuple(ws["J1:L1"][0][i].value for i in range(3)) == REPORT_LAYOUT["chart_headers"]
-    assert ws.max_row == REPORT_LAYOUT["chart_data_last_row"] and ws["A1"].value is None
+    cat = REPORT_LAYOUT["chart_category_col"]
+    assert tuple(ws[f"{cat}1"].offset(0, i).value for i in range(3)) == REPORT_LAYOUT["chart_headers"]
+    assert ws["A1"].value is None
     z = zipfile.ZipFile(built)
+    assert "'Báo cáo'!$A:$X" in z.read("xl/workbook.xml").decode()  # print area: the grid's columns
+    sheet_xml = next(z.read(n).decode() for n in z.namelist()
+                     if n.startswith("xl/worksheets/sheet") and "3.140625" in z.read(n).decode())
+    assert f'<col min="1" max="{COLUMNS}" width="3.140625"' in sheet_xml  # one layout grid of equal columns
+    assert 'differentFirst="1"' in sheet_xml and "<oddHeader>&amp;C" in sheet_xml and "<firstHeader" not in sheet_xml
     chart = z.read("xl/charts/chart1.xml").decode()
     assert REPORT_LAYOUT["chart_title"] in chart
-    assert "'Báo cáo'!$J$2:$J$8" in chart and "'Báo cáo'!$K$2:$K$8" in chart and "'Báo cáo'!$L$2:$L$8" in chart
+    for col in (cat, *REPORT_LAYOUT["chart_series_cols"]):
+        assert f"'Báo cáo'!${col}$2:${col}$8" in chart
     drawing = z.read("xl/drawings/drawing1.xml").decode()
-    assert "<xdr:col>1</xdr:col>" in drawing and "<xdr:row>21</xdr:row>" in drawing  # anchored at B22
+    anchor_col = int(re.search(r"<xdr:col>(\d+)</xdr:col>", drawing).group(1))
+    assert anchor_col >= COLUMNS  # outside the print area A:X: on screen, never over the text
 
 
 def test_document_properties(wb):

@@ -299,17 +299,17 @@ def test_problem_messages_are_vietnamese_sentences():
 
 def test_report_layout_matches_the_workbook_build():
     from cchc_xl.build.workbook import REPORT_LAYOUT
-    from cchc_xl.report_layout import CHART_DATA, CHART_ROWS
-
-    assert tuple(REPORT_LAYOUT["chart_rows"]) == CHART_ROWS
-    assert REPORT_LAYOUT["chart_anchor_row"] == CHART_ROWS[0]
     from cchc_xl.io.ooxml import col_index
+    from cchc_xl.report_flow import COLUMNS
+    from cchc_xl.report_layout import CHART_DATA, PRINT_COLUMNS
 
-    assert col_index(REPORT_LAYOUT["chart_category_col"]) == CHART_DATA["cat_col"]
+    assert PRINT_COLUMNS == COLUMNS == REPORT_LAYOUT["column_count"]
+    assert col_index(REPORT_LAYOUT["chart_category_col"]) == CHART_DATA["cat_col"] > COLUMNS
     assert tuple(col_index(c) for c in REPORT_LAYOUT["chart_series_cols"]) == (
         CHART_DATA["done_col"], CHART_DATA["open_col"])
     assert REPORT_LAYOUT["chart_data_first_row"] == CHART_DATA["first_row"] + 1
     assert REPORT_LAYOUT["chart_data_last_row"] == CHART_DATA["first_row"] + 7
+    assert col_index(REPORT_LAYOUT["chart_anchor"].rstrip("0123456789")) > COLUMNS  # beside the report, not on it
 
 
 # -- issue #7: settings and tables added for one set of numbers -------------------------------------------

@@ -23,6 +23,8 @@ from cchc_xl import schema
 from cchc_xl.cli import main
 from cchc_xl.core.tasks import TASK_FLAGS
 
+from report_sheet import logical_rows
+
 REPORTS = [("2024-03-14", "q1"), ("2024-06-14", "h1"), ("2024-09-14", "q3"), ("2024-12-14", "year")]
 FLAG_BY_LABEL = {label: key for key, label in schema.TASK_FLAG.items()}
 
@@ -63,26 +65,27 @@ def from_json(j: dict) -> dict:
 
 
 def _report_rows(path: Path) -> list[list[object]]:
-    ws = openpyxl.load_workbook(path, read_only=True)[schema.SHEET_REPORT]
-    return [list(r) for r in ws.iter_rows(min_col=1, max_col=8, values_only=True)]
+    """The report's rows, one entry per printed cell (tests/report_sheet.py)."""
+    return logical_rows(path)
 
 
 def from_report(path: Path) -> dict:
     rows = _report_rows(path)
-    total = next(r for r in rows if r[1] == "Tổng cộng")
+    total = next(r for r in rows if len(r) > 1 and r[1] == "Tổng cộng")  # Phụ lục I: tasks by area
     n, on_time, late, overdue, not_due, not_done = map(_int, total[2:8])
     texts = [str(c) for r in rows for c in r if isinstance(c, str)]
     ct2 = next(re.search(r"\(chỉ tiêu CT2\): ([\d.]+)/([\d.]+)", t) for t in texts if "(chỉ tiêu CT2)" in t)
-    head = next(i for i, r in enumerate(rows) if r[1] == "Đã giải quyết")
-    values = list(map(_int, rows[head + 1][1:8]))
-    first = next(i for i, r in enumerate(rows) if r[1] == "Tổng số hồ sơ tiếp nhận")
+    # Phụ lục III: one line per count, [TT, label, number, rate]
+    lines = {str(r[1]).split(" (")[0]: r[2] for r in rows if len(r) >= 3 and isinstance(r[1], str)
+             and isinstance(r[2], str) and re.fullmatch(r"[\d.]+", r[2])}
     return {"tasks": {"total": n, "done_on_time": on_time, "done_late": late, "overdue+unfinished": overdue,
                       "not_yet_due": not_due, "not_done": not_done},
             "ct2": (_int(ct2.group(1)), _int(ct2.group(2))),
-            "ct2_indicator_row": next(r[5] for r in rows if r[0] == "CT2"),
-            "dossiers": {"total": _int(rows[first + 1][1]), "resolved": values[0], "early": values[1],
-                         "on_time": values[2], "late": values[3], "pending": values[4] + values[5],
-                         "pending_overdue": values[5], "waiting": values[6]}}
+            "ct2_indicator_row": next(r[4] for r in rows if len(r) > 4 and r[1] == "CT2"),  # Phụ lục II
+            "dossiers": {"total": _int(lines["Tổng số hồ sơ tiếp nhận"]), "resolved": _int(lines["Đã giải quyết"]),
+                         "early": _int(lines["Trước hạn"]), "on_time": _int(lines["Đúng hạn"]),
+                         "late": _int(lines["Trễ hạn"]), "pending": _int(lines["Đang giải quyết"]),
+                         "pending_overdue": _int(lines["Quá hạn"]), "waiting": _int(lines["Chờ bổ sung"])}}
 
 
 def from_eml(path: Path) -> dict:
@@ -198,7 +201,7 @@ def test_every_task_of_the_plan_is_accounted_for(refreshed, as_of, period):
     assert [x["id"] for x in figures["not_done"]] == ["4.đ"] and "phạm vi" in figures["not_done"][0]["reason"]
     area4 = figures["by_area"]["4"]
     assert area4["total"] == 7 and area4["not_done"] == 1  # area 4 has 7 sub-items, 4.đ among them
-    report_text = "\n".join(str(c) for row in _report_rows(r["file"]) for c in row if c)
+    report_text = "\n".join(str(c).replace("\u00a0", " ") for row in _report_rows(r["file"]) for c in row if c)
     assert "Nhiệm vụ 4.đ không thực hiện. Lý do:" in report_text
     assert "PL.1" in report_text and "PL.2" in report_text
     if period == "year":  # year report: every task is due

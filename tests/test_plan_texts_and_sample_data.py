@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import openpyxl
 import pytest
 
 from cchc_xl import schema
 from cchc_xl.build.sources import load_all
 from cchc_xl.engine import refresh_file
+
+from report_sheet import logical_rows, report_texts
 
 SEED = "tests/data/seed/plan_30-KH-THPTKT_2024.txt"
 
@@ -42,9 +43,8 @@ def test_indicator_texts_are_the_plans_words(section_ii):
 def test_report_prints_the_indicator_texts_whole(workbook_copy, tmp_path):
     out = tmp_path / "o.xlsm"
     refresh_file(workbook_copy, as_of=dt.date(2024, 12, 14), period="year", out=out)
-    ws = openpyxl.load_workbook(out, read_only=True)[schema.SHEET_REPORT]
-    printed = {row[0]: row[1] for row in ws.iter_rows(min_col=1, max_col=2, values_only=True)
-               if row[0] in {r["Mã"] for r in load_all()[schema.INDICATORS.table].dicts()}}
+    codes = {r["Mã"] for r in load_all()[schema.INDICATORS.table].dicts()}
+    printed = {row[1]: row[2] for row in logical_rows(out) if len(row) > 2 and row[1] in codes}  # [TT, Mã, Chỉ tiêu…]
     for row in load_all()[schema.INDICATORS.table].dicts():
         assert printed[row["Mã"]] == row["Chỉ tiêu"]
 
@@ -80,6 +80,4 @@ def test_sample_data_is_marked_in_the_workbook_and_the_report(workbook_copy, tmp
                 assert "giả định" in str(row["Ghi chú"]), row["Mã"]
     out = tmp_path / "o.xlsm"
     refresh_file(workbook_copy, as_of=dt.date(2024, 6, 14), out=out)
-    ws = openpyxl.load_workbook(out, read_only=True)[schema.SHEET_REPORT]
-    texts = [str(c) for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert "Lưu ý: " + settings["du_lieu_mau"] in texts
+    assert "Lưu ý: " + settings["du_lieu_mau"] in report_texts(out)

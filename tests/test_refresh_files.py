@@ -105,7 +105,7 @@ def test_refresh_keeps_every_part_it_does_not_own(workbook_copy, tmp_path):
     assert set(before) == set(after)
     sheets = _sheet_parts(workbook_copy)
     owned = OWNED | {sheets[s.sheet] for s in (schema.TASKS, schema.OCCURRENCES, schema.DOSSIERS,
-                                                 schema.INDICATORS)}
+                                                 schema.INDICATORS, schema.NARRATIVE)}
     owned.add(sheets[schema.SHEET_REPORT])
     for name in before:
         if name not in owned:

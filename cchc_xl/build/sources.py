@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.settings import SETTING_SPECS
+from ..core.periods import PERIOD_KEYS, get_period
 from ..core.tasks import occurrence_slots, recurrence
-from ..schema import DOSSIERS, HOLIDAYS, INDICATORS, OCCURRENCES, PROCEDURES, SETTINGS, TABLES, TASKS, TableSpec
+from ..schema import (DOSSIERS, HOLIDAYS, INDICATORS, NARRATIVE, NARRATIVE_SECTIONS, OCCURRENCES, PROCEDURES,
+                      SETTINGS, TABLES, TASKS, TableSpec)
 
 __all__ = [
     "SRC_DIR",
@@ -52,6 +54,7 @@ SOURCE_FILES: dict[str, str] = {
     HOLIDAYS.table: "holidays.csv",
     SETTINGS.table: "settings.csv",
     OCCURRENCES.table: "occurrences.csv",
+    NARRATIVE.table: "narrative.csv",
 }
 
 # table name -> {header: kind}; kinds: date | datetime | int | number | number_or_text | setting.
@@ -218,7 +221,29 @@ def load_all(src_dir: Path | str = SRC_DIR) -> dict[str, SourceTable]:
     tables = {spec.table: load_table(spec, src_dir) for spec in TABLES}
     tables[OCCURRENCES.table] = occurrence_table(tables[TASKS.table], tables[OCCURRENCES.table],
                                                  tables[SETTINGS.table])
+    tables[NARRATIVE.table] = narrative_table(tables[NARRATIVE.table], tables[SETTINGS.table])
     return tables
+
+
+def narrative_table(filled: SourceTable, settings: SourceTable) -> SourceTable:
+    """One row per section of the report (``schema.NARRATIVE_SECTIONS``) per period (Quý I, 6 tháng, Quý III,
+    Năm of the plan year), in that order, each with the section's title; a row of ``narrative.csv`` with the
+    same ``Kỳ báo cáo`` and ``Mục`` gives its text. A row there that is no such section raises
+    :class:`SourceError`."""
+    values = dict(zip(settings.column("Khóa"), settings.column("Giá trị")))
+    year = int(values.get("nam_ke_hoach") or 2024)
+    given = {(row[0], row[1]): row for row in filled.rows}
+    rows: list[tuple[object, ...]] = []
+    for key in PERIOD_KEYS:
+        label = get_period(key, year).label
+        for code, title in NARRATIVE_SECTIONS.items():
+            row = given.pop((label, code), None)
+            text = row[3] if row is not None else None
+            rows.append((label, code, title, text, None, None, None))
+    if given:
+        raise SourceError(f"{filled.path}: không có mục " + ", ".join(f"'{c}' của kỳ '{p}'" for p, c in given)
+                          + " trong báo cáo")
+    return SourceTable(NARRATIVE, filled.path, tuple(rows))
 
 
 def occurrence_table(tasks: SourceTable, filled: SourceTable, settings: SourceTable) -> SourceTable:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from ..schema import (
     AREAS,
@@ -39,6 +39,7 @@ from ..schema import (
     HOLIDAYS,
     INDICATORS,
     LOG_HEADERS,
+    NARRATIVE,
     OCCURRENCES,
     PROCEDURES,
     SETTINGS,
@@ -48,6 +49,7 @@ from ..schema import (
     TASKS,
     TableSpec,
 )
+from .report_sheet import DEFAULT_FONT, REPORT_LAYOUT, ReportWorksheet, report_page_setup, write_report_frame
 from .sources import SRC_DIR, SourceTable, load_all, load_guide, load_layout
 
 __all__ = [
@@ -73,6 +75,7 @@ SHEET_ORDER = (
     INDICATORS.sheet,
     HOLIDAYS.sheet,
     SETTINGS.sheet,
+    NARRATIVE.sheet,
     SHEET_REPORT,
     SHEET_LISTS,
     SHEET_LOG,
@@ -109,46 +112,6 @@ _CELL_KINDS: dict[tuple[str, str], str] = {
     (INDICATORS.table, "Kết quả"): "percent",
     (HOLIDAYS.table, "Ngày"): "date",
 }
-
-# Fixed constants of the report sheet, shared with the report writer.
-REPORT_LAYOUT: dict[str, object] = {
-    "sheet": SHEET_REPORT,
-    "columns": "A:H",  # the printed report uses columns A..H
-    "col_widths": (5, 32, 9.5, 9.5, 9.5, 9.5, 9.5, 9.5),
-    "paper": 9,  # A4
-    "portrait": True,
-    "margins_in": {"left": 1.0, "right": 0.6, "top": 0.6, "bottom": 0.6},
-    "chart_title": "Tiến độ nhiệm vụ theo lĩnh vực",
-    "chart_anchor": "B22",
-    "chart_anchor_row": 22,  # 1-based Excel row
-    "chart_rows": (22, 37),  # rows reserved for the chart (1-based, inclusive)
-    "chart_size_px": (620, 300),
-    # chart data block, written by the engine at every refresh (columns J:L are hidden)
-    "chart_data_range": "J1:L8",
-    "chart_data_header_row": 1,
-    "chart_data_first_row": 2,
-    "chart_data_last_row": 8,
-    "chart_category_col": "J",
-    "chart_series_cols": ("K", "L"),
-    "chart_headers": ("Lĩnh vực", "Hoàn thành", "Chưa hoàn thành"),
-    "chart_categories": tuple(
-        f"{n}. {label}"
-        for n, label in enumerate(
-            (
-                "Chỉ đạo, điều hành",
-                "Thể chế",
-                "Thủ tục hành chính",
-                "Tổ chức bộ máy",
-                "Chế độ công vụ",
-                "Tài chính công",
-                "Chính quyền số",
-            ),
-            start=1,
-        )
-    ),
-    "chart_data_hidden": True,
-}
-assert len(REPORT_LAYOUT["chart_categories"]) == len(AREAS)
 
 DOC_PROPERTIES = {
     "title": "Kế hoạch CCHC năm 2024 – Trường THPT Kiến Thụy",
@@ -435,56 +398,6 @@ def _write_log(ws, layout: dict, fmt: _Formats) -> None:
     _print_setup(ws, landscape=sheet_layout.get("landscape", True))
 
 
-def report_page_setup(ws) -> None:
-    """Column widths A:H and the A4 portrait page of a report sheet (the school's and the Sở's)."""
-    lay = REPORT_LAYOUT
-    for c, width in enumerate(lay["col_widths"]):
-        ws.set_column(c, c, width)
-    ws.set_paper(lay["paper"])
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(**lay["margins_in"])
-    ws.hide_gridlines(2)
-
-
-def write_report_frame(wb, ws) -> None:
-    """The report sheet's frame in XlsxWriter ``ws``: column widths, A4 portrait page setup, the hidden
-    chart-data columns (headers and categories) and the chart. The exchange file reuses it."""
-    lay = REPORT_LAYOUT
-    report_page_setup(ws)
-
-    # chart data block J1:L8: headers and category labels now, numbers at every refresh
-    cat_col = ord(lay["chart_category_col"]) - ord("A")
-    first, last = lay["chart_data_first_row"] - 1, lay["chart_data_last_row"] - 1
-    for i, header in enumerate(lay["chart_headers"]):
-        ws.write_string(0, cat_col + i, header)
-    for r, label in enumerate(lay["chart_categories"], start=first):
-        ws.write_string(r, cat_col, label)
-    ws.set_column(cat_col, cat_col + len(lay["chart_headers"]) - 1, 14, None, {"hidden": lay["chart_data_hidden"]})
-
-    sheet_ref = f"'{lay['sheet']}'"
-    chart = wb.add_chart({"type": "bar"})
-    font = {"name": "Times New Roman"}
-    colors = ("#2E7D32", "#F9A825")
-    for i, col in enumerate(lay["chart_series_cols"]):
-        c = cat_col + 1 + i
-        chart.add_series({
-            "name": f"={sheet_ref}!{xl_rowcol_to_cell(0, c, True, True)}",
-            "categories": f"={sheet_ref}!${lay['chart_category_col']}${first + 1}:${lay['chart_category_col']}${last + 1}",
-            "values": f"={sheet_ref}!${col}${first + 1}:${col}${last + 1}",
-            "fill": {"color": colors[i]},
-            "gap": 60,
-        })
-    chart.set_title({"name": lay["chart_title"], "name_font": {**font, "size": 12, "bold": True}})
-    chart.set_x_axis({"num_format": "0", "num_font": {**font, "size": 9},
-                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_y_axis({"reverse": True, "num_font": {**font, "size": 9}})
-    chart.set_legend({"position": "bottom", "font": {**font, "size": 9}})
-    chart.show_hidden_data()
-    chart.set_size({"width": lay["chart_size_px"][0], "height": lay["chart_size_px"][1]})
-    ws.insert_chart(lay["chart_anchor"], chart, {"object_position": 1})
-
-
 def _set_main_content_type(data: bytes, content_type: str) -> bytes:
     """Rewrite the workbook part's content type, keeping every zip entry (order, dates) as it was."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -515,13 +428,15 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
 
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                                   "strings_to_formulas": False, "strings_to_urls": False})
+                                   "strings_to_formulas": False, "strings_to_urls": False,
+                                   "default_format_properties": dict(DEFAULT_FONT)})
     wb.set_properties(dict(DOC_PROPERTIES))
     fmt = _Formats(wb)
-    sheets = {name: wb.add_worksheet(name) for name in SHEET_ORDER}
+    sheets = {name: wb.add_worksheet(name, worksheet_class=ReportWorksheet if name == SHEET_REPORT else None)
+              for name in SHEET_ORDER}
 
     _write_guide(sheets[SHEET_GUIDE], fmt, src_dir)
-    for spec in (TASKS, OCCURRENCES, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS):
+    for spec in (TASKS, OCCURRENCES, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS, NARRATIVE):
         _write_table(wb, sheets[spec.sheet], spec, tables[spec.table], layout, fmt, last_row, style)
 
     for spec in (TASKS, OCCURRENCES):

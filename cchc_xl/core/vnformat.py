@@ -50,16 +50,22 @@ def integer(n: float | int | None) -> str:
     return number(n, 0)
 
 
-def percent(fraction: float | None, decimals: int = 2) -> str:
-    """A fraction as a Vietnamese percentage; ``None`` → ``"–"``.
+def percent(fraction: float | None, decimals: int = 2, trim: bool = False) -> str:
+    """A fraction as a Vietnamese percentage; ``None`` → ``"–"``. ``trim``: no trailing zero decimals (a
+    target is written ``100%``, ``95%``, ``97,5%``; a result keeps its two decimals).
 
     >>> percent((13794 + 134) / 14579), percent(1), percent(0)
     ('95,53%', '100,00%', '0,00%')
+    >>> percent(1, trim=True), percent(0.975, trim=True)
+    ('100%', '97,5%')
     """
     if fraction is None:
         return NONE_TEXT
     d = Decimal(repr(float(fraction))) if not isinstance(fraction, Decimal) else fraction
-    return number(d * 100, decimals) + "%"
+    text = number(d * 100, decimals)
+    if trim and "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text + "%"
 
 
 def date_vn(d: date | None) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CchcError
-from .xw_book import XwBook
+from .xw_book import XwBook, excel_text
 
 __all__ = [
     "refresh_all",
@@ -31,6 +30,7 @@ __all__ = [
     "build_report_h1",
     "build_report_q3",
     "build_report_year",
+    "redraft_selected",
     "import_dossiers",
     "check_data",
     "handout_copies",
@@ -168,6 +168,55 @@ def build_report_year(book: Any = None):
     return _report("year", "năm", book)
 
 
+def redraft_selected(book: Any = None):
+    """Soạn lại nội dung: a fresh draft into the sections whose rows are selected on sheet 'Nội dung báo cáo' (even
+    where staff edited them — the edited text is kept in 'Bản trước'), then the report of their period is laid out
+    again. Nothing selected there: one message saying how to choose, nothing written. Returns the RefreshResult
+    of the last period re-drafted, or None."""
+    from .. import engine, schema  # noqa: PLC0415
+    from ..core.periods import PERIOD_KEYS, get_period  # noqa: PLC0415
+
+    spec = schema.NARRATIVE
+    how = (f"Hãy chọn (bôi đen) các dòng cần soạn lại trong trang '{spec.sheet}' — một hay nhiều ô của các dòng đó — "
+           "rồi bấm lại nút 'Soạn lại nội dung'.")
+
+    def work(xb: XwBook):
+        selection = xb._call(lambda: xb.book.selection)
+        sheet = str(xb._call(lambda: selection.sheet.name)) if selection is not None else ""
+        if sheet != spec.sheet:
+            xb.alert(how, title=_TITLE, mode="info")
+            return None
+        first = int(xb._call(lambda: selection.row))
+        last = first + int(xb._call(lambda: selection.shape[0])) - 1
+        data = engine.load_data(xb)
+        chosen = [e for e in data.narrative if e.row is not None and first <= e.row <= last]
+        if not chosen:
+            xb.alert(how, title=_TITLE, mode="info")
+            return None
+        year = int(data.settings["nam_ke_hoach"])
+        keys = {get_period(k, year, data.settings.windows()).label: k for k in PERIOD_KEYS}
+        by_period: dict[str, list[str]] = {}
+        for e in chosen:
+            if e.period not in keys:
+                raise CchcError(f"Trang '{spec.sheet}', dòng {e.row}, cột 'Kỳ báo cáo': '{e.period}' không phải một kỳ "
+                                "báo cáo của năm kế hoạch (" + ", ".join(keys) + ").")
+            by_period.setdefault(e.period, []).append(e.code)
+        result = None
+        lines = []
+        for label, codes in by_period.items():
+            result = engine.refresh_book(xb, period=keys[label], outputs={"report"}, redraft=codes,
+                                         progress=xb.progress)
+            kept = [c for c in codes if result.narrative[c].moved]
+            lines.append(f"• Kỳ {label}: đã soạn lại mục " + ", ".join(codes) + ".")
+            if kept:
+                lines.append(f"  Văn bản đã sửa của mục {', '.join(kept)} được giữ ở cột 'Bản trước'.")
+        lines.append(f"Trang 'Báo cáo' đã được lập lại cho kỳ {result.period.label}. Nhớ lưu sổ (Ctrl+S).")
+        xb.alert("\n".join(lines), title=_TITLE, mode="info")
+        return result
+
+    return _run("Soạn lại nội dung", book, work)
+
+
 def check_data(book: Any = None):
     """Kiểm tra dữ liệu: list every data problem; writes nothing. Returns the problems."""
     from .. import engine  # noqa: PLC0415
@@ -249,24 +298,10 @@ def _vba_path(path: Any) -> str:
     return str(path).encode("utf-16", "surrogatepass").decode("utf-16")
 
 
-# A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
-# a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
-_EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
-
-
-def _excel_text(value: Any) -> Any:
-    """``value`` ready for a raw write that keeps a text a text (as the file engine writes it)."""
-    if value.__class__ is not str or not value:
-        return value
-    if value[0] in "=+-@'" or value.strip().upper() in ("TRUE", "FALSE") or _EXCEL_PARSES.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def _write_values(xb: XwBook, table: Any, header: str, values: list) -> None:
-    """``xb.write_column`` of ``values`` with texts kept as texts (:func:`_excel_text`); the adapter's copy
-    of the table then holds what Excel shows (the text without its prefix)."""
-    xb.write_column(table.sheet, table.table, header, [_excel_text(v) for v in values])
+    """``xb.write_column`` of ``values`` (texts are kept as texts by the adapter, :func:`~.xw_book.excel_text`);
+    the caller's copy of the table then holds what Excel shows."""
+    xb.write_column(table.sheet, table.table, header, list(values))
     j = table.headers.index(header)
     for i, v in enumerate(values):
         if i < len(table.rows):
@@ -376,7 +411,7 @@ def _append_log(xb: XwBook, rows: list[dict]) -> None:
             if h in cols:
                 if isinstance(v, dt.datetime):
                     v = v.replace(microsecond=0, tzinfo=None)
-                line[cols[h] - c1] = xb._prepare(_excel_text(v))
+                line[cols[h] - c1] = xb._prepare(excel_text(v))
         block.append(line)
     target = xb._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
     xb._call(lambda: setattr(target, "raw_value", block), "write")

@@ -139,6 +139,12 @@ RIBBON_JOBS: list[RibbonJob] = [
         "Lập trang 'Báo cáo' cho cả năm (số liệu từ 15/12 năm trước đến 14/12).",
         "FilePrintPreview", "CchcXl_ReportYear", f"{_ENTRY}:build_report_year", size="normal"),
     RibbonJob(
+        "CchcXl_BtnRedraft", "CchcXl_GrpReport", "Soạn lại nội dung", "Soạn lại nội dung các mục đã chọn",
+        "Chọn (bôi đen) các dòng trong trang 'Nội dung báo cáo' rồi bấm: nội dung các mục đó được soạn lại từ số "
+        "liệu, kể cả mục cán bộ đã sửa (văn bản đã sửa được giữ ở cột 'Bản trước'); trang 'Báo cáo' được lập lại. "
+        "Khi cập nhật, mục cán bộ đã sửa không bao giờ bị ghi đè; mục để trống được soạn nháp tự động.",
+        "Repeat", "CchcXl_Redraft", f"{_ENTRY}:redraft_selected", size="normal"),
+    RibbonJob(
         "CchcXl_BtnImport", "CchcXl_GrpData", "Nhập hồ sơ", "Nhập hồ sơ từ hệ thống Một cửa",
         "Chọn tệp CSV/Excel xuất từ hệ thống Một cửa điện tử; các hồ sơ được thêm (hoặc cập nhật theo "
         "'Mã hồ sơ') vào bảng trang 'Hồ sơ TTHC', rồi sổ được cập nhật lại.",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import DataError, WorkbookError
@@ -47,21 +47,12 @@ except ImportError:  # pragma: no cover - fallback while io/tables.py is being w
         rows: list[list[Cell]]
 
 
-__all__ = ["XwBook", "ERROR_VALUES"]
+__all__ = ["XwBook", "ERROR_VALUES", "excel_text"]
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
                           "#UNKNOWN!"})
-_FALLBACK_BOLD = frozenset({"title", "subtitle", "header", "bold", "total"})
 
-
-def _bold_styles() -> frozenset[str]:
-    """Style keys of the report layout whose font is bold (cchc_xl.report_layout.STYLES)."""
-    try:
-        from ..report_layout import STYLES  # noqa: PLC0415
-    except ImportError:  # pragma: no cover
-        return _FALLBACK_BOLD
-    return frozenset(k for k, spec in STYLES.items() if (spec.get("font") or {}).get("bold"))
 
 
 def _a1_to_rc(ref: str) -> tuple[int, int, int, int]:
@@ -253,7 +244,7 @@ class XwBook:
             self._call(lambda: tbl.resize(new))
             g.n_rows = n
         prep = self._prepare
-        data = [[prep(v)] for v in values]
+        data = [[prep(excel_text(v))] for v in values]  # a text stays a text (a narrative line starts with "-")
         target = self._call(lambda: sht.range(_a1_range(first, col, first + n - 1, col)))
         self._call(lambda: setattr(target, "raw_value", data), "write")
         td = self._tables.get((sheet, table))
@@ -265,12 +256,17 @@ class XwBook:
                 td.rows[i][j] = Cell(value=v)
 
     def write_report(self, grid: Any) -> None:
-        """One clear + ONE block write of the report grid; merges, bold runs and widths are bounded by the layout."""
+        """The report sheet: one clear (contents and formats) + ONE block write of the grid's values; then merges,
+        formats, row heights and page breaks, each grouped into as few calls as the layout allows (never one per
+        data row of the workbook). Formats and page breaks are cosmetic: an engine that lacks them (the remote
+        engine) skips them, and a failure there never fails the refresh."""
         sheet = getattr(grid, "sheet", None) or SHEET_REPORT
         sht = self._sheet(sheet)
         cells: dict[tuple[int, int], Any] = dict(grid.cells)
         self._optional("unmerge", lambda: sht.cells.unmerge())
-        self._call(lambda: sht.clear_contents())
+        self._optional("clear", lambda: sht.clear())  # the previous layout's formats go too
+        if "clear" in self.unsupported:
+            self._call(lambda: sht.clear_contents())
         if not cells:
             return
         r1 = min(r for r, _ in cells)
@@ -282,21 +278,57 @@ class XwBook:
         styles: dict[tuple[int, int], str | None] = {}
         for (r, c), item in cells.items():
             value, style = (item if isinstance(item, tuple) else (item, None))
-            block[r - r1][c - c1] = self._prepare(value)
+            block[r - r1][c - c1] = self._prepare(excel_text(value))
             styles[(r, c)] = style
         target = self._call(lambda: sht.range(_a1_range(r1, c1, r2, c2)))
         self._call(lambda: setattr(target, "raw_value", block), "write")
-        for m in getattr(grid, "merges", None) or ():
-            mr1, mc1, mr2, mc2 = _a1_to_rc(m) if isinstance(m, str) else m
-            self._optional("merge", lambda: sht.range(_a1_range(mr1, mc1, mr2, mc2)).merge())
-        for (row, start, end) in _bold_runs(styles):
-            self._optional("font", lambda: setattr(sht.range(_a1_range(row, start, row, end)).font, "bold", True))
+        merges = [_a1_to_rc(m) if isinstance(m, str) else tuple(m) for m in getattr(grid, "merges", None) or ()]
+        for (mr1, mc1, mr2, mc2), across in _merge_runs(merges):
+            self._optional("merge", lambda: sht.range(_a1_range(mr1, mc1, mr2, mc2)).merge(across))
+        self._format(sht, styles)
+        for (h1, h2), height in _height_runs(getattr(grid, "row_heights", None) or {}):
+            self._optional("row_height",
+                           lambda: setattr(sht.range(_a1_range(h1, 1, h2, 1)), "row_height", height))
         for col, width in sorted((getattr(grid, "col_widths", None) or {}).items()):
             self._optional("column_width",
                            lambda: setattr(sht.range(_a1_range(1, col, 1, col)), "column_width", width))
-        for row, height in sorted((getattr(grid, "row_heights", None) or {}).items()):
-            self._optional("row_height",
-                           lambda: setattr(sht.range(_a1_range(row, 1, row, 1)), "row_height", height))
+        breaks = list(getattr(grid, "row_breaks", None) or ())
+        self._cosmetic("page_breaks", lambda: _set_page_breaks(sht, breaks))
+
+    def _cosmetic(self, feature: str, fn: Callable[[], Any]) -> None:
+        """A formatting call: skipped where unsupported; any failure is recorded, never raised."""
+        if feature in self.unsupported:
+            return
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - the remote engine, a Mac, an Excel without the feature
+            self.unsupported.add(feature)
+            return
+        self._call(lambda: None, "write")
+
+    def _format(self, sht: Any, styles: dict[tuple[int, int], str | None]) -> None:
+        """Fonts, fills, wrapping, alignment and borders of the report, per style key of
+        ``cchc_xl.report_layout.STYLES``, on unions of cell ranges (a few calls per style)."""
+        try:
+            from ..report_layout import STYLES  # noqa: PLC0415
+        except ImportError:  # pragma: no cover
+            return
+        by_style: dict[str, list[tuple[int, int]]] = {}
+        for pos, key in styles.items():
+            if key in STYLES:
+                by_style.setdefault(key, []).append(pos)
+        for key, positions in sorted(by_style.items()):
+            spec = STYLES[key]
+            for address in _union_addresses(positions):
+                if "format" in self.unsupported:
+                    return
+                try:  # a union of ranges: Excel takes it; the remote engine does not
+                    rng = self._call(lambda: sht.range(address))
+                except Exception:  # noqa: BLE001 - formatting is cosmetic
+                    self.unsupported.add("format")
+                    return
+                for feature, fn in _style_calls(rng, spec):
+                    self._cosmetic(feature, fn)
 
     def save(self) -> None:
         """In Excel the user saves; with ``autosave=True`` the book is saved (not available remotely)."""
@@ -314,6 +346,153 @@ class XwBook:
             self._call(lambda: self.book.app.alert(message, title=title, mode=mode))
         except Exception:  # noqa: BLE001 - an alert must not hide the original problem
             self.unsupported.add("alert")
+
+
+# A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
+# a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
+_EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
+
+
+def excel_text(value: Any) -> Any:
+    """``value`` ready for a raw write that keeps a text a text (as the file engine writes it): a text Excel would
+    read as a formula, number, date or boolean gets Excel's text prefix ``'`` (not part of the stored value)."""
+    if value.__class__ is not str or not value:
+        return value
+    if value[0] in "=+-@'" or value.strip().upper() in ("TRUE", "FALSE") or _EXCEL_PARSES.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _merge_runs(merges: list[tuple[int, int, int, int]]) -> list[tuple[tuple[int, int, int, int], bool]]:
+    """Merges grouped for ``Range.merge(across)``: one-row merges over the same columns in consecutive rows become
+    one block merged across (one call); any other merge stays one call.
+
+    >>> _merge_runs([(1, 1, 1, 24), (2, 1, 2, 24), (3, 2, 3, 4), (5, 1, 6, 2)])
+    [((1, 1, 2, 24), True), ((3, 2, 3, 4), False), ((5, 1, 6, 2), False)]
+    """
+    out: list[tuple[tuple[int, int, int, int], bool]] = []
+    singles = sorted(m for m in merges if m[0] == m[2])
+    runs: dict[tuple[int, int], list[int]] = {}
+    for r, c1, _, c2 in singles:
+        rows = runs.setdefault((c1, c2), [])
+        if rows and rows[-1] == r - 1:
+            rows.append(r)
+            continue
+        if rows:
+            out.append(((rows[0], c1, rows[-1], c2), len(rows) > 1))
+        runs[(c1, c2)] = [r]
+    for (c1, c2), rows in runs.items():
+        out.append(((rows[0], c1, rows[-1], c2), len(rows) > 1))
+    out += [(m, False) for m in merges if m[0] != m[2]]
+    return sorted(out)
+
+
+def _height_runs(heights: dict[int, float]) -> list[tuple[tuple[int, int], float]]:
+    """Consecutive rows of the same height, as ``((first, last), height)``.
+
+    >>> _height_runs({1: 15.0, 2: 15.0, 3: 18.0, 5: 18.0})
+    [((1, 2), 15.0), ((3, 3), 18.0), ((5, 5), 18.0)]
+    """
+    out: list[list] = []
+    for r in sorted(heights):
+        h = heights[r]
+        if out and out[-1][0][1] == r - 1 and out[-1][1] == h:
+            out[-1][0] = (out[-1][0][0], r)
+        else:
+            out.append([(r, r), h])
+    return [(tuple(a), h) for a, h in out]
+
+
+def _union_addresses(positions: list[tuple[int, int]], limit: int = 240) -> list[str]:
+    """The cells as rectangles (runs of columns, stacked over equal consecutive rows) joined into range
+    addresses of at most ``limit`` characters (Excel refuses longer ones).
+
+    >>> _union_addresses([(1, 1), (1, 2), (2, 1), (2, 2), (4, 3)])
+    ['A1:B2,C4']
+    """
+    by_row: dict[int, list[int]] = {}
+    for r, c in positions:
+        by_row.setdefault(r, []).append(c)
+    runs: list[tuple[int, int, int]] = []  # (row, c1, c2)
+    for r in sorted(by_row):
+        cols = sorted(set(by_row[r]))
+        start = prev = cols[0]
+        for c in cols[1:]:
+            if c != prev + 1:
+                runs.append((r, start, prev))
+                start = c
+            prev = c
+        runs.append((r, start, prev))
+    rects: list[list[int]] = []
+    open_rects: dict[tuple[int, int], list[int]] = {}
+    for r, c1, c2 in runs:
+        rect = open_rects.get((c1, c2))
+        if rect is not None and rect[2] == r - 1:
+            rect[2] = r
+        else:
+            rect = [r, c1, r, c2]
+            rects.append(rect)
+            open_rects[(c1, c2)] = rect
+    parts = []
+    for a, b, c, d in rects:
+        parts.append(f"{col_letter(b)}{a}" if (a, b) == (c, d) else _a1_range(a, b, c, d))
+    out, current = [], ""
+    for part in parts:
+        if current and len(current) + 1 + len(part) > limit:
+            out.append(current)
+            current = part
+        else:
+            current = f"{current},{part}" if current else part
+    if current:
+        out.append(current)
+    return out
+
+
+_H_ALIGN = {"left": -4131, "center": -4108, "right": -4152, "justify": -4130}
+_V_ALIGN = {"top": -4160, "center": -4108, "bottom": -4107}
+_EDGES = {"left": 7, "top": 8, "bottom": 9, "right": 10}
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    return int(hex_color[0:2], 16), int(hex_color[2:4], 16), int(hex_color[4:6], 16)
+
+
+def _style_calls(rng: Any, spec: dict) -> list[tuple[str, Callable[[], Any]]]:
+    """The xlwings calls that give ``rng`` the look of a STYLES ``spec`` (feature name, call)."""
+    calls: list[tuple[str, Callable[[], Any]]] = []
+    font = spec.get("font") or {}
+    if font.get("name"):
+        calls.append(("font", lambda: setattr(rng.font, "name", font["name"])))
+    if font.get("size"):
+        calls.append(("font", lambda: setattr(rng.font, "size", font["size"])))
+    calls.append(("font", lambda: setattr(rng.font, "bold", bool(font.get("bold")))))
+    calls.append(("font", lambda: setattr(rng.font, "italic", bool(font.get("italic")))))
+    if font.get("color"):
+        calls.append(("font", lambda: setattr(rng.font, "color", _rgb(font["color"]))))
+    if spec.get("fill"):
+        calls.append(("fill", lambda: setattr(rng, "color", _rgb(spec["fill"]))))
+    align = spec.get("align") or {}
+    if align.get("wrap"):
+        calls.append(("wrap", lambda: setattr(rng, "wrap_text", True)))
+    if align.get("horizontal") in _H_ALIGN:
+        calls.append(("align", lambda: setattr(rng.api, "HorizontalAlignment", _H_ALIGN[align["horizontal"]])))
+    if align.get("vertical") in _V_ALIGN:
+        calls.append(("align", lambda: setattr(rng.api, "VerticalAlignment", _V_ALIGN[align["vertical"]])))
+    border = spec.get("border")
+    if border == "thin":
+        calls.append(("border", lambda: setattr(rng.api.Borders, "LineStyle", 1)))
+    elif isinstance(border, dict):
+        for side in border:
+            calls.append(("border", lambda side=side: setattr(rng.api.Borders(_EDGES[side]), "LineStyle", 1)))
+    return calls
+
+
+def _set_page_breaks(sht: Any, rows: list[int]) -> None:
+    """Excel's manual page breaks: a new page after each row of ``rows`` (Windows COM; elsewhere it raises)."""
+    api = sht.api
+    api.ResetAllPageBreaks()
+    for r in rows:
+        api.HPageBreaks.Add(sht.range(f"A{r + 1}").api)
 
 
 def _to_excel(v: Any) -> Any:
@@ -364,18 +543,3 @@ def _a1_range(r1: int, c1: int, r2: int, c2: int) -> str:
     """``'L2:L10001'``: ranges are addressed by A1 text (cheap on every engine)."""
     return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
 
-
-def _bold_runs(styles: dict[tuple[int, int], str | None]) -> Iterable[tuple[int, int, int]]:
-    """Contiguous (row, first col, last col) runs of cells whose style is bold-like."""
-    names = _bold_styles()
-    bold = sorted(k for k, s in styles.items() if s in names)
-    run: list[int] | None = None
-    for r, c in bold:
-        if run and run[0] == r and run[2] == c - 1:
-            run[2] = c
-            continue
-        if run:
-            yield tuple(run)  # type: ignore[misc]
-        run = [r, c, c]
-    if run:
-        yield tuple(run)  # type: ignore[misc]

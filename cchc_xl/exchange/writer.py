@@ -156,8 +156,11 @@ class _Formats:
                 props["font_color"] = "#" + font["color"]
             if s.get("fill"):
                 props.update({"pattern": 1, "bg_color": "#" + s["fill"]})
-            if s.get("border") == "thin":
+            border = s.get("border")
+            if border == "thin":
                 props["border"] = 1
+            elif isinstance(border, dict):  # some sides only
+                props.update({side: 1 for side, style in border.items() if style == "thin"})
             align = s.get("align") or {}
             if align.get("horizontal"):
                 props["align"] = align["horizontal"]
@@ -189,7 +192,8 @@ def _write(ws, r: int, c: int, value, fmt, fmts: _Formats, kind: str | None = No
 
 def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
     """Write a :class:`~cchc_xl.report_layout.ReportGrid` into XlsxWriter sheet ``ws`` of ``wb``: values,
-    :data:`~cchc_xl.report_layout.STYLES`, merges and row heights; the print area covers columns A:H."""
+    :data:`~cchc_xl.report_layout.STYLES`, merges, row heights and page breaks; the print area covers the
+    grid's printed columns."""
     fmts = formats or _Formats(wb)
     covered = set()
     for r1, c1, r2, c2 in grid.merges:
@@ -206,14 +210,16 @@ def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
             _write(ws, r - 1, c - 1, value, fmts.report(style), fmts)
     for r, height in grid.row_heights.items():
         ws.set_row(r - 1, height)
-    ws.print_area(0, 0, max(grid.last_row, 1) - 1, 7)
+    if getattr(grid, "row_breaks", None):
+        ws.set_h_pagebreaks(list(grid.row_breaks))
+    ws.print_area(0, 0, max(grid.last_row, 1) - 1, getattr(grid, "columns", 8) - 1)
 
 
 def _report_sheet(wb, fmts: _Formats, result) -> None:
-    from ..build.workbook import write_report_frame
+    from ..build.report_sheet import ReportWorksheet, write_report_frame
     from ..report_layout import build_report_grid
 
-    ws = wb.add_worksheet(schema.SHEET_REPORT)
+    ws = wb.add_worksheet(schema.SHEET_REPORT, worksheet_class=ReportWorksheet)
     write_report_frame(wb, ws)
     write_grid(wb, ws, build_report_grid(result), fmts)
     ws.activate()
@@ -335,8 +341,11 @@ def write_exchange(result, dest: str | os.PathLike, made_at: dt.datetime | None 
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=dest.parent)
     os.close(fd)
     try:
+        from ..build.report_sheet import DEFAULT_FONT
+
         wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False, "default_date_format": _DATE_FMT})
+                                       "strings_to_numbers": False, "default_date_format": _DATE_FMT,
+                                       "default_format_properties": dict(DEFAULT_FONT)})
         fmts = _Formats(wb)
         _properties(wb, entries, result)
         _report_sheet(wb, fmts, result)

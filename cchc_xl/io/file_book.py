@@ -90,7 +90,8 @@ class FileBook:
             raise WorkbookError(f"Không tìm thấy trang tính '{schema.SHEET_REPORT}'.")
         cells = {pos: (value, self._style(style)) for pos, (value, style) in grid.cells.items()}
         self.package.replace_sheet_content(schema.SHEET_REPORT, cells, grid.merges,
-                                           row_heights=grid.row_heights)
+                                           row_heights=grid.row_heights,
+                                           row_breaks=getattr(grid, "row_breaks", None) or [])
 
     def save(self) -> None:
         target = self.out or self.path

@@ -1488,14 +1488,16 @@ class Package:
         nf.set("count", str(len(nf)))
         return new_id
 
-    def ensure_style(self, font: Mapping | None = None, fill: str | None = None, border: str | None = None,
+    def ensure_style(self, font: Mapping | None = None, fill: str | None = None, border: str | Mapping | None = None,
                      align: Mapping | None = None, num_fmt: str | None = None) -> int:
         """Find or add a cell format; returns its cellXfs index (same spec -> same index).
 
         font: {name, size, bold, italic, underline, strike, color ('RRGGBB')}; fill: 'RRGGBB';
-        border: 'thin' | 'medium' | None; align: {horizontal, vertical, wrap, indent, rotation};
+        border: 'thin' | 'medium' | None, or {side: style} for some sides only; align: {horizontal, vertical, wrap, indent, rotation};
         num_fmt: a format code ('dd/mm/yyyy', '#,##0', '0.00%', …).
         """
+        if isinstance(border, Mapping):  # some sides only: {"top": "thin"}
+            border = tuple(sorted(border.items()))
         key = (tuple(sorted((font or {}).items())), fill, border, tuple(sorted((align or {}).items())), num_fmt)
         if key in self._style_cache:
             return self._style_cache[key]
@@ -1516,9 +1518,14 @@ class Package:
             attrs["fillId"] = str(self._find_or_append(self._collection(root, "fills"), f))
             attrs["applyFill"] = "1"
         if border:
+            sides = dict(border) if isinstance(border, tuple) else dict.fromkeys(("left", "right", "top", "bottom"),
+                                                                                   border)
             b = etree.Element(ns + "border")
             for side in ("left", "right", "top", "bottom"):
-                s = etree.SubElement(b, ns + side, style=border)
+                if side not in sides:
+                    etree.SubElement(b, ns + side)
+                    continue
+                s = etree.SubElement(b, ns + side, style=sides[side])
                 etree.SubElement(s, ns + "color", indexed="64")
             etree.SubElement(b, ns + "diagonal")
             attrs["borderId"] = str(self._find_or_append(self._collection(root, "borders"), b))
@@ -1890,8 +1897,11 @@ class Package:
     def replace_sheet_content(self, sheet: str, cells: Mapping[tuple[int, int], tuple[object, int | None]],
                               merges: Iterable[tuple[int, int, int, int]] = (),
                               row_heights: Mapping[int, float] | None = None,
-                              col_widths: Mapping[int, float] | None = None) -> None:
-        """Replace a sheet's cells and merges (and column widths when given), keeping every other element."""
+                              col_widths: Mapping[int, float] | None = None,
+                              row_breaks: Iterable[int] | None = None) -> None:
+        """Replace a sheet's cells and merges (and column widths, manual page breaks when given), keeping every
+        other element. ``row_breaks``: the rows after which a new page starts (``<brk id>``); ``[]`` removes
+        them, ``None`` leaves the sheet's as they are."""
         part = self._worksheet_part(sheet)
         root = self._xml(part)
         ns = _ns(root)
@@ -1936,6 +1946,15 @@ class Package:
                     etree.SubElement(cols, ns + "col", min=str(c), max=str(c),
                                      width=f"{float(col_widths[c]):g}", customWidth="1")
                 _insert_ordered(root, cols, WORKSHEET_ORDER)
+        if row_breaks is not None:
+            for old_breaks in root.findall(ns + "rowBreaks"):
+                root.remove(old_breaks)
+            breaks = sorted(set(int(r) for r in row_breaks))
+            if breaks:
+                rb = etree.Element(ns + "rowBreaks", count=str(len(breaks)), manualBreakCount=str(len(breaks)))
+                for r in breaks:
+                    etree.SubElement(rb, ns + "brk", id=str(r), max="16383", man="1")
+                _insert_ordered(root, rb, WORKSHEET_ORDER)
         keys = list(cells) + [(m[0], m[1]) for m in merges] + [(m[2], m[3]) for m in merges]
         self._extend_dimension(root, ns, keys, replace=True)
         if had_formula:

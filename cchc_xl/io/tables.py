@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .. import schema
 from ..core.dossiers import Dossier, Procedure
 from ..core.indicators import IndicatorRow
+from ..core.narrative import NarrativeEntry, normalize
 from ..core.settings import Settings, parse_settings
 from ..core.tasks import Occurrence, Task
 
@@ -85,6 +86,9 @@ class WorkbookData:
     dossier_rows: list[int] = field(default_factory=list)
     indicator_rows: list[int] = field(default_factory=list)
     occurrence_rows: list[int] = field(default_factory=list)
+    # The report's text per period and section (sheet 'Nội dung báo cáo'); rows in sheet order.
+    narrative: list[NarrativeEntry] = field(default_factory=list)
+    narrative_rows: list[int] = field(default_factory=list)
     tables: dict[str, TableData] = field(default_factory=dict)
     # Tables that could not be read at all (missing, or a contract header renamed): table name → why,
     # in Vietnamese. The engine never reports figures computed from such a table.
@@ -254,7 +258,9 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
         if td is None:
             message = f"không tìm thấy trang tính hoặc bảng '{spec.table}' (bị xóa hay đổi tên?)"
             data.unreadable[spec.table] = f"trang '{spec.sheet}': {message}"
-            if spec is not schema.OCCURRENCES:  # needed only when the plan has periodic tasks (engine)
+            # the occurrences are needed only when the plan has periodic tasks (engine); without the narrative
+            # table the report prints the engine's drafts
+            if spec not in (schema.OCCURRENCES, schema.NARRATIVE):
                 p.append(Problem(spec.sheet, None, None, message))
         else:
             data.tables[spec.table] = td
@@ -316,6 +322,8 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
         _parse_dossiers(data)
     if schema.INDICATORS.table in data.tables:
         _parse_indicators(data)
+    if schema.NARRATIVE.table in data.tables:
+        _parse_narrative(data)
     return data
 
 
@@ -458,3 +466,29 @@ def _parse_indicators(data: WorkbookData) -> None:
             op=op, threshold=threshold, manual_value=manual, note=rows.text(r, rec, "Ghi chú"), row=r,
         ))
         data.indicator_rows.append(r)
+
+
+def _parse_narrative(data: WorkbookData) -> None:
+    """Rows of the narrative table; texts keep their line breaks (:func:`cchc_xl.core.narrative.normalize`)."""
+    rows = _Rows(data.tables[schema.NARRATIVE.table], schema.NARRATIVE, data.problems)
+    _check_readable(data, rows)
+    seen: set[tuple[str, str]] = set()
+
+    def raw(r, rec, header) -> str:
+        value = rows.value(r, rec, header) if header in rec else None
+        return normalize(value) if isinstance(value, str) else ("" if value is None else str(value))
+
+    for r, rec in rows:
+        period, code = rows.text(r, rec, "Kỳ báo cáo"), rows.text(r, rec, "Mục")
+        if code not in schema.NARRATIVE_SECTIONS:
+            rows.add(r, "Mục", f"mục '{_short(code)}' không có trong báo cáo (chỉ nhận: "
+                               + ", ".join(schema.NARRATIVE_SECTIONS) + "); dòng này không được dùng")
+            continue
+        if (period, code) in seen:
+            rows.add(r, "Mục", f"mục '{code}' của kỳ '{_short(period)}' bị lặp; dùng dòng đầu tiên")
+            continue
+        seen.add((period, code))
+        data.narrative.append(NarrativeEntry(period=period, code=code, text=raw(r, rec, "Nội dung"),
+                                             fingerprint=rows.text(r, rec, "Mã bản nháp"),
+                                             previous=raw(r, rec, "Bản trước"), row=r))
+        data.narrative_rows.append(r)

@@ -242,11 +242,17 @@ def test_check_data_reports_problems_without_writing(excel_workbook):
 @pytest.mark.parametrize("func,key", [("build_report_q1", "q1"), ("build_report_h1", "h1"),
                                       ("build_report_q3", "q3"), ("build_report_year", "year")])
 def test_report_entry_points_write_only_the_report(excel_workbook, func, key):
-    result, actions, after = run_remote(build_payload(excel_workbook), lambda b: getattr(entry, func)(b))
+    """A report button writes the report and its text (the period's rows of 'Nội dung báo cáo'), nothing else."""
+    payload = build_payload(excel_workbook)
+    result, actions, after = run_remote(payload, lambda b: getattr(entry, func)(b))
     assert result.period.key == key
-    report_pos = [s["name"] for s in after["sheets"]].index(schema.SHEET_REPORT)
-    touched = {a["sheet_position"] for a in actions if a["func"] in ("setValues", "sheetClearContents")}
-    assert touched == {report_pos}
+    names = [s["name"] for s in after["sheets"]]
+    report_pos, text_pos = names.index(schema.SHEET_REPORT), names.index(schema.NARRATIVE.sheet)
+    touched = {a["sheet_position"] for a in actions if a["func"] in ("setValues", "sheetClearContents", "sheetClear")}
+    assert touched <= {report_pos, text_pos} and report_pos in touched
+    before_rows = payload["sheets"][text_pos]["values"]
+    changed = {row[0] for row, old in zip(after["sheets"][text_pos]["values"], before_rows) if row != old}
+    assert changed <= {result.period.label}  # only this period's rows of the narrative table
     cells = sheet_values(after, schema.SHEET_REPORT)
     assert any(isinstance(v, str) and result.period.label.split("/")[0].lower() in v.lower() for v in cells.values())
 

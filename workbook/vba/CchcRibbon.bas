@@ -58,6 +58,11 @@ Public Sub CchcXl_ReportYear(control As IRibbonControl)
     RunPython "import cchc_xl.excel.entry as e; e.build_report_year()"
 End Sub
 
+' CchcXl_BtnRedraft: cchc_xl.excel.entry:redraft_selected
+Public Sub CchcXl_Redraft(control As IRibbonControl)
+    RunPython "import cchc_xl.excel.entry as e; e.redraft_selected()"
+End Sub
+
 ' CchcXl_BtnImport: cchc_xl.excel.entry:import_dossiers
 Public Sub CchcXl_ImportDossiers(control As IRibbonControl)
     Dim chosen As Variant
