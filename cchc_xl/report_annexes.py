@@ -36,8 +36,8 @@ def annexes(result) -> list:
             ("NHIỆM VỤ QUÁ HẠN, CHƯA HOÀN THÀNH, KHÔNG THỰC HIỆN", _late_tasks)), start=1):
         items += [PageBreak(),
                   Para(f"Phụ lục {('I', 'II', 'III', 'IV')[number - 1]}", "annex_no", keep=True, keep_with_next=True),
-                  Para(title, "annex_title", c1=2, c2=COLUMNS - 1, keep=True, keep_with_next=True),
-                  Para(annex_reference(result), "annex_ref", c1=2, c2=COLUMNS - 1, keep=True, keep_with_next=True,
+                  Para(title, "annex_title", keep=True, keep_with_next=True, balance=True),
+                  Para(annex_reference(result), "annex_ref", keep=True, keep_with_next=True, balance=True,
                        space_after=8)]
         items += body(result)
     return items
@@ -228,8 +228,8 @@ def _late_tasks(result) -> list:
     if not late:
         return [_note(f"Đến ngày {vnformat.date_vn(result.cut)} không có nhiệm vụ quá hạn, chưa hoàn thành hoặc "
                       "không thực hiện.")]
-    columns = [("TT", 2), ("Mã", 2), ("Nội dung công việc", 9), ("Tổ/nhóm, cán bộ phụ trách", 4),
-               ("Hạn hoàn thành", 3), ("Tình trạng, nguyên nhân", 4)]  # a date fits 3 columns at 11 pt
+    columns = [("TT", 2), ("Mã", 2), ("Nội dung công việc", 8), ("Tổ/nhóm, cán bộ phụ trách", 4),
+               ("Hạn hoàn thành", 3), ("Tình trạng, nguyên nhân", 5)]  # a date fits 3 columns at 11 pt
     rows = []
     for i, o in enumerate(late, start=1):
         t = o.task

@@ -102,16 +102,38 @@ class Para:
     keep: bool = False            # never split between pages
     space_after: float = 0.0
     min_height: float = 0.0
+    balance: bool = False         # a title: lines of even length, broken where computed ("\n" in the text)
     lines: list[str] = field(default_factory=list)
 
     def measure(self) -> "Para":
         if not self.lines:
             self.lines = text_lines(self.text, self.style, self.c1, self.c2)
+            if self.balance and len(self.lines) > 1 and "\n" not in self.text:
+                self.lines = _balanced(self.text, self.style, len(self.lines), span_width(self.c1, self.c2))
+                self.text = "\n".join(self.lines)
         return self
 
     def height(self, n: int | None = None) -> float:
         n = len(self.lines) if n is None else n
         return quantize(max(self.min_height, n * _line_pt(self.style) + 2 + self.space_after))
+
+
+def _balanced(text: str, style: str, count: int, width: float) -> list[str]:
+    """``text`` in ``count`` lines as even as they come: the narrowest width that still needs ``count`` lines.
+
+    >>> FONTS["_t"] = (14.0, True, False)
+    >>> _balanced("TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH", "_t", 2, 420)
+    ['TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT', 'HỒ SƠ THỦ TỤC HÀNH CHÍNH']
+    """
+    size, bold, italic = _font(style)
+    lo, hi = 1.0, width
+    while hi - lo > 0.5:
+        mid = (lo + hi) / 2
+        if len(textmetrics.wrap(text, mid, size, bold, italic)) <= count:
+            hi = mid
+        else:
+            lo = mid
+    return textmetrics.wrap(text, hi, size, bold, italic)
 
 
 @dataclass(frozen=True)

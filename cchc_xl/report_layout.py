@@ -234,7 +234,7 @@ def _header(result) -> list:
         Row([], height=12),
         Para("BÁO CÁO", "nd_title", keep=True, keep_with_next=True),
         Para(f"Kết quả thực hiện công tác cải cách hành chính {report_title_phrase(result.period)}", "nd_subject",
-             c1=3, c2=COLUMNS - 2, keep=True, keep_with_next=True),
+             keep=True, keep_with_next=True, balance=True),
         Row([Cell(10, 15, None, "nd_rule")], height=14),
     ]
     if result.figures.sample_note:
