@@ -30,9 +30,10 @@ _N = vnformat.integer
 def annexes(result) -> list:
     items: list = []
     for number, (title, body) in enumerate((
-            ("TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH THEO LĨNH VỰC", _tasks_by_area),
+            # titles broken where a reader breaks them (never inside a word of two syllables, "cải cách")
+            ("TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH\nTHEO LĨNH VỰC", _tasks_by_area),
             ("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU", _indicators),
-            ("TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH", _dossiers),
+            ("TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT\nHỒ SƠ THỦ TỤC HÀNH CHÍNH", _dossiers),
             ("NHIỆM VỤ QUÁ HẠN, CHƯA HOÀN THÀNH, KHÔNG THỰC HIỆN", _late_tasks)), start=1):
         items += [PageBreak(),
                   Para(f"Phụ lục {('I', 'II', 'III', 'IV')[number - 1]}", "annex_no", keep=True, keep_with_next=True),
@@ -92,8 +93,9 @@ def _tasks_by_area(result) -> list:
     rows.append([("", "t_total"), ("Tổng cộng", "t_total_left")]
                 + [(_N(v), "t_total") for v in task_columns(tasks.counts)])
     items: list = _table(columns, rows)
+    items[-1].keep_with_next = True  # the total row goes with the CT2 line below it
     num, den = tasks.ct2_numerator, tasks.ct2_denominator
-    items.append(Row([], height=6))
+    items.append(Row([], height=6, keep_with_next=True))
     items.append(_note(f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {_N(num)}/{_N(den)} = "
                        f"{vnformat.percent(tasks.ct2)} (số hoàn thành đúng hạn / số đã hoàn thành hoặc đã đến hạn)."))
     counts = tasks.counts
@@ -149,7 +151,7 @@ def _target_text(op, threshold) -> str:
 def _indicators(result) -> list:
     if "indicators" in result.figures.unavailable:
         return _not_computed(result, "indicators")
-    columns = [("TT", 2), ("Mã", 2), ("Chỉ tiêu", 10), ("Chỉ tiêu đặt ra", 3), ("Kết quả", 4), ("Đánh giá", 3)]
+    columns = [("TT", 1), ("Mã", 2), ("Chỉ tiêu", 12), ("Chỉ tiêu đặt ra", 3), ("Kết quả", 3), ("Đánh giá", 3)]
     rows_by_code = {r.code: r for r in result.data.indicators}
     tasks = result.figures.tasks
     rows = []
@@ -159,14 +161,13 @@ def _indicators(result) -> list:
         if res.code.upper() == "CT2" and tasks is not None and res.actual is not None:
             actual += f" ({_N(tasks.ct2_numerator)}/{_N(tasks.ct2_denominator)})"
         style = {"Đạt": "t_ok", "Không đạt": "t_bad"}.get(res.status, "t_center")
-        rows.append([(str(i), "t_center"), (res.code, "t_center"), (source.name if source else res.code, "t_cell"),
+        rows.append([(str(i), "t_center"), (res.code, "t_center"), (source.name if source else res.code, "t_small"),
                      (_target_text(res.op, res.threshold), "t_center"), (actual, "t_center"), (res.status, style)])
-    items: list = _table(columns, rows)
-    items.append(Row([], height=6))
-    items.append(_note("Kết quả tính đến ngày " + vnformat.date_vn(result.cut) + "; "
-                       + ("đánh giá cuối năm." if result.figures.year_end else
-                          "chỉ tiêu năm chưa đạt trước kỳ báo cáo năm ghi 'Chưa đạt'.")))
-    return items
+    note = _note("Kết quả tính đến ngày " + vnformat.date_vn(result.cut) + "; "
+                 + ("đánh giá cuối năm." if result.figures.year_end else
+                    "chỉ tiêu năm chưa đạt trước kỳ báo cáo năm ghi 'Chưa đạt'."))
+    note.keep, note.keep_with_next, note.space_after = True, True, 4
+    return [note, *_table(columns, rows)]
 
 
 # -- Phụ lục III ---------------------------------------------------------------------------------------------
@@ -228,8 +229,8 @@ def _late_tasks(result) -> list:
     if not late:
         return [_note(f"Đến ngày {vnformat.date_vn(result.cut)} không có nhiệm vụ quá hạn, chưa hoàn thành hoặc "
                       "không thực hiện.")]
-    columns = [("TT", 2), ("Mã", 2), ("Nội dung công việc", 8), ("Tổ/nhóm, cán bộ phụ trách", 4),
-               ("Hạn hoàn thành", 3), ("Tình trạng, nguyên nhân", 5)]  # a date fits 3 columns at 11 pt
+    columns = [("TT", 1), ("Mã", 2), ("Nội dung công việc", 10), ("Tổ/nhóm, cán bộ phụ trách", 4),
+               ("Hạn hoàn thành", 3), ("Tình trạng, nguyên nhân", 4)]  # a date fits 3 columns at 11 pt
     rows = []
     for i, o in enumerate(late, start=1):
         t = o.task

@@ -183,6 +183,11 @@ def _min_need(items: list, i: int, depth: int = 0) -> float:
         need = it.height(_MIN_LINES) if splittable else it.height()
     elif isinstance(it, Row):
         need = it.height
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        after = items[i + 2] if i + 2 < len(items) else None
+        if it.header is not None and isinstance(nxt, Row) and nxt.header is it.header and not (
+                isinstance(after, Row) and after.header is it.header):
+            need += nxt.height  # a table's last row never goes alone onto a new page
     else:
         return 0.0
     if getattr(it, "keep_with_next", False) and i + 1 < len(items) and depth < 8 and \

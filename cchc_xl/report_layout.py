@@ -25,7 +25,7 @@ from .core import narrative as nar
 from .core import vnformat
 from .core.periods import report_title_phrase
 from .core.tasks import TASK_FLAGS
-from .report_flow import COLUMNS, FONTS, Cell, PageBreak, Para, Row, paginate
+from .report_flow import COLUMNS, FONTS, Cell, Para, Row, paginate, text_lines
 
 __all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
 
@@ -314,7 +314,8 @@ def _area_figures(result, area: int) -> list[Para]:
         else:
             r = st.rates()
             items.append(_para(
-                f"Hồ sơ thủ tục hành chính: tiếp nhận {_N(st.total)} hồ sơ (kỳ trước chuyển sang {_N(st.carried_over)}, "
+                f"Hồ sơ thủ tục hành chính: tiếp nhận {_N(st.total)} hồ sơ (kỳ trước chuyển sang "
+                f"{_N(st.carried_over)}, "
                 f"mới tiếp nhận {_N(st.received_new)}: trực tuyến {_N(st.online_new)}, trực tiếp {_N(st.direct_new)}, "
                 f"qua bưu chính {_N(st.post_new)}); đã giải quyết {_N(st.resolved)} hồ sơ (trước hạn {_N(st.early)}, "
                 f"đúng hạn {_N(st.on_time)}, trễ hạn {_N(st.late)}), tỷ lệ giải quyết trước hạn và đúng hạn "
@@ -382,7 +383,10 @@ def _chart_data(g: ReportGrid, result) -> None:
 
 
 def annex_reference(result) -> str:
-    """``(Kèm theo Báo cáo số …/BC-… ngày … của …)`` under each annex title."""
+    """``(Kèm theo Báo cáo số …/BC-… ngày … của …)`` under each annex title; on two lines (before ``của``) when it
+    does not fit on one."""
     s = result.settings
-    return (f"(Kèm theo Báo cáo số {_report_number(s)} ngày {vnformat.date_vn(_signed(result))} của "
-            f"{s['ten_truong_ngan']})")
+    head = f"(Kèm theo Báo cáo số {_report_number(s)} ngày {vnformat.date_vn(_signed(result))}"
+    tail = f"của {s['ten_truong_ngan']})"
+    one = f"{head} {tail}"
+    return one if len(text_lines(one, "annex_ref", 1, COLUMNS)) == 1 else f"{head}\n{tail}"

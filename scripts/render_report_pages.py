@@ -5,7 +5,7 @@ year) a copy of the workbook is refreshed, only its ``Báo cáo`` sheet is print
 private profile per run) and each PDF page becomes a small black-and-white PNG (``pdftoppm -mono``: the report
 must read right in black and white). Prints the page count and fonts of each PDF.
 
-    python scripts/render_report_pages.py [--out docs/report_pages] [--dpi 80] [--pdf-dir DIR]
+    python scripts/render_report_pages.py [--out docs/report_pages] [--dpi 60] [--pdf-dir DIR]
 
 Needs LibreOffice (``soffice``) and poppler-utils (``pdftoppm``, ``pdfinfo``, ``pdffonts``).
 """
@@ -98,26 +98,39 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workbook", type=Path, default=ROOT / "workbook" / "CCHC_2024.xlsm")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "report_pages")
-    parser.add_argument("--dpi", type=int, default=80)
+    parser.add_argument("--dpi", type=int, default=60, help="resolution of the PNG pages (default 60: ~18 KB a page)")
     parser.add_argument("--pdf-dir", type=Path, default=None, help="also keep the four PDFs here")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.png"):
         old.unlink()
+    index = ["# The four period reports of the bundled workbook, page by page",
+             "",
+             "Made by `python scripts/render_report_pages.py` (LibreOffice headless, black and white, "
+             f"{args.dpi} dpi): the bundled workbook refreshed at each date with the matching period, its `Báo cáo` "
+             "sheet printed.", "",
+             "| Report | As of | Pages |", "|---|---|---|"]
     with tempfile.TemporaryDirectory(prefix="cchc-render-") as tmp:
         pdfs = render(args.workbook, Path(tmp))
         total = 0
-        for key, pdf in pdfs.items():
-            subprocess.run(["pdftoppm", "-mono", "-r", str(args.dpi), "-png", str(pdf), str(args.out / key)],
-                           check=True)
+        for (key, as_of), pdf in zip(REPORTS, pdfs.values()):
+            stem = Path(tmp) / f"png-{key}"
+            subprocess.run(["pdftoppm", "-mono", "-r", str(args.dpi), "-png", str(pdf), str(stem)], check=True)
+            pages = sorted(Path(tmp).glob(f"png-{key}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+            for n, png in enumerate(pages, start=1):
+                shutil.move(str(png), args.out / f"{key}-{n:02d}.png")
             fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
             names = sorted({line.split()[0].split("+")[-1] for line in fonts if line.strip()})
             size = sum(p.stat().st_size for p in args.out.glob(f"{key}-*.png"))
             total += size
-            print(f"{key}: {page_count(pdf)} pages, fonts {', '.join(names)}, PNG {size // 1024} KB")
+            count = page_count(pdf)
+            print(f"{key}: {count} pages, fonts {', '.join(names)}, PNG {size // 1024} KB")
+            links = ", ".join(f"[{n}]({key}-{n:02d}.png)" for n in range(1, count + 1))
+            index.append(f"| `{key}` | {as_of:%d/%m/%Y} | {count}: {links} |")
             if args.pdf_dir:
                 args.pdf_dir.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(pdf, args.pdf_dir / f"bao_cao_{key}.pdf")
+        (args.out / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
         print(f"{args.out}: {total // 1024} KB of PNG")
     return 0
 

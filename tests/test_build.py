@@ -202,7 +202,8 @@ def test_report_sheet_prepared(wb, built):
     assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
     assert int(ws.page_setup.scale or 100) == 100
     m = ws.page_margins
-    assert (round(m.top * 25.4), round(m.bottom * 25.4), round(m.left * 25.4), round(m.right * 25.4)) == (20, 20, 30, 15)
+    mm = [round(x * 25.4) for x in (m.top, m.bottom, m.left, m.right)]
+    assert mm == [20, 20, 30, 15]
     assert ws.sheet_view.showGridLines is False and not ws.print_options.gridLines
     cat = REPORT_LAYOUT["chart_category_col"]
     assert tuple(ws[f"{cat}1"].offset(0, i).value for i in range(3)) == REPORT_LAYOUT["chart_headers"]

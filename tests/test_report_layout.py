@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from cchc_xl import engine, schema
+from cchc_xl import engine
 from cchc_xl.io.file_book import FileBook
 from cchc_xl.report_flow import PAGE_BODY_PT, text_lines
 from cchc_xl.report_layout import STYLES, build_report_grid

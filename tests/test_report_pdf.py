@@ -151,3 +151,18 @@ def test_times_new_roman_is_liberation_serif_here():
     assert "Liberation Serif" in out
     vi = subprocess.run(["fc-list", ":lang=vi", "family"], capture_output=True, text=True).stdout
     assert "Liberation Serif" in vi  # fonts-liberation2: every Vietnamese glyph (1.x lacks them)
+
+
+def test_the_exchange_files_report_prints_the_same_pages(printed, tmp_path):
+    """The PDF the Sở receives is printed from the exchange file (XlsxWriter): same frame, same breaks, same pages."""
+    from cchc_xl.exchange.writer import write_exchange
+    from cchc_xl.schema import SHEET_REPORT
+
+    render = _script()
+    result, grid, pdf = printed["h1"]
+    xlsx = write_exchange(result, tmp_path / "BC_CCHC.xlsx")
+    only = tmp_path / "bao_cao_trao_doi.xlsx"
+    render.report_only(xlsx, only, SHEET_REPORT)
+    theirs = render.to_pdf([only], tmp_path)[0]
+    assert render.page_count(theirs) == render.page_count(pdf) == len(grid.row_breaks) + 1
+    assert [_norm(p) for p in _pages(theirs)] == [_norm(p) for p in _pages(pdf)]

@@ -33,7 +33,6 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..schema import (
-    AREAS,
     DOSSIERS,
     ENUM_NAMES,
     HOLIDAYS,

@@ -415,7 +415,7 @@ def _causes(f: ReportFigures) -> str | None:
             lines.append(f"- Nhiệm vụ {o.task.id}: {reason}.")
     if lines:
         return "\n".join(lines)
-    if _late(f):
+    if _late(f) or f.tasks.with_flag("done_late"):
         return "Nguyên nhân chậm tiến độ của các nhiệm vụ trên chưa được các tổ, nhóm báo cáo."
     return "Không có."
 

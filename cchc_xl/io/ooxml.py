@@ -1493,7 +1493,8 @@ class Package:
         """Find or add a cell format; returns its cellXfs index (same spec -> same index).
 
         font: {name, size, bold, italic, underline, strike, color ('RRGGBB')}; fill: 'RRGGBB';
-        border: 'thin' | 'medium' | None, or {side: style} for some sides only; align: {horizontal, vertical, wrap, indent, rotation};
+        border: 'thin' | 'medium' | None, or {side: style} for some sides only;
+        align: {horizontal, vertical, wrap, indent, rotation};
         num_fmt: a format code ('dd/mm/yyyy', '#,##0', '0.00%', …).
         """
         if isinstance(border, Mapping):  # some sides only: {"top": "thin"}

@@ -51,7 +51,8 @@ def test_ribbon_xml_shape_and_vietnamese_labels():
                                                 "Tổ chuyên môn và gửi báo cáo"]
     labels = [b.get("label") for b in root.iter("{%s}button" % NS["c"])]
     assert labels == ["Cập nhật tất cả", "Tính chỉ tiêu", "Đánh dấu quá hạn", "Quý I", "6 tháng", "Quý III",
-                      "Năm", "Soạn lại nội dung", "Nhập hồ sơ", "Kiểm tra dữ liệu", "Phát bản cho tổ", "Tổng hợp bản nộp lại",
+                      "Năm", "Soạn lại nội dung", "Nhập hồ sơ", "Kiểm tra dữ liệu", "Phát bản cho tổ",
+                      "Tổng hợp bản nộp lại",
                       "Gửi báo cáo lên Sở"]
     for b in root.iter("{%s}button" % NS["c"]):
         assert b.get("imageMso") and b.get("supertip") and b.get("screentip")
