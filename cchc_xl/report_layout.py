@@ -132,10 +132,12 @@ class ReportGrid:
             to_row: int | None = None) -> None:
         self.cells[(row, col)] = (value, style)
         if (to_col and to_col > col) or (to_row and to_row > row):
-            for r in range(row, (to_row or row) + 1):
-                for c in range(col, (to_col or col) + 1):
-                    if (r, c) != (row, col):
-                        self.cells[(r, c)] = (None, style)  # borders on every merged cell
+            spec = STYLES.get(style) or {}
+            if spec.get("border") or spec.get("fill"):  # borders and fills show on every merged cell
+                for r in range(row, (to_row or row) + 1):
+                    for c in range(col, (to_col or col) + 1):
+                        if (r, c) != (row, col):
+                            self.cells[(r, c)] = (None, style)
             self.merges.append((row, col, to_row or row, to_col or col))
         self.last_row = max(self.last_row, to_row or row)
 
