@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import schema
 from .core import vnformat
+from .cell_styles import STYLES
 from .core.periods import report_title_phrase
 
 __all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "CHART_ROWS"]
@@ -25,43 +26,7 @@ CHART_DATA = {"first_row": 1, "cat_col": 10, "done_col": 11, "open_col": 12}
 CHART_ROWS = (22, 37)
 LAST_COL = 8
 
-_FONT = "Times New Roman"
-# Style key -> engine-neutral spec (font, fill, border, align, num_fmt) for the adapters.
-STYLES: dict[str, dict] = {
-    "org": {"font": {"name": _FONT, "size": 12}, "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "org_bold": {"font": {"name": _FONT, "size": 12, "bold": True},
-                 "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "motto": {"font": {"name": _FONT, "size": 13, "bold": True, "underline": True},
-              "align": {"horizontal": "center", "vertical": "center"}},
-    "number": {"font": {"name": _FONT, "size": 13}, "align": {"horizontal": "center"}},
-    "place_date": {"font": {"name": _FONT, "size": 13, "italic": True}, "align": {"horizontal": "center"}},
-    "title": {"font": {"name": _FONT, "size": 14, "bold": True}, "align": {"horizontal": "center"}},
-    "subtitle": {"font": {"name": _FONT, "size": 13, "bold": True},
-                 "align": {"horizontal": "center", "wrap": True, "vertical": "center"}},
-    "note": {"font": {"name": _FONT, "size": 12, "italic": True}, "align": {"horizontal": "center", "wrap": True}},
-    "section": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "left"}},
-    "text": {"font": {"name": _FONT, "size": 13}, "align": {"horizontal": "left", "wrap": True, "vertical": "top"}},
-    "th": {"font": {"name": _FONT, "size": 11, "bold": True}, "fill": "DDEBF7", "border": "thin",
-           "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td": {"font": {"name": _FONT, "size": 11}, "border": "thin",
-           "align": {"horizontal": "left", "vertical": "center", "wrap": True}},
-    "td_center": {"font": {"name": _FONT, "size": 11}, "border": "thin",
-                  "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_num": {"font": {"name": _FONT, "size": 11}, "border": "thin",
-               "align": {"horizontal": "right", "vertical": "center"}},
-    "td_total": {"font": {"name": _FONT, "size": 11, "bold": True}, "border": "thin",
-                 "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_ok": {"font": {"name": _FONT, "size": 11, "bold": True, "color": "006100"}, "border": "thin",
-              "fill": "C6EFCE", "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_bad": {"font": {"name": _FONT, "size": 11, "bold": True, "color": "9C0006"}, "border": "thin",
-               "fill": "FFC7CE", "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "recipients_head": {"font": {"name": _FONT, "size": 12, "bold": True, "italic": True},
-                        "align": {"horizontal": "left"}},
-    "recipients": {"font": {"name": _FONT, "size": 11}, "align": {"horizontal": "left"}},
-    "sign_title": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "center"}},
-    "sign_name": {"font": {"name": _FONT, "size": 13, "bold": True}, "align": {"horizontal": "center"}},
-    "chart_data": {"font": {"name": _FONT, "size": 10}},
-}
+# Style key -> engine-neutral spec: defined in cchc_xl.cell_styles, which the adapters read too.
 
 
 @dataclass

@@ -22,46 +22,17 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..cell_styles import bold_styles
 from ..errors import DataError, WorkbookError
 from ..io.ooxml import col_letter
+from ..io.tables import Cell, TableData
 from ..schema import SHEET_REPORT
-
-try:  # the lead's definitions (cchc_xl/io/tables.py)
-    from ..io.tables import Cell, TableData
-except ImportError:  # pragma: no cover - fallback while io/tables.py is being written
-    from dataclasses import dataclass
-
-    @dataclass
-    class Cell:  # type: ignore[no-redef]
-        value: object = None
-        formula: str | None = None
-        error: str | None = None
-        merged: bool = False
-
-    @dataclass
-    class TableData:  # type: ignore[no-redef]
-        sheet: str
-        table: str
-        headers: list[str]
-        first_row: int
-        rows: list[list[Cell]]
-
 
 __all__ = ["XwBook", "ERROR_VALUES"]
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
                           "#UNKNOWN!"})
-_FALLBACK_BOLD = frozenset({"title", "subtitle", "header", "bold", "total"})
-
-
-def _bold_styles() -> frozenset[str]:
-    """Style keys of the report layout whose font is bold (cchc_xl.report_layout.STYLES)."""
-    try:
-        from ..report_layout import STYLES  # noqa: PLC0415
-    except ImportError:  # pragma: no cover
-        return _FALLBACK_BOLD
-    return frozenset(k for k, spec in STYLES.items() if (spec.get("font") or {}).get("bold"))
 
 
 def _a1_to_rc(ref: str) -> tuple[int, int, int, int]:
@@ -367,7 +338,7 @@ def _a1_range(r1: int, c1: int, r2: int, c2: int) -> str:
 
 def _bold_runs(styles: dict[tuple[int, int], str | None]) -> Iterable[tuple[int, int, int]]:
     """Contiguous (row, first col, last col) runs of cells whose style is bold-like."""
-    names = _bold_styles()
+    names = bold_styles()
     bold = sorted(k for k, s in styles.items() if s in names)
     run: list[int] | None = None
     for r, c in bold:
