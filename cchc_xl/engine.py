@@ -195,7 +195,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
 def _column_values(td: TableData, rows: list[int], values: list) -> list:
     """Align computed values with every data row of the table (blank/skipped rows get None)."""
     by_row = dict(zip(rows, values))
-    return [by_row.get(td.first_row + i) for i in range(len(td.rows))]
+    return [by_row.get(td.first_row + i) for i in range(td.n_rows)]
 
 
 def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> None:
@@ -257,8 +257,8 @@ def refresh_file(path: str | Path, *, as_of: dt.date | None = None, period: str 
 
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-    book = FileBook.open(path, out=out, backup=backup)
-    return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
+    with FileBook.for_update(path, out=out, backup=backup) as book:  # one writer at a time
+        return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
 
 
 def check_file(path: str | Path, *, as_of: dt.date | None = None) -> list[Problem]:

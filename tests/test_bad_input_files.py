@@ -89,8 +89,11 @@ def test_merged_cells_error_values_and_formulas(workbook_copy, tmp_path, capsys)
 
 
 def test_renamed_header_in_the_file(workbook_copy, tmp_path):
+    """Renaming a header cell in Excel renames the table's column too: both are changed here, as Excel does."""
     pkg, info, r1, c1 = _dossier_cells(workbook_copy)
     pkg.set_cells(info.sheet, {(r1, c1 + schema.DOSSIERS.col("Ngày tiếp nhận")): "Ngày nhận hồ sơ"})
+    pkg.write_part(info.part, pkg.read_part(info.part).replace('name="Ngày tiếp nhận"'.encode(),
+                                                               'name="Ngày nhận hồ sơ"'.encode()))
     bad = tmp_path / "renamed.xlsm"
     pkg.save(bad, backup=False)
     result = refresh_file(bad, as_of=dt.date(2024, 6, 14), out=tmp_path / "o.xlsm")

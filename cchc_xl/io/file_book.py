@@ -1,69 +1,81 @@
-"""FileBook: the Book seam over a workbook file, through the surgical OOXML writer.
+"""FileBook: the Book seam over a workbook file, through the surgical package writer.
 
-Reads each table once from the sheet XML; writes only the cells the engine owns
-(computed columns, indicator results, the report sheet) and copies every other part of
-the package byte for byte. Saving is atomic with a timestamped backup.
+Tables are read once each through python-calamine (:mod:`cchc_xl.io.ooxml.table_reader`); only the cells
+the engine owns are written (computed columns, indicator results, the report sheet, the log), spliced into
+the sheets' text, and every other part of the package is copied byte for byte. Saving is atomic, with a
+verified backup when the file is replaced in place.
+
+A run that writes opens the book with :meth:`FileBook.for_update`, which holds the workbook's writer lock
+(:mod:`cchc_xl.io.writelock`) from before the read until the new file is in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from .. import schema
+from ..cell_styles import STYLES
 from ..errors import WorkbookError
+from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
-from .tables import Cell, TableData
+from .tables import TableData
+from .writelock import LOCK_WAIT_SECONDS, writer_lock
 
 __all__ = ["FileBook", "parse_ref"]
 
 
 class FileBook:
-    """A workbook file opened for one refresh."""
+    """A workbook file opened for one run."""
 
     def __init__(self, package: Package, path: Path, out: Path | None = None, backup: bool = True):
         self.package = package
         self.path = Path(path)
         self.out = Path(out) if out else None
         self.backup = backup
-        self._sheets: dict[str, object] = {}
         self._styles: dict[str, int] = {}
 
     @classmethod
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
+        """Open ``path`` (to read; :meth:`save` writes ``out``, else ``path`` in place with a backup)."""
         path = Path(path)
         if not path.exists():
             raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
         return cls(Package.open(path), path, out, backup)
 
-    # -- reading -----------------------------------------------------------------------
-    def _sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.package.read_sheet(name)
-        return self._sheets[name]
+    @classmethod
+    @contextlib.contextmanager
+    def for_update(cls, path, out=None, backup: bool = True, wait: float = LOCK_WAIT_SECONDS):
+        """``with FileBook.for_update(path) as book:`` — :meth:`open` under the writer lock of the file that
+        will be written, held until the block ends (raises :class:`~cchc_xl.errors.WorkbookBusyError` when
+        another run holds it for longer than ``wait`` seconds)."""
+        with writer_lock(Path(out) if out else Path(path), wait):
+            yield cls.open(path, out, backup)
 
+    # -- reading -----------------------------------------------------------------------------------------
     def table_info(self, table: str):
         for info in self.package.tables():
-            if info.name == table or getattr(info, "display_name", None) == table:
+            if info.name == table or info.display_name == table:
                 return info
         return None
 
     def read_table(self, sheet: str, table: str) -> TableData | None:
+        """The table's data rows (None when the workbook has no such table)."""
         info = self.table_info(table)
         if info is None:
             return None
-        r1, c1, r2, c2 = parse_ref(info.ref)
-        # one Cell per position, straight from the sheet XML (no per-sheet cell dict in between)
-        grid, merged = self.package.read_box(info.sheet, r1, c1, max(r1, r2), c2, Cell, Cell)
-        headers = [str(cell.value).strip() if cell.value is not None else "" for cell in grid[0]]
-        rows = grid[1:]
-        for mr1, mc1, mr2, mc2 in merged:
-            for r in range(max(mr1, r1 + 1), min(mr2, r2) + 1):
-                row = rows[r - r1 - 1]
-                for c in range(max(mc1, c1), min(mc2, c2) + 1):
-                    row[c - c1].merged = True
-        return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
+        from .ooxml.table_reader import read_table
 
-    # -- writing -----------------------------------------------------------------------
+        return read_table(self.package, info)
+
+    def sheet_names(self) -> list[str]:
+        return self.package.sheet_names()
+
+    def read_log(self) -> list[dict]:
+        """Every row of the ``Nhật ký`` sheet as ``{header: value}``."""
+        return read_log_rows(self.package)
+
+    # -- writing -----------------------------------------------------------------------------------------
     def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
         info = self.table_info(table)
         if info is None:
@@ -73,12 +85,15 @@ class FileBook:
         if header not in headers:
             raise WorkbookError(f"Trang tính '{info.sheet}': bảng '{table}' thiếu cột '{header}'.")
         col = c1 + headers.index(header)
-        self.package.set_cells(info.sheet, {(r1 + 1 + i, col): v for i, v in enumerate(values)})
+        first = r1 + max(info.header_row_count, 0)
+        self.package.set_cells(info.sheet, {(first + i, col): v for i, v in enumerate(values)})
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append rows (dicts keyed by ``schema.LOG_HEADERS``) below the last row of ``Nhật ký``."""
+        append_log_rows(self.package, rows)
 
     def _style(self, key: str) -> int:
         if key not in self._styles:
-            from ..report_layout import STYLES
-
             spec = STYLES[key]
             self._styles[key] = self.package.ensure_style(
                 font=spec.get("font"), fill=spec.get("fill"), border=spec.get("border"),

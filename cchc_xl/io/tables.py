@@ -36,15 +36,89 @@ class Cell:
     merged: bool = False
 
 
-@dataclass
 class TableData:
-    """A table's header and data rows; ``rows[i]`` is Excel row ``first_row + i``."""
+    """A table's header and data rows; ``rows[i]`` is Excel row ``first_row + i``.
 
-    sheet: str
-    table: str
-    headers: list[str]
-    first_row: int
-    rows: list[list[Cell]]
+    An adapter builds it from :class:`Cell` rows (``rows=``) or, cheaper for a big table, from the plain
+    values (``values=``, one list per row, None for an empty cell) plus the few cells that hold a formula or
+    an error or sit in a merged range (``marks={(i, j): Cell}``). ``rows`` then makes the cells once, when
+    first asked; :meth:`iter_rows` makes them row by row without keeping them; :meth:`to_frame` gives the
+    values as a pandas DataFrame without making any cell.
+    """
+
+    __slots__ = ("sheet", "table", "headers", "first_row", "_rows", "_values", "marks")
+
+    def __init__(self, sheet: str, table: str, headers: list[str], first_row: int,
+                 rows: list[list[Cell]] | None = None, *, values: list[list] | None = None,
+                 marks: dict[tuple[int, int], Cell] | None = None):
+        self.sheet, self.table, self.headers, self.first_row = sheet, table, headers, first_row
+        self._rows = rows
+        self._values = values if rows is None else None
+        self.marks = marks or {}
+        if rows is None and values is None:
+            self._rows = []
+
+    def __repr__(self) -> str:
+        return f"TableData({self.sheet!r}, {self.table!r}, {len(self.headers)} columns, {self.n_rows} rows)"
+
+    @property
+    def n_rows(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self._values)
+
+    def _make_row(self, i: int, values: list) -> list[Cell]:
+        row = [Cell(v) for v in values]
+        if self.marks:
+            for j in range(len(row)):
+                cell = self.marks.get((i, j))
+                if cell is not None:
+                    row[j] = cell
+        return row
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        if self._rows is None:
+            self._rows = [self._make_row(i, vals) for i, vals in enumerate(self._values)]
+            self._values = None
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[list[Cell]]) -> None:
+        self._rows, self._values = rows, None
+
+    def iter_rows(self):
+        """Each row's cells, made as they are needed (the same cells as :attr:`rows`, not kept)."""
+        if self._rows is not None:
+            yield from self._rows
+            return
+        make = self._make_row
+        for i, vals in enumerate(self._values):
+            yield make(i, vals)
+
+    def row_values(self) -> list[list]:
+        """The values, one list per row (an error cell's value is None)."""
+        if self._values is not None:
+            return self._values
+        return [[c.value for c in row] for row in self._rows]
+
+    def last_filled(self) -> int:
+        """Index of the last row holding a value (-1 when every row is blank)."""
+        if self._rows is not None:
+            rows = ([c.value for c in r] for r in reversed(self._rows))
+        else:
+            rows = reversed(self._values)
+        n = self.n_rows
+        for k, values in enumerate(rows):
+            if not all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                return n - 1 - k
+        return -1
+
+    def to_frame(self):
+        """The values as a pandas DataFrame, one column per header (cells with formulas or errors are in
+        :attr:`marks`)."""
+        import pandas as pd
+
+        width = len(self.headers)
+        return pd.DataFrame([(list(r) + [None] * width)[:width] for r in self.row_values()], columns=self.headers)
 
 
 @dataclass(frozen=True)
@@ -108,14 +182,15 @@ class _Rows:
         items = list(self.index.items())
         width = max((j for _, j in items), default=-1) + 1
         first_row = self.td.first_row
-        for i, cells in enumerate(self.td.rows):
+        last_filled = self.td.last_filled()     # a blank row before it is in the middle of the table
+        for i, cells in enumerate(self.td.iter_rows()):
             row = first_row + i
             if len(cells) >= width:     # the usual full-width row: no bounds check per cell
                 record = {h: cells[j] for h, j in items}
             else:
                 record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in items}
             if all(_blank(c) for c in record.values() if c is not None):
-                if any(not all(_blank(c) for c in r) for r in self.td.rows[i + 1:]):
+                if i < last_filled:
                     self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
                 continue
             if any(cell.merged for cell in record.values()):

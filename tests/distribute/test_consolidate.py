@@ -340,7 +340,7 @@ def test_stale_lock_is_taken_over(master, inbox):
 
 
 def test_crash_during_save_leaves_master_intact(master, inbox, copies, monkeypatch):
-    import cchc_xl.io.ooxml as ooxml
+    import os
 
     g = _group(copies)
     p = fill_copy(copies[g], inbox / "y.xlsx", {group_tasks(master, g)[0]: {"Ghi chú": "y"}})
@@ -349,7 +349,7 @@ def test_crash_during_save_leaves_master_intact(master, inbox, copies, monkeypat
     def boom(src, dst):
         raise KeyboardInterrupt("killed")  # the process dies between temp write and replace
 
-    monkeypatch.setattr(ooxml.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
         _run(master, inbox)
     monkeypatch.undo()
