@@ -8,6 +8,7 @@ never stops the run: it becomes a :class:`Problem` and the rest is still process
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -100,6 +101,13 @@ class TableData:
             return self._values
         return [[c.value for c in row] for row in self._rows]
 
+    def cell_marks(self) -> dict[tuple[int, int], Cell]:
+        """``{(i, j): Cell}`` of the cells that hold a formula or an error, or lie in a merged range."""
+        if self._rows is None:
+            return self.marks
+        return {(i, j): c for i, row in enumerate(self._rows) for j, c in enumerate(row)
+                if c.formula or c.error or c.merged}
+
     def last_filled(self) -> int:
         """Index of the last row holding a value (-1 when every row is blank)."""
         if self._rows is not None:
@@ -160,8 +168,16 @@ class WorkbookData:
     tables: dict[str, TableData] = field(default_factory=dict)
 
 
+class _Record(dict):
+    """One row of a table: header → value. ``cells`` maps the headers whose cell holds a formula or an error,
+    or lies in a merged range, to that :class:`Cell` (None when the row has none): read through
+    :class:`_Rows`' methods, which report those cells."""
+
+    __slots__ = ("cells",)
+
+
 class _Rows:
-    """Iterate a table's non-blank rows as header → Cell maps, collecting problems."""
+    """Iterate a table's non-blank rows as :class:`_Record` (header → value), collecting problems."""
 
     def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
         self.td, self.spec, self.problems = td, spec, problems
@@ -180,22 +196,33 @@ class _Rows:
         if not self.ok:
             return
         items = list(self.index.items())
-        width = max((j for _, j in items), default=-1) + 1
+        if not items:
+            return
+        headers = [h for h, _ in items]
+        width = max(j for _, j in items) + 1
+        pick = operator.itemgetter(*[j for _, j in items]) if len(items) > 1 else \
+            (lambda vals, j=items[0][1]: (vals[j],))
+        names = {j: h for h, j in items}
+        special: dict[int, dict[str, Cell]] = {}
+        for (i, j), cell in self.td.cell_marks().items():
+            if j in names:
+                special.setdefault(i, {})[names[j]] = cell
         first_row = self.td.first_row
         last_filled = self.td.last_filled()     # a blank row before it is in the middle of the table
-        for i, cells in enumerate(self.td.iter_rows()):
+        for i, vals in enumerate(self.td.row_values()):
             row = first_row + i
-            if len(cells) >= width:     # the usual full-width row: no bounds check per cell
-                record = {h: cells[j] for h, j in items}
-            else:
-                record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in items}
-            if all(_blank(c) for c in record.values() if c is not None):
+            if len(vals) < width:
+                vals = list(vals) + [None] * (width - len(vals))
+            record = _Record(zip(headers, pick(vals)))
+            if all(v is None or (v.__class__ is str and not v.strip()) for v in record.values()):
                 if i < last_filled:
                     self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
                 continue
-            if any(cell.merged for cell in record.values()):
-                for header, cell in record.items():
-                    if cell.merged:
+            cells = record.cells = special.get(i)
+            if cells:
+                for header in headers:
+                    cell = cells.get(header)
+                    if cell is not None and cell.merged:
                         self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
             yield row, record
 
@@ -214,13 +241,17 @@ class _Rows:
 
     def value(self, row: int, record: dict, header: str) -> object:
         """The cell's value, or None with a problem for error values; merged cells are reported."""
-        cell = record[header]
-        if cell.error:
-            self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
-            return None
-        if cell.formula and header not in self.spec.computed:
-            self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
-        value = cell.value
+        cells = record.cells
+        cell = cells.get(header) if cells else None
+        if cell is None:
+            value = record[header]
+        else:
+            if cell.error:
+                self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
+                return None
+            if cell.formula and header not in self.spec.computed:
+                self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
+            value = cell.value
         if isinstance(value, str):
             value = value.strip()
             if not value:
@@ -228,9 +259,8 @@ class _Rows:
         return value
 
     def text(self, row, record, header) -> str:
-        cell = record[header]
-        value = cell.value
-        if value.__class__ is str and not cell.error and not cell.formula:   # the common case, inline
+        value = record[header]
+        if value.__class__ is str and not (record.cells and header in record.cells):   # the common case, inline
             value = value.strip()
             if "  " in value or not value.isprintable():
                 value = _WS.sub(" ", value).strip()
@@ -285,10 +315,6 @@ class _Rows:
         except ValueError:
             return value  # text such as "Duy trì thứ hạng": the caller decides
         return number / 100 if "%" in str(value) else number
-
-
-def _blank(cell: Cell) -> bool:
-    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
 
 
 def _short(value: object, limit: int = 40) -> str:

@@ -1,11 +1,12 @@
 """The zip container: members read with every byte counted, written back raw when untouched.
 
-Reading (:class:`ZipIn`) refuses what is not a package (a password-protected CFB file, a text file), and
-inflates every member once, as a stream, with the total capped (:mod:`.limits`). :mod:`zipfile` stops a
+Reading (:class:`ZipIn`) refuses what is not a package (a password-protected CFB file, a text file), checks
+the sizes the members declare against the caps (:mod:`.limits`) — the usual bomb is refused before anything
+is inflated — and inflates members as streams, counting every byte against the cap. :mod:`zipfile` stops a
 member at the size its header declares and then checks the CRC, so a member whose header understates its
-size fails as corrupt instead of inflating to gigabytes; declared sizes are checked first, so the usual
-bomb is refused before anything is inflated. Small members are kept inflated; big ones are inflated again
-when asked for (a refresh needs one or two of them).
+size fails as corrupt instead of inflating to gigabytes. Small members (≤ 1 MB) are inflated and checked
+at once and kept; a big one (a worksheet of thousands of rows) when it is first read, and not kept (the
+reader keeps what it needs). A member that is never read is copied raw, as it was.
 
 Writing (:class:`ZipOut`) copies an untouched member's compressed bytes as they are (no inflate, no
 deflate) and deflates a changed one as its text streams in; the output keeps the members' order, names,
@@ -74,18 +75,10 @@ class ZipIn:
         self.names = list(self.infos)
         self._kept: dict[str, bytes] = {}
         self.inflated = 0
-        for name in self.names:                # every member once: CRC checked, every byte counted
-            size = 0
-            for chunk in self._stream(name):
-                size += len(chunk)
-                self.inflated += len(chunk)
-                if self.inflated > max_total:
-                    raise WorkbookError(self._too_big(self.inflated, max_total))
-                if self.infos[name].file_size <= KEEP_INFLATED:
-                    self._kept[name] = self._kept.get(name, b"") + chunk
-            if size != self.infos[name].file_size:
-                raise _corrupt(filename, f"thành phần '{name}' ngắn hơn khai báo")
         self.max_total = max_total
+        for name in self.names:                # small members now (CRC checked, bytes counted), big ones when read
+            if self.infos[name].file_size <= KEEP_INFLATED:
+                self._kept[name] = self._inflate(name)
 
     def _too_big(self, size: int, cap: int) -> str:
         return (f"Tệp '{self.filename}' quá lớn khi giải nén ({size / 1048576:.0f} MB, giới hạn "
@@ -104,14 +97,24 @@ class ZipIn:
         except Exception as exc:  # bad CRC, truncated data (zlib.error, EOFError), encrypted or unknown method
             raise _corrupt(self.filename, exc) from None
 
+    def _inflate(self, name: str) -> bytes:
+        chunks, size = [], 0
+        for chunk in self._stream(name):
+            size += len(chunk)
+            self.inflated += len(chunk)
+            if self.inflated > self.max_total:
+                raise WorkbookError(self._too_big(self.inflated, self.max_total))
+            chunks.append(chunk)
+        if size != self.infos[name].file_size:
+            raise _corrupt(self.filename, f"thành phần '{name}' ngắn hơn khai báo")
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     def read(self, name: str) -> bytes:
-        """The inflated bytes of a member (checked once already)."""
+        """The inflated bytes of a member, CRC checked and counted against the cap."""
         kept = self._kept.get(name)
         if kept is not None:
             return kept
-        if self.infos[name].file_size == 0:
-            return b""
-        return b"".join(self._stream(name))
+        return self._inflate(name)
 
     def raw(self, name: str) -> memoryview:
         """The member's compressed bytes exactly as stored."""

@@ -45,10 +45,18 @@ class CellWriter:
         self.date1904 = date1904
         self.p = prefix.decode()
         self.wrote_formula = False
-        self._cache: dict[tuple, tuple[int, bytes]] = {}
+        self._open = f'<{self.p}c r="'.encode()
+        self._cache: dict[tuple, tuple[bytes, bytes]] = {}
 
-    def cell(self, ref: str, style: int, extra: bytes, value) -> bytes:
+    def cell(self, ref: str | bytes, style: int, extra: bytes, value) -> bytes:
         """The ``<c>`` element at ``ref`` with ``style`` (cellXfs index) and other attributes ``extra``."""
+        if ref.__class__ is str:
+            ref = ref.encode()
+        hit = self.parts(style, value)
+        return b"".join((self._open, ref, hit[0], extra, hit[1]))
+
+    def parts(self, style: int, value) -> tuple[bytes, bytes]:
+        """What follows ``<c r="REF`` : (``"`` and the ``s`` attribute, the rest after other attributes)."""
         key = (value.__class__, value, style)
         try:
             hit = self._cache.get(key)
@@ -61,11 +69,14 @@ class CellWriter:
                     self._cache[key] = hit
                 except TypeError:
                     pass
-        style, rest = hit
-        s = f' s="{style}"' if style else ""
-        return f'<{self.p}c r="{ref}"{s}'.encode() + extra + rest
+        return hit
 
-    def _encode(self, style: int, value) -> tuple[int, bytes]:
+    def _encode(self, style: int, value) -> tuple[bytes, bytes]:
+        """(the quote ending ``r`` and the ``s`` attribute, the rest of the element)."""
+        style, rest = self._content(style, value)
+        return (b'" s="%d"' % style if style else b'"'), rest
+
+    def _content(self, style: int, value) -> tuple[int, bytes]:
         p = self.p
         if value is None:
             return style, b"/>"

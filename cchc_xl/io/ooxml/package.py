@@ -20,6 +20,7 @@ import io
 import math
 import numbers
 import os
+import re
 import zlib
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -33,16 +34,16 @@ from .refs import MAX_COL, MAX_ROW, cell_ref
 from .saving import KEEP_BACKUPS, fingerprint, save_atomic
 from .shared_strings import read_shared_strings
 from .sheet_reader import Cell, SheetData, read_sheet_data
-from .sheet_text import SheetText, attr_value, regularize
+from .sheet_text import IrregularSheet, SheetText, attr_value, regularize
 from .splicer import replace_sheet_data, splice_cells, unshare
 from .styles import StyleSheet
 from .workbook import DefinedName, SheetInfo, TableInfo, Workbook
 
 __all__ = ["Package", "WRITE_LEVEL"]
 
-# zlib level of the parts we rewrite: ~4x faster than the default (6) on a big sheet for ~25% more bytes
+# zlib level of the parts we rewrite: ~3.5x faster than the default (6) on a big sheet for ~30% more bytes
 # (Excel recompresses on its next save); untouched parts are copied as they are.
-WRITE_LEVEL = 2
+WRITE_LEVEL = 1
 
 
 class _Packed:
@@ -52,6 +53,20 @@ class _Packed:
 
     def __init__(self, crc: int, usize: int, data: bytes):
         self.crc, self.usize, self.data = crc, usize, data
+
+
+_PLAIN = frozenset({type(None), bool, int, dt.date, dt.datetime, dt.time, Formula})
+
+
+def _check_values(values: Mapping) -> None:
+    """Refuse what cannot go into a cell (``ValueError``/``TypeError``) before anything is written."""
+    for key, value in values.items():
+        cls = value.__class__
+        if cls in _PLAIN or (cls is str and len(value) <= MAX_CELL_TEXT):
+            r, c = key
+            if 1 <= r <= MAX_ROW and 1 <= c <= MAX_COL:
+                continue
+        _check_value(key, value)
 
 
 def _check_value(key, value) -> None:
@@ -206,20 +221,34 @@ class Package(PartStore):
         return self.styles.ensure_style(font=font, fill=fill, border=border, align=align, num_fmt=num_fmt)
 
     # -- reading cells -----------------------------------------------------------------------------------------
-    def sheet_text(self, name: str) -> SheetText:
-        """The worksheet's current XML as :class:`.sheet_text.SheetText`, written the regular way."""
+    def sheet_text(self, name: str, regular: bool = False) -> SheetText:
+        """The worksheet's current XML as :class:`.sheet_text.SheetText` (cached until the sheet changes);
+        ``regular=True`` rewrites it the regular way first (after a check raised ``IrregularSheet``)."""
         part = self.workbook.worksheet_part(name)
         if part in self._edits:
             self._apply_edits(part)
         st = self._text_cache.get(part)
-        if st is None:
-            st = SheetText(self.read_part(part))
-            if not st.regular:
-                st = SheetText(regularize(st.data, self.filename, part))
-                if not st.regular:
-                    raise WorkbookError(f"Tệp '{self.filename}' bị hỏng: không đọc được trang tính '{name}'.")
+        if st is None or (regular and not st.regularized):
+            data = st.data if st is not None else self.read_part(part)
+            st = None
+            if not regular:
+                try:
+                    st = SheetText(data)
+                    st.row_span()
+                except IrregularSheet:
+                    st = None
+            if st is None:
+                st = SheetText(regularize(data, self.filename, part))
+                st.regularized = True
             self._text_cache[part] = st
         return st
+
+    def on_sheet_text(self, name: str, work):
+        """``work(sheet_text)``, again on the regular rewrite of the text when a local check fails."""
+        try:
+            return work(self.sheet_text(name))
+        except IrregularSheet:
+            return work(self.sheet_text(name, regular=True))
 
     def read_sheet(self, name: str) -> SheetData:
         """All cells of a worksheet (cached until the sheet is written). Treat the result as read-only."""
@@ -275,29 +304,32 @@ class Package(PartStore):
         if not values and not styles:
             return
         part = self.workbook.worksheet_part(sheet)
-        for key, value in values.items():
-            _check_value(key, value)
-        for key in styles:
-            _check_value(key, None)
+        _check_values(values)
+        _check_values(dict.fromkeys(styles))
         pending_values, pending_styles = self._edits.setdefault(part, ({}, {}))
         pending_values.update(values)
         pending_styles.update(styles)
-        self.invalidate(part)
+        self._sheet_cache.pop(part, None)     # the text stays: the pending writes are spliced into it
+        self._packed.pop(part, None)
+        self._calamine = None
 
     def _splice(self, part: str):
-        """Run the pending writes of ``part``: returns (chunks, prefix) and applies their side effects."""
+        """Run the pending writes of ``part``: returns the new text's chunks and applies their side effects."""
         values, styles = self._edits.pop(part)
-        st = self.sheet_text(self.sheet_name_of(part))
-        if st.data.find(b't="shared"', st.start, st.end) >= 0:      # a shared-formula master overwritten?
-            keys = set(values)
-            masters = {}
-            for (r, c), (attrs, text) in st.formula_cells().items():
-                if (r, c) in keys and text and b"shared" in attrs and b"ref=" in attrs:
-                    masters[attr_value(attrs, b"si")] = (text, cell_ref(r, c))
-            if masters:
-                st = SheetText(unshare(st.data, st.prefix, masters))
-        writer = CellWriter(self.styles, self.date1904, st.prefix)
-        result = splice_cells(st, values, styles, writer)
+        name = self.sheet_name_of(part)
+
+        def work(st: SheetText):
+            if st.data.find(b't="shared"', st.start, st.end) >= 0:    # a shared-formula master overwritten?
+                masters = {}
+                for (r, c), (attrs, text) in st.formula_cells().items():
+                    if (r, c) in values and text and b"shared" in attrs and b"ref=" in attrs:
+                        masters[attr_value(attrs, b"si")] = (text, cell_ref(r, c))
+                if masters:
+                    st = SheetText(unshare(st.data, st.prefix, masters))
+            writer = CellWriter(self.styles, self.date1904, st.prefix)
+            return writer, splice_cells(st, values, styles, writer)
+
+        writer, result = self.on_sheet_text(name, work)
         if writer.wrote_formula:
             self.workbook.full_calc_on_load()
         if result.removed_formula:
@@ -317,10 +349,13 @@ class Package(PartStore):
     def _pack_edits(self, part: str) -> None:
         comp = zlib.compressobj(WRITE_LEVEL, zlib.DEFLATED, -15)
         out, crc, size = [], 0, 0
-        for chunk in self._splice(part):
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            out.append(comp.compress(chunk))
+        chunks = self._splice(part)
+        for k in range(0, len(chunks), 2048):         # a few thousand small chunks per call, not one by one
+            block = b"".join(chunks[k:k + 2048])
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+            out.append(comp.compress(block))
+        del chunks
         out.append(comp.flush())
         self.invalidate(part)
         self._new.pop(part, None)
@@ -336,7 +371,7 @@ class Package(PartStore):
         for key, (value, _style) in cells.items():
             _check_value(key, value)
         st = self.sheet_text(sheet)
-        had_formula = st.data.find(b"<" + st.prefix + b"f", st.start, st.end) >= 0
+        had_formula = re.search(b"<" + st.prefix + rb"f[\s/>]", st.body) is not None
         writer = CellWriter(self.styles, self.date1904, st.prefix)
         chunks = replace_sheet_data(st, cells, writer, merges, row_heights, col_widths, filename=self.filename,
                                     part=part)

@@ -22,7 +22,7 @@ from ...errors import WorkbookError
 from .refs import cell_ref, col_index, split_ref
 from .serials import from_serial
 from .shared_strings import text_of
-from .sheet_text import SheetText
+from .sheet_text import IrregularSheet, SheetText
 from .xmltext import parse_xml, unescape_cell_text, xml_unescape
 
 __all__ = ["Cell", "SheetData", "read_sheet_data"]
@@ -133,19 +133,19 @@ def read_sheet_data(data: bytes, name: str, sst: list[str], date_flags: list[boo
                     filename: str, part: str = "") -> SheetData:
     """Every cell of the worksheet XML ``data`` (see module docstring)."""
     decode = _Decoder(sst, date_flags, date1904, filename, name)
-    st = SheetText(data)
-    if st.regular and not st.prefix:
-        try:
-            text = st.body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None:
-            found = _CELL_SIMPLE.findall(text)
-            if len(found) == st.cell_count():
-                cells = _scan(found, decode)
-                merged = st.merges()
-                _mark_merged(cells, merged)
-                return _sheet(name, cells, merged)
+    try:
+        st = SheetText(data)
+        st.check_cells(st.start, st.end)
+        text = st.body.decode("utf-8") if not st.prefix and b"<!" not in st.body else None
+    except (IrregularSheet, UnicodeDecodeError):
+        text = None
+    if text is not None:
+        found = _CELL_SIMPLE.findall(text)
+        if len(found) == st.cell_count():
+            cells = _scan(found, decode)
+            merged = st.merges()
+            _mark_merged(cells, merged)
+            return _sheet(name, cells, merged)
     return _read_tree(parse_xml(data, part, filename), name, decode)
 
 

@@ -1,12 +1,15 @@
 """A worksheet's XML as text: head | sheetData body | tail, and what can be learnt from it cheaply.
 
 Excel writes a worksheet the regular way: every ``<row>`` and ``<c>`` starts with its ``r`` attribute
-(``<row r="12" …>``, ``<c r="L12" …>``), rows in order, no comments. On such text every fact the readers
-and the splicer need is found with ``bytes.find``/``count`` and a few regular expressions, in C, without
-building a tree: where a row or a cell is, how many cells exist, which cells hold a formula or an error,
-the merged ranges. Text written another way (other attribute order, rows without ``r``, comments, another
-encoding) is first rewritten the regular way by :func:`regularize` with lxml — only what other writers
-produce, never a sheet Excel saved.
+(``<row r="12" …>``, ``<c r="L12" …>``), rows in order. On such text every fact the readers and the splicer
+need is found with ``bytes.find``/``count`` and a few regular expressions, in C, without building a tree:
+where a row or a cell is, how many cells exist, which cells hold a formula or an error, the merged ranges.
+Each costs one pass over the text at most (a few milliseconds for 10,000 rows).
+
+Whether the text is regular is checked where it matters, locally (the first and last rows, the row a cell
+is looked for in, the cell a formula belongs to): a check that fails raises :class:`IrregularSheet`, and
+the caller rewrites the text the regular way with :func:`regularize` (lxml) and starts again. Only other
+writers' files take that path, never a sheet Excel saved.
 
 >>> st = SheetText(b'<worksheet><dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1"><v>1</v></c>'
 ...                b'<c r="B2" t="e"><v>#N/A</v></c></row></sheetData><mergeCells count="1">'
@@ -21,16 +24,20 @@ import re
 
 from lxml import etree
 
-from .refs import MAX_COL, col_index, parse_ref, split_ref
-from .xmltext import XML_DECL, xml_unescape
+from .refs import MAX_COL, col_index, col_letter, parse_ref, split_ref
+from .xmltext import WORKSHEET_ORDER, XML_DECL, insert_ordered, parse_xml, xml_unescape
 
-__all__ = ["SheetText", "regularize", "ATTR_RE", "attr_value"]
+__all__ = ["SheetText", "IrregularSheet", "regularize", "ATTR_RE", "attr_value"]
 
 _SHEETDATA = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)""")
 _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
 _UTF8_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.I)
 ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+class IrregularSheet(Exception):
+    """The worksheet text is not written the regular way (see the module docstring)."""
 
 
 def attr_value(attrs: bytes, name: bytes) -> str:
@@ -41,73 +48,79 @@ def attr_value(attrs: bytes, name: bytes) -> str:
     return ""
 
 
-def _only_tags_with_r(data: bytes, start: int, end: int, tag: bytes, with_r: int) -> bool:
-    """Every start tag named exactly ``tag`` has ``r`` first (``<c`` also begins ``<color`` in rich text)."""
-    if data.count(tag, start, end) == with_r:
-        return True
-    return len(re.compile(re.escape(tag) + rb"[\s/>]").findall(data, start, end)) == with_r
-
-
 class SheetText:
-    """The text of a worksheet (see module docstring); ``regular`` is False when it is not written the regular
-    way. The sheetData body is ``data[start:end]`` (never copied); ``head``/``tail`` are the bytes around it,
-    ending with ``<sheetData>`` and starting with ``</sheetData>``."""
+    """The text of a worksheet (see module docstring). The sheetData body is ``data[start:end]`` (never
+    copied); ``head``/``tail`` are the bytes around it, ending with ``<sheetData>`` and starting with
+    ``</sheetData>``. Raises :class:`IrregularSheet` for text in another encoding or without sheetData."""
 
     def __init__(self, data: bytes):
+        first = data[:200]
+        if (b"encoding" in first and not _UTF8_DECL.match(first)) or first[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise IrregularSheet("encoding")
         m = _SHEETDATA.search(data)
-        self.regular = False
-        self.prefix = p = m.group(1) if m else b""
-        if m is not None and m.group(2):                     # <sheetData/>: give it an empty body
+        if m is None:
+            raise IrregularSheet("no sheetData")
+        self.prefix = p = m.group(1)
+        if m.group(2):                                        # <sheetData/>: give it an empty body
             data = data[:m.start()] + b"<" + p + b"sheetData></" + p + b"sheetData>" + data[m.end():]
             m = _SHEETDATA.search(data)
         self.data = data
         self.row_tag, self.cell_tag = b"<" + p + b"row", b"<" + p + b"c"
-        self.start = m.end() if m else len(data)
-        self.end = data.find(b"</" + p + b"sheetData>", self.start) if m else -1
+        self.start = m.end()
+        self.end = data.find(b"</" + p + b"sheetData>", self.start)
         if self.end < 0:
-            self.start = self.end = len(data)
-            self.head = self.tail = b""
-            self._cells = 0
-            return
+            raise IrregularSheet("no </sheetData>")
         self.head, self.tail = data[:self.start], data[self.end:]
         self._cells = data.count(self.cell_tag + b' r="', self.start, self.end)
-        first = data[:200]
-        if (b"encoding" in first and not _UTF8_DECL.match(first)) or first[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return
-        s, e = self.start, self.end
-        self.regular = (data.find(b"<!", s, e) < 0 and data.find(b"<?", s, e) < 0
-                        and _only_tags_with_r(data, s, e, self.row_tag, data.count(self.row_tag + b' r="', s, e))
-                        and _only_tags_with_r(data, s, e, self.cell_tag, self._cells))
+        self._span: tuple[int, int] | None | bool = False
+        self.regularized = False          # set by the package when this is the rewrite of irregular text
 
     @property
     def body(self) -> bytes:
         """A copy of the sheetData body (for small sheets and tests)."""
         return self.data[self.start:self.end]
 
-    # -- counts and extents (regular text) ---------------------------------------------------------------
+    # -- local checks ----------------------------------------------------------------------------------------
+    def check_cells(self, a: int, b: int) -> None:
+        """Every ``<c>`` start tag in ``data[a:b]`` has ``r`` first, else :class:`IrregularSheet`."""
+        d, tag = self.data, self.cell_tag
+        with_r = d.count(tag + b' r="', a, b)
+        if d.count(tag, a, b) != with_r and \
+                len(re.compile(re.escape(tag) + rb"[\s/>]").findall(d, a, b)) != with_r:   # not <color …>
+            raise IrregularSheet("cell without r")
+
+    def check_rows(self, a: int, b: int) -> None:
+        """Every ``<row>`` start tag in ``data[a:b]`` has ``r`` first, else :class:`IrregularSheet`."""
+        d, tag = self.data, self.row_tag
+        if d.count(tag, a, b) != d.count(tag + b' r="', a, b):
+            raise IrregularSheet("row without r")
+
+    # -- counts and extents ------------------------------------------------------------------------------------
     def cell_count(self) -> int:
         return self._cells
 
     def row_span(self) -> tuple[int, int] | None:
         """(first, last) row number of the rows present, or None without rows."""
-        tag = self.row_tag + b' r="'
-        d = self.data
-        i = d.find(tag, self.start, self.end)
-        if i < 0:
-            return None
-        j = d.rfind(tag, self.start, self.end)
-        first = int(d[i + len(tag):d.index(b'"', i + len(tag))])
-        last = int(d[j + len(tag):d.index(b'"', j + len(tag))])
-        return first, last
+        if self._span is False:
+            d, tag = self.data, self.row_tag
+            i = d.find(tag, self.start, self.end)
+            if i < 0:
+                self._span = None
+            else:
+                j = d.rfind(tag, self.start, self.end)
+                rtag = tag + b' r="'
+                if d[i:i + len(rtag)] != rtag or d[j:j + len(rtag)] != rtag:
+                    raise IrregularSheet("row without r")
+                first = int(d[i + len(rtag):d.index(b'"', i + len(rtag))])
+                last = int(d[j + len(rtag):d.index(b'"', j + len(rtag))])
+                self._span = (first, last)
+        return self._span
 
     def col_bound(self) -> int:
         """The last column any cell may be in: exact when some cell is past column Z, else 26."""
-        tag = re.escape(self.cell_tag + b' r="')
-        for width in (3, 2):
-            found = re.compile(tag + rb"([A-Z]{%d})\d" % width).findall(self.data, self.start, self.end)
-            if found:
-                return min(max(col_index(x.decode()) for x in found), MAX_COL)
-        return 26
+        wide = re.compile(re.escape(self.cell_tag + b' r="') + rb"([A-Z]{2,3})\d").findall(
+            self.data, self.start, self.end)
+        return min(max(col_index(x.decode()) for x in wide), MAX_COL) if wide else 26
 
     def dense_area(self) -> int:
         """Positions in the block from the first to the last row present, column A to :meth:`col_bound`."""
@@ -130,12 +143,15 @@ class SheetText:
                 continue
         return out
 
-    # -- cells by position (regular text) ----------------------------------------------------------------
-    def _cell_at(self, pos: int) -> tuple[int, int, int]:
+    # -- cells by position -----------------------------------------------------------------------------------
+    def cell_at(self, pos: int) -> tuple[int, int, int]:
         """(row, col, start) of the cell whose XML holds byte ``pos``."""
         tag = self.cell_tag + b' r="'
         d = self.data
         start = d.rfind(tag, self.start, pos)
+        if start < 0:
+            raise IrregularSheet("content outside a cell")
+        self.check_cells(start + 1, pos)
         ref = d[start + len(tag):d.index(b'"', start + len(tag))].decode()
         r, c = split_ref(ref)
         return r, c, start
@@ -144,9 +160,9 @@ class SheetText:
         """``{(row, col): (attributes of <f>, formula text)}`` for every cell holding a formula."""
         out = {}
         p = re.escape(self.prefix)
-        ftag = re.compile(rb"<" + p + rb"f\b([^>]*?)(?:/>|>(.*?)</" + p + rb"f>)", re.S)
+        ftag = re.compile(rb"<" + p + rb"f(?=[\s/>])([^>]*?)(?:/>|>(.*?)</" + p + rb"f>)", re.S)
         for m in ftag.finditer(self.data, self.start, self.end):
-            r, c, _ = self._cell_at(m.start())
+            r, c, _ = self.cell_at(m.start())
             out[(r, c)] = (m.group(1), xml_unescape((m.group(2) or b"").decode("utf-8")))
         return out
 
@@ -156,34 +172,36 @@ class SheetText:
         d = self.data
         v_open, v_close = b"<" + self.prefix + b"v>", b"</" + self.prefix + b"v>"
         c_close = b"</" + self.prefix + b"c>"
-        for quote in (b'"', b"'"):
-            needle = b" t=" + quote + b"e" + quote
+        found = []
+        for needle in (b' t="e"', b" t='e'"):
             i = d.find(needle, self.start, self.end)
             while i >= 0:
-                r, c, start = self._cell_at(i)
-                tag_end = d.index(b">", start)
-                if start < i < tag_end:                    # the attribute of that <c>, not of a child
-                    text = b""
-                    if d[tag_end - 1:tag_end] != b"/":
-                        close = d.find(c_close, tag_end)
-                        a = d.find(v_open, tag_end, close)
-                        if a >= 0:
-                            text = d[a + len(v_open):d.find(v_close, a, close)]
-                    out[(r, c)] = xml_unescape(text.decode("utf-8")) or "#N/A"
+                found.append(i)
                 i = d.find(needle, i + 1, self.end)
+        for i in found:
+            r, c, start = self.cell_at(i)
+            tag_end = d.index(b">", start)
+            if not start < i < tag_end:                  # the attribute of a child, not of that <c>
+                continue
+            text = b""
+            if d[tag_end - 1:tag_end] != b"/":
+                close = d.find(c_close, tag_end)
+                a = d.find(v_open, tag_end, close)
+                if a >= 0:
+                    text = d[a + len(v_open):d.find(v_close, a, close)]
+            out[(r, c)] = xml_unescape(text.decode("utf-8")) or "#N/A"
         return out
 
 
 def regularize(data: bytes, filename: str, part: str) -> bytes:
     """The worksheet rewritten the regular way: UTF-8, comments and processing instructions in sheetData
     dropped, every row and cell with ``r`` as its first attribute. Values and formulas are unchanged."""
-    from .xmltext import parse_xml, serialize
-
     root = parse_xml(data, part, filename)
     ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     sd = root.find(ns + "sheetData")
     if sd is None:
-        return serialize(root)
+        sd = etree.Element(ns + "sheetData")
+        insert_ordered(root, sd, WORKSHEET_ORDER)
     for node in list(sd.iter(etree.Comment, etree.ProcessingInstruction)):
         node.getparent().remove(node)
     r = 0
@@ -198,14 +216,8 @@ def regularize(data: bytes, filename: str, part: str) -> bytes:
                 continue
             ref = c.get("r")
             col = split_ref(ref)[1] if ref else col + 1
-            _r_first(c, ref or f"{_letters(col)}{r}")
+            _r_first(c, ref or f"{col_letter(col)}{r}")
     return XML_DECL + etree.tostring(root, encoding="UTF-8")
-
-
-def _letters(col: int) -> str:
-    from .refs import col_letter
-
-    return col_letter(col)
 
 
 def _r_first(el, ref: str) -> None:

@@ -102,8 +102,10 @@ def _old_cell(tag: bytes) -> tuple[int, bytes, bytes]:
 def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles: Mapping[tuple[int, int], int],
                  writer) -> Splice:
     """The sheet with ``values`` written (``None`` clears a value, keeping the cell and its style) and
-    ``styles`` set (cellXfs index; 0 removes the attribute). ``writer`` is a :class:`.cell_xml.CellWriter`."""
-    keys = set(values) | set(styles)
+    ``styles`` set (cellXfs index; 0 removes the attribute). ``writer`` is a :class:`.cell_xml.CellWriter`.
+    Raises :class:`.sheet_text.IrregularSheet` when the text around a place to write is not regular."""
+    keys = set(values)
+    keys.update(styles)
     by_row: dict[int, list[int]] = {}
     for r, c in keys:
         if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COL):
@@ -113,19 +115,21 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
     row_open, row_close = st.row_tag + b' r="', b"</" + p + b"row>"
     c_open, c_close, f_open = st.cell_tag + b' r="', b"</" + p + b"c>", b"<" + p + b"f"
     next_row = re.compile(re.escape(row_open) + rb'(\d+)"')
+    any_cell = re.compile(re.escape(c_open) + rb"([A-Z]+)\d")
     default_col = col_styles(st.head)
-    out = [b""]                       # [0]: the head, once the dimension is known
+    letters = {c: col_letter(c).encode() for c in {c for cols in by_row.values() for c in cols}}
+    needles = {c: c_open + x for c, x in letters.items()}
+    attrs_seen: dict[bytes, tuple[int, bytes, bytes]] = {}
+    out = [_with_dimension(st.head, keys)]
+    append = out.append
+    cell, parts = writer.cell, writer.parts
     result = Splice(out)
     pos, end = st.start, st.end
 
-    def new_cell(r: int, c: int, row_style: int) -> bytes:
-        key = (r, c)
-        style = styles[key] if key in styles else (row_style or default_col(c))
-        return writer.cell(cell_ref(r, c), style, b"", values.get(key))
-
     for r in sorted(by_row):
         cols = sorted(by_row[r])
-        i = d.find(row_open + b'%d"' % r, pos, end)
+        rnum = b"%d" % r
+        i = d.find(row_open + rnum + b'"', pos, end)
         if i < 0:                                          # a new row, before the first row past it
             if all(values.get((r, c)) is None and (r, c) not in styles for c in cols):
                 continue
@@ -133,10 +137,16 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             while m is not None and int(m.group(1)) < r:
                 m = next_row.search(d, m.end(), end)
             ins = m.start() if m is not None else end
-            out.append(d[pos:ins])
+            st.check_rows(pos, ins)
+            append(d[pos:ins])
             pos = ins
-            cells = [new_cell(r, c, 0) for c in cols if values.get((r, c)) is not None or (r, c) in styles]
-            out.append(b"<%srow r=\"%d\">" % (p, r) + b"".join(cells) + row_close)
+            append(b'<%srow r="%d">' % (p, r))
+            for c in cols:
+                key = (r, c)
+                if values.get(key) is not None or key in styles:
+                    append(cell(letters[c] + rnum, styles[key] if key in styles else default_col(c), b"",
+                                values.get(key)))
+            append(row_close)
             continue
         tag_end = d.index(b">", i)
         row_tag = d[i:tag_end + 1]
@@ -148,56 +158,65 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
                 row_style = int(a.get(b"s", b"0") or 0)
         content_start = tag_end + 1
         content_end = content_start if closed else d.index(row_close, content_start)
-        out.append(d[pos:i])
+        append(d[pos:i])
         tag_slot = len(out)
-        out.append(row_tag[:-2] + b">" if closed else row_tag)
+        append(row_tag[:-2] + b">" if closed else row_tag)
         cpos, lo, hi = content_start, 0, 0
+        quote = rnum + b'"'
         for c in cols:
             key = (r, c)
-            ref = col_letter(c).encode() + b"%d" % r
-            j = d.find(c_open + ref + b'"', cpos, content_end)
-            if j < 0:
+            needle = needles[c] + quote
+            j = d.find(needle, cpos, content_end)
+            if j < 0:                                      # a new cell, before the first cell past it
+                ref = letters[c] + rnum
                 if values.get(key) is None and key not in styles:
                     continue
+                st.check_cells(content_start, content_end)
                 ins = content_end
-                for m in re.finditer(re.escape(c_open) + rb"([A-Z]+)\d", d[cpos:content_end]):
+                for m in any_cell.finditer(d, cpos, content_end):
                     if col_index(m.group(1).decode()) > c:
-                        ins = cpos + m.start()
+                        ins = m.start()
                         break
-                out.append(d[cpos:ins])
+                append(d[cpos:ins])
                 cpos = ins
-                out.append(new_cell(r, c, row_style))
+                append(cell(ref, styles[key] if key in styles else (row_style or default_col(c)), b"",
+                            values.get(key)))
                 lo, hi = lo or c, c
                 continue
             te = d.index(b">", j)
-            attr_text = d[j + len(c_open) + len(ref) + 1:te]
-            if attr_text.endswith(b"/"):
-                attr_text, inner, cell_end = attr_text[:-1], b"", te + 1
+            if d[te - 1] == 47:                            # <c …/>
+                attr_text, inner, cell_end = d[j + len(needle):te - 1], b"", te + 1
             else:
                 ce = d.index(c_close, te)
-                inner, cell_end = d[te + 1:ce], ce + len(c_close)
-            style, keep_value, keep_style = _old_cell(attr_text)
+                attr_text, inner, cell_end = d[j + len(needle):te], d[te + 1:ce], ce + len(c_close)
+            old = attrs_seen.get(attr_text)
+            if old is None:
+                old = attrs_seen[attr_text] = _old_cell(attr_text)
+            style, keep_value, keep_style = old
             if key in styles:
                 style = styles[key] or 0
-            out.append(d[cpos:j])
+            append(d[cpos:j + len(needle) - 1])            # up to and with <c r="REF
             if key in values:
                 if f_open in inner:
                     result.removed_formula = True
-                    _note_master(inner, f_open, ref.decode(), result.masters)
-                out.append(writer.cell(ref.decode(), style, keep_value, values[key]))
-            else:                                              # only the style changes
+                    _note_master(inner, f_open, (letters[c] + rnum).decode(), result.masters)
+                head, rest = parts(style, values[key])
+                append(head)
+                if keep_value:
+                    append(keep_value)
+                append(rest)
+            else:                                          # only the style changes
                 s = b' s="%d"' % style if style else b""
-                out.append(c_open + ref + b'"' + s + keep_style + (b">" + inner + c_close if inner else b"/>"))
+                append(b'"' + s + keep_style + (b">" + inner + c_close if inner else b"/>"))
             cpos = cell_end
-        out.append(d[cpos:content_end])
+        append(d[cpos:content_end])
         if closed:
-            out.append(row_close)
+            append(row_close)
         pos = content_end
         if lo:
             out[tag_slot] = _widen_spans(out[tag_slot], lo, hi)
-    out.append(d[pos:end])
-    out.append(st.tail)
-    out[0] = _with_dimension(st.head, keys)
+    append(d[pos:end])
+    append(st.tail)
     return result
 
 

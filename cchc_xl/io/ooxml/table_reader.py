@@ -84,29 +84,31 @@ def read_table(pkg, info: TableInfo) -> TableData:
         raise _refuse(pkg, info, f"có vùng {info.ref} rộng {width} cột nhưng khai báo {len(info.headers)} cột")
     first = r1 + max(info.header_row_count, 0)
     declared_last = r2 - max(info.totals_row_count, 0)
-    st = pkg.sheet_text(info.sheet)
-    span = st.row_span()
-    last = min(declared_last, span[1] if span else 0)
-    n = max(last - first + 1, 0)
-    cells = st.cell_count()
-    if n * width > cells + MAX_BLANK_CELLS:
-        raise _refuse(pkg, info, f"khai báo vùng {info.ref} ({n * width:,} ô) lớn bất thường so với {cells:,} ô "
-                                 f"thực có".replace(",", "."))
+
+    def box(st):
+        span = st.row_span()
+        n = max(min(declared_last, span[1] if span else 0) - first + 1, 0)
+        cells = st.cell_count()
+        if n * width > cells + MAX_BLANK_CELLS:
+            raise _refuse(pkg, info, f"khai báo vùng {info.ref} ({n * width:,} ô) lớn bất thường so với {cells:,} "
+                                     f"ô thực có".replace(",", "."))
+        return n, n > 0 and st.dense_area() <= cells + MAX_BLANK_CELLS
+
+    n, calamine_ok = pkg.on_sheet_text(info.sheet, box)
     last = first + n - 1
-    values = None
-    if n and st.dense_area() <= cells + MAX_BLANK_CELLS:
-        values = _calamine_values(pkg, info, first, last, declared_last, c1, width)
+    values = _calamine_values(pkg, info, first, last, declared_last, c1, width) if calamine_ok else None
     if values is None:
         values = _own_values(pkg, info, first, last, c1, width) if n else []
     else:
         date, datetime = dt.date, dt.datetime        # calamine gives a date for midnight: always a datetime
         values = [[None if v == "" else datetime(v.year, v.month, v.day) if v.__class__ is date else v
                    for v in row] for row in values]
+    marks = pkg.on_sheet_text(info.sheet, lambda st: _marks(st, first, last, c1, c1 + width - 1, values))
     return TableData(sheet=info.sheet, table=info.name, headers=[h.strip() for h in info.headers],
-                     first_row=first, values=values, marks=_marks(pkg, st, first, last, c1, c1 + width - 1, values))
+                     first_row=first, values=values, marks=marks)
 
 
-def _marks(pkg, st, r1: int, r2: int, c1: int, c2: int, values: list) -> dict[tuple[int, int], Cell]:
+def _marks(st, r1: int, r2: int, c1: int, c2: int, values: list) -> dict[tuple[int, int], Cell]:
     """The cells of the box that hold a formula or an error, or lie in a merged range."""
     marks: dict[tuple[int, int], Cell] = {}
     if r2 < r1:
