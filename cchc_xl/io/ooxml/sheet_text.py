@@ -143,6 +143,24 @@ class SheetText:
                 continue
         return out
 
+    def row_styles(self, r: int) -> dict[int, int]:
+        """``{col: style}`` of the cells of row ``r`` ({} when the row does not exist)."""
+        d = self.data
+        i = d.find(self.row_tag + b' r="%d"' % r, self.start, self.end)
+        if i < 0:
+            return {}
+        tag_end = d.index(b">", i)
+        if d[tag_end - 1] == 47:
+            return {}
+        end = d.index(b"</" + self.prefix + b"row>", tag_end)
+        self.check_cells(tag_end, end)
+        out = {}
+        head = re.compile(re.escape(self.cell_tag + b' r="') + rb'([A-Z]+)\d+"([^>]*)>')
+        for m in head.finditer(d, tag_end, end):
+            style = attr_value(m.group(2), b"s")
+            out[col_index(m.group(1).decode())] = int(style) if style.isdigit() else 0
+        return out
+
     # -- cells by position -----------------------------------------------------------------------------------
     def cell_at(self, pos: int) -> tuple[int, int, int]:
         """(row, col, start) of the cell whose XML holds byte ``pos``."""

@@ -23,7 +23,7 @@ from .refs import MAX_COL, MAX_ROW, cell_ref, col_index, col_letter, parse_ref, 
 from .sheet_text import ATTR_RE, SheetText
 from .xmltext import WORKSHEET_ORDER, XML_DECL, escape_cell_text, insert_ordered, parse_xml, xml_text, xml_unescape
 
-__all__ = ["Splice", "splice_cells", "replace_sheet_data", "unshare", "col_styles"]
+__all__ = ["Splice", "RowBlock", "splice_cells", "replace_sheet_data", "unshare", "col_styles"]
 
 _KEEP = object()
 _DROP_ATTRS = {b"t", b"cm", b"vm"}
@@ -99,39 +99,88 @@ def _old_cell(tag: bytes) -> tuple[int, bytes, bytes]:
     return style, b"".join(keep_value), b"".join(keep_style)
 
 
-def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles: Mapping[tuple[int, int], int],
-                 writer) -> Splice:
-    """The sheet with ``values`` written (``None`` clears a value, keeping the cell and its style) and
-    ``styles`` set (cellXfs index; 0 removes the attribute). ``writer`` is a :class:`.cell_xml.CellWriter`.
-    Raises :class:`.sheet_text.IrregularSheet` when the text around a place to write is not regular."""
-    keys = set(values)
-    keys.update(styles)
-    by_row: dict[int, list[int]] = {}
-    for r, c in keys:
+@dataclass
+class RowBlock:
+    """Whole rows to write: ``rows[i]`` goes to row ``first_row + i``, its values from column ``first_col`` on
+    (None = no value); ``styles[j]`` (or None) is the style of column ``first_col + j`` in those rows."""
+
+    first_row: int
+    first_col: int
+    rows: list[list]
+    styles: list[int | None]
+
+    def edits(self, r: int) -> tuple[dict[int, object], dict[int, int]]:
+        row = self.rows[r - self.first_row]
+        c0 = self.first_col
+        values = {c0 + j: v for j, v in enumerate(row) if v is not None}
+        styles = {c0 + j: s for j, s in enumerate(self.styles) if s is not None}
+        return values, styles
+
+
+def _by_row(cells: Mapping[tuple[int, int], object]) -> dict[int, dict[int, object]]:
+    out: dict[int, dict[int, object]] = {}
+    for (r, c), v in cells.items():
         if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COL):
             raise ValueError(f"cell ({r}, {c}) is outside the sheet")
-        by_row.setdefault(r, []).append(c)
+        row = out.get(r)
+        if row is None:
+            row = out[r] = {}
+        row[c] = v
+    return out
+
+
+def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles: Mapping[tuple[int, int], int],
+                 writer, blocks: list[RowBlock] = ()) -> Splice:
+    """The sheet with ``values`` written (``None`` clears a value, keeping the cell and its style),
+    ``styles`` set (cellXfs index; 0 removes the attribute) and the rows of ``blocks`` written (a block is
+    written after ``values``/``styles`` in the cells both name). ``writer`` is a :class:`.cell_xml.CellWriter`.
+    Raises :class:`.sheet_text.IrregularSheet` when the text around a place to write is not regular."""
+    row_values, row_styles = _by_row(values), _by_row(styles)
+    in_block: dict[int, RowBlock] = {}
+    for block in blocks:
+        for r in range(block.first_row, block.first_row + len(block.rows)):
+            in_block[r] = block
     d, p = st.data, st.prefix
     row_open, row_close = st.row_tag + b' r="', b"</" + p + b"row>"
     c_open, c_close, f_open = st.cell_tag + b' r="', b"</" + p + b"c>", b"<" + p + b"f"
     next_row = re.compile(re.escape(row_open) + rb'(\d+)"')
     any_cell = re.compile(re.escape(c_open) + rb"([A-Z]+)\d")
     default_col = col_styles(st.head)
-    letters = {c: col_letter(c).encode() for c in {c for cols in by_row.values() for c in cols}}
-    needles = {c: c_open + x for c, x in letters.items()}
+    letters: dict[int, bytes] = {}
+    needles: dict[int, bytes] = {}
     attrs_seen: dict[bytes, tuple[int, bytes, bytes]] = {}
-    out = [_with_dimension(st.head, keys)]
+    out = [b""]
     append = out.append
-    cell, parts = writer.cell, writer.parts
+    parts = writer.parts
     result = Splice(out)
     pos, end = st.start, st.end
+    rows_written = sorted(set(row_values) | set(row_styles) | set(in_block))
+    lo_col, hi_col = MAX_COL, 0
+    no_edit: dict[int, object] = {}
 
-    for r in sorted(by_row):
-        cols = sorted(by_row[r])
+    for r in rows_written:
+        rv, rs = row_values.get(r, no_edit), row_styles.get(r, no_edit)
+        block = in_block.get(r)
+        if block is not None:
+            bv, bs = block.edits(r)
+            rv, rs = {**rv, **bv} if rv else bv, {**rs, **bs} if rs else bs
+        cols = sorted(set(rv) | set(rs)) if rs else sorted(rv)
+        if not cols:
+            continue
+        for c in (cols[0], cols[-1]):
+            if c not in letters:
+                if not 1 <= c <= MAX_COL:
+                    raise ValueError(f"cell ({r}, {c}) is outside the sheet")
+        for c in cols:
+            if c not in letters:
+                letters[c] = col_letter(c).encode()
+                needles[c] = c_open + letters[c]
+        lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
         rnum = b"%d" % r
         i = d.find(row_open + rnum + b'"', pos, end)
         if i < 0:                                          # a new row, before the first row past it
-            if all(values.get((r, c)) is None and (r, c) not in styles for c in cols):
+            cols = [c for c in cols if rv.get(c) is not None or c in rs]
+            if not cols:
                 continue
             m = next_row.search(d, pos, end)
             while m is not None and int(m.group(1)) < r:
@@ -142,10 +191,11 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             pos = ins
             append(b'<%srow r="%d">' % (p, r))
             for c in cols:
-                key = (r, c)
-                if values.get(key) is not None or key in styles:
-                    append(cell(letters[c] + rnum, styles[key] if key in styles else default_col(c), b"",
-                                values.get(key)))
+                head, rest = parts(rs[c] if c in rs else default_col(c), rv.get(c))
+                append(c_open)
+                append(letters[c] + rnum)
+                append(head)
+                append(rest)
             append(row_close)
             continue
         tag_end = d.index(b">", i)
@@ -164,12 +214,10 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
         cpos, lo, hi = content_start, 0, 0
         quote = rnum + b'"'
         for c in cols:
-            key = (r, c)
             needle = needles[c] + quote
             j = d.find(needle, cpos, content_end)
             if j < 0:                                      # a new cell, before the first cell past it
-                ref = letters[c] + rnum
-                if values.get(key) is None and key not in styles:
+                if rv.get(c) is None and c not in rs:
                     continue
                 st.check_cells(content_start, content_end)
                 ins = content_end
@@ -179,8 +227,11 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
                         break
                 append(d[cpos:ins])
                 cpos = ins
-                append(cell(ref, styles[key] if key in styles else (row_style or default_col(c)), b"",
-                            values.get(key)))
+                head, rest = parts(rs[c] if c in rs else (row_style or default_col(c)), rv.get(c))
+                append(c_open)
+                append(letters[c] + rnum)
+                append(head)
+                append(rest)
                 lo, hi = lo or c, c
                 continue
             te = d.index(b">", j)
@@ -193,14 +244,14 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             if old is None:
                 old = attrs_seen[attr_text] = _old_cell(attr_text)
             style, keep_value, keep_style = old
-            if key in styles:
-                style = styles[key] or 0
+            if c in rs:
+                style = rs[c] or 0
             append(d[cpos:j + len(needle) - 1])            # up to and with <c r="REF
-            if key in values:
+            if c in rv:
                 if f_open in inner:
                     result.removed_formula = True
                     _note_master(inner, f_open, (letters[c] + rnum).decode(), result.masters)
-                head, rest = parts(style, values[key])
+                head, rest = parts(style, rv[c])
                 append(head)
                 if keep_value:
                     append(keep_value)
@@ -217,6 +268,10 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             out[tag_slot] = _widen_spans(out[tag_slot], lo, hi)
     append(d[pos:end])
     append(st.tail)
+    if hi_col:
+        out[0] = _with_dimension(st.head, [(rows_written[0], lo_col), (rows_written[-1], hi_col)])
+    else:
+        out[0] = st.head
     return result
 
 
