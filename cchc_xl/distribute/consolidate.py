@@ -20,11 +20,12 @@ Two accepted copies changing the same cell differently: the newer copy (``dcterm
 ``docProps/core.xml``, else the file mtime) wins and the conflict is reported. Every change and
 rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default). When
 anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
-with a backup (ooxml ``save``), before any inbox file is moved — a run killed at any point leaves the
+with a verified backup, file and folder fsync'd, before any inbox file is moved — a run killed at any point leaves the
 master as before or after, and a rerun finds identical values and changes nothing (idempotent).
 
-A lock file ``MASTER.cchc-lock`` (O_EXCL; stale after 30 min) serialises runs: a second run waits
-``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
+The workbook's writer lock (:mod:`cchc_xl.io.writelock`, ``MASTER.cchc-lock``, shared with refresh,
+import-dossiers and setup-excel) is held from reading the master to moving the last file: a second run
+waits ``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
 :data:`EXIT_REJECTED` 2 (completed, some files rejected), :data:`EXIT_FAILED` 3, :data:`EXIT_BUSY` 4.
 """
 
@@ -39,25 +40,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
 from .. import schema
-from ..errors import CchcError
+from ..errors import CchcError, WorkbookBusyError
 from . import _common
-from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
+from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, task_hash
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
-           "master_tasks", "plan_consolidation", "file_away", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED",
-           "EXIT_BUSY", "text_progress", "register"]
+           "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
+           "EXIT_FAILED", "EXIT_BUSY", "text_progress", "register"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 SETTLE_SECONDS = 3.0
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")
-_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-_NS_DCTERMS = "http://purl.org/dc/terms/"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -142,7 +137,7 @@ def text_progress(stream=None, width: int = 30):
 
 
 def _canon(v) -> str:
-    return _baseline_text(v)
+    return baseline_text(v)
 
 
 def _display(v) -> str:
@@ -163,11 +158,10 @@ class _MasterTasks:
 
 def master_tasks(td, settings, first_col: int = 1) -> _MasterTasks:
     """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
-    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it.
-    ``first_col`` is the sheet column of the table's first column (only the file path writes by cell)."""
+    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it."""
     rows = {}
-    for i, r in enumerate(td.rows):
-        vals = {h: c.value for h, c in zip(td.headers, r)}
+    for i, values in enumerate(td.row_values()):
+        vals = dict(zip(td.headers, values))
         tid = _canon(vals.get("Mã"))
         if tid:
             rows[tid] = (td.first_row + i, vals)
@@ -175,64 +169,43 @@ def master_tasks(td, settings, first_col: int = 1) -> _MasterTasks:
                         int(settings["nam_ke_hoach"]))
 
 
-def _read_master(pkg, master: Path) -> _MasterTasks:
+def _read_master(book, name: str) -> tuple[_MasterTasks, object]:
+    """(master tasks, their TableData) of the master opened as ``book`` (any Book adapter)."""
     from ..engine import load_data
-    from ..io.file_book import FileBook, parse_ref
 
-    book = FileBook(pkg, master)
     td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
     if td is None:
-        raise CchcError(f"Sổ tính chính '{master.name}' không có bảng '{schema.TASKS.table}'.")
-    info = book.table_info(schema.TASKS.table)
-    _, c1, _, _ = parse_ref(info.ref)
-    return master_tasks(td, load_data(book).settings, c1)
+        raise CchcError(f"Sổ tính chính '{name}' không có bảng '{schema.TASKS.table}'.")
+    missing = [h for h in schema.TASKS.headers if h not in td.headers]
+    if missing:
+        raise CchcError(f"Trang tính '{schema.TASKS.sheet}': bảng '{schema.TASKS.table}' thiếu cột "
+                        + ", ".join(missing) + ".")
+    return master_tasks(td, load_data(book).settings), td
 
 
-def _custom_props(pkg) -> dict[str, str]:
-    data = pkg.read_part("docProps/custom.xml")
-    if not data:
-        return {}
-    root = etree.fromstring(data, _PARSER)
-    out = {}
-    for p in root.iter(f"{{{_NS_CUSTOM}}}property"):
-        out[p.get("name", "")] = "".join(p.itertext()).strip()
-    return out
-
-
-def _modified(pkg, path: Path) -> dt.datetime:
-    data = pkg.read_part("docProps/core.xml")
-    if data:
-        try:
-            el = etree.fromstring(data, _PARSER).find(f"{{{_NS_DCTERMS}}}modified")
-            if el is not None and el.text:
-                d = dt.datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
-                return d.astimezone().replace(tzinfo=None) if d.tzinfo else d
-        except (ValueError, etree.XMLSyntaxError):
-            pass
-    return dt.datetime.fromtimestamp(path.stat().st_mtime)
-
-
-def _identity_sheet(pkg) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    if IDENTITY_SHEET not in pkg.sheet_names():
+def _identity_sheet(book) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    if IDENTITY_SHEET not in book.sheet_names():
         return {}, {}
-    sd = pkg.read_sheet(IDENTITY_SHEET)
+    cells = book.sheet_values(IDENTITY_SHEET)
+    max_row = max((r for r, _ in cells), default=0)
     ident: dict[str, str] = {}
     base: dict[tuple[str, str], str] = {}
     r = 1
-    while (r, 1) in sd.cells and sd.cells[(r, 1)].value not in (None, ""):
-        ident[str(sd.cells[(r, 1)].value)] = _canon(sd.cells[(r, 2)].value if (r, 2) in sd.cells else "")
-        if str(sd.cells[(r, 1)].value) == "CCHC_DanhSachMa":
-            v = sd.cells.get((r, 2))
-            ident["CCHC_DanhSachMa"] = str(v.value) if v is not None and v.value is not None else ""
+    while cells.get((r, 1)) not in (None, ""):
+        key = str(cells[(r, 1)])
+        ident[key] = _canon(cells.get((r, 2), ""))
+        if key == "CCHC_DanhSachMa":
+            v = cells.get((r, 2))
+            ident["CCHC_DanhSachMa"] = str(v) if v is not None else ""
         r += 1
-    while r <= sd.max_row and _canon(getattr(sd.cells.get((r, 1)), "value", None)) != BASELINE_HEADER[0]:
+    while r <= max_row and _canon(cells.get((r, 1))) != BASELINE_HEADER[0]:
         r += 1
     r += 1
-    while r <= sd.max_row:
-        tid = _canon(getattr(sd.cells.get((r, 1)), "value", None))
-        col = _canon(getattr(sd.cells.get((r, 2)), "value", None))
+    while r <= max_row:
+        tid = _canon(cells.get((r, 1)))
+        col = _canon(cells.get((r, 2)))
         if tid and col:
-            base[(tid, col)] = _canon(getattr(sd.cells.get((r, 3)), "value", None))
+            base[(tid, col)] = _canon(cells.get((r, 3)))
         r += 1
     return ident, base
 
@@ -259,8 +232,8 @@ def _parse_date(v) -> tuple[dt.date | None, bool]:
 def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today: dt.date,
              max_bytes: int) -> FileReport:
     """Validate one copy; returns a report with ``changes`` (vs the master) or ``reasons``."""
-    from ..io.file_book import parse_ref
-    from ..io.ooxml import Package
+    from ..io.file_book import FileBook
+    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons
@@ -274,7 +247,7 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
         reasons.append("tệp không phải là sổ tính Excel (.xlsx)")
         return rep
     try:
-        pkg = Package.from_bytes(data, path.name, max_total=MAX_UNZIPPED_BYTES)
+        book = FileBook.from_bytes(data, path.name, max_total=MAX_COPY_UNZIPPED_BYTES)
     except CchcError as exc:
         reasons.append(str(exc).rstrip("."))
         return rep
@@ -282,7 +255,7 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
         reasons.append(f"tệp bị hỏng, không đọc được ({type(exc).__name__})")
         return rep
     try:
-        return _examine_package(pkg, path, rep, mt, groups, today)
+        return _examine_book(book, path, rep, mt, groups, today)
     except CchcError as exc:
         reasons.append(str(exc).rstrip("."))
     except Exception as exc:  # noqa: BLE001
@@ -291,16 +264,14 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
     return rep
 
 
-def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
-                     today: dt.date) -> FileReport:
-    from ..io.file_book import FileBook
-
+def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
+                  today: dt.date) -> FileReport:
     reasons = rep.reasons
-    if any(n.lower().endswith("vbaproject.bin") for n in pkg.part_names()):
+    if book.has_macros():
         reasons.append("tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro")
         return rep
-    props = _custom_props(pkg)
-    ident, baseline = _identity_sheet(pkg)
+    props = book.custom_properties()
+    ident, baseline = _identity_sheet(book)
     if not ident or props.get("CCHC_Loai") != IDENTITY_KIND or ident.get("CCHC_Loai") != IDENTITY_KIND:
         reasons.append("tệp không phải bản phát cho tổ/nhóm (thiếu thông tin nhận dạng); hãy dùng đúng tệp "
                        "văn phòng đã gửi")
@@ -311,7 +282,7 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
             return rep
     group = ident.get("CCHC_ToNhom", "")
     rep.group = group
-    rep.when = _modified(pkg, path)
+    rep.when = book.modified() or dt.datetime.fromtimestamp(path.stat().st_mtime)
     if ident.get("CCHC_KeHoach") != mt.plan_no or ident.get("CCHC_Nam") != str(mt.plan_year):
         reasons.append(f"tệp thuộc kế hoạch khác ({ident.get('CCHC_KeHoach')} năm {ident.get('CCHC_Nam')}; "
                        f"sổ chính là {mt.plan_no} năm {mt.plan_year})")
@@ -323,7 +294,6 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
     if task_hash(ids_handed) != ident.get("CCHC_MaBam"):
         reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
         return rep
-    book = FileBook(pkg, path)
     td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
     if td is None:
         reasons.append(f"không tìm thấy bảng '{schema.TASKS.table}' trên trang '{schema.TASKS.sheet}' "
@@ -510,12 +480,11 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
     summary.log_path = log.path
     try:
-        with _common.run_lock(master, wait=lock_wait):
-            _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
-                 (now or dt.datetime.now()).replace(microsecond=0))
-    except _common.LockBusy:
+        _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
+             (now or dt.datetime.now()).replace(microsecond=0), lock_wait)
+    except WorkbookBusyError as exc:
         summary.exit_code = EXIT_BUSY
-        summary.message = ("Một lần tổng hợp khác đang chạy trên sổ tính này; lần này dừng lại, không thay đổi gì.")
+        summary.message = str(exc)
         log(summary.message)
     except CchcError as exc:
         summary.exit_code = EXIT_FAILED
@@ -693,43 +662,45 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
     summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
 
 
+def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan) -> bool:
+    """Write the accepted changes of ``plan`` and its log rows into ``book`` (any Book adapter: the file
+    path and the ribbon write the same way): one :meth:`write_column` per changed column of the task table
+    ``td`` (as read from ``book``), one :meth:`append_log`. Returns True when anything was written."""
+    index = {tid: row - td.first_row for tid, (row, _vals) in mt.rows.items()}
+    values = td.row_values()
+    for column, new in plan.column_values().items():
+        j = td.headers.index(column)
+        column_values = [row[j] if j < len(row) else None for row in values]
+        for tid, value in new.items():
+            column_values[index[tid]] = value
+        book.write_column(schema.TASKS.sheet, schema.TASKS.table, column, column_values)
+    rows = plan.log_rows()
+    if rows:
+        book.append_log(rows)
+    return bool(plan.changes or rows)
+
+
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
-         settle: float, max_bytes: int, now: dt.datetime) -> None:
+         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float) -> None:
     from ..engine import compute, load_data, refresh_book
     from ..io.file_book import FileBook
-    from ..io.ooxml import Package
-    from ._log import append_log_rows
 
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
     step(0.02, "Đang đọc sổ tính chính…")
-    pkg = Package.open(master)
-    mt = _read_master(pkg, master)
-    plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes, exclude=log.path,
-                              progress=step)
-
-    # write: changes + log rows, then refresh in memory, then ONE atomic save
-    cells = {}
-    for ch in plan.changes:
-        r, _ = mt.rows[ch.task]
-        cells[(r, mt.first_col + mt.headers.index(ch.column))] = ch.new
-    rows_log = plan.log_rows()
-    step(0.7, "Đang cập nhật sổ tính chính…")
-    if cells:
-        pkg.set_cells(schema.TASKS.sheet, cells)
-    if rows_log:
-        append_log_rows(pkg, rows_log)
-    book = FileBook(pkg, master, backup=True)
-    if cells or rows_log:
-        step(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = refresh_book(book, as_of=as_of, save=False)
-        step(0.9, "Đang lưu sổ tính chính…")
-        pkg.save(master, backup=True)
-    else:
-        result = compute(load_data(book), as_of=as_of)
-
-    # only now (master safely written) move the files and write the reasons
-    file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+    with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
+        mt, td = _read_master(book, master.name)
+        plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
+                                  exclude=log.path, progress=step)
+        step(0.7, "Đang cập nhật sổ tính chính…")
+        if apply_plan(book, td, mt, plan):
+            step(0.8, "Đang tính lại chỉ số và báo cáo…")
+            # ONE atomic save (file and folder fsync'd) before any inbox file moves
+            result = refresh_book(book, as_of=as_of, save=True)
+        else:
+            result = compute(load_data(book), as_of=as_of)
+        # only now (master durably written) move the files and write the reasons
+        file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")
 
 

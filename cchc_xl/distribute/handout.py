@@ -31,7 +31,8 @@ from .. import schema
 from ..errors import WorkbookError
 from . import _common
 
-__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "task_hash", "register"]
+__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
+           "group_of", "read_master_tasks", "register"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -219,7 +220,7 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
                 v = row[ci[h]]
                 hid.write_string(r, 0, str(row[ci["Mã"]]))
                 hid.write_string(r, 1, h)
-                hid.write_string(r, 2, _baseline_text(v))
+                hid.write_string(r, 2, baseline_text(v))
                 r += 1
         hid.very_hidden()
         hid.protect(PROTECTION_PASSWORD)
@@ -227,7 +228,7 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         wb.close()
 
 
-def _baseline_text(v) -> str:
+def baseline_text(v) -> str:
     """Canonical text of an editable value (dates as ISO), used to detect what a group changed."""
     if v is None:
         return ""

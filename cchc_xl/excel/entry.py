@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -245,24 +244,9 @@ def _vba_path(path: Any) -> str:
     return str(path).encode("utf-16", "surrogatepass").decode("utf-16")
 
 
-# A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
-# a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
-_EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
-
-
-def _excel_text(value: Any) -> Any:
-    """``value`` ready for a raw write that keeps a text a text (as the file engine writes it)."""
-    if value.__class__ is not str or not value:
-        return value
-    if value[0] in "=+-@'" or value.strip().upper() in ("TRUE", "FALSE") or _EXCEL_PARSES.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def _write_values(xb: XwBook, table: Any, header: str, values: list) -> None:
-    """``xb.write_column`` of ``values`` with texts kept as texts (:func:`_excel_text`); the adapter's copy
-    of the table then holds what Excel shows (the text without its prefix)."""
-    xb.write_column(table.sheet, table.table, header, [_excel_text(v) for v in values])
+    """``xb.write_column`` of ``values`` (texts stay texts: see :func:`cchc_xl.excel.xw_book.excel_text`)."""
+    xb.write_column(table.sheet, table.table, header, values)
     j = table.headers.index(header)
     for i, v in enumerate(values):
         if i < len(table.rows):
@@ -305,77 +289,14 @@ def _confirm(xb: XwBook, prompt: str) -> bool:
     return str(answer or "").strip().lower() == "ok"
 
 
-# --- the 'Nhật ký' sheet through xlwings -------------------------------------------------------------------
-
-_LOG_SCAN_ROWS, _LOG_SCAN_COLS = 20, 26  # where the header row is looked for (A1:Z20)
-
-
-def _read_values(xb: XwBook, sht: Any, address: str) -> list[list[Any]]:
-    """ONE value read of ``address`` as a 2-D list (dates as datetime, empty cells as None)."""
-    from .xw_book import _from_remote  # noqa: PLC0415
-
-    rng = xb._call(lambda: sht.range(address))
-    if xb._remote:
-        return _from_remote(xb._call(lambda: rng.raw_value, "read"))
-    return [list(r) for r in xb._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read") or ()]
-
-
-def _log_layout(xb: XwBook) -> tuple[Any, int, dict[str, int], int]:
-    """(sheet, header row, {header: column}, last log row) of 'Nhật ký' — a bounded number of calls.
-
-    The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
-    from ..distribute._log import LOG_HEADERS  # noqa: PLC0415
-    from ..errors import WorkbookError  # noqa: PLC0415
-    from ..schema import SHEET_LOG  # noqa: PLC0415
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    sht = xb._sheet(SHEET_LOG)
-    top = _read_values(xb, sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
-    for r, row in enumerate(top, start=1):
-        cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
-        if LOG_HEADERS[0] in cols:
-            break
-    else:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
-    missing = [h for h in LOG_HEADERS if h not in cols]
-    if missing:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
-    down = xb._call(lambda: sht.range(_a1_range(r, cols[LOG_HEADERS[0]], r, cols[LOG_HEADERS[0]])).expand("down"))
-    last = xb._call(lambda: down.last_cell.row)
-    return sht, r, cols, max(int(last), r)
-
+# --- the 'Nhật ký' sheet through xlwings: the Book seam's read_log/append_log (XwBook) --------------------------
 
 def _read_log(xb: XwBook) -> list[dict]:
-    """Every row of 'Nhật ký' as ``{header: value}`` (one read after the layout)."""
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    sht, header_row, cols, last = _log_layout(xb)
-    if last <= header_row:
-        return []
-    c1, c2 = min(cols.values()), max(cols.values())
-    block = _read_values(xb, sht, _a1_range(header_row + 1, c1, last, c2))
-    return [{h: (row[c - c1] if c - c1 < len(row) else None) for h, c in cols.items()} for row in block]
+    return xb.read_log()
 
 
 def _append_log(xb: XwBook, rows: list[dict]) -> None:
-    """Append ``rows`` (keys ``LOG_HEADERS``) below the last log row: ONE block write."""
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    if not rows:
-        return
-    sht, _header_row, cols, last = _log_layout(xb)
-    c1, c2 = min(cols.values()), max(cols.values())
-    block = []
-    for row in rows:
-        line = [xb._prepare(None)] * (c2 - c1 + 1)
-        for h, v in row.items():
-            if h in cols:
-                if isinstance(v, dt.datetime):
-                    v = v.replace(microsecond=0, tzinfo=None)
-                line[cols[h] - c1] = xb._prepare(_excel_text(v))
-        block.append(line)
-    target = xb._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
-    xb._call(lambda: setattr(target, "raw_value", block), "write")
+    xb.append_log(rows)
 
 
 # --- issue #4: hand-out, consolidation, sending upward -------------------------------------------------------
@@ -409,8 +330,8 @@ def consolidate_inbox(folder: str, book: Any = None):
     locks the file, so it is not written. The book is then refreshed, and the files are moved (processed /
     rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
     from .. import engine, schema  # noqa: PLC0415
-    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, file_away,  # noqa: PLC0415
-                                          master_tasks, plan_consolidation)
+    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
+                                          file_away, master_tasks, plan_consolidation)
     from ..errors import WorkbookError  # noqa: PLC0415
 
     def work(xb: XwBook):
@@ -427,29 +348,35 @@ def consolidate_inbox(folder: str, book: Any = None):
             raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
         mt = master_tasks(td, settings)
         log = InboxLog(inbox / "tong_hop.log")
-        plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
-
-        xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
-        index = {tid: row - td.first_row for tid, (row, _vals) in mt.rows.items()}
-        for column, new in plan.column_values().items():  # one write per changed column
-            j = td.headers.index(column)
-            values = [r[j].value for r in td.rows]
-            for tid, value in new.items():
-                values[index[tid]] = value
-            _write_values(xb, td, column, values)
-        _append_log(xb, plan.log_rows())
-        xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = engine.refresh_book(xb, progress=xb.progress)
-
-        summary = ConsolidationSummary(log_path=log.path)
-        try:
-            file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
-        finally:
-            log.flush()
+        with _inbox_lock(xb):   # not with the scheduled run on the same inbox at the same time
+            plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
+            xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
+            apply_plan(xb, td, mt, plan)          # the file path writes the same way (one write per column)
+            xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
+            result = engine.refresh_book(xb, progress=xb.progress)
+            summary = ConsolidationSummary(log_path=log.path)
+            try:
+                file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+            finally:
+                log.flush()
         xb.alert(_consolidation_text(summary, inbox), title=_TITLE, mode="info")
         return summary
 
     return _run("Tổng hợp bản nộp lại", book, work)
+
+
+def _inbox_lock(xb: XwBook):
+    """The writer lock of the workbook's saved file, which the scheduled consolidation takes too (none for
+    a book that was never saved)."""
+    import contextlib  # noqa: PLC0415
+
+    from ..io.writelock import writer_lock  # noqa: PLC0415
+
+    try:
+        path = _saved_file(xb)
+    except CchcError:
+        return contextlib.nullcontext()
+    return writer_lock(path)
 
 
 def _previous_send(xb: XwBook, column: str, label: str) -> str | None:

@@ -26,9 +26,9 @@ from ..cell_styles import bold_styles
 from ..errors import DataError, WorkbookError
 from ..io.ooxml import col_letter
 from ..io.tables import Cell, TableData
-from ..schema import SHEET_REPORT
+from ..schema import LOG_HEADERS, SHEET_LOG, SHEET_REPORT
 
-__all__ = ["XwBook", "ERROR_VALUES"]
+__all__ = ["XwBook", "ERROR_VALUES", "excel_text"]
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
@@ -224,7 +224,7 @@ class XwBook:
             self._call(lambda: tbl.resize(new))
             g.n_rows = n
         prep = self._prepare
-        data = [[prep(v)] for v in values]
+        data = [[prep(excel_text(v))] for v in values]     # a text stays a text, as in the file engine
         target = self._call(lambda: sht.range(_a1_range(first, col, first + n - 1, col)))
         self._call(lambda: setattr(target, "raw_value", data), "write")
         td = self._tables.get((sheet, table))
@@ -274,6 +274,64 @@ class XwBook:
         if self.autosave:
             self._optional("save", lambda: self.book.save())
 
+    def sheet_names(self) -> list[str]:
+        return [sh.name for sh in self._call(lambda: list(self.book.sheets))]
+
+    # -- the 'Nhật ký' sheet (Book seam: read_log / append_log) ----------------------------------------------
+    def _read_values(self, sht: Any, address: str) -> list[list[Any]]:
+        """ONE value read of ``address`` as a 2-D list (dates as datetime, empty cells as None)."""
+        rng = self._call(lambda: sht.range(address))
+        if self._remote:
+            return _from_remote(self._call(lambda: rng.raw_value, "read"))
+        return [list(r) for r in self._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read") or ()]
+
+    def _log_layout(self) -> tuple[Any, int, dict[str, int], int]:
+        """(sheet, header row, {header: column}, last log row) of 'Nhật ký' — a bounded number of calls.
+
+        The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
+        sht = self._sheet(SHEET_LOG)
+        top = self._read_values(sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
+        for r, row in enumerate(top, start=1):
+            cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
+            if LOG_HEADERS[0] in cols:
+                break
+        else:
+            raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
+        missing = [h for h in LOG_HEADERS if h not in cols]
+        if missing:
+            raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
+        first = _a1_range(r, cols[LOG_HEADERS[0]], r, cols[LOG_HEADERS[0]])
+        down = self._call(lambda: sht.range(first).expand("down"))
+        last = self._call(lambda: down.last_cell.row)
+        return sht, r, cols, max(int(last), r)
+
+    def read_log(self) -> list[dict]:
+        """Every row of 'Nhật ký' as ``{header: value}`` (one read after the layout)."""
+        sht, header_row, cols, last = self._log_layout()
+        if last <= header_row:
+            return []
+        c1, c2 = min(cols.values()), max(cols.values())
+        block = self._read_values(sht, _a1_range(header_row + 1, c1, last, c2))
+        return [{h: (row[c - c1] if c - c1 < len(row) else None) for h, c in cols.items()} for row in block]
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append ``rows`` (keys ``LOG_HEADERS``) below the last log row: ONE block write."""
+        if not rows:
+            return
+        sht, _header_row, cols, last = self._log_layout()
+        c1, c2 = min(cols.values()), max(cols.values())
+        block = []
+        for row in rows:
+            line = [self._prepare(None)] * (c2 - c1 + 1)
+            for h, v in row.items():
+                if h in cols:
+                    if isinstance(v, dt.datetime):
+                        v = v.replace(microsecond=0, tzinfo=None)
+                    line[cols[h] - c1] = self._prepare(excel_text(v))
+            block.append(line)
+        target = self._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
+        self._call(lambda: setattr(target, "raw_value", block), "write")
+
     # -- extras used by entry points ------------------------------------------------------------------------
     def _prepare(self, v: Any) -> Any:
         """A value ready for a raw write (writes skip xlwings' converters: one block, no per-cell work)."""
@@ -285,6 +343,21 @@ class XwBook:
             self._call(lambda: self.book.app.alert(message, title=title, mode=mode))
         except Exception:  # noqa: BLE001 - an alert must not hide the original problem
             self.unsupported.add("alert")
+
+
+# A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
+# a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
+_EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
+_LOG_SCAN_ROWS, _LOG_SCAN_COLS = 20, 26  # where the log's header row is looked for (A1:Z20)
+
+
+def excel_text(value: Any) -> Any:
+    """``value`` ready for a raw write that keeps a text a text (as the file engine writes it)."""
+    if value.__class__ is not str or not value:
+        return value
+    if value[0] in "=+-@'" or value.strip().upper() in ("TRUE", "FALSE") or _EXCEL_PARSES.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _to_excel(v: Any) -> Any:

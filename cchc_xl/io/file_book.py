@@ -44,6 +44,12 @@ class FileBook:
         return cls(Package.open(path), path, out, backup)
 
     @classmethod
+    def from_bytes(cls, data: bytes, filename: str, max_total: int | None = None) -> "FileBook":
+        """A workbook received as bytes (a group's returned copy), read under the copy limits."""
+        limits = {} if max_total is None else {"max_total": max_total}
+        return cls(Package.from_bytes(data, filename, **limits), Path(filename))
+
+    @classmethod
     @contextlib.contextmanager
     def for_update(cls, path, out=None, backup: bool = True, wait: float = LOCK_WAIT_SECONDS):
         """``with FileBook.for_update(path) as book:`` — :meth:`open` under the writer lock of the file that
@@ -70,6 +76,26 @@ class FileBook:
 
     def sheet_names(self) -> list[str]:
         return self.package.sheet_names()
+
+    def sheet_values(self, sheet: str) -> dict[tuple[int, int], object]:
+        """``{(row, col): value}`` of every non-empty cell of a (small) sheet; an error cell reads as None."""
+        return {k: c.value for k, c in self.package.read_sheet(sheet).cells.items()
+                if c.value is not None and not c.error}
+
+    def has_macros(self) -> bool:
+        """True when the file carries a VBA project."""
+        return any(n.lower().endswith("vbaproject.bin") for n in self.package.part_names())
+
+    def custom_properties(self) -> dict[str, str]:
+        from .ooxml.doc_props import custom_properties
+
+        return custom_properties(self.package)
+
+    def modified(self):
+        """The save time the file records (``docProps/core.xml``), or None."""
+        from .ooxml.doc_props import modified
+
+        return modified(self.package)
 
     def read_log(self) -> list[dict]:
         """Every row of the ``Nhật ký`` sheet as ``{header: value}``."""

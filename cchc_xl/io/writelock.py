@@ -90,8 +90,8 @@ def writer_lock(target: str | os.PathLike, wait: float = LOCK_WAIT_SECONDS):
         os.close(fd)
         if time.monotonic() >= deadline:
             raise WorkbookBusyError(
-                f"Một lần chạy khác đang ghi sổ tính '{Path(target).name}'{_holder(lock)}; lần này dừng lại, "
-                f"không thay đổi gì. Hãy chờ lần kia xong rồi chạy lại.")
+                f"Một lệnh khác đang chạy và ghi vào sổ tính '{Path(target).name}'{_holder(lock)}; lần này dừng "
+                f"lại, không thay đổi gì. Hãy chờ lệnh kia xong rồi chạy lại.")
         time.sleep(_POLL)
     try:
         info = f"tiến trình {os.getpid()} trên {socket.gethostname()}, từ {dt.datetime.now():%H:%M:%S %d/%m/%Y}"

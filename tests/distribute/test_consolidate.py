@@ -12,7 +12,8 @@ import pytest
 
 from cchc_xl import schema
 from cchc_xl.distribute import _common
-from cchc_xl.distribute.consolidate import (EXIT_BUSY, EXIT_OK, EXIT_REJECTED, _custom_props, consolidate)
+from cchc_xl.distribute.consolidate import EXIT_BUSY, EXIT_OK, EXIT_REJECTED, consolidate
+from cchc_xl.io.ooxml.doc_props import custom_properties as _custom_props
 from cchc_xl.io.ooxml import Package
 
 from distfix import age, fill_copy, group_tasks, master_values
