@@ -1,7 +1,7 @@
 """``cchc-xl``: a thin command line over the engine.
 
 Every command translates :class:`cchc_xl.errors.CchcError` into one Vietnamese line on
-stderr (exit code 2). Anything unexpected is written with its traceback to a log file
+stderr (exit code 2; 4 when another run holds the workbook's writer lock). Anything unexpected is written with its traceback to a log file
 whose path the message gives (exit code 3) — users never see a traceback.
 """
 
@@ -16,11 +16,11 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import CchcError
+from .errors import CchcError, WorkbookBusyError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def log_dir() -> Path:
@@ -257,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except WorkbookBusyError as exc:   # another run holds the workbook's writer lock
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except CchcError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -89,7 +89,7 @@ def interpreter_for_excel() -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 def _open_package(path: Path):
-    from ..io.ooxml import Package  # noqa: PLC0415 - the surgical writer (cchc_xl/io/ooxml.py)
+    from ..io.ooxml import Package  # noqa: PLC0415 - the surgical writer (cchc_xl/io/ooxml/)
 
     opener = getattr(Package, "open", None)
     return opener(path) if callable(opener) else Package(path)
@@ -145,14 +145,17 @@ def setup_excel(path: str | os.PathLike, interpreter: str | None = None) -> str:
         raise WorkbookError(f"Không tìm thấy tệp '{target}'.")
     interpreter = interpreter or interpreter_for_excel()
     key = "Interpreter_Mac" if sys.platform == "darwin" else "Interpreter_Win"
-    pkg = _open_package(target)
-    try:
-        existing = _sheet_rows(pkg, CONF_SHEET)
-    except KeyError:
-        raise WorkbookError(
-            f"Sổ '{target.name}' không có trang '{CONF_SHEET}'; hãy dùng sổ do cchc-xl tạo ra.") from None
-    pkg.set_cells(CONF_SHEET, conf_updates(existing, {key: interpreter}))
-    pkg.save(target, backup=True)
+    from ..io.writelock import writer_lock  # noqa: PLC0415
+
+    with writer_lock(target):   # one writer at a time: read, change, save under the workbook's lock
+        pkg = _open_package(target)
+        try:
+            existing = _sheet_rows(pkg, CONF_SHEET)
+        except KeyError:
+            raise WorkbookError(
+                f"Sổ '{target.name}' không có trang '{CONF_SHEET}'; hãy dùng sổ do cchc-xl tạo ra.") from None
+        pkg.set_cells(CONF_SHEET, conf_updates(existing, {key: interpreter}))
+        pkg.save(target, backup=True)
     return checklist(target, interpreter)
 
 
