@@ -1,20 +1,31 @@
 """Distribution: hand-out copies per group, scheduled consolidation, sending the report upward.
 
-Public entry points (see each module's docstring for the edge cases):
+Modules (see each one's docstring for the edge cases):
 
-* :func:`handout` (module ``handout``) — one ``.xlsx`` per group;
-* :func:`consolidate` (module ``consolidate``) — exit codes 0 ok / 2 rejections / 3 failed / 4 busy;
-* :func:`send_report` (module ``send``) — values-only ``.xlsx`` + PDF by e-mail, or a ``.eml`` draft;
-* :func:`register` (module ``cli``) — adds the ``handout``, ``consolidate`` and ``send`` subcommands to
-  the main ``cchc-xl`` argument parser.
+* :mod:`.handout` — :func:`~cchc_xl.distribute.handout.handout`: one ``.xlsx`` per group;
+* :mod:`.consolidate` — :func:`~cchc_xl.distribute.consolidate.consolidate`: exit codes 0 ok / 2 rejections /
+  3 failed / 4 busy;
+* :mod:`.send` — :func:`~cchc_xl.distribute.send.send_report`: values-only ``.xlsx`` + PDF by e-mail, or a
+  ``.eml`` draft;
+* :mod:`.cli` — :func:`~cchc_xl.distribute.cli.register`: the ``handout``, ``consolidate`` and ``send``
+  subcommands of ``cchc-xl``.
 
-Note: the names ``handout`` and ``consolidate`` here are the functions; the modules of the same name
-are reached with ``import cchc_xl.distribute.handout as m`` / ``from cchc_xl.distribute.handout import …``.
+Nothing is imported with the package: a command imports the module it runs (``cchc-xl --help`` stays fast).
+``send_report`` and ``register`` are also reachable here, on first use.
 """
 
-from .cli import register
-from .consolidate import consolidate
-from .handout import handout
-from .send import send_report
+from __future__ import annotations
 
-__all__ = ["handout", "consolidate", "send_report", "register"]
+__all__ = ["send_report", "register"]
+
+
+def __getattr__(name: str):
+    if name == "send_report":
+        from .send import send_report
+
+        return send_report
+    if name == "register":
+        from .cli import register
+
+        return register
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
