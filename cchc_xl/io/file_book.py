@@ -12,6 +12,7 @@ A run that writes opens the book with :meth:`FileBook.for_update`, which holds t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from pathlib import Path
 
 from .. import schema
@@ -25,6 +26,21 @@ from .writelock import LOCK_WAIT_SECONDS, writer_lock
 __all__ = ["FileBook", "parse_ref"]
 
 
+def _shows(old, new) -> bool:
+    """True when a cell read as ``old`` already holds ``new`` as this writer would write it: same type of value
+    (a date as a date, a text as a text) and the same value."""
+    if new is None or old is None:
+        return new is None and old is None
+    if isinstance(new, dt.date) and not isinstance(new, dt.datetime):
+        new = dt.datetime(new.year, new.month, new.day)
+    if old.__class__ is not new.__class__:
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and \
+                not isinstance(old, bool) and not isinstance(new, bool):
+            return float(old) == float(new)
+        return False
+    return old == new
+
+
 class FileBook:
     """A workbook file opened for one run."""
 
@@ -34,6 +50,7 @@ class FileBook:
         self.out = Path(out) if out else None
         self.backup = backup
         self._styles: dict[str, int] = {}
+        self._read: dict[str, TableData] = {}      # tables as read, to write only the cells that change
 
     @classmethod
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
@@ -72,7 +89,8 @@ class FileBook:
             return None
         from .ooxml.table_reader import read_table
 
-        return read_table(self.package, info)
+        td = self._read[info.name] = read_table(self.package, info)
+        return td
 
     def sheet_names(self) -> list[str]:
         return self.package.sheet_names()
@@ -110,9 +128,21 @@ class FileBook:
         headers = [h.strip() for h in info.headers]
         if header not in headers:
             raise WorkbookError(f"Trang tính '{info.sheet}': bảng '{table}' thiếu cột '{header}'.")
-        col = c1 + headers.index(header)
+        j = headers.index(header)
+        col = c1 + j
         first = r1 + max(info.header_row_count, 0)
-        self.package.set_cells(info.sheet, {(first + i, col): v for i, v in enumerate(values)})
+        td = self._read.get(info.name)
+        if td is not None and td.first_row == first:   # a cell already showing the value is left alone
+            old = td.row_values()
+            marks = td.cell_marks()
+            cells = {(first + i, col): v for i, v in enumerate(values)
+                     if i >= len(old) or (i, j) in marks or not _shows(old[i][j] if j < len(old[i]) else None, v)}
+            for i, v in enumerate(values):                 # what the file holds now, for a later write
+                if i < len(old) and j < len(old[i]):
+                    old[i][j] = v
+        else:
+            cells = {(first + i, col): v for i, v in enumerate(values)}
+        self.package.set_cells(info.sheet, cells)
 
     def append_log(self, rows: list[dict]) -> None:
         """Append rows (dicts keyed by ``schema.LOG_HEADERS``) below the last row of ``Nhật ký``."""
