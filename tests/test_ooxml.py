@@ -525,7 +525,7 @@ def test_crash_during_replace_keeps_original_and_no_temp(book, monkeypatch):
     def boom(*a, **k):
         raise OSError("mất điện")
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="mất điện"):
+    with pytest.raises(WorkbookError, match="mất điện"):
         pkg.save(backup=False)
     assert book.read_bytes() == original
     assert sorted(p.name for p in book.parent.iterdir()) == [book.name]

@@ -21,7 +21,7 @@ from ..errors import WorkbookError
 from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
 from .tables import TableData
-from .writelock import LOCK_WAIT_SECONDS, writer_lock
+from .writelock import writer_lock
 
 __all__ = ["FileBook", "parse_ref"]
 
@@ -68,10 +68,10 @@ class FileBook:
 
     @classmethod
     @contextlib.contextmanager
-    def for_update(cls, path, out=None, backup: bool = True, wait: float = LOCK_WAIT_SECONDS):
+    def for_update(cls, path, out=None, backup: bool = True, wait: float | None = None):
         """``with FileBook.for_update(path) as book:`` — :meth:`open` under the writer lock of the file that
         will be written, held until the block ends (raises :class:`~cchc_xl.errors.WorkbookBusyError` when
-        another run holds it for longer than ``wait`` seconds)."""
+        another run holds it for longer than ``wait`` seconds, by default :func:`.writelock.default_wait`)."""
         with writer_lock(Path(out) if out else Path(path), wait):
             yield cls.open(path, out, backup)
 

@@ -3,7 +3,8 @@
 ``refresh``, ``import-dossiers``, ``consolidate``, ``setup-excel`` and the ribbon's file paths take
 :func:`writer_lock` on the workbook before they read it and keep it until the new file is in place, so two
 runs never interleave read → compute → write on the same file (the second would silently overwrite the
-first one's update). A run that finds the lock taken waits up to ``wait`` seconds, then gives up with
+first one's update). A run that finds the lock taken waits up to ``wait`` seconds (10 by default, or the
+``CCHC_LOCK_WAIT_SECONDS`` environment variable), then gives up with
 :class:`~cchc_xl.errors.WorkbookBusyError` — exit code 4 (``EXIT_BUSY``) on the command line.
 
 The lock is the operating system's (``fcntl.flock``, ``msvcrt.locking`` on Windows) on ``NAME.cchc-lock``
@@ -25,9 +26,9 @@ from pathlib import Path
 
 from ..errors import WorkbookBusyError
 
-__all__ = ["writer_lock", "lock_path", "LOCK_WAIT_SECONDS", "EXIT_BUSY"]
+__all__ = ["writer_lock", "lock_path", "default_wait", "LOCK_WAIT_SECONDS", "EXIT_BUSY"]
 
-LOCK_WAIT_SECONDS = 10.0
+LOCK_WAIT_SECONDS = 10.0      # how long a run waits for the lock; CCHC_LOCK_WAIT_SECONDS overrides
 EXIT_BUSY = 4
 _POLL = 0.05
 
@@ -63,9 +64,20 @@ def _holder(lock: Path) -> str:
     return f" (đang giữ: {text})" if text else ""
 
 
+def default_wait() -> float:
+    """:data:`LOCK_WAIT_SECONDS`, or the ``CCHC_LOCK_WAIT_SECONDS`` environment variable when it is a number."""
+    try:
+        return max(float(os.environ.get("CCHC_LOCK_WAIT_SECONDS", "")), 0.0)
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
 @contextlib.contextmanager
-def writer_lock(target: str | os.PathLike, wait: float = LOCK_WAIT_SECONDS):
-    """Hold the writer lock of workbook ``target`` while the block runs (see module docstring)."""
+def writer_lock(target: str | os.PathLike, wait: float | None = None):
+    """Hold the writer lock of workbook ``target`` while the block runs (see module docstring); ``wait``
+    defaults to :func:`default_wait`."""
+    if wait is None:
+        wait = default_wait()
     lock = lock_path(target)
     deadline = time.monotonic() + max(wait, 0.0)
     while True:

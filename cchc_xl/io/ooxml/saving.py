@@ -229,6 +229,8 @@ def save_atomic(target: Path, write: Callable, *, source: Fingerprint | None = N
             raise WorkbookLockedError(
                 f"Không ghi được tệp '{target.name}': tệp đang được mở trong Excel hoặc chương trình khác. "
                 f"Hãy đóng nó rồi chạy lại.") from None
+        except OSError as exc:
+            raise _os_error(exc, target) from None
         tmp = None
     except BaseException:
         _unlink(tmp)
