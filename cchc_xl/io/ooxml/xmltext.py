@@ -6,8 +6,8 @@ Two layers of escaping meet in a cell's text: XML's own (``&amp;``, numeric refe
 
 >>> unescape_cell_text(escape_cell_text("a\\x00b _x0041_"))
 'a\\x00b _x0041_'
->>> xml_text("a < b & c"), xml_unescape("&lt;&#233;&#x1EA1;")
-('a &lt; b &amp; c', '<éạ')
+>>> xml_text("a < b & c\\r"), xml_unescape("&lt;&#233;&#x1EA1;&#13;")
+('a &lt; b &amp; c&#13;', '<éạ\\r')
 
 The parser never resolves entities, loads a DTD or touches the network (an ``<!ENTITY … SYSTEM>``
 in a hostile part stays an unexpanded reference).
@@ -80,13 +80,16 @@ def unescape_cell_text(text: str) -> str:
 
 
 def xml_text(text: str) -> str:
-    """Escape character data for XML text (``&``, ``<``, ``>``)."""
+    """Escape character data for XML text (``&``, ``<``, ``>``, and a carriage return, which a parser would
+    otherwise read as a line feed)."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
     return text
 
 
