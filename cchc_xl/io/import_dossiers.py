@@ -103,7 +103,8 @@ def _xlsx_rows(raw: bytes, name: str) -> list[list]:
     try:
         pkg = Package.from_bytes(raw, name)
         sheet = next(s.name for s in pkg.sheets() if s.kind == "worksheet")
-        cells, area = pkg.on_sheet_text(sheet, lambda st: (st.cell_count(), st.dense_area()))
+        area = pkg.on_sheet_text(sheet, lambda st: st.dense_area())
+        cells = pkg.on_sheet_text(sheet, lambda st: st.cell_count()) if area > MAX_BLANK_CELLS else 0
     except StopIteration:
         raise ImportFileError(f"Tệp Excel '{name}' không có trang tính nào.") from None
     except CchcError as exc:

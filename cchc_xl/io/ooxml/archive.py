@@ -98,6 +98,9 @@ class ZipIn:
             raise _corrupt(self.filename, exc) from None
 
     def _inflate(self, name: str) -> bytes:
+        info = self.infos[name]
+        if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x01:
+            return self._inflate_deflated(name, info)
         chunks, size = [], 0
         for chunk in self._stream(name):
             size += len(chunk)
@@ -108,6 +111,22 @@ class ZipIn:
         if size != self.infos[name].file_size:
             raise _corrupt(self.filename, f"thành phần '{name}' ngắn hơn khai báo")
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _inflate_deflated(self, name: str, info: zipfile.ZipInfo) -> bytes:
+        """One call to zlib, output limited to the declared size (+1 byte to see a lie), CRC checked."""
+        if self.inflated + info.file_size > self.max_total:
+            raise WorkbookError(self._too_big(self.inflated + info.file_size, self.max_total))
+        inflater = zlib.decompressobj(-15)
+        try:
+            out = inflater.decompress(self.raw(name), info.file_size + 1)
+        except zlib.error as exc:
+            raise _corrupt(self.filename, exc) from None
+        self.inflated += len(out)
+        if len(out) != info.file_size or not (inflater.eof or len(out) == 0 and info.file_size == 0):
+            raise _corrupt(self.filename, f"thành phần '{name}' không khớp kích thước khai báo")
+        if zlib.crc32(out) != info.CRC:
+            raise _corrupt(self.filename, f"Bad CRC-32 for file '{name}'")
+        return out
 
     def read(self, name: str) -> bytes:
         """The inflated bytes of a member, CRC checked and counted against the cap."""

@@ -34,6 +34,7 @@ _MERGE = re.compile(rb"""<(?:[\w.-]+:)?mergeCell\b[^>]*?\sref\s*=\s*["']([^"']+)
 _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
 _UTF8_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']utf-?8["']""", re.I)
 ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ERROR_TYPE = re.compile(rb""" t=["']e["']""")
 
 
 class IrregularSheet(Exception):
@@ -67,11 +68,11 @@ class SheetText:
         self.data = data
         self.row_tag, self.cell_tag = b"<" + p + b"row", b"<" + p + b"c"
         self.start = m.end()
-        self.end = data.find(b"</" + p + b"sheetData>", self.start)
+        self.end = data.rfind(b"</" + p + b"sheetData>", self.start)     # near the end: found at once
         if self.end < 0:
             raise IrregularSheet("no </sheetData>")
         self.head, self.tail = data[:self.start], data[self.end:]
-        self._cells = data.count(self.cell_tag + b' r="', self.start, self.end)
+        self._cells: int | None = None
         self._span: tuple[int, int] | None | bool = False
         self.regularized = False          # set by the package when this is the rewrite of irregular text
 
@@ -97,6 +98,9 @@ class SheetText:
 
     # -- counts and extents ------------------------------------------------------------------------------------
     def cell_count(self) -> int:
+        """The number of cells (one pass over the text, the first time)."""
+        if self._cells is None:
+            self._cells = self.data.count(self.cell_tag + b' r="', self.start, self.end)
         return self._cells
 
     def row_span(self) -> tuple[int, int] | None:
@@ -190,13 +194,8 @@ class SheetText:
         d = self.data
         v_open, v_close = b"<" + self.prefix + b"v>", b"</" + self.prefix + b"v>"
         c_close = b"</" + self.prefix + b"c>"
-        found = []
-        for needle in (b' t="e"', b" t='e'"):
-            i = d.find(needle, self.start, self.end)
-            while i >= 0:
-                found.append(i)
-                i = d.find(needle, i + 1, self.end)
-        for i in found:
+        for m in _ERROR_TYPE.finditer(d, self.start, self.end):     # one pass (a literal start: fast)
+            i = m.start()
             r, c, start = self.cell_at(i)
             tag_end = d.index(b">", start)
             if not start < i < tag_end:                  # the attribute of a child, not of that <c>

@@ -88,11 +88,12 @@ def read_table(pkg, info: TableInfo) -> TableData:
     def box(st):
         span = st.row_span()
         n = max(min(declared_last, span[1] if span else 0) - first + 1, 0)
-        cells = st.cell_count()
-        if n * width > cells + MAX_BLANK_CELLS:
-            raise _refuse(pkg, info, f"khai báo vùng {info.ref} ({n * width:,} ô) lớn bất thường so với {cells:,} "
-                                     f"ô thực có".replace(",", "."))
-        return n, n > 0 and st.dense_area() <= cells + MAX_BLANK_CELLS
+        # the cells are counted only when a block is big enough to need it (one pass over the text)
+        if n * width > MAX_BLANK_CELLS and n * width > st.cell_count() + MAX_BLANK_CELLS:
+            raise _refuse(pkg, info, f"khai báo vùng {info.ref} ({n * width:,} ô) lớn bất thường so với "
+                                     f"{st.cell_count():,} ô thực có".replace(",", "."))
+        area = st.dense_area() if n else 0
+        return n, n > 0 and (area <= MAX_BLANK_CELLS or area <= st.cell_count() + MAX_BLANK_CELLS)
 
     n, calamine_ok = pkg.on_sheet_text(info.sheet, box)
     last = first + n - 1
