@@ -24,7 +24,7 @@ from typing import Iterable
 from ...errors import WorkbookError
 from .limits import MAX_PARTS, MAX_RATIO, MAX_UNZIPPED_BYTES, RATIO_MIN_SIZE
 
-__all__ = ["ZipIn", "ZipOut", "CFB_SIGNATURE", "NEW_PART_DATE"]
+__all__ = ["ZipIn", "ZipOut", "deflate", "CFB_SIGNATURE", "NEW_PART_DATE"]
 
 CFB_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 NEW_PART_DATE = (1980, 1, 1, 0, 0, 0)
@@ -145,6 +145,54 @@ class ZipIn:
         n, m = struct.unpack("<2H", head[26:30])
         start = off + _LOCAL.size + n + m
         return memoryview(self.data)[start:start + info.compress_size]
+
+
+DEFLATE_BLOCK = 4 << 20
+
+
+def _blocks(chunks, size: int):
+    """The bytes of ``chunks`` as blocks of about ``size`` bytes (memoryviews: no copy of a big chunk)."""
+    pending, have = [], 0
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view.nbytes:
+            take = view[:size - have]
+            pending.append(take)
+            have += take.nbytes
+            view = view[take.nbytes:]
+            if have >= size:
+                yield pending[0] if len(pending) == 1 else b"".join(pending)
+                pending, have = [], 0
+    if pending:
+        yield pending[0] if len(pending) == 1 else b"".join(pending)
+
+
+def _deflate_segment(block, level: int, last: bool) -> bytes:
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return comp.compress(block) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def deflate(chunks, level: int) -> tuple[int, int, bytes]:
+    """(CRC-32, size, raw deflate stream) of the bytes of ``chunks``.
+
+    Blocks of 4 MB are deflated on two threads (zlib works without the GIL), each ending with a sync flush
+    so that their concatenation is one valid stream, as pigz does; the CRC is computed meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    crc, size, out = 0, 0, []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures, prev = [], None
+        for block in _blocks(chunks, DEFLATE_BLOCK):
+            if prev is not None:
+                futures.append(pool.submit(_deflate_segment, prev, level, False))
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+            prev = block
+            while len(futures) > 2:                        # a few blocks in flight: memory stays small
+                out.append(futures.pop(0).result())
+        futures.append(pool.submit(_deflate_segment, prev if prev is not None else b"", level, True))
+        out.extend(f.result() for f in futures)
+    return crc, size, b"".join(out)
 
 
 def _strip_zip64(extra: bytes) -> bytes:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ...errors import WorkbookError
-from .archive import ZipIn, ZipOut
+from .archive import ZipIn, ZipOut, deflate
 from .cell_xml import MAX_CELL_TEXT, CellWriter, Formula
 from .limits import MAX_RATIO, MAX_UNZIPPED_BYTES
 from .parts import PartStore
@@ -373,19 +373,10 @@ class Package(PartStore):
         self.write(part, b"".join(self._splice(part)))
 
     def _pack_edits(self, part: str) -> None:
-        comp = zlib.compressobj(WRITE_LEVEL, zlib.DEFLATED, -15)
-        out, crc, size = [], 0, 0
-        chunks = self._splice(part)
-        for k in range(0, len(chunks), 2048):         # a few thousand small chunks per call, not one by one
-            block = b"".join(chunks[k:k + 2048])
-            crc = zlib.crc32(block, crc)
-            size += len(block)
-            out.append(comp.compress(block))
-        del chunks
-        out.append(comp.flush())
+        crc, size, data = deflate(self._splice(part), WRITE_LEVEL)
         self.invalidate(part)
         self._new.pop(part, None)
-        self._packed[part] = _Packed(crc, size, b"".join(out))
+        self._packed[part] = _Packed(crc, size, data)
 
     def replace_sheet_content(self, sheet: str, cells: Mapping[tuple[int, int], tuple[object, int | None]],
                               merges: Iterable[tuple[int, int, int, int]] = (),
