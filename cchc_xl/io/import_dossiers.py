@@ -52,16 +52,29 @@ class ImportReport:
         return "\n".join(lines)
 
 
+_TIME = r"(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME)
+
+
 def _parse_datetime(text: str, with_time: bool):
+    """``dd/mm/yyyy [hh:mm[:ss]]`` or ISO ``yyyy-mm-dd[ hh:mm[:ss]]`` → datetime (date unless ``with_time``);
+    ValueError otherwise (also for a day that does not exist).
+
+    >>> _parse_datetime("04/03/2024 09:15", True), _parse_datetime("2024-03-04", False)
+    (datetime.datetime(2024, 3, 4, 9, 15), datetime.date(2024, 3, 4))
+    """
     text = text.strip()
-    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            value = dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return value if with_time else value.date()
-    raise ValueError(text)
+    m = _DMY.fullmatch(text)
+    if m:
+        d, mo, y, h, mi, s = m.groups()
+    else:
+        m = _ISO_DATE.fullmatch(text)
+        if not m:
+            raise ValueError(text)
+        y, mo, d, h, mi, s = m.groups()
+    value = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    return value if with_time else value.date()
 
 
 def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:

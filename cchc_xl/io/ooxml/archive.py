@@ -151,20 +151,26 @@ DEFLATE_BLOCK = 4 << 20
 
 
 def _blocks(chunks, size: int):
-    """The bytes of ``chunks`` as blocks of about ``size`` bytes (memoryviews: no copy of a big chunk)."""
+    """The bytes of ``chunks`` as blocks of about ``size`` bytes: small chunks joined, a big one cut in
+    memoryviews (no copy)."""
     pending, have = [], 0
     for chunk in chunks:
-        view = memoryview(chunk)
-        while view.nbytes:
-            take = view[:size - have]
-            pending.append(take)
-            have += take.nbytes
-            view = view[take.nbytes:]
+        n = len(chunk)
+        if n < size:
+            pending.append(chunk)
+            have += n
             if have >= size:
-                yield pending[0] if len(pending) == 1 else b"".join(pending)
+                yield b"".join(pending)
                 pending, have = [], 0
+            continue
+        if pending:
+            yield b"".join(pending)
+            pending, have = [], 0
+        view = memoryview(chunk)
+        for k in range(0, n, size):
+            yield view[k:k + size]
     if pending:
-        yield pending[0] if len(pending) == 1 else b"".join(pending)
+        yield b"".join(pending)
 
 
 def _deflate_segment(block, level: int, last: bool) -> bytes:

@@ -189,14 +189,12 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             st.check_rows(pos, ins)
             append(d[pos:ins])
             pos = ins
-            append(b'<%srow r="%d">' % (p, r))
+            row = [b'<%srow r="%d">' % (p, r)]                 # one chunk per new row (an import adds many)
             for c in cols:
                 head, rest = parts(rs[c] if c in rs else default_col(c), rv.get(c))
-                append(c_open)
-                append(letters[c] + rnum)
-                append(head)
-                append(rest)
-            append(row_close)
+                row += (c_open, letters[c], rnum, head, rest)
+            row.append(row_close)
+            append(b"".join(row))
             continue
         tag_end = d.index(b">", i)
         row_tag = d[i:tag_end + 1]
