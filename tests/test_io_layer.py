@@ -176,3 +176,23 @@ def test_spliced_cells_read_back_by_openpyxl(tmp_path_factory, edits):
     for key, v in before.items():                              # every other cell is as it was
         if key not in edits:
             assert ws.cell(*key).value == v, key
+
+
+def test_a_second_refresh_leaves_sheets_whose_values_did_not_change_untouched(tmp_path):
+    """Only the computed cells whose value changes are written: refreshing the same day again rewrites no
+    table sheet, so their zip members are copied raw, byte for byte."""
+    from cchc_xl import schema
+    from cchc_xl.engine import refresh_file
+
+    as_of = dt.date(2024, 6, 14)
+    first, second = tmp_path / "1.xlsm", tmp_path / "2.xlsm"
+    refresh_file(BUNDLED, out=first, as_of=as_of)
+    refresh_file(first, out=second, as_of=as_of)
+    a, b = ZipIn(first.read_bytes(), "1"), ZipIn(second.read_bytes(), "2")
+    pkg = Package.open(first)
+    for spec in (schema.TASKS, schema.DOSSIERS, schema.INDICATORS):
+        part = pkg.sheet_part(spec.sheet)
+        assert bytes(a.raw(part)) == bytes(b.raw(part)), spec.sheet
+    refresh_file(first, out=second, as_of=dt.date(2024, 12, 14))     # later: the flags change and are written
+    c = ZipIn(second.read_bytes(), "3")
+    assert c.read(pkg.sheet_part(schema.TASKS.sheet)) != a.read(pkg.sheet_part(schema.TASKS.sheet))
