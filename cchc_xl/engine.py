@@ -17,8 +17,9 @@ from . import schema
 from .core.calendar import WorkCalendar
 from .core.figures import SECTIONS, ReportFigures, build_figures
 from .core.indicators import IndicatorResult, evaluate
-from .core.periods import Period, get_period, is_year_end, period_for
+from .core.periods import Period, is_year_end
 from .core.rates import RATE_NAMES, DossierStats, dossier_stats
+from .core.report_date import ReportDate, resolve_report_date
 from .core.tasks import TASK_FLAGS, TaskOutcome, judge_tasks, recurrence
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
@@ -80,6 +81,7 @@ class RefreshResult:
     dossier_flags: dict[str, tuple[dt.date | None, str]]
     task_outcomes: list[TaskOutcome]
     problems: list[Problem] = field(default_factory=list)
+    chosen: ReportDate | None = None  # how the as-of date and the period were chosen (core.report_date)
 
     @property
     def settings(self):
@@ -132,10 +134,15 @@ class RefreshResult:
         figures = self.figures.to_json()
         if self.figures.tasks is not None:
             figures["tasks"]["unfinished"] = [_task_json(o, iso) for o in self.figures.tasks.unfinished]
+        chosen = self.chosen
         return {
             "as_of": iso(self.as_of),
             "period": {"key": self.period.key, "label": self.period.label,
                        "from": iso(self.period.start), "to": iso(self.period.end)},
+            # how the rule of core.report_date chose them: flag | setting | today, flag | setting | date
+            "as_of_source": chosen.as_of_source if chosen else None,
+            "period_source": chosen.period_source if chosen else None,
+            "date_note": self.figures.date_note,
             "dossiers": dossiers,
             "rates": rates,
             "dossier_flags": {k: {"due": iso(due), "class": cls} for k, (due, cls) in self.dossier_flags.items()},
@@ -161,15 +168,6 @@ def load_data(book: Book) -> WorkbookData:
     return parse_tables({spec.table: book.read_table(spec.sheet, spec.table) for spec in schema.TABLES})
 
 
-def _resolve_as_of(data: WorkbookData, as_of: dt.date | None, today: dt.date | None) -> dt.date:
-    if as_of is not None:
-        return as_of
-    configured = data.settings["ngay_tinh_den"]
-    if isinstance(configured, dt.date):
-        return configured
-    return today or dt.date.today()
-
-
 def _unavailable(data: WorkbookData, periodic: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     for table, why in data.unreadable.items():
@@ -184,24 +182,30 @@ _NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None) -> RefreshResult:
+            today: dt.date | None = None, date_note: str = "") -> RefreshResult:
     """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
-    ``as_of`` defaults to the ``ngay_tinh_den`` setting, then today. ``period`` defaults to
-    the ``ky_bao_cao`` setting, then the shortest default window that contains ``as_of``.
-    Classification happens at ``cut = min(as_of, period end)``: a report asked for before its
-    window closes counts what is known on the as-of date.
+    The as-of date and the period follow the one rule of :func:`cchc_xl.core.report_date.resolve_report_date`:
+    ``as_of``/``period`` when given, else the ``ngay_tinh_den``/``ky_bao_cao`` settings when filled, else
+    today (``today``, default :func:`cchc_xl.clock.today`) and the period whose window contains it. A
+    date after the plan year gives the plan year's annual report with a note (``figures.date_note``);
+    ``date_note`` adds a note of the caller's (the build: the sample date). Classification happens at
+    ``cut = min(as_of, period end)``: a report asked for before its window closes counts what is known on
+    the as-of date.
     """
+    from .clock import today as system_today
+
     settings = data.settings
     problems = list(data.problems)
-    as_of = _resolve_as_of(data, as_of, today)
+    clock = (lambda: today) if today is not None else system_today
     year = int(settings["nam_ke_hoach"])
     windows = settings.windows()
-    key = period or settings["ky_bao_cao"] or None
     try:
-        the_period = get_period(key, year, windows) if key else period_for(as_of, year, windows)
+        chosen = resolve_report_date(year, as_of=as_of, period=period, setting_as_of=settings["ngay_tinh_den"],
+                                     setting_period=settings["ky_bao_cao"] or None, windows=windows, today=clock)
     except ValueError as exc:
         raise CchcError(str(exc)) from None
+    as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
     year_end = is_year_end(the_period, cut)
     cal = WorkCalendar(data.overrides)
@@ -221,7 +225,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
         problems.append(Problem(schema.OCCURRENCES.sheet, None, None,
                                 f"không tìm thấy trang tính hoặc bảng '{schema.OCCURRENCES.table}' các lần thực "
                                 "hiện nhiệm vụ định kỳ (bị xóa hay đổi tên?)"))
-    latest = max(as_of, today or dt.date.today())
+    latest = max(as_of, clock())
     for record, sheet in [(t, schema.TASKS.sheet) for t in data.tasks] + \
                          [(o, schema.OCCURRENCES.sheet) for o in data.occurrences]:
         if record.done_date and record.done_date > latest:
@@ -238,7 +242,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
 
     unavailable = _unavailable(data, periodic)
     figures = build_figures(the_period, as_of, outcomes, stats, (), cut=cut, unavailable=unavailable,
-                            sample_note=str(settings["du_lieu_mau"] or ""))
+                            sample_note=str(settings["du_lieu_mau"] or ""),
+                            date_note=" ".join(n for n in (chosen.note, date_note.strip()) if n))
     final = year_end or not settings["chua_dat_truoc_cuoi_nam"]
     indicators = evaluate(data.indicators, figures.dossiers, figures.ct2, data.procedures, measure, final=final,
                           unavailable=unavailable)
@@ -246,7 +251,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     # Every dossier's class on the sheet is the one the report counts ('Ngoài kỳ báo cáo' outside it).
     flags = dict(stats.per_dossier) if figures.dossiers is not None else {}
     return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, figures=figures,
-                         dossier_flags=flags, task_outcomes=outcomes, problems=problems)
+                         dossier_flags=flags, task_outcomes=outcomes, problems=problems, chosen=chosen)
 
 
 def _column_values(td: TableData, rows: list[int], values: list) -> list:
@@ -261,6 +266,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     A computed column whose table could not be read is left as it is (never overwritten with blanks).
     """
     from .report_layout import build_report_grid
+    from .report_record import add_record
 
     data = result.data
     readable = [t for t in data.tables if t not in data.unreadable]
@@ -291,8 +297,8 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
                           _column_values(td, data.indicator_rows, status))
-    if "report" in outputs:
-        book.write_report(build_report_grid(result))
+    if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report_record)
+        book.write_report(add_record(build_report_grid(result), result))
 
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,

@@ -147,9 +147,10 @@ def build_report_grid(result) -> ReportGrid:
                 f"theo Kế hoạch số {s['so_ke_hoach']} ngày {vnformat.date_vn(s['ngay_ke_hoach'])})",
           "note", to_col=8)
     g.row_heights[8] = 32
-    if result.figures.sample_note:
-        g.put(9, 1, "Lưu ý: " + result.figures.sample_note, "note", to_col=8)
-        g.row_heights[9] = _height(len(result.figures.sample_note) + 7, 94)
+    notes = " ".join(result.figures.notes)  # the date note (core.report_date), the sample-data note
+    if notes:
+        g.put(9, 1, "Lưu ý: " + notes, "note", to_col=8)
+        g.row_heights[9] = _height(len(notes) + 7, 94)
 
     _task_progress(g, result, 10)
     row = _indicators(g, result, CHART_ROWS[1] + 2)
