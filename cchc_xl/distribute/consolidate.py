@@ -103,6 +103,29 @@ class ConsolidationSummary:
     message: str = ""
     log_path: Path | None = None
     sent: object = None
+    # The report now in the master (a report_record.ReportRecord), the one before the run, whether the run
+    # wrote it, the note of the as-of rule and where the date came from ("hôm nay"…).
+    report: object = None
+    report_previous: object = None
+    report_written: bool = False
+    report_note: str = ""
+    report_as_of_words: str = ""
+
+    def report_lines(self) -> list[str]:
+        """What the run did to the report (Vietnamese): its period and as-of date, a replaced period, the note."""
+        if self.report is None:
+            return []
+        source = f" ({self.report_as_of_words})" if self.report_as_of_words else ""
+        done = "đã lập lại" if self.report_written else "giữ nguyên, không có gì mới"
+        lines = [f"Báo cáo trong sổ: báo cáo {self.report.describe()}{source} — {done}."]
+        before = self.report_previous
+        if before is not None and self.report_written and (before.period, before.year) != (self.report.period,
+                                                                                          self.report.year):
+            lines.append(f"Báo cáo trước đó trong sổ là báo cáo {before.describe()}; nay là báo cáo "
+                         f"{self.report.describe()} theo ngày tính đến.")
+        if self.report_note:
+            lines.append("Lưu ý: " + self.report_note)
+        return lines
 
     def table(self) -> str:
         """The final summary as a small text table (Vietnamese)."""
@@ -119,6 +142,7 @@ class ConsolidationSummary:
                 label = "TỪ CHỐI" if f.status == "rejected" else "BỎ QUA"
                 out.append(f"{label}: {f.name} — {'; '.join(f.reasons)}")
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
+        out += self.report_lines()
         if self.message:
             out.append(self.message)
         return "\n".join(out)
@@ -659,9 +683,10 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
 
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
          settle: float, max_bytes: int, now: dt.datetime) -> None:
-    from ..engine import compute, load_data, refresh_book
+    from ..engine import compute, load_data, write_outputs
     from ..io.file_book import FileBook
     from ..io.ooxml import Package
+    from ..report_record import read_record, record_of
     from ._log import append_log_rows
 
     if not inbox.is_dir():
@@ -685,13 +710,19 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
     if rows_log:
         append_log_rows(pkg, rows_log)
     book = FileBook(pkg, master, backup=True)
-    if cells or rows_log:
+    # The report follows the one as-of rule (core.report_date): it is made again when anything changed, or
+    # when the report in the master is not the one the rule gives today (another period, date or data).
+    before = read_record(book)
+    result = compute(load_data(book), as_of=as_of)
+    made = record_of(result)
+    if cells or rows_log or made != before:
         step(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = refresh_book(book, as_of=as_of, save=False)
+        write_outputs(book, result)
         step(0.9, "Đang lưu sổ tính chính…")
         pkg.save(master, backup=True)
-    else:
-        result = compute(load_data(book), as_of=as_of)
+        summary.report_written = True
+    summary.report, summary.report_previous, summary.report_note = made, before, result.figures.date_note
+    summary.report_as_of_words = result.chosen.as_of_words if result.chosen else ""
 
     # only now (master safely written) move the files and write the reasons
     file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))

@@ -63,6 +63,13 @@ class FileBook:
                     row[c - c1].merged = True
         return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
 
+    def read_values(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> list[list[object]] | None:
+        """The values of a block of cells (rows ``r1..r2``, columns ``c1..c2``); None when there is no such
+        sheet. Used to read the report's record (:mod:`cchc_xl.report_record`)."""
+        if sheet not in self.package.sheet_names():
+            return None
+        return [[cell.value for cell in row] for row in self.package.read_range(sheet, r1, c1, r2, c2)]
+
     # -- writing -----------------------------------------------------------------------
     def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
         info = self.table_info(table)
