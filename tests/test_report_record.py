@@ -101,6 +101,19 @@ def test_refresh_follows_the_rule_flag_then_setting_then_today(workbook_copy, tm
     assert (j["as_of"], j["as_of_source"], j["period"]["key"]) == ("2024-06-20", "flag", "q3")
 
 
+def test_check_follows_the_rule(workbook_copy):
+    """`check` judges "a completion date in the future" against the same as-of date: the clock, the setting, the flag."""
+    def future(*args, today):
+        r = cli("check", workbook_copy, "--json", *args, today=today)
+        return [p for p in json.loads(r.stdout) if "ở tương lai" in p["message"]]
+
+    assert future(today="2023-12-01") and not future(today="2024-12-14")
+    assert not future("--as-of", "2024-12-14", today="2023-12-01")
+    set_cell(workbook_copy, schema.SETTINGS.sheet, {setting_cell(workbook_copy, "ngay_tinh_den"): "14/12/2024"})
+    assert not future(today="2023-12-01")
+    assert future("--as-of", "2023-12-01", today="2023-12-01")
+
+
 def test_help_texts_state_the_one_rule():
     for command in ("refresh", "check", "consolidate"):
         text = " ".join(cli(command, "--help").stdout.split())
