@@ -1,31 +1,43 @@
-"""``cchc-xl``: a thin command line over the engine.
+"""``cchc-xl``: the one place that builds the command line and registers every subcommand.
 
-Every command translates :class:`cchc_xl.errors.CchcError` into one Vietnamese line on
-stderr (exit code 2; 4 when another run holds the workbook's writer lock). Anything unexpected is written with its traceback to a log file
-whose path the message gives (exit code 3) — users never see a traceback.
+Each command is a thin function ``cmd_*(args) -> exit code``: it imports what it needs when it runs (so
+``cchc-xl --help`` and every command start without loading the others), calls the library and prints the
+result. :data:`COMMANDS` lists every subcommand, its help and its arguments: registering a new command is
+one entry there (``arguments``/``run`` may be ``"module:function"`` strings, imported only when needed).
+``scripts/consolidate.py`` (the scheduler's entry point) runs the ``consolidate`` entry through
+:func:`run_one`.
+
+Error policy (:func:`run_command`): a :class:`cchc_xl.errors.CchcError` is one Vietnamese line on stderr, exit
+code 2 — 4 when it is a :class:`~cchc_xl.errors.WorkbookBusyError` (another run holds the workbook's writer
+lock); a closed output pipe (``cchc-xl refresh … | head``) ends quietly; anything else is written with its
+traceback to a log file whose path the message gives (exit code 3) — users never see a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
-import re
+import os
 import sys
 import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
+                       vietnamese_metavars)
 from .errors import CchcError, WorkbookBusyError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "command_parser", "run_command", "run_one", "command_table", "Command",
+           "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG", "EXIT_BUSY"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def log_dir() -> Path:
-    import os
-
     base = os.environ.get("LOCALAPPDATA")
     return (Path(base) / "cchc-xl" / "logs") if base else Path.home() / ".cchc-xl" / "logs"
 
@@ -39,58 +51,62 @@ def write_crash_log(exc: BaseException) -> Path:
     return path
 
 
-def date_arg(text: str) -> dt.date:
-    """An argparse type for dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD (ví dụ 2024-06-14) hoặc dd/mm/yyyy") from None
-
-
 def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return lambda fraction, message: None
+    from .progress import text_progress
 
-    def show(fraction: float, message: str) -> None:
-        bar = "█" * int(fraction * 20)
-        end = "\n" if fraction >= 1 else ""
-        print(f"\r[{bar:<20}] {fraction:4.0%} {message:<30}", end=end, file=sys.stderr, flush=True)
-
-    return show
+    return text_progress(quiet=quiet)
 
 
 def _summary(result) -> str:
+    """The Vietnamese summary of a refresh; every number comes from ``result.figures``."""
     from .core import vnformat
+    from .core.figures import SECTION_LABELS
+    from .core.tasks import TASK_FLAGS
     from .schema import TASK_FLAG
 
-    st = result.stats
-    rates = st.rates()
-    counts = result.task_counts
+    n = vnformat.integer
+    fig = result.figures
+    source = result.chosen.as_of_words if result.chosen else ""
     lines = [
         f"Kỳ báo cáo: {result.period.label} (từ {vnformat.date_vn(result.period.start)} đến "
-        f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}",
-        f"Nhiệm vụ: {counts['total']} — {TASK_FLAG['done_on_time']}: {counts['done_on_time']}, "
-        f"{TASK_FLAG['done_late']}: {counts['done_late']}, {TASK_FLAG['overdue']}: {counts['overdue']}, "
-        f"{TASK_FLAG['due_soon']}: {counts['due_soon']}, {TASK_FLAG['in_time']}: {counts['in_time']}",
-        f"Hồ sơ TTHC: {vnformat.integer(st.total)} (kỳ trước chuyển sang {vnformat.integer(st.carried_over)}, "
-        f"mới tiếp nhận {vnformat.integer(st.received_new)}); đã giải quyết {vnformat.integer(st.resolved)}; "
-        f"trước và đúng hạn {vnformat.percent(rates['early_or_on_time'])}",
-        "Chỉ tiêu: " + "; ".join(
-            f"{r.code} {r.actual if isinstance(r.actual, str) else vnformat.percent(r.actual)} ({r.status})"
-            for r in result.indicators),
+        f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}"
+        + (f" ({source})" if source else ""),
     ]
-    if result.overdue_tasks:
-        lines.append("Nhiệm vụ quá hạn: " + ", ".join(
-            f"{o.task.id} ({o.task.group})" for o in result.overdue_tasks))
+    lines += ["Lưu ý: " + note for note in fig.notes]
+    for section, why in fig.unavailable.items():
+        lines.append(f"KHÔNG TÍNH ĐƯỢC phần '{SECTION_LABELS.get(section, section)}': {why}")
+    if fig.tasks is not None:
+        c = fig.tasks.counts
+        line = f"Nhiệm vụ: {n(c['total'])} — " + ", ".join(f"{TASK_FLAG[k]}: {n(c[k])}" for k in TASK_FLAGS)
+        skipped = [o.task.id for o in fig.tasks.not_counted]
+        if skipped:
+            line += f" (dòng phụ lục không tính thêm: {', '.join(skipped)})"
+        lines.append(line)
+        lines.append(f"Tỷ lệ hoàn thành đúng hạn (CT2): {n(fig.tasks.ct2_numerator)}/{n(fig.tasks.ct2_denominator)}"
+                     f" = {vnformat.percent(fig.ct2)}")
+    st = fig.dossiers
+    if st is not None:
+        lines.append(
+            f"Hồ sơ TTHC: {n(st.total)} (kỳ trước chuyển sang {n(st.carried_over)}, mới tiếp nhận "
+            f"{n(st.received_new)}); đã giải quyết {n(st.resolved)} (trước hạn {n(st.early)}, đúng hạn "
+            f"{n(st.on_time)}, trễ hạn {n(st.late)}); đang giải quyết {n(st.pending)} (quá hạn "
+            f"{n(st.pending_overdue)}); chờ bổ sung {n(st.waiting)}; rút hồ sơ {n(st.withdrawn)}; từ chối không "
+            f"tính hạn {n(st.refused_untimed)}; trước và đúng hạn {vnformat.percent(st.rate_early_or_on_time)}")
+    if fig.indicators:
+        lines.append("Chỉ tiêu: " + "; ".join(
+            f"{r.code} {r.actual if isinstance(r.actual, str) else vnformat.percent(r.actual)} ({r.status})"
+            for r in fig.indicators))
+    if fig.tasks is not None:
+        for label, items in (("Nhiệm vụ quá hạn", fig.tasks.overdue), ("Nhiệm vụ chưa hoàn thành",
+                                                                        fig.tasks.unfinished)):
+            if items:
+                lines.append(f"{label}: " + ", ".join(f"{o.task.id} ({o.task.group})" for o in items))
     if result.problems:
         lines.append(f"Có {len(result.problems)} vấn đề dữ liệu (chạy 'cchc-xl check' để xem chi tiết).")
     return "\n".join(lines)
 
+
+# --- the commands: parse → call the library → print; errors are translated by run_command ------------------
 
 def cmd_refresh(args) -> int:
     from .engine import refresh_file
@@ -103,6 +119,9 @@ def cmd_refresh(args) -> int:
         target = args.out or args.workbook
         print(_summary(result))
         print(f"Đã ghi kết quả vào '{target}'.")
+    if result.unavailable:  # the report says which part could not be computed; so does the exit code
+        print("Báo cáo chưa đầy đủ: " + result.figures.unavailable_text() + ".", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -140,51 +159,209 @@ def cmd_build(args) -> int:
 def cmd_setup_excel(args) -> int:
     from .excel.conf import setup_excel
 
-    print(setup_excel(args.workbook))
+    result = setup_excel(args.workbook)
+    print(result.text)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def cmd_handout(args) -> int:
+    from .distribute.handout import handout
+
+    paths = handout(args.workbook, args.out_dir, progress=_progress(args.quiet))
+    for p in paths:
+        print(p)
+    print(f"Đã tạo {len(paths)} tệp cho các tổ/nhóm trong {args.out_dir}.", file=sys.stderr)
     return EXIT_OK
 
 
-class _VietnameseHelp(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+def cmd_consolidate(args) -> int:
+    if not Path(args.workbook).is_file():
+        raise CchcError(f"Không tìm thấy tệp sổ tính chính '{args.workbook}'.")
+    if not Path(args.inbox).is_dir():
+        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{args.inbox}'.")
+    from .distribute.consolidate import consolidate
+
+    s = consolidate(args.workbook, args.inbox, as_of=args.as_of, send=args.send, log_path=args.log,
+                    progress=_progress(args.quiet), lock_wait=args.wait)
+    print(s.table(), file=sys.stderr)
+    return s.exit_code
 
 
-_ARGPARSE_MESSAGES = (
-    (re.compile(r"^the following arguments are required: (.*)$"), "thiếu tham số bắt buộc: {0}"),
-    (re.compile(r"^argument (\S+): invalid choice: (.*?) \(choose from (.*)\)$"),
-     "tham số {0}: giá trị {1} không hợp lệ (chọn một trong: {2})"),
-    (re.compile(r"^argument (\S+): expected one argument$"), "tham số {0} cần một giá trị"),
-    (re.compile(r"^unrecognized arguments: (.*)$"), "không hiểu các tham số: {0}"),
-    (re.compile(r"^argument (\S+): (.*)$"), "tham số {0}: {1}"),
-)
+def cmd_send(args) -> int:
+    from .distribute.send import send_report
+
+    out = send_report(args.workbook, period=args.period, to=args.to, dry_run=args.dry_run, force=args.force,
+                      outdir=args.out_dir, as_of=args.as_of, progress=_progress(args.quiet))
+    for warning in out.warnings:
+        print(f"Chú ý: {warning}", file=sys.stderr)
+    print(out.message)
+    for p in (out.xlsx, out.pdf, out.eml):
+        if p:
+            print(p)
+    return EXIT_OK
 
 
-_METAVARS = {"workbook": "SỔ_TÍNH", "file": "TỆP", "as_of": "NGÀY", "out": "TỆP_RA", "out_dir": "THƯ_MỤC",
-             "inbox": "THƯ_MỤC", "to": "ĐỊA_CHỈ", "log": "TỆP", "wait": "GIÂY"}
+# --- the arguments of each command ----------------------------------------------------------------------------
+
+def _args_refresh(p) -> None:
+    p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
+    p.add_argument("--as-of", type=date_arg, help=AS_OF_HELP)
+    p.add_argument("--period", choices=PERIOD_CHOICES, help=PERIOD_HELP)
+    p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
+    p.add_argument("--json", action="store_true", help="in đúng một đối tượng JSON ra stdout")
 
 
-class VietnameseArgumentParser(argparse.ArgumentParser):
-    """argparse with Vietnamese headings, usage prefix, help option and error messages."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", _VietnameseHelp)
-        kwargs["add_help"] = False
-        super().__init__(*args, **kwargs)
-        self._positionals.title = "tham số"
-        self._optionals.title = "tùy chọn"
-        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
-
-    def error(self, message: str):
-        for pattern, template in _ARGPARSE_MESSAGES:
-            m = pattern.match(message)
-            if m:
-                message = template.format(*m.groups())
-                break
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"Lỗi: {message}\n")
+def _args_check(p) -> None:
+    p.add_argument("workbook", help="sổ tính cần kiểm tra")
+    p.add_argument("--as-of", type=date_arg, help=AS_OF_HELP)
+    p.add_argument("--json", action="store_true", help="in danh sách vấn đề dạng JSON")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _args_import(p) -> None:
+    p.add_argument("workbook", help="sổ tính cần nhập vào")
+    p.add_argument("file", help="tệp CSV hoặc XLSX")
+    p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
+
+
+def _args_build(p) -> None:
+    p.add_argument("--out", default="workbook/CCHC_2024.xlsm", help="tệp kết quả (mặc định workbook/CCHC_2024.xlsm)")
+
+
+def _args_setup_excel(p) -> None:
+    p.add_argument("workbook", help="sổ tính .xlsm")
+
+
+def _args_handout(p) -> None:
+    p.add_argument("workbook", help="sổ tính chính (.xlsm)")
+    p.add_argument("--out-dir", required=True, help="thư mục ghi các bản phát")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_consolidate(p) -> None:
+    p.add_argument("workbook", help="sổ tính chính (.xlsm)")
+    p.add_argument("--inbox", required=True, help="thư mục chứa các bản gửi về")
+    p.add_argument("--as-of", type=date_arg, default=None,
+                   help=AS_OF_HELP + "; báo cáo được lập lại cho kỳ có ngày đó (như lệnh refresh)")
+    p.add_argument("--send", action="store_true", help="gửi báo cáo lên Sở sau khi tổng hợp")
+    p.add_argument("--log", default=None, help="tệp nhật ký (mặc định INBOX/tong_hop.log)")
+    p.add_argument("--wait", type=float, default=10.0, help="số giây chờ khi có lần chạy khác (mặc định 10)")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_send(p) -> None:
+    p.add_argument("workbook", help="sổ tính chính (.xlsm)")
+    p.add_argument("--period", choices=PERIOD_CHOICES, default=None,
+                   help="kỳ của báo cáo đang có trong trang Báo cáo, để kiểm tra; không ghi thì gửi đúng báo cáo "
+                        "đang có (khác kỳ đó thì từ chối và chỉ lệnh lập lại)")
+    p.add_argument("--to", default=None, help="địa chỉ nhận, nhiều địa chỉ cách nhau bằng dấu phẩy "
+                                              "(mặc định email_nguoi_nhan trong Cấu hình)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ tạo thư nháp .eml, không gửi")
+    p.add_argument("--force", action="store_true", help="gửi lại dù kỳ này đã gửi")
+    p.add_argument("--as-of", type=date_arg, default=None,
+                   help="ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra (YYYY-MM-DD)")
+    p.add_argument("--out-dir", default=None, help="thư mục ghi tệp đính kèm (mặc định cạnh sổ tính)")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_rollup(p) -> None:
+    p.add_argument("inbox", help="thư mục chứa các tệp đơn vị gửi về")
+    p.add_argument("--out", required=True, help="sổ tính tổng hợp (.xlsx)")
+    p.add_argument("--period", default=None, metavar="KỲ",
+                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ mới nhất")
+    p.add_argument("--units", default=None, metavar="TỆP_CSV",
+                   help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
+    p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
+    p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
+                   help="hạn gửi báo cáo (YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+    p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
+    p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
+    p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
+    p.add_argument("--number", default="", metavar="SỐ", help="số của báo cáo (để trống: in dấu chấm để điền tay)")
+    p.add_argument("--signer", default="", metavar="HỌ_TÊN", help="họ và tên người ký")
+    p.add_argument("--signer-title", default="GIÁM ĐỐC", metavar="CHỨC_VỤ", help="chức vụ người ký")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+# --- the registry -----------------------------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand. ``help`` is its line in ``cchc-xl --help`` and in the README's table; ``description``
+    heads its own ``--help``. ``arguments(parser)`` adds its arguments, ``run(args)`` returns the exit code;
+    either may be a ``"module:function"`` string, imported when the parser is built / the command runs."""
+
+    name: str
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None] | str
+    run: Handler | str
+
+
+def _resolve(target):
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+#: Every subcommand, in the order of ``cchc-xl --help``. A new command is one entry here.
+COMMANDS: list[Command] = [
+    Command("refresh", "tính lại mọi thứ và ghi vào sổ tính (có bản sao lưu)",
+            "Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
+            "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.", _args_refresh, cmd_refresh),
+    Command("import-dossiers", "nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
+            "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM, "
+            "dấu phẩy hoặc chấm phẩy) hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc ISO.",
+            _args_import, cmd_import),
+    Command("check", "liệt kê mọi vấn đề dữ liệu; mã thoát 1 nếu có",
+            "Kiểm tra dữ liệu trong sổ tính, không ghi gì.", _args_check, cmd_check),
+    Command("build-workbook", "tạo lại workbook/CCHC_2024.xlsm từ nguồn văn bản",
+            "Tạo sổ tính từ các tệp nguồn trong workbook/src, workbook/vba và workbook/ribbon.",
+            _args_build, cmd_build),
+    Command("setup-excel", "ghi đường dẫn Python vào trang xlwings.conf và kiểm tra Python đó",
+            "Chuẩn bị sổ tính để chạy các nút trên thanh ribbon 'CCHC' trong Excel: ghi Python đang chạy lệnh "
+            "này vào trang xlwings.conf, rồi chạy chính Python đó để kiểm tra nó nạp được cchc_xl và đúng "
+            "phiên bản xlwings của sổ. Mã thoát 1 khi còn dòng chưa đạt ([ ]).", _args_setup_excel, cmd_setup_excel),
+    Command("handout", "tạo bản Excel riêng cho từng tổ/nhóm chuyên môn",
+            "Tạo một tệp .xlsx (không macro) cho mỗi tổ/nhóm trong bảng tblNhiemVu; chỉ mở khóa các cột "
+            "Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú.", _args_handout, cmd_handout),
+    Command("consolidate", "tổng hợp các bản tổ/nhóm gửi về vào sổ tính chính",
+            "Kiểm tra từng tệp trong hộp thư đến (không mở bằng Excel, không chạy macro), đưa các cập nhật hợp "
+            "lệ vào sổ chính theo Mã nhiệm vụ, tính lại báo cáo (kỳ và ngày tính đến theo cùng quy tắc như refresh; "
+            "báo cáo trong sổ khác kỳ/ngày đó thì được lập lại, và tóm tắt ghi rõ).\n"
+            "Tệp vừa được ghi trong 3 giây gần nhất (có thể còn đang chép vào) hoặc đang mở trong Excel (có tệp "
+            "~$TÊN) được để nguyên cho lần chạy sau.\n"
+            "Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối, hoặc sai tham số (thiếu sổ tính, thiếu thư mục "
+            "hộp thư); 3 thất bại; 4 đang có lần chạy khác.", _args_consolidate, cmd_consolidate),
+    Command("send", "gửi báo cáo (Excel + PDF) lên Sở qua thư điện tử",
+            "Gửi đúng báo cáo đang có trong trang 'Báo cáo' (kỳ và ngày tính đến ghi kèm báo cáo); dữ liệu đã sửa "
+            "sau khi lập báo cáo thì từ chối và ghi lệnh 'cchc-xl refresh …' cần chạy.\n"
+            "Tạo tệp trao đổi .xlsx cho Sở (trang Báo cáo, nhiệm vụ, chỉ tiêu, thống kê hồ sơ, dữ liệu để máy "
+            "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút 'Gửi báo "
+            "cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
+            "CCHC_SMTP_PASSWORD hoặc kho khóa của hệ điều hành (dịch vụ cchc-xl). Không có máy chủ thư hoặc "
+            "--dry-run: tạo thư nháp .eml.", _args_send, cmd_send),
+    Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",
+            "Đọc mọi tệp trao đổi báo cáo CCHC trong thư mục (không mở bằng Excel, không chạy macro), lưu vào cơ "
+            "sở dữ liệu SQLite cạnh tệp kết quả, tổng hợp toàn ngành, xếp hạng, liệt kê đơn vị chưa báo cáo và "
+            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
+            "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
+            "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+]
+
+
+def _add(sub, command: Command, **kwargs) -> argparse.ArgumentParser:
+    p = sub.add_parser(command.name, help=command.help, description=command.description, **kwargs)
+    _resolve(command.arguments)(p)
+    p.set_defaults(func=command.run)
+    vietnamese_metavars(p)
+    return p
+
+
+def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentParser:
     parser = VietnameseArgumentParser(
         prog="cchc-xl",
         description="Theo dõi Kế hoạch cải cách hành chính (CCHC) năm 2024 trong sổ tính Excel: tính chỉ tiêu, "
@@ -192,71 +369,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cchc-xl {__version__}",
                         help="hiện phiên bản rồi thoát")
-    sub = parser.add_subparsers(dest="command", metavar="LỆNH")
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=VietnameseArgumentParser)
     sub.required = True
-
-    p = sub.add_parser("refresh", help="tính lại mọi thứ và ghi vào sổ tính (có bản sao lưu)",
-                       description="Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
-                                   "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.")
-    p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
-    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
-    p.add_argument("--period", choices=["q1", "h1", "q3", "year"],
-                   help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
-    p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
-    p.add_argument("--json", action="store_true", help="in đúng một đối tượng JSON ra stdout")
-    p.set_defaults(func=cmd_refresh)
-
-    p = sub.add_parser("import-dossiers", help="nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
-                       description="Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. "
-                                   "CSV UTF-8 (có/không BOM, dấu phẩy hoặc chấm phẩy) hoặc XLSX; ngày dd/mm/yyyy, "
-                                   "dd/mm/yyyy hh:mm hoặc ISO.")
-    p.add_argument("workbook", help="sổ tính cần nhập vào")
-    p.add_argument("file", help="tệp CSV hoặc XLSX")
-    p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
-    p.set_defaults(func=cmd_import)
-
-    p = sub.add_parser("check", help="liệt kê mọi vấn đề dữ liệu; mã thoát khác 0 nếu có",
-                       description="Kiểm tra dữ liệu trong sổ tính, không ghi gì.")
-    p.add_argument("workbook", help="sổ tính cần kiểm tra")
-    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD")
-    p.add_argument("--json", action="store_true", help="in danh sách vấn đề dạng JSON")
-    p.set_defaults(func=cmd_check)
-
-    p = sub.add_parser("build-workbook", help="tạo lại workbook/CCHC_2024.xlsm từ nguồn văn bản",
-                       description="Tạo sổ tính từ các tệp nguồn trong workbook/src, workbook/vba và workbook/ribbon.")
-    p.add_argument("--out", default="workbook/CCHC_2024.xlsm", help="tệp kết quả (mặc định workbook/CCHC_2024.xlsm)")
-    p.set_defaults(func=cmd_build)
-
-    p = sub.add_parser("setup-excel", help="ghi đường dẫn Python vào trang xlwings.conf và in danh sách kiểm tra",
-                       description="Chuẩn bị sổ tính để chạy các nút trên thanh ribbon 'CCHC' trong Excel.")
-    p.add_argument("workbook", help="sổ tính .xlsm")
-    p.set_defaults(func=cmd_setup_excel)
-
-    from .distribute.cli import register
-
-    register(sub)
-    for command in sub.choices.values():
-        vietnamese_metavars(command)
+    for command in commands:
+        _add(sub, command)
     return parser
 
 
-def vietnamese_metavars(parser: argparse.ArgumentParser) -> None:
-    """Vietnamese placeholders (SỔ_TÍNH, NGÀY, …) in a parser's usage line and messages."""
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public accessor
-        if action.metavar is None and action.dest in _METAVARS and action.nargs != 0:
-            action.metavar = _METAVARS[action.dest]
+def _command(name: str) -> Command:
+    return next(c for c in COMMANDS if c.name == name)
 
 
-def main(argv: list[str] | None = None) -> int:
+def command_parser(name: str, prog: str) -> argparse.ArgumentParser:
+    """The parser of command ``name`` alone, as a program of its own (``scripts/consolidate.py``)."""
+    command = _command(name)
+    p = VietnameseArgumentParser(prog=prog, description=command.description)
+    _resolve(command.arguments)(p)
+    p.set_defaults(func=command.run)
+    vietnamese_metavars(p)
+    return p
+
+
+def command_table(commands: Sequence[Command] = COMMANDS) -> str:
+    """The README's command table (Markdown), generated from the parser: each command's usage and help."""
+    parser = build_parser(commands)
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    lines = ["| Lệnh | Việc làm |", "|---|---|"]
+    for command in commands:
+        usage = subparsers.choices[command.name].format_usage().removeprefix("Cách dùng: ")
+        usage = " ".join(usage.split()).replace(" [-h]", "").replace("|", "\\|")
+        lines.append(f"| `{usage}` | {command.help} |")
+    return "\n".join(lines)
+
+
+def _utf8_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(encoding="utf-8")
-        except (AttributeError, ValueError):
+        except (AttributeError, ValueError, OSError):
             pass
-    parser = build_parser()
-    args = parser.parse_args(argv)
+
+
+def _output_closed() -> None:
+    """The reader of stdout went away (``… | head``): point stdout at the null device so that the interpreter's
+    final flush does not fail again, as the Python documentation advises for SIGPIPE."""
     try:
-        return args.func(args)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command with the error policy of the module docstring; return its exit code."""
+    try:
+        code = _resolve(args.func)(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _output_closed()
+        return EXIT_OK
     except WorkbookBusyError as exc:   # another run holds the workbook's writer lock
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -270,6 +443,26 @@ def main(argv: list[str] | None = None) -> int:
         path = write_crash_log(exc)
         print(f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết đã ghi vào '{path}'.", file=sys.stderr)
         return EXIT_BUG
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace | int:
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version → 0; a wrong command line → 2 (a user error)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+
+
+def run_one(name: str, argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Parse ``argv`` for command ``name`` alone and run it (the scheduler's entry point)."""
+    _utf8_streams()
+    args = _parse(command_parser(name, prog or name), sys.argv[1:] if argv is None else argv)
+    return args if isinstance(args, int) else run_command(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
+    args = build_parser().parse_args(argv)
+    return run_command(args)
 
 
 if __name__ == "__main__":

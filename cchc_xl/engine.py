@@ -1,4 +1,4 @@
-"""The engine: read the six tables once, compute everything, write the outputs.
+"""The engine: read the contract tables once, compute everything, write the outputs.
 
 The same functions run headless over a file (:class:`cchc_xl.io.file_book.FileBook`) and
 inside Excel over an xlwings book (:class:`cchc_xl.excel.xw_book.XwBook`): the adapter is
@@ -14,31 +14,46 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from . import schema
-from .core import vnformat
 from .core.calendar import WorkCalendar
-from .core.dossiers import classify
+from .core.figures import SECTIONS, ReportFigures, build_figures
 from .core.indicators import IndicatorResult, evaluate
-from .core.periods import Period, get_period, period_for
-from .core.rates import DossierStats, dossier_stats
-from .core.tasks import ct2_rate, flag_task, parse_deadline, task_summary
+from .core.periods import Period, is_year_end
+from .core.rates import RATE_NAMES, DossierStats, dossier_stats
+from .core.report_date import ReportDate, resolve_report_date
+from .core.tasks import TASK_FLAGS, TaskOutcome, judge_tasks, recurrence
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
 
 __all__ = [
     "Book",
     "RefreshResult",
+    "TaskOutcome",
     "load_data",
     "compute",
     "refresh_book",
     "refresh_file",
     "check_file",
     "OUTPUTS_ALL",
+    "SECTION_TABLES",
 ]
 
 Progress = Callable[[float, str], None]
 
 # What a refresh writes; the ribbon can ask for a subset.
 OUTPUTS_ALL = frozenset({"tasks", "dossiers", "indicators", "report"})
+
+# The report sections (core.figures.SECTIONS) each table feeds: a table that cannot be read leaves
+# them uncomputed — never reported as zeros. The occurrence table matters only when the plan has
+# periodic tasks.
+SECTION_TABLES: dict[str, tuple[str, ...]] = {
+    schema.TASKS.table: ("tasks",),
+    schema.OCCURRENCES.table: ("tasks",),
+    schema.DOSSIERS.table: ("dossiers",),
+    schema.PROCEDURES.table: ("dossiers", "procedures"),
+    schema.HOLIDAYS.table: ("dossiers",),
+    schema.INDICATORS.table: ("indicators",),
+    schema.SETTINGS.table: SECTIONS,
+}
 
 
 class Book(Protocol):
@@ -54,142 +69,189 @@ class Book(Protocol):
 
 
 @dataclass
-class TaskOutcome:
-    task: object
-    deadline: dt.date | None
-    flag: str  # schema.TASK_FLAG key
-
-
-@dataclass
 class RefreshResult:
-    """Everything computed in one run; ``to_json()`` is the ``--json`` contract."""
+    """Everything computed in one run; ``figures`` holds every number a report shows;
+    ``to_json()`` is the ``--json`` contract."""
 
     as_of: dt.date
     period: Period
     cut: dt.date
     data: WorkbookData
-    stats: DossierStats
+    figures: ReportFigures
     dossier_flags: dict[str, tuple[dt.date | None, str]]
     task_outcomes: list[TaskOutcome]
-    ct2: float | None
-    indicators: list[IndicatorResult]
     problems: list[Problem] = field(default_factory=list)
+    chosen: ReportDate | None = None  # how the as-of date and the period were chosen (core.report_date)
 
     @property
     def settings(self):
         return self.data.settings
 
     @property
-    def task_counts(self) -> dict[str, int]:
-        return task_summary(o.flag for o in self.task_outcomes)
+    def stats(self) -> DossierStats | None:
+        """The dossier statistics, ``None`` when a table they need could not be read."""
+        return self.figures.dossiers
+
+    @property
+    def indicators(self) -> list[IndicatorResult]:
+        return list(self.figures.indicators)
+
+    @property
+    def ct2(self) -> float | None:
+        return self.figures.ct2
+
+    @property
+    def task_counts(self) -> dict[str, int | None]:
+        if self.figures.tasks is None:
+            return {k: None for k in ("total", *TASK_FLAGS)}
+        return dict(self.figures.tasks.counts)
 
     @property
     def overdue_tasks(self) -> list[TaskOutcome]:
-        return [o for o in self.task_outcomes if o.flag == "overdue"]
+        return self.figures.tasks.overdue if self.figures.tasks else []
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Sections that could not be computed → why (Vietnamese, naming the table and header)."""
+        return self.figures.unavailable
 
     def to_json(self) -> dict:
         def iso(d):
             return d.isoformat() if d else None
 
         stats = self.stats
+        if stats is None:
+            dossiers = {name: None for name in ("carried_over", "received_new", "online_new", "resolved", "early",
+                                                "on_time", "late", "pending_not_due", "pending_overdue", "withdrawn",
+                                                "direct_new", "post_new", "waiting", "refused_untimed", "digitised")}
+            rates = {name: None for name in RATE_NAMES}
+        else:
+            dossiers = {name: getattr(stats, name) for name in (
+                "carried_over", "received_new", "online_new", "resolved", "early", "on_time", "late",
+                "pending_not_due", "pending_overdue", "withdrawn", "direct_new", "post_new", "waiting",
+                "refused_untimed", "digitised")}
+            rates = stats.rates()
+        figures = self.figures.to_json()
+        if self.figures.tasks is not None:
+            figures["tasks"]["unfinished"] = [_task_json(o, iso) for o in self.figures.tasks.unfinished]
+        chosen = self.chosen
         return {
             "as_of": iso(self.as_of),
             "period": {"key": self.period.key, "label": self.period.label,
                        "from": iso(self.period.start), "to": iso(self.period.end)},
-            "dossiers": {
-                "carried_over": stats.carried_over, "received_new": stats.received_new,
-                "online_new": stats.online_new, "resolved": stats.resolved, "early": stats.early,
-                "on_time": stats.on_time, "late": stats.late, "pending_not_due": stats.pending_not_due,
-                "pending_overdue": stats.pending_overdue, "withdrawn": stats.withdrawn,
-                "direct_new": stats.direct_new, "post_new": stats.post_new, "waiting": stats.waiting,
-                "refused_untimed": stats.refused_untimed, "digitised": stats.digitised,
-            },
-            "rates": stats.rates(),
+            # how the rule of core.report_date chose them: flag | setting | today, flag | setting | date
+            "as_of_source": chosen.as_of_source if chosen else None,
+            "period_source": chosen.period_source if chosen else None,
+            "date_note": self.figures.date_note,
+            "dossiers": dossiers,
+            "rates": rates,
             "dossier_flags": {k: {"due": iso(due), "class": cls} for k, (due, cls) in self.dossier_flags.items()},
             "tasks": self.task_counts,
             "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": schema.TASK_FLAG[o.flag]}
                            for o in self.task_outcomes},
-            "overdue_tasks": [{"id": o.task.id, "group": o.task.group, "owner": o.task.owner,
-                               "due": iso(o.deadline)} for o in self.overdue_tasks],
+            "overdue_tasks": [_task_json(o, iso) for o in self.overdue_tasks],
             "indicators": [{"code": r.code, "actual": r.actual if not isinstance(r.actual, dt.date)
                             else iso(r.actual), "op": r.op, "threshold": r.threshold, "status": r.status}
                            for r in self.indicators],
             "problems": [p.to_dict() for p in self.problems],
+            "unavailable": dict(self.unavailable),
+            "figures": figures,
         }
 
 
+def _task_json(o: TaskOutcome, iso) -> dict:
+    return {"id": o.task.id, "group": o.task.group, "owner": o.task.owner, "due": iso(o.deadline)}
+
+
 def load_data(book: Book) -> WorkbookData:
-    """Read the six contract tables from ``book`` (one read each) and convert them."""
+    """Read the contract tables from ``book`` (one read each) and convert them."""
     return parse_tables({spec.table: book.read_table(spec.sheet, spec.table) for spec in schema.TABLES})
 
 
-def _resolve_as_of(data: WorkbookData, as_of: dt.date | None, today: dt.date | None) -> dt.date:
-    if as_of is not None:
-        return as_of
-    configured = data.settings["ngay_tinh_den"]
-    if isinstance(configured, dt.date):
-        return configured
-    return today or dt.date.today()
+def _unavailable(data: WorkbookData, periodic: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for table, why in data.unreadable.items():
+        if table == schema.OCCURRENCES.table and not periodic:
+            continue
+        for section in SECTION_TABLES.get(table, ()):
+            out[section] = (out[section] + "; " + why) if section in out else why
+    return out
+
+
+_NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None) -> RefreshResult:
-    """Compute flags, statistics, indicators for ``period`` as of ``as_of``.
+            today: dt.date | None = None, date_note: str = "") -> RefreshResult:
+    """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
-    ``as_of`` defaults to the ``ngay_tinh_den`` setting, then today. ``period`` defaults to
-    the ``ky_bao_cao`` setting, then the shortest default window that contains ``as_of``.
-    Classification happens at ``cut = min(as_of, period end)``: a report asked for before its
-    window closes counts what is known on the as-of date.
+    The as-of date and the period follow the one rule of :func:`cchc_xl.core.report_date.resolve_report_date`:
+    ``as_of``/``period`` when given, else the ``ngay_tinh_den``/``ky_bao_cao`` settings when filled, else
+    today (``today``, default :func:`cchc_xl.clock.today`) and the period whose window contains it. A
+    date after the plan year gives the plan year's annual report with a note (``figures.date_note``);
+    ``date_note`` adds a note of the caller's (the build: the sample date). Classification happens at
+    ``cut = min(as_of, period end)``: a report asked for before its window closes counts what is known on
+    the as-of date.
     """
+    from .clock import today as system_today
+
     settings = data.settings
     problems = list(data.problems)
-    as_of = _resolve_as_of(data, as_of, today)
+    clock = (lambda: today) if today is not None else system_today
     year = int(settings["nam_ke_hoach"])
     windows = settings.windows()
-    key = period or settings["ky_bao_cao"] or None
     try:
-        the_period = get_period(key, year, windows) if key else period_for(as_of, year, windows)
+        chosen = resolve_report_date(year, as_of=as_of, period=period, setting_as_of=settings["ngay_tinh_den"],
+                                     setting_period=settings["ky_bao_cao"] or None, windows=windows, today=clock)
     except ValueError as exc:
         raise CchcError(str(exc)) from None
+    as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
+    year_end = is_year_end(the_period, cut)
     cal = WorkCalendar(data.overrides)
 
-    # Tasks: deadline from the date column, else parsed from the free text.
-    outcomes: list[TaskOutcome] = []
-    deadlines: dict[str, dt.date | None] = {}
-    for task in data.tasks:
-        deadline = task.deadline or parse_deadline(task.timeframe, year, as_of)
-        if task.deadline is None and deadline is None and task.status != "cancelled":
-            problems.append(Problem(schema.TASKS.sheet, task.row, "Thời gian thực hiện/hoàn thành",
-                                    f"không xác định được hạn từ '{task.timeframe or '(trống)'}'; hãy nhập "
-                                    "'Hạn hoàn thành' (dd/mm/yyyy)"))
-        if task.done_date and task.done_date > as_of:
-            problems.append(Problem(schema.TASKS.sheet, task.row, "Ngày hoàn thành",
-                                    f"ngày hoàn thành {task.done_date:%d/%m/%Y} ở sau ngày tính đến "
-                                    f"{as_of:%d/%m/%Y}"))
-        deadlines[task.id] = deadline
-        flag = flag_task(task, deadline, as_of, cal, int(settings["so_ngay_sap_den_han"]))
-        outcomes.append(TaskOutcome(task, deadline, flag))
-    ct2 = ct2_rate(data.tasks, deadlines, as_of)
+    # Tasks, and the occurrences of periodic ones.
+    periodic_default = str(settings["tan_suat_dinh_ky"])
+    periodic = any(t.deadline is None and recurrence(t.timeframe, periodic_default) for t in data.tasks)
+    outcomes, notes = judge_tasks(
+        data.tasks, data.occurrences, plan_year=year, as_of=as_of, cal=cal,
+        due_soon_days=int(settings["so_ngay_sap_den_han"]), year_end=year_end, windows=windows,
+        occurrence_rule=str(settings["han_lan_dinh_ky"]), periodic_default=periodic_default,
+        umbrella=schema.TASK_LINK_UMBRELLA,
+        occurrences_known=schema.OCCURRENCES.table in data.tables)
+    for kind, record, column, message in notes:
+        problems.append(Problem(_NOTE_SPECS[kind].sheet, record.row, column, message))
+    if periodic and schema.OCCURRENCES.table not in data.tables:
+        problems.append(Problem(schema.OCCURRENCES.sheet, None, None,
+                                f"không tìm thấy trang tính hoặc bảng '{schema.OCCURRENCES.table}' các lần thực "
+                                "hiện nhiệm vụ định kỳ (bị xóa hay đổi tên?)"))
+    latest = max(as_of, clock())
+    for record, sheet in [(t, schema.TASKS.sheet) for t in data.tasks] + \
+                         [(o, schema.OCCURRENCES.sheet) for o in data.occurrences]:
+        if record.done_date and record.done_date > latest:
+            problems.append(Problem(sheet, record.row, "Ngày hoàn thành",
+                                    f"ngày hoàn thành {record.done_date:%d/%m/%Y} ở tương lai"))
 
-    # Dossiers.
+    # Dossiers. Membership uses the cut too: what was received after the as-of date is not known yet.
     refused_timed = bool(settings["tinh_han_ho_so_tu_choi"])
     measure = str(settings["cach_tinh_hai_long"])
-    # Membership uses the cut too: what was received after the as-of date is not known yet.
     window = dataclasses.replace(the_period, end=cut)
-    stats = dossier_stats(data.dossiers, data.procedures, window, cut, cal, refused_timed, measure)
-    flags: dict[str, tuple[dt.date | None, str]] = {}
-    for d in data.dossiers:  # ids are unique here: the table parser drops repeated ones
-        due = stats.per_dossier[d.id][0]
-        if d.received.date() > cut:  # not yet received on the classification date
-            flags[d.id] = (due, "out_of_period")
-        else:
-            flags[d.id] = (due, classify(d, due, cut, refused_timed))
+    stats = dossier_stats(data.dossiers, data.procedures, window, cut, cal, refused_timed, measure,
+                          restart=bool(settings["tinh_lai_han_khi_du_ho_so"]),
+                          roll=bool(settings["nhan_ngay_nghi_tinh_ngay_lam_viec_sau"]))
 
-    indicators = evaluate(data.indicators, stats, ct2, data.procedures, measure)
-    return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, stats=stats,
-                         dossier_flags=flags, task_outcomes=outcomes, ct2=ct2, indicators=indicators,
-                         problems=problems)
+    unavailable = _unavailable(data, periodic)
+    figures = build_figures(the_period, as_of, outcomes, stats, (), cut=cut, unavailable=unavailable,
+                            sample_note=str(settings["du_lieu_mau"] or ""),
+                            date_note=" ".join(n for n in (chosen.note, date_note.strip()) if n))
+    final = year_end or not settings["chua_dat_truoc_cuoi_nam"]
+    indicators = evaluate(data.indicators, figures.dossiers, figures.ct2, data.procedures, measure, final=final,
+                          unavailable=unavailable)
+    figures = dataclasses.replace(figures, indicators=tuple(indicators))
+    # Every dossier's class on the sheet is the one the report counts ('Ngoài kỳ báo cáo' outside it).
+    flags = dict(stats.per_dossier) if figures.dossiers is not None else {}
+    return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, figures=figures,
+                         dossier_flags=flags, task_outcomes=outcomes, problems=problems, chosen=chosen)
 
 
 def _column_values(td: TableData, rows: list[int], values: list) -> list:
@@ -199,27 +261,35 @@ def _column_values(td: TableData, rows: list[int], values: list) -> list:
 
 
 def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> None:
-    """Write the computed columns, indicator results and report through ``book``."""
+    """Write the computed columns, indicator results and report through ``book``.
+
+    A computed column whose table could not be read is left as it is (never overwritten with blanks).
+    """
     from .report_layout import build_report_grid
+    from .report_record import add_record
 
     data = result.data
-    if "tasks" in outputs and schema.TASKS.table in data.tables:
+    readable = [t for t in data.tables if t not in data.unreadable]
+    if "tasks" in outputs and schema.TASKS.table in readable:
         td = data.tables[schema.TASKS.table]
-        if "Tình trạng hạn" in td.headers:
-            labels = [schema.TASK_FLAG[o.flag] for o in result.task_outcomes]
-            book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Tình trạng hạn",
-                              _column_values(td, data.task_rows, labels))
-    if "dossiers" in outputs and schema.DOSSIERS.table in data.tables:
+        labels = [schema.TASK_FLAG[o.flag] for o in result.task_outcomes]
+        book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Tình trạng hạn",
+                          _column_values(td, data.task_rows, labels))
+    if "tasks" in outputs and schema.OCCURRENCES.table in readable:
+        td = data.tables[schema.OCCURRENCES.table]
+        by_id = {occ.occurrence.id: occ.flag for o in result.task_outcomes for occ in o.occurrences}
+        labels = [schema.TASK_FLAG[by_id[occ.id]] if occ.id in by_id else None for occ in data.occurrences]
+        book.write_column(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table, "Tình trạng hạn",
+                          _column_values(td, data.occurrence_rows, labels))
+    if "dossiers" in outputs and schema.DOSSIERS.table in readable and result.dossier_flags:
         td = data.tables[schema.DOSSIERS.table]
         dues = [result.dossier_flags[d.id][0] for d in data.dossiers]
         classes = [schema.DOSSIER_CLASS[result.dossier_flags[d.id][1]] for d in data.dossiers]
-        if "Hạn trả" in td.headers:
-            book.write_column(schema.DOSSIERS.sheet, schema.DOSSIERS.table, "Hạn trả",
-                              _column_values(td, data.dossier_rows, dues))
-        if "Phân loại" in td.headers:
-            book.write_column(schema.DOSSIERS.sheet, schema.DOSSIERS.table, "Phân loại",
-                              _column_values(td, data.dossier_rows, classes))
-    if "indicators" in outputs and schema.INDICATORS.table in data.tables:
+        book.write_column(schema.DOSSIERS.sheet, schema.DOSSIERS.table, "Hạn trả",
+                          _column_values(td, data.dossier_rows, dues))
+        book.write_column(schema.DOSSIERS.sheet, schema.DOSSIERS.table, "Phân loại",
+                          _column_values(td, data.dossier_rows, classes))
+    if "indicators" in outputs and schema.INDICATORS.table in readable:
         td = data.tables[schema.INDICATORS.table]
         actual = [r.actual for r in result.indicators]
         status = [r.status for r in result.indicators]
@@ -227,8 +297,8 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
                           _column_values(td, data.indicator_rows, status))
-    if "report" in outputs:
-        book.write_report(build_report_grid(result))
+    if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report_record)
+        book.write_report(add_record(build_report_grid(result), result))
 
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,

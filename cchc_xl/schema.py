@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     "TableSpec",
     "TASKS",
+    "OCCURRENCES",
     "DOSSIERS",
     "PROCEDURES",
     "INDICATORS",
@@ -25,6 +26,7 @@ __all__ = [
     "LOG_HEADERS",
     "TASK_STATUS",
     "TASK_FLAG",
+    "TASK_LINK_UMBRELLA",
     "DOSSIER_CHANNEL",
     "DOSSIER_STATUS",
     "DOSSIER_CLASS",
@@ -47,6 +49,9 @@ class TableSpec:
     headers: tuple[str, ...]
     computed: tuple[str, ...] = ()
     key: str | None = None  # header whose values must be unique
+    # Headers added after the first release: a workbook made before them is still read (the feature
+    # that needs the column is then off); every other header is required.
+    optional: tuple[str, ...] = ()
 
     def col(self, header: str) -> int:
         """0-based position of ``header`` in the contract order."""
@@ -64,11 +69,15 @@ TASK_FLAG = {
     "done_on_time": "Hoàn thành đúng hạn",
     "done_late": "Hoàn thành trễ hạn",
     "overdue": "Quá hạn",
+    "unfinished": "Chưa hoàn thành",  # year report: due at the annual cut-off, not finished
     "due_soon": "Sắp đến hạn",
     "in_time": "Trong hạn",
     "no_deadline": "Chưa xác định hạn",
     "not_done": "Không thực hiện",
 }
+# Value of the 'Liên kết' column for an appendix row that sums up the whole plan (e.g. "Thực hiện theo
+# Kế hoạch đã ban hành"); any other non-blank value is the Mã of the section III task the row repeats.
+TASK_LINK_UMBRELLA = "Tổng hợp"
 DOSSIER_CHANNEL = {"Trực tiếp": "direct", "Trực tuyến": "online", "Bưu chính": "post"}
 DOSSIER_STATUS = {
     "Đang xử lý": "processing",
@@ -84,13 +93,16 @@ DOSSIER_CLASS = {
     "pending_not_due": "Đang xử lý trong hạn",
     "pending_overdue": "Đang xử lý quá hạn",
     "withdrawn": "Rút hồ sơ",
+    "waiting": "Chờ bổ sung",
     "refused": "Từ chối (không tính hạn)",
     "out_of_period": "Ngoài kỳ báo cáo",
 }
 RATING = {"Rất hài lòng": "very_satisfied", "Hài lòng": "satisfied", "Không hài lòng": "dissatisfied"}
 YES_NO = {"Có": True, "Không": False}
 INDICATOR_OP = {">": "gt", "≥": "ge", "=": "eq", "≤": "le"}
-INDICATOR_STATUS = ("Đạt", "Không đạt", "Chưa có dữ liệu", "Theo dõi")
+# "Chưa đạt": an annual target not met before the annual cut-off; "Không tính được": a table it needs
+# could not be read.
+INDICATOR_STATUS = ("Đạt", "Không đạt", "Chưa đạt", "Chưa có dữ liệu", "Theo dõi", "Không tính được")
 HOLIDAY_KIND = {"Nghỉ": False, "Làm bù": True}
 
 # The seven areas of section III of the plan.
@@ -120,6 +132,27 @@ TASKS = TableSpec(
         "Ngày hoàn thành",
         "Minh chứng",
         "Ghi chú",
+        "Liên kết",
+        "Tình trạng hạn",
+    ),
+    computed=("Tình trạng hạn",),
+    key="Mã",
+    optional=("Liên kết",),
+)
+# One row per occurrence of a periodic task ('Hằng quý', 'Hằng tháng', 'Định kỳ'): each has its own
+# deadline, status and completion date; the build generates the rows, the groups fill them in.
+OCCURRENCES = TableSpec(
+    sheet="Nhiệm vụ định kỳ",
+    table="tblLanThucHien",
+    headers=(
+        "Mã",
+        "Mã nhiệm vụ",
+        "Lần thực hiện",
+        "Hạn hoàn thành",
+        "Trạng thái",
+        "Ngày hoàn thành",
+        "Minh chứng",
+        "Ghi chú",
         "Tình trạng hạn",
     ),
     computed=("Tình trạng hạn",),
@@ -140,11 +173,13 @@ DOSSIERS = TableSpec(
         "Số hóa kết quả",
         "Đánh giá",
         "Có phản ánh",
+        "Ngày nhận đủ hồ sơ",
         "Hạn trả",
         "Phân loại",
     ),
     computed=("Hạn trả", "Phân loại"),
     key="Mã hồ sơ",
+    optional=("Ngày nhận đủ hồ sơ",),
 )
 PROCEDURES = TableSpec(
     sheet="Thủ tục",
@@ -178,7 +213,7 @@ SETTINGS = TableSpec(
     headers=("Khóa", "Giá trị", "Mô tả"),
     key="Khóa",
 )
-TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS)
+TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS, OCCURRENCES)
 
 SHEET_REPORT = "Báo cáo"
 SHEET_GUIDE = "Hướng dẫn"

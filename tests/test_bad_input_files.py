@@ -4,7 +4,9 @@ processed, and the workbook itself left intact (check writes nothing; refresh ke
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import pytest
 from lxml import etree
 
 from cchc_xl import schema
@@ -99,8 +101,9 @@ def test_renamed_header_in_the_file(workbook_copy, tmp_path):
     result = refresh_file(bad, as_of=dt.date(2024, 6, 14), out=tmp_path / "o.xlsm")
     p = [p for p in result.problems if p.column == "Ngày tiếp nhận"]
     assert p and p[0].sheet == schema.DOSSIERS.sheet and "tiêu đề" in p[0].message
-    assert result.task_counts["total"] == 33  # tasks still computed
-    assert result.stats.total == 0
+    assert result.task_counts["total"] == 31  # tasks still computed
+    assert result.stats is None  # never zeros: the dossier section is not computed
+    assert "'Ngày tiếp nhận'" in result.unavailable["dossiers"]
 
 
 def test_unknown_values_and_duplicates_in_the_file(workbook_copy, tmp_path):
@@ -119,3 +122,63 @@ def test_unknown_values_and_duplicates_in_the_file(workbook_copy, tmp_path):
     assert (r1 + 3, "Trạng thái") in where
     assert (r1 + 4, "Ngày hoàn thành") in where
     assert all(p.sheet == schema.TASKS.sheet for p in problems)
+
+
+def test_an_unreadable_table_is_never_reported_as_zeros(workbook_copy, tmp_path, capsys):
+    """Issue #7: 'Ngày tiếp nhận' renamed 'Ngay nhan' → the report says the dossier figures could not be
+    computed and why, refresh names it and exits 1, send refuses the report."""
+    import openpyxl
+
+    from cchc_xl.distribute.send import send_report
+    from cchc_xl.errors import SendError
+
+    pkg, info, r1, c1 = _dossier_cells(workbook_copy)
+    pkg.set_cells(info.sheet, {(r1, c1 + schema.DOSSIERS.col("Ngày tiếp nhận")): "Ngay nhan"})
+    pkg.write_part(info.part, pkg.read_part(info.part).replace('name="Ngày tiếp nhận"'.encode(),  # as Excel does
+                                                               'name="Ngay nhan"'.encode()))
+    bad = tmp_path / "renamed.xlsm"
+    pkg.save(bad, backup=False)
+    out = tmp_path / "o.xlsm"
+    code = main(["refresh", str(bad), "--as-of", "2024-12-14", "--period", "year", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1  # the data-problem exit code
+    assert "KHÔNG TÍNH ĐƯỢC phần 'Hồ sơ TTHC'" in captured.out and "'Ngày tiếp nhận'" in captured.out
+    assert "Hồ sơ TTHC: 0" not in captured.out and "'Ngày tiếp nhận'" in captured.err
+    ws = openpyxl.load_workbook(out, read_only=True)[schema.SHEET_REPORT]
+    text = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert any(t.startswith("Không tính được số liệu phần này") and "'Ngày tiếp nhận'" in t for t in text)
+    assert "Tổng số hồ sơ tiếp nhận" not in text  # no table of zeros
+    statuses = {row[0]: row[6] for row in openpyxl.load_workbook(out, read_only=True)[schema.INDICATORS.sheet]
+                .iter_rows(min_row=2, values_only=True) if row[0]}
+    assert statuses["CT4a"] == "Không tính được" and statuses["CT2"] != "Không tính được"
+
+    assert main(["refresh", str(bad), "--as-of", "2024-12-14", "--out", str(out), "--json"]) == 1
+    j = json.loads(capsys.readouterr().out)
+    assert "'Ngày tiếp nhận'" in j["unavailable"]["dossiers"] and j["dossiers"]["resolved"] is None
+    assert j["rates"]["early_or_on_time"] is None and j["dossier_flags"] == {}
+
+    with pytest.raises(SendError, match="đã thay đổi sau khi lập báo cáo"):  # its report predates the rename
+        send_report(bad, dry_run=True, outdir=tmp_path / "send", env={})
+    with pytest.raises(SendError) as info:  # the report made after it says what it could not compute
+        send_report(out, period="year", as_of=dt.date(2024, 12, 14), dry_run=True, outdir=tmp_path / "send", env={})
+    assert "'Ngày tiếp nhận'" in str(info.value)
+    assert not (tmp_path / "send").exists() or not list((tmp_path / "send").iterdir())
+
+
+def test_old_workbook_without_the_new_columns_still_refreshes(workbook_copy, tmp_path):
+    """Columns added by issue #7 ('Liên kết', 'Ngày nhận đủ hồ sơ') are optional: a workbook made before
+    them is still read; only their feature is off."""
+    from cchc_xl.io.file_book import FileBook
+    from cchc_xl.io.tables import parse_tables
+
+    book = FileBook.open(workbook_copy)
+    tables = {spec.table: book.read_table(spec.sheet, spec.table) for spec in schema.TABLES}
+    for spec, header in ((schema.TASKS, "Liên kết"), (schema.DOSSIERS, "Ngày nhận đủ hồ sơ")):
+        td = tables[spec.table]
+        j = td.headers.index(header)
+        td.headers.pop(j)
+        for row in td.rows:
+            row.pop(j)
+    data = parse_tables(tables)
+    assert data.unreadable == {} and not [p for p in data.problems if p.column in ("Liên kết", "Ngày nhận đủ hồ sơ")]
+    assert {t.id for t in data.tasks if t.link} == set()

@@ -63,7 +63,7 @@ DOSSIERS = [
     dossier("D8", "P5", T(2024, 5, 20, 9), "Rút hồ sơ"),
     # Pending: due 17/06 ≥ cut 14/06 → not yet due.
     dossier("D9", "P10", T(2024, 6, 3, 9), "Đang xử lý", channel="Trực tuyến"),
-    # Pending (waiting for additions): due 03/06 < 14/06 → overdue.
+    # Waiting for additions: due 03/06 < 14/06, but never overdue while it waits → counted apart.
     dossier("D10", "P5", T(2024, 5, 27, 9), "Chờ bổ sung"),
     # Printed appointment 05/06 is authoritative (computed would be 10/06); done 06/06 → late.
     dossier("D11", "P5", T(2024, 6, 1, 9), "Đã trả kết quả", D(2024, 6, 6), appointment=D(2024, 6, 5),
@@ -139,7 +139,7 @@ def test_dossier_due_dates_and_classes(result):
     expected = {
         "D1": ("2024-02-21", "early"), "D2": ("2024-05-07", "on_time"), "D3": ("2024-03-06", "late"),
         "D4": ("2024-03-05", "on_time"), "D6": ("2023-12-25", "late"), "D9": ("2024-06-17", "pending_not_due"),
-        "D10": ("2024-06-03", "pending_overdue"), "D11": ("2024-06-05", "late"), "D13": ("2024-04-08", "early"),
+        "D10": ("2024-06-03", "waiting"), "D11": ("2024-06-05", "late"), "D13": ("2024-04-08", "early"),
     }
     for code, (due, cls) in expected.items():
         assert flags[code] == {"due": due, "class": cls}, code
@@ -149,9 +149,9 @@ def test_dossier_due_dates_and_classes(result):
 def test_dossier_counts(result):
     d = result.to_json()["dossiers"]
     assert {k: d[k] for k in ("carried_over", "received_new", "online_new", "resolved", "early", "on_time",
-                              "late", "pending_not_due", "pending_overdue", "withdrawn")} == {
+                              "late", "pending_not_due", "pending_overdue", "withdrawn", "waiting")} == {
         "carried_over": 1, "received_new": 9, "online_new": 2, "resolved": 7, "early": 2, "on_time": 2,
-        "late": 3, "pending_not_due": 1, "pending_overdue": 1, "withdrawn": 1}
+        "late": 3, "pending_not_due": 1, "pending_overdue": 0, "withdrawn": 1, "waiting": 1}
 
 
 def test_rates(result):
@@ -159,7 +159,7 @@ def test_rates(result):
     assert r["early_or_on_time"] == pytest.approx(4 / 7)
     assert r["early"] == pytest.approx(2 / 7)
     assert r["late"] == pytest.approx(3 / 7)
-    assert r["late_incl_pending_overdue"] == pytest.approx(4 / 10)
+    assert r["late_incl_pending_overdue"] == pytest.approx(3 / 10)
     assert r["online"] == pytest.approx(2 / 9)
     assert r["digitised"] == pytest.approx(4 / 7)
     assert r["satisfaction_survey"] == pytest.approx(4 / 5)
@@ -174,8 +174,11 @@ def test_task_flags(result):
         "2.b": "Hoàn thành đúng hạn", "3.a": "Hoàn thành trễ hạn", "3.b": "Không thực hiện",
         "4.a": "Chưa xác định hạn", "4.b": "Trong hạn"}
     assert j["task_flags"]["1.b"]["due"] == "2024-06-30"
-    assert j["tasks"] == {"total": 9, "done_on_time": 2, "done_late": 1, "overdue": 1, "due_soon": 1,
-                          "in_time": 2, "no_deadline": 1, "not_done": 1}
+    assert j["tasks"] == {"total": 9, "done_on_time": 2, "done_late": 1, "overdue": 1, "unfinished": 0,
+                          "due_soon": 1, "in_time": 2, "no_deadline": 1, "not_done": 1}
+    # CT2 = done on time / (done + due and not done): 1.a, 2.b / 1.a, 2.b, 3.a, 2.a
+    assert j["figures"]["tasks"]["ct2"] == {"numerator": 2, "denominator": 4, "rate": 0.5}
+    assert j["figures"]["tasks"]["not_done"] == [{"id": "3.b", "reason": ""}]
     assert j["overdue_tasks"] == [{"id": "2.a", "group": "Nhóm Văn phòng", "owner": "Văn thư",
                                    "due": "2024-03-31"}]
     problem = [p for p in j["problems"] if p["row"] == 2 + TASKS.index(TASKS[7])]
@@ -185,10 +188,10 @@ def test_task_flags(result):
 def test_indicators(result):
     ind = {i["code"]: i for i in result.to_json()["indicators"]}
     assert ind["CT1"]["actual"] == "PAR Index 2023: hạng 3" and ind["CT1"]["status"] == "Theo dõi"
-    assert ind["CT2"]["actual"] == pytest.approx(1 / 3) and ind["CT2"]["status"] == "Không đạt"
+    assert ind["CT2"]["actual"] == pytest.approx(2 / 4) and ind["CT2"]["status"] == "Chưa đạt"  # mid-year
     assert ind["CT3a"]["actual"] == pytest.approx(4 / 6)
     assert ind["CT3b"]["actual"] == pytest.approx(7 / 9)
-    assert ind["CT4a"]["actual"] == pytest.approx(4 / 7) and ind["CT4a"]["status"] == "Không đạt"
+    assert ind["CT4a"]["actual"] == pytest.approx(4 / 7) and ind["CT4a"]["status"] == "Chưa đạt"
     assert ind["CT4b"]["actual"] == pytest.approx(2 / 7)
     assert ind["CT5a"]["actual"] == pytest.approx(2 / 3) and ind["CT5a"]["status"] == "Đạt"
     assert ind["CT5b"]["actual"] == pytest.approx(4 / 7)
@@ -307,3 +310,69 @@ def test_report_layout_matches_the_workbook_build():
         CHART_DATA["done_col"], CHART_DATA["open_col"])
     assert REPORT_LAYOUT["chart_data_first_row"] == CHART_DATA["first_row"] + 1
     assert REPORT_LAYOUT["chart_data_last_row"] == CHART_DATA["first_row"] + 7
+
+
+# -- issue #7: settings and tables added for one set of numbers -------------------------------------------
+
+def test_mid_period_wording_is_a_setting():
+    ind = {i.code: i.status for i in compute(data(), as_of=D(2024, 6, 14), period="h1").indicators}
+    assert ind["CT4a"] == "Chưa đạt"
+    settings = SETTINGS + [{"Khóa": "chua_dat_truoc_cuoi_nam", "Giá trị": "Không"}]
+    res = compute(data(tblCauHinh=table(schema.SETTINGS, settings)), as_of=D(2024, 6, 14), period="h1")
+    assert {i.code: i.status for i in res.indicators}["CT4a"] == "Không đạt"
+    year = compute(data(), as_of=D(2024, 12, 14), period="year")
+    assert year.figures.year_end and {i.code: i.status for i in year.indicators}["CT4a"] == "Không đạt"
+    early_year = compute(data(), as_of=D(2024, 6, 14), period="year")  # the year report asked for in June
+    assert not early_year.figures.year_end
+
+
+def test_complete_dossier_restart_is_a_setting():
+    # D10 waited; the complete dossier arrived Mon 03/06 → 5 working days from then: Mon 10/06; not done by 14/06.
+    rows = [dict(d, **{"Trạng thái": "Đang xử lý", "Ngày nhận đủ hồ sơ": D(2024, 6, 3)}) if d["Mã hồ sơ"] == "D10"
+            else d for d in DOSSIERS]
+    res = compute(data(tblHoSo=table(schema.DOSSIERS, rows)), as_of=D(2024, 6, 14), period="h1")
+    assert res.dossier_flags["D10"] == (D(2024, 6, 10), "pending_overdue")
+    before = compute(data(tblHoSo=table(schema.DOSSIERS, rows)), as_of=D(2024, 5, 31), period="h1")
+    assert before.dossier_flags["D10"][1] == "waiting"  # still waiting for its additions then
+    settings = SETTINGS + [{"Khóa": "tinh_lai_han_khi_du_ho_so", "Giá trị": "Không"}]
+    off = compute(data(tblHoSo=table(schema.DOSSIERS, rows), tblCauHinh=table(schema.SETTINGS, settings)),
+                  as_of=D(2024, 6, 14), period="h1")
+    assert off.dossier_flags["D10"] == (D(2024, 6, 3), "pending_overdue")
+    bad = [dict(d, **{"Ngày nhận đủ hồ sơ": D(2024, 5, 1)}) if d["Mã hồ sơ"] == "D10" else d for d in DOSSIERS]
+    res, problems = _problems(tblHoSo=table(schema.DOSSIERS, bad))
+    assert any(p.column == "Ngày nhận đủ hồ sơ" and "trước ngày tiếp nhận" in p.message for p in problems)
+
+
+OCCURRENCE_ROWS = [
+    {"Mã": "5.a-Q1", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý I/2024", "Trạng thái": "Hoàn thành",
+     "Ngày hoàn thành": T(2024, 3, 12)},
+    {"Mã": "5.a-Q2", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý II/2024", "Trạng thái": "Đang thực hiện"},
+    {"Mã": "5.a-Q3", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý III/2024"},
+    {"Mã": "5.a-Q4", "Mã nhiệm vụ": "5.a", "Lần thực hiện": "Quý IV/2024"},
+    {"Mã": "9.z-Q1", "Mã nhiệm vụ": "9.z", "Lần thực hiện": "Quý I/2024"},
+]
+
+
+def test_periodic_tasks_are_judged_per_occurrence():
+    tasks = table(schema.TASKS, TASKS + [task("5.a", "Hằng quý")])
+    res = compute(data(tblNhiemVu=tasks, tblLanThucHien=table(schema.OCCURRENCES, OCCURRENCE_ROWS)),
+                  as_of=D(2024, 9, 14), period="q3")
+    j = res.to_json()
+    assert j["task_flags"]["5.a"] == {"due": "2024-06-14", "flag": "Quá hạn"}  # Q2 not done by its cut-off
+    occ = j["figures"]["tasks"]["occurrences"]
+    assert [occ[k]["flag"] for k in ("5.a-Q1", "5.a-Q2", "5.a-Q3", "5.a-Q4")] == [
+        "done_on_time", "overdue", "due_soon", "in_time"]
+    assert any(p.sheet == schema.OCCURRENCES.sheet and p.column == "Mã nhiệm vụ" and "9.z" in p.message
+               for p in res.problems)
+    assert res.unavailable == {}
+
+
+def test_missing_occurrence_table_blanks_the_task_figures_only_when_needed():
+    res = compute(data(), as_of=D(2024, 6, 14), period="h1")  # no periodic task: the table is not needed
+    assert res.unavailable == {} and not [p for p in res.problems if p.sheet == schema.OCCURRENCES.sheet]
+    tasks = table(schema.TASKS, TASKS + [task("5.a", "Hằng quý")])
+    res = compute(data(tblNhiemVu=tasks), as_of=D(2024, 6, 14), period="h1")
+    assert "tblLanThucHien" in res.unavailable["tasks"] and res.figures.tasks is None and res.ct2 is None
+    assert {i.code: i.status for i in res.indicators}["CT2"] == "Không tính được"
+    assert res.task_counts["total"] is None
+    assert any(p.sheet == schema.OCCURRENCES.sheet for p in res.problems)

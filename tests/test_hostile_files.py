@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl import schema
-from cchc_xl.io.ooxml import Package
+from cchc_xl.io.ooxml import Package, col_letter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers_proc import cli, measure  # noqa: E402
@@ -78,9 +78,11 @@ def _zeros_member(src: Path, dest: Path, member: str, mb: int, understate: bool)
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("hostile")
-    sheet_part = Package.open(BUNDLED).sheet_part(schema.DOSSIERS.sheet)
+    pkg = Package.open(BUNDLED)
+    sheet_part = pkg.sheet_part(schema.DOSSIERS.sheet)
+    last_col = col_letter(len(pkg.table(schema.DOSSIERS.table).headers))   # the table's real width
     return {
-        "rows": _table_ref(BUNDLED, d / "rows.xlsm", schema.DOSSIERS.table, "A1:M1048576"),
+        "rows": _table_ref(BUNDLED, d / "rows.xlsm", schema.DOSSIERS.table, f"A1:{last_col}1048576"),
         "wide": _table_ref(BUNDLED, d / "wide.xlsm", schema.DOSSIERS.table, "A1:XFD1048576"),
         "far": _far_cell(BUNDLED, d / "far.xlsm", schema.DOSSIERS.sheet),
         "declared": _zeros_member(BUNDLED, d / "declared.xlsm", sheet_part, 300, understate=False),
@@ -100,7 +102,7 @@ def _dossier_ids(run) -> set[str]:
 
 @pytest.mark.parametrize("case", ["rows", "far"])
 def test_declared_range_or_far_cell_cost_only_the_cells_that_exist(files, tmp_path, case):
-    """A table range declared past the rows (A1:M1048576) is read as the rows that exist; a lone cell at
+    """A table range declared past the rows (A1:N1048576) is read as the rows that exist; a lone cell at
     XFD1048576 does not make the reader lay the sheet out as a grid. Same dossiers as the clean file."""
     runs = [measure(cli("refresh", str(src), "--out", str(tmp_path / f"{i}.xlsm"), "--as-of", "2024-06-14",
                         "--json"), tmp_path) for i, src in enumerate((BUNDLED, files[case]))]
@@ -113,7 +115,8 @@ def test_range_wider_than_the_table_is_refused_with_a_reason(files, tmp_path):
     out = tmp_path / "o.xlsm"
     run = measure(cli("refresh", str(files["wide"]), "--out", str(out)), tmp_path)
     _bounded(run)
-    assert run.code == 2 and "tblHoSo" in run.stderr and "16384 cột" in run.stderr and "13 cột" in run.stderr
+    width = len(Package.open(BUNDLED).table(schema.DOSSIERS.table).headers)
+    assert run.code == 2 and "tblHoSo" in run.stderr and "16384 cột" in run.stderr and f"{width} cột" in run.stderr
     assert not out.exists()
 
 

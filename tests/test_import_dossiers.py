@@ -133,3 +133,15 @@ def test_formula_text_stays_text(workbook_copy, tmp_path):
     values = [c.value for c in ws["C"] if c.value and str(c.value).startswith("=")]
     assert values == ['=HYPERLINK("http://x")']
     assert all(c.data_type != "f" for c in ws["C"])
+
+
+def test_complete_date_is_imported_as_a_date(workbook_copy, tmp_path):
+    csv_file = tmp_path / "bo_sung.csv"
+    row = list(ROWS[1])
+    row[7] = "Đang xử lý"
+    csv_file.write_text(",".join(HEADER + ["Ngày nhận đủ hồ sơ"]) + "\n" + ",".join(row + ["05/07/2024"]) + "\n",
+                        encoding="utf-8")
+    report = import_dossiers(workbook_copy, csv_file)
+    assert report.added == 1 and report.ignored_columns == []
+    _, rows = _table(workbook_copy)
+    assert {r["Mã hồ sơ"]: r for r in rows}["MC-240702-0002"]["Ngày nhận đủ hồ sơ"] == dt.datetime(2024, 7, 5)

@@ -56,9 +56,10 @@ def test_refresh_json_contract(workbook_copy, tmp_path, as_of):
                                   "late", "pending_not_due", "pending_overdue", "withdrawn"}
     assert set(j["rates"]) == {"early_or_on_time", "early", "late", "late_incl_pending_overdue", "online",
                                "digitised", "satisfaction_survey", "satisfaction_qd766"}
-    assert set(j["tasks"]) >= {"total", "done_on_time", "done_late", "overdue", "due_soon", "in_time",
-                               "no_deadline", "not_done"}
-    assert j["tasks"]["total"] == 33
+    assert set(j["tasks"]) >= {"total", "done_on_time", "done_late", "overdue", "unfinished", "due_soon",
+                               "in_time", "no_deadline", "not_done"}
+    assert j["tasks"]["total"] == 31  # the 31 sub-items of section III; PL.1/PL.2 are not counted again
+    assert j["unavailable"] == {} and j["figures"]["tasks"]["ct2"]["denominator"] > 0
     assert [i["code"] for i in j["indicators"]] == ["CT1", "CT2", "CT3a", "CT3b", "CT4a", "CT4b", "CT4c",
                                                     "CT5a", "CT5b"]
     for item in j["overdue_tasks"]:
@@ -103,7 +104,8 @@ def test_refresh_keeps_every_part_it_does_not_own(workbook_copy, tmp_path):
     before, after = _parts(workbook_copy), _parts(out)
     assert set(before) == set(after)
     sheets = _sheet_parts(workbook_copy)
-    owned = OWNED | {sheets[s.sheet] for s in (schema.TASKS, schema.DOSSIERS, schema.INDICATORS)}
+    owned = OWNED | {sheets[s.sheet] for s in (schema.TASKS, schema.OCCURRENCES, schema.DOSSIERS,
+                                                 schema.INDICATORS)}
     owned.add(sheets[schema.SHEET_REPORT])
     for name in before:
         if name not in owned:
@@ -160,7 +162,8 @@ def test_missing_sheet_is_reported_not_fatal(workbook_copy, tmp_path):
     pkg.save(broken, backup=False)
     result = refresh_file(broken, as_of=dt.date(2024, 6, 14), out=tmp_path / "o.xlsm")
     assert any(p.sheet == schema.HOLIDAYS.sheet and "không tìm thấy" in p.message for p in result.problems)
-    assert result.task_counts["total"] == 33
+    assert result.task_counts["total"] == 31
+    assert result.stats is None and schema.HOLIDAYS.table in result.unavailable["dossiers"]
 
 
 def test_check_lists_problems_and_exits_non_zero(workbook_copy, tmp_path, capsys):

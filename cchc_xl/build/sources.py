@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..core.settings import SETTING_SPECS
-from ..schema import DOSSIERS, HOLIDAYS, INDICATORS, PROCEDURES, SETTINGS, TABLES, TASKS, TableSpec
+from ..core.tasks import occurrence_slots, recurrence
+from ..schema import DOSSIERS, HOLIDAYS, INDICATORS, OCCURRENCES, PROCEDURES, SETTINGS, TABLES, TASKS, TableSpec
 
 __all__ = [
     "SRC_DIR",
@@ -50,16 +51,19 @@ SOURCE_FILES: dict[str, str] = {
     INDICATORS.table: "indicators.csv",
     HOLIDAYS.table: "holidays.csv",
     SETTINGS.table: "settings.csv",
+    OCCURRENCES.table: "occurrences.csv",
 }
 
 # table name -> {header: kind}; kinds: date | datetime | int | number | number_or_text | setting.
 # Columns not listed are text.
 COLUMN_KINDS: dict[str, dict[str, str]] = {
     TASKS.table: {"Hạn hoàn thành": "date", "Ngày hoàn thành": "date"},
+    OCCURRENCES.table: {"Hạn hoàn thành": "date", "Ngày hoàn thành": "date"},
     DOSSIERS.table: {
         "Ngày tiếp nhận": "datetime",
         "Ngày hẹn trả": "date",
         "Ngày có kết quả": "date",
+        "Ngày nhận đủ hồ sơ": "date",
         "Hạn trả": "date",
     },
     PROCEDURES.table: {"Số ngày làm việc": "int"},
@@ -209,8 +213,40 @@ def load_table(spec: TableSpec, src_dir: Path | str = SRC_DIR) -> SourceTable:
 
 
 def load_all(src_dir: Path | str = SRC_DIR) -> dict[str, SourceTable]:
-    """Every table source, keyed by table name."""
-    return {spec.table: load_table(spec, src_dir) for spec in TABLES}
+    """Every table source, keyed by table name (the occurrence table generated, see
+    :func:`occurrence_table`)."""
+    tables = {spec.table: load_table(spec, src_dir) for spec in TABLES}
+    tables[OCCURRENCES.table] = occurrence_table(tables[TASKS.table], tables[OCCURRENCES.table],
+                                                 tables[SETTINGS.table])
+    return tables
+
+
+def occurrence_table(tasks: SourceTable, filled: SourceTable, settings: SourceTable) -> SourceTable:
+    """One row per occurrence of every periodic task of ``tasks`` (``Hằng quý`` → ``2.d-Q1`` … ``2.d-Q4``,
+    labelled ``Quý I/<năm>``; ``Hằng tháng`` → ``-T01`` … ``-T12``; ``Định kỳ`` per the ``tan_suat_dinh_ky``
+    setting), in task order; the values a row of ``occurrences.csv`` gives (same ``Mã``) fill it in.
+    A row of ``occurrences.csv`` that is no such occurrence raises :class:`SourceError`."""
+    values = dict(zip(settings.column("Khóa"), settings.column("Giá trị")))
+    year = int(values.get("nam_ke_hoach") or 2024)
+    default = str(values.get("tan_suat_dinh_ky") or "Hằng quý")
+    given = {row[0]: row for row in filled.rows}
+    rows: list[tuple[object, ...]] = []
+    width = len(OCCURRENCES.headers)
+    for task in tasks.dicts():
+        kind = None if task["Hạn hoàn thành"] else recurrence(task["Thời gian thực hiện/hoàn thành"], default)
+        if kind is None:
+            continue
+        for suffix, label in occurrence_slots(kind, year):
+            occ_id = f"{task['Mã']}-{suffix}"
+            row = given.pop(occ_id, None)
+            if row is not None and (row[1], row[2]) != (task["Mã"], label):
+                raise SourceError(f"{filled.path}: dòng '{occ_id}' phải có 'Mã nhiệm vụ' = '{task['Mã']}' và "
+                                  f"'Lần thực hiện' = '{label}'")
+            rows.append(row if row is not None else (occ_id, task["Mã"], label) + (None,) * (width - 3))
+    if given:
+        raise SourceError(f"{filled.path}: không có nhiệm vụ định kỳ nào có lần thực hiện "
+                          + ", ".join(f"'{k}'" for k in given))
+    return SourceTable(OCCURRENCES, filled.path, tuple(rows))
 
 
 def load_layout(src_dir: Path | str = SRC_DIR) -> dict:

@@ -39,6 +39,7 @@ from ..schema import (
     HOLIDAYS,
     INDICATORS,
     LOG_HEADERS,
+    OCCURRENCES,
     PROCEDURES,
     SETTINGS,
     SHEET_GUIDE,
@@ -52,6 +53,8 @@ from .sources import SRC_DIR, SourceTable, load_all, load_guide, load_layout
 __all__ = [
     "build_workbook",
     "REPORT_LAYOUT",
+    "write_report_frame",
+    "report_page_setup",
     "SHEET_LISTS",
     "LOG_HEADERS",
     "ENUM_COLUMNS",
@@ -64,6 +67,7 @@ SHEET_LISTS = "Danh mục"  # hidden sheet holding the drop-down lists behind EN
 SHEET_ORDER = (
     SHEET_GUIDE,
     TASKS.sheet,
+    OCCURRENCES.sheet,
     DOSSIERS.sheet,
     PROCEDURES.sheet,
     INDICATORS.sheet,
@@ -77,6 +81,7 @@ SHEET_ORDER = (
 # (table, header) -> defined name of its drop-down list
 ENUM_COLUMNS: dict[tuple[str, str], str] = {
     (TASKS.table, "Trạng thái"): "dsTrangThaiNhiemVu",
+    (OCCURRENCES.table, "Trạng thái"): "dsTrangThaiNhiemVu",
     (DOSSIERS.table, "Hình thức nộp"): "dsHinhThucNop",
     (DOSSIERS.table, "Trạng thái"): "dsTrangThaiHoSo",
     (DOSSIERS.table, "Số hóa kết quả"): "dsCoKhong",
@@ -92,6 +97,9 @@ ENUM_COLUMNS: dict[tuple[str, str], str] = {
 _CELL_KINDS: dict[tuple[str, str], str] = {
     (TASKS.table, "Hạn hoàn thành"): "date",
     (TASKS.table, "Ngày hoàn thành"): "date",
+    (OCCURRENCES.table, "Hạn hoàn thành"): "date",
+    (OCCURRENCES.table, "Ngày hoàn thành"): "date",
+    (DOSSIERS.table, "Ngày nhận đủ hồ sơ"): "date",
     (DOSSIERS.table, "Ngày tiếp nhận"): "datetime",
     (DOSSIERS.table, "Ngày hẹn trả"): "date",
     (DOSSIERS.table, "Ngày có kết quả"): "date",
@@ -427,7 +435,8 @@ def _write_log(ws, layout: dict, fmt: _Formats) -> None:
     _print_setup(ws, landscape=sheet_layout.get("landscape", True))
 
 
-def _write_report_sheet(wb, ws) -> None:
+def report_page_setup(ws) -> None:
+    """Column widths A:H and the A4 portrait page of a report sheet (the school's and the Sở's)."""
     lay = REPORT_LAYOUT
     for c, width in enumerate(lay["col_widths"]):
         ws.set_column(c, c, width)
@@ -436,6 +445,13 @@ def _write_report_sheet(wb, ws) -> None:
     ws.fit_to_pages(1, 0)
     ws.set_margins(**lay["margins_in"])
     ws.hide_gridlines(2)
+
+
+def write_report_frame(wb, ws) -> None:
+    """The report sheet's frame in XlsxWriter ``ws``: column widths, A4 portrait page setup, the hidden
+    chart-data columns (headers and categories) and the chart. The exchange file reuses it."""
+    lay = REPORT_LAYOUT
+    report_page_setup(ws)
 
     # chart data block J1:L8: headers and category labels now, numbers at every refresh
     cat_col = ord(lay["chart_category_col"]) - ord("A")
@@ -505,19 +521,21 @@ def build_bytes(*, vba_project: bytes | None = None, vba_name: str = "ThisWorkbo
     sheets = {name: wb.add_worksheet(name) for name in SHEET_ORDER}
 
     _write_guide(sheets[SHEET_GUIDE], fmt, src_dir)
-    for spec in (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS):
+    for spec in (TASKS, OCCURRENCES, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS):
         _write_table(wb, sheets[spec.sheet], spec, tables[spec.table], layout, fmt, last_row, style)
 
-    _row_rule(sheets[TASKS.sheet], TASKS, "Tình trạng hạn", last_row, (
-        (("Quá hạn",), fmt.red),
-        (("Sắp đến hạn",), fmt.amber),
-        (("Hoàn thành đúng hạn", "Hoàn thành trễ hạn"), fmt.green),
-    ))
+    for spec in (TASKS, OCCURRENCES):
+        _row_rule(sheets[spec.sheet], spec, "Tình trạng hạn", last_row, (
+            (("Quá hạn", "Chưa hoàn thành"), fmt.red),
+            (("Sắp đến hạn",), fmt.amber),
+            (("Hoàn thành đúng hạn", "Hoàn thành trễ hạn"), fmt.green),
+        ))
     _row_rule(sheets[DOSSIERS.sheet], DOSSIERS, "Phân loại", last_row, (
         (("Trễ hạn", "Đang xử lý quá hạn"), fmt.red),
+        (("Chờ bổ sung",), fmt.amber),
         (("Trước hạn", "Đúng hạn"), fmt.green),
     ))
-    _write_report_sheet(wb, sheets[SHEET_REPORT])
+    write_report_frame(wb, sheets[SHEET_REPORT])
     _write_lists(wb, sheets[SHEET_LISTS], fmt)
     _write_log(sheets[SHEET_LOG], layout, fmt)
     sheets[SHEET_GUIDE].activate()

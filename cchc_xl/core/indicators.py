@@ -1,7 +1,12 @@
 """Plan indicators (``tblChiTieu``): compute each CT row from the data and compare it with its threshold.
 
 Thresholds and actual values are fractions (0.95 = 95%). Status is one of
-:data:`cchc_xl.schema.INDICATOR_STATUS`: ``Đạt``, ``Không đạt``, ``Chưa có dữ liệu``, ``Theo dõi``.
+:data:`cchc_xl.schema.INDICATOR_STATUS`: ``Đạt``, ``Không đạt``, ``Chưa đạt``, ``Chưa có dữ liệu``,
+``Theo dõi``, ``Không tính được``.
+
+The plan's targets are annual: before the annual cut-off a target not met yet reads ``Chưa đạt``;
+``Không đạt`` is the year report's verdict (setting ``chua_dat_truoc_cuoi_nam``). A row whose
+inputs could not be read (a table with a renamed header) is ``Không tính được``, never a number.
 
 >>> compare(0.9553, "≥", 0.95), compare(1.0, "=", 1.0), compare(None, ">", 0.95)
 ('Đạt', 'Đạt', 'Chưa có dữ liệu')
@@ -24,9 +29,15 @@ __all__ = [
     "normalize_op",
     "KNOWN_CODES",
     "TOLERANCE",
+    "INPUTS",
+    "NOT_COMPUTABLE",
 ]
 
 TOLERANCE = 1e-9
+NOT_COMPUTABLE = "Không tính được"
+# What each computed row is made from: "tasks", "dossiers" or "procedures" (see :func:`evaluate`).
+INPUTS = {"CT2": "tasks", "CT3A": "dossiers", "CT3B": "dossiers", "CT4A": "dossiers", "CT4B": "dossiers",
+          "CT4C": "dossiers", "CT5A": "procedures", "CT5B": "dossiers"}
 KNOWN_CODES = ("CT1", "CT2", "CT3a", "CT3b", "CT4a", "CT4b", "CT4c", "CT5a", "CT5b")
 _OPS = {">": ">", "≥": "≥", ">=": "≥", "=>": "≥", "=": "=", "==": "=", "≤": "≤", "<=": "≤", "=<": "≤"}
 
@@ -123,6 +134,9 @@ def evaluate(
     ct2: float | None,
     procedures: Mapping[str, Procedure] | Iterable[Procedure] | None,
     satisfaction_measure: str = "QĐ 766",
+    *,
+    final: bool = True,
+    unavailable: Iterable[str] = (),
 ) -> list[IndicatorResult]:
     """Compute every indicator row, in the order given.
 
@@ -141,7 +155,18 @@ def evaluate(
     Any other code: a numeric manual value is compared with the threshold; otherwise the value
     is reported as entered with status ``Theo dõi``. Codes match case-insensitively
     (``ct3A`` = ``CT3a``). With ``stats`` ``None`` the dossier-based rows have no data.
+
+    ``final=False`` (a report before the annual cut-off): ``Không đạt`` reads ``Chưa đạt``.
+    ``unavailable``: inputs (``"tasks"``, ``"dossiers"``, ``"procedures"``, see :data:`INPUTS`) that
+    could not be read; their rows get no value and the status ``Không tính được``.
+
+    >>> row = IndicatorRow("CT2", "", "", "≥", 1.0, None, "", None)
+    >>> [r.status for r in evaluate([row], None, 0.5, None, final=False)]
+    ['Chưa đạt']
+    >>> [r.status for r in evaluate([row], None, 0.5, None, unavailable={"tasks"})]
+    ['Không tính được']
     """
+    missing = set(unavailable)
     sat = None
     if stats is not None:
         sat = stats.satisfaction_survey if satisfaction_measure == "Khảo sát" else stats.satisfaction_qd766
@@ -161,12 +186,21 @@ def evaluate(
         op = normalize_op(r.op) or (str(r.op).strip() if r.op is not None else None)
         key = code.upper()
         if key in computed:
+            if INPUTS[key] in missing:
+                out.append(IndicatorResult(code, None, op, r.threshold, NOT_COMPUTABLE))
+                continue
             actual = computed[key]
-            out.append(IndicatorResult(code, actual, op, r.threshold, compare(actual, op, r.threshold)))
+            status = compare(actual, op, r.threshold)
+            if status == "Không đạt" and not final:
+                status = "Chưa đạt"
+            out.append(IndicatorResult(code, actual, op, r.threshold, status))
             continue
         value = _number(r.manual_value)
         if key != "CT1" and value is not None:
-            out.append(IndicatorResult(code, value, op, r.threshold, compare(value, op, r.threshold)))
+            status = compare(value, op, r.threshold)
+            if status == "Không đạt" and not final:
+                status = "Chưa đạt"
+            out.append(IndicatorResult(code, value, op, r.threshold, status))
         else:
             out.append(IndicatorResult(code, r.manual_value, op, r.threshold, "Theo dõi"))
     return out

@@ -25,6 +25,7 @@ __all__ = [
     "get_period",
     "period_for",
     "report_title_phrase",
+    "is_year_end",
 ]
 
 DayMonth = tuple[int, int]
@@ -121,3 +122,14 @@ def report_title_phrase(period: Period) -> str:
     if period.key not in _PHRASE:
         raise _unknown(period.key)
     return _PHRASE[period.key].format(y=period.year)
+
+
+def is_year_end(period: Period, cut: date) -> bool:
+    """True for the year report at its annual cut-off: every task of the plan year is then due.
+
+    >>> is_year_end(get_period("year", 2024), date(2024, 12, 14)), is_year_end(get_period("year", 2024), date(2024, 6, 14))
+    (True, False)
+    >>> is_year_end(get_period("q3", 2024), date(2024, 9, 14))
+    False
+    """
+    return period.key == "year" and cut >= period.end

@@ -24,6 +24,10 @@ cohort_early_or_on_time    (E + O) / R among dossiers received in the window (CT
 
 "considered" = in-window dossiers that are not withdrawn; "rated" counts considered dossiers
 with a rating.
+
+Every in-window dossier has exactly one class, so the counts always add up::
+
+    carried_over + received_new == resolved + pending + waiting + withdrawn + refused_untimed
 """
 
 from __future__ import annotations
@@ -99,6 +103,7 @@ class DossierStats:
 
     @property
     def pending(self) -> int:
+        """Being processed (not waiting for additions): not yet due + overdue."""
         return self.pending_not_due + self.pending_overdue
 
     @property
@@ -179,6 +184,8 @@ def dossier_stats(
     cal: WorkCalendar,
     refused_timed: bool = True,
     satisfaction: str = "QĐ 766",
+    restart: bool = True,
+    roll: bool = True,
 ) -> DossierStats:
     """Count and classify ``dossiers`` for ``period``, as of ``cut``.
 
@@ -190,6 +197,9 @@ def dossier_stats(
         cal: working-day calendar.
         refused_timed: whether refused dossiers are timed (setting ``tinh_han_ho_so_tu_choi``).
         satisfaction: ``'QĐ 766'`` or ``'Khảo sát'``, picks :attr:`DossierStats.satisfaction`.
+        restart: the due date counts afresh from ``Ngày nhận đủ hồ sơ`` (setting ``tinh_lai_han_khi_du_ho_so``).
+        roll: a receipt on a day off counts from the next working day (setting
+            ``nhan_ngay_nghi_tinh_ngay_lam_viec_sau``).
 
     Note:
         Strictly as the spec says, membership uses ``period.end`` even when ``cut`` is earlier.
@@ -199,8 +209,8 @@ def dossier_stats(
     s = DossierStats(satisfaction_measure=satisfaction)
     start, end = period.start, period.end
     for d in dossiers:
-        due = due_date(d, procedures.get(d.procedure_code), cal)
-        day = receipt_day(d.received, cal)
+        due = due_date(d, procedures.get(d.procedure_code), cal, restart, roll)
+        day = receipt_day(d.received, cal, roll)
         if d.status == "withdrawn":
             inside = start <= day <= end
         else:
@@ -234,10 +244,8 @@ def dossier_stats(
                     s.digitised += 1
                 if new:
                     setattr(s, "cohort_" + cls, getattr(s, "cohort_" + cls) + 1)
-            elif new:
+            elif new and cls != "waiting":
                 s.cohort_pending += 1
-        if d.status == "waiting":
-            s.waiting += 1
         if cls != "withdrawn":
             s.considered += 1
             if d.rating is not None:

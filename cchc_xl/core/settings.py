@@ -27,6 +27,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("co_quan_chu_quan", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Cơ quan chủ quản (dòng 1 của tiêu đề trái)"),
     SettingSpec("ten_truong", "TRƯỜNG THPT KIẾN THỤY", "Tên đơn vị (dòng 2 của tiêu đề trái, chữ in hoa)"),
     SettingSpec("ten_truong_ngan", "Trường THPT Kiến Thụy", "Tên đơn vị dùng trong câu văn và thư điện tử"),
+    SettingSpec("ma_dinh_danh", "", "Mã định danh điện tử của đơn vị (QĐ 20/2020/QĐ-TTg); Sở dùng mã này để "
+                "tổng hợp báo cáo của các đơn vị"),
     SettingSpec("dia_danh", "Hải Phòng", "Địa danh ghi ở dòng ngày tháng"),
     SettingSpec("nam_ke_hoach", 2024, "Năm của kế hoạch", "int"),
     SettingSpec("so_ke_hoach", "30/KH-THPTKT", "Số, ký hiệu của kế hoạch"),
@@ -53,6 +55,21 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 ("QĐ 766", "Khảo sát")),
     SettingSpec("tinh_han_ho_so_tu_choi", "Có", "Hồ sơ bị từ chối có tính hạn giải quyết không (Có/Không)",
                 "yesno"),
+    SettingSpec("tinh_lai_han_khi_du_ho_so", "Có",
+                "Hồ sơ chờ bổ sung: hạn trả tính lại từ 'Ngày nhận đủ hồ sơ' (Có/Không)", "yesno"),
+    SettingSpec("nhan_ngay_nghi_tinh_ngay_lam_viec_sau", "Có",
+                "Hồ sơ nhận vào ngày nghỉ được tính là nhận vào ngày làm việc kế tiếp (Có/Không)", "yesno"),
+    SettingSpec("han_lan_dinh_ky", "Ngày chốt số liệu",
+                "Hạn của mỗi lần thực hiện nhiệm vụ định kỳ khi để trống: 'Ngày chốt số liệu' của quý/tháng "
+                "(14/3, 14/6, 14/9, 14/12; tháng: ngày 14) hoặc 'Cuối kỳ' (ngày cuối quý/tháng)", "choice",
+                ("Ngày chốt số liệu", "Cuối kỳ")),
+    SettingSpec("tan_suat_dinh_ky", "Hằng quý", "Nhiệm vụ ghi 'Định kỳ' được thực hiện: 'Hằng quý' hoặc 'Hằng tháng'",
+                "choice", ("Hằng quý", "Hằng tháng")),
+    SettingSpec("chua_dat_truoc_cuoi_nam", "Có",
+                "Trước kỳ báo cáo năm, chỉ tiêu năm chưa đạt ghi 'Chưa đạt' ('Không đạt' chỉ dùng trong báo cáo "
+                "năm) (Có/Không)", "yesno"),
+    SettingSpec("du_lieu_mau", "", "Ghi chú in ở đầu báo cáo khi sổ còn dữ liệu mẫu (giả định); xóa khi đã thay "
+                                   "bằng số liệu thật"),
     SettingSpec("ky_q1_tu", "15/12", "Kỳ Quý I: ngày bắt đầu (ngày/tháng, tháng 12 là của năm trước)",
                 "daymonth"),
     SettingSpec("ky_q1_den", "14/03", "Kỳ Quý I: ngày kết thúc", "daymonth"),

@@ -1,4 +1,22 @@
-"""Plan tasks: deadline parsing from the plan's free text, deadline flags, CT2 and Vietnamese sorting.
+"""Plan tasks: deadline parsing from the plan's free text, deadline flags, periodic occurrences,
+appendix links, the judgement of every task for one report, and Vietnamese sorting.
+
+Rules (issue #7):
+
+* every task of the plan has exactly one flag (:data:`TASK_FLAGS`), so the counts per flag add up
+  to the number of tasks; ``Không thực hiện`` tasks are flagged ``not_done`` and counted apart;
+* a task whose completion date is after the as-of date was not done yet on that date;
+* in the year report (annual cut-off reached) every task of the plan year is due: an unfinished
+  task whose deadline is not passed yet is ``unfinished`` (*Chưa hoàn thành*), a task without a
+  deadline is judged against 31/12 of the plan year;
+* a periodic task (*Hằng quý*, *Hằng tháng*, *Định kỳ*) has one occurrence per quarter/month, each
+  judged on its own (:func:`flag_task`); the task's flag follows from them (:func:`periodic_flag`):
+  an overdue (or, in the year report, unfinished) occurrence makes the task so; a late one makes it
+  done late; all done on time → done on time; otherwise it is on track, as its next occurrence;
+* an appendix row linked to the section III task it repeats, or marked as the umbrella row, is
+  listed but not counted again (``counted=False``);
+* CT2 = done on time / judged, where *judged* = done on time + done late + overdue + unfinished
+  (:data:`JUDGED`): tasks not due yet, without a deadline, or not carried out are outside it.
 
 >>> from datetime import date
 >>> parse_deadline("Trước ngày 25/1/2024", 2024, date(2024, 6, 1))
@@ -23,18 +41,31 @@ from .calendar import WorkCalendar
 
 __all__ = [
     "Task",
+    "Occurrence",
+    "TaskOutcome",
+    "OccurrenceOutcome",
     "TASK_FLAGS",
+    "JUDGED",
+    "NOT_YET_DUE",
     "parse_deadline",
     "flag_task",
+    "periodic_flag",
+    "recurrence",
+    "occurrence_slots",
+    "occurrence_deadline",
+    "judge_tasks",
     "task_summary",
-    "ct2_rate",
+    "ct2_counts",
     "vn_letter_key",
     "task_sort_key",
     "VN_ALPHABET",
 ]
 
 # schema.TASK_FLAG keys, in report order
-TASK_FLAGS = ("done_on_time", "done_late", "overdue", "due_soon", "in_time", "no_deadline", "not_done")
+TASK_FLAGS = ("done_on_time", "done_late", "overdue", "unfinished", "due_soon", "in_time", "no_deadline",
+              "not_done")
+JUDGED = ("done_on_time", "done_late", "overdue", "unfinished")  # CT2's denominator
+NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")  # not judged in this report
 VN_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _VN_INDEX = {c: i for i, c in enumerate(VN_ALPHABET)}
 
@@ -61,6 +92,43 @@ class Task:
     evidence: str
     note: str
     row: int | None = None
+    link: str = ""  # 'Liên kết': the Mã of the task this appendix row repeats, or the umbrella word
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a periodic task (row of ``tblLanThucHien``); ``label`` is e.g. ``"Quý I/2024"``,
+    ``deadline`` the typed ``Hạn hoàn thành`` (``None``: derived from the label)."""
+
+    id: str
+    task_id: str
+    label: str
+    deadline: date | None
+    status: str
+    done_date: date | None
+    evidence: str
+    note: str
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class OccurrenceOutcome:
+    occurrence: Occurrence
+    deadline: date | None
+    flag: str
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """The judgement of one task row: ``flag`` is a :data:`TASK_FLAGS` key; ``counted`` is False for an
+    appendix row that repeats a task or sums up the plan; ``occurrences`` for a periodic task."""
+
+    task: Task
+    deadline: date | None
+    flag: str
+    counted: bool = True
+    occurrences: tuple[OccurrenceOutcome, ...] = ()
+    link_target: str = ""  # the task id it repeats, or the umbrella word
 
 
 # -- deadline parsing --------------------------------------------------------------------
@@ -153,29 +221,244 @@ def parse_deadline(text: str | None, plan_year: int, as_of: date) -> date | None
 
 
 # -- flags ---------------------------------------------------------------------------------
-def flag_task(task: Task, deadline: date | None, as_of: date, cal: WorkCalendar, due_soon_days: int) -> str:
-    """Deadline flag of ``task`` as of ``as_of`` — a :data:`cchc_xl.schema.TASK_FLAG` key.
+def flag_task(task, deadline: date | None, as_of: date, cal: WorkCalendar, due_soon_days: int,
+              year_end: date | None = None) -> str:
+    """Deadline flag of ``task`` (a :class:`Task` or an :class:`Occurrence`) as of ``as_of``.
 
     * ``cancelled`` → ``'not_done'``;
-    * done: no deadline → ``'no_deadline'``; done on/before deadline → ``'done_on_time'``, after →
-      ``'done_late'``. A done task without ``done_date`` is taken as done on ``as_of``
-      (the reader reports the missing date);
-    * not done: no deadline → ``'no_deadline'``; ``as_of > deadline`` → ``'overdue'``; at most
-      ``due_soon_days`` working days in ``(as_of, deadline]`` → ``'due_soon'`` (so the deadline day
-      itself is due soon); else ``'in_time'``.
+    * done on or before ``as_of`` (a done task without ``done_date`` counts as done on ``as_of``; the
+      reader reports the missing date): on/before deadline → ``'done_on_time'``, after → ``'done_late'``;
+    * not done: ``as_of > deadline`` → ``'overdue'``; in the year report (``year_end`` = 31/12 of the
+      plan year) → ``'unfinished'``; at most ``due_soon_days`` working days in ``(as_of, deadline]`` →
+      ``'due_soon'`` (so the deadline day itself is due soon); else ``'in_time'``;
+    * no deadline → ``'no_deadline'``, except in the year report, where ``year_end`` is the deadline.
+
+    >>> t = Task("1.a", 1, "a", "", "", "", "", None, "", "in_progress", None, "", "")
+    >>> cal = WorkCalendar()
+    >>> flag_task(t, date(2024, 12, 31), date(2024, 12, 14), cal, 7)
+    'in_time'
+    >>> flag_task(t, date(2024, 12, 31), date(2024, 12, 14), cal, 7, year_end=date(2024, 12, 31))
+    'unfinished'
     """
     if task.status == "cancelled":
         return "not_done"
     if deadline is None:
-        return "no_deadline"
-    if task.status == "done":
+        if year_end is None:
+            return "no_deadline"
+        deadline = year_end
+    if task.status == "done" and (task.done_date is None or task.done_date <= as_of):
         done = task.done_date or as_of
         return "done_on_time" if done <= deadline else "done_late"
     if as_of > deadline:
         return "overdue"
+    if year_end is not None:
+        return "unfinished"
     if cal.working_days_between(as_of, deadline) <= due_soon_days:
         return "due_soon"
     return "in_time"
+
+
+def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, date | None]:
+    """Flag and deadline of a periodic task from its occurrences' ``(flag, deadline)``.
+
+    In this order: an overdue occurrence → ``'overdue'``; an unfinished one (year report) →
+    ``'unfinished'``; every occurrence done → ``'done_late'`` if one was late, else
+    ``'done_on_time'``; one done late while others are not due yet → ``'done_late'`` (the schedule was
+    missed); otherwise the task is on track and takes the flag of its next occurrence (due soon, in
+    time, no deadline). Occurrences not carried out are skipped; all of them not carried out →
+    ``'not_done'``; none at all → ``'no_deadline'``. The deadline is that of the deciding occurrence
+    (the earliest one with the deciding flag; for a finished task, the last one).
+
+    >>> d = date
+    >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("overdue", d(2024, 6, 14)), ("in_time", None)])
+    ('overdue', datetime.date(2024, 6, 14))
+    >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("due_soon", d(2024, 6, 14)), ("in_time", d(2024, 9, 14))])
+    ('due_soon', datetime.date(2024, 6, 14))
+    >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("done_late", d(2024, 6, 14))])
+    ('done_late', datetime.date(2024, 6, 14))
+    """
+    live = [(f, dl) for f, dl in occurrences if f != "not_done"]
+    if not live:
+        return ("not_done" if occurrences else "no_deadline"), None
+
+    def first(flag: str, latest: bool = False) -> tuple[str, date | None] | None:
+        dates = [dl for f, dl in live if f == flag]
+        if not dates:
+            return None
+        known = [x for x in dates if x is not None]
+        return flag, ((max(known) if latest else min(known)) if known else None)
+
+    for flag in ("overdue", "unfinished"):
+        hit = first(flag)
+        if hit:
+            return hit
+    done = [f for f, _ in live if f in ("done_on_time", "done_late")]
+    if len(done) == len(live):
+        return first("done_late", latest=True) or first("done_on_time", latest=True)
+    for flag in ("done_late", "due_soon", "in_time", "no_deadline"):
+        hit = first(flag)
+        if hit:
+            return hit
+    return "no_deadline", None  # pragma: no cover - every flag is covered above
+
+
+_QUARTER_LABEL = ("I", "II", "III", "IV")
+_QUARTER_WINDOW = ("q1", "h1", "q3", "year")  # the report whose cut-off closes each quarter
+
+
+def recurrence(timeframe: str | None, periodic_default: str = "Hằng quý") -> str | None:
+    """``'quarter'``, ``'month'`` or ``None`` (not periodic) for a task's time frame.
+
+    ``'Định kỳ'`` follows ``periodic_default`` (setting ``tan_suat_dinh_ky``).
+
+    >>> recurrence("Hằng quý"), recurrence("hàng  tháng"), recurrence("Định kỳ"), recurrence("Quý II/2024")
+    ('quarter', 'month', 'quarter', None)
+    """
+    t = _fold(timeframe or "")
+    if re.search(r"\bhang quy\b", t):
+        return "quarter"
+    if re.search(r"\bhang thang\b", t):
+        return "month"
+    if re.search(r"\bdinh ky\b", t):
+        return "month" if _fold(periodic_default) == "hang thang" else "quarter"
+    return None
+
+
+def occurrence_slots(kind: str, year: int) -> list[tuple[str, str]]:
+    """``(suffix, label)`` of every occurrence of a ``kind`` task in ``year``.
+
+    >>> occurrence_slots("quarter", 2024)[0], occurrence_slots("month", 2024)[11]
+    (('Q1', 'Quý I/2024'), ('T12', 'Tháng 12/2024'))
+    """
+    if kind == "quarter":
+        return [(f"Q{i + 1}", f"Quý {_QUARTER_LABEL[i]}/{year}") for i in range(4)]
+    if kind == "month":
+        return [(f"T{m:02d}", f"Tháng {m:02d}/{year}") for m in range(1, 13)]
+    raise ValueError(kind)
+
+
+def occurrence_deadline(label: str, plan_year: int, windows: Mapping | None = None,
+                        rule: str = "Ngày chốt số liệu") -> date | None:
+    """Deadline of the occurrence ``label`` (``"Quý II/2024"``, ``"Tháng 3/2024"``); ``None`` if not understood.
+
+    ``rule`` (setting ``han_lan_dinh_ky``): ``'Ngày chốt số liệu'`` — the data cut-off that closes the
+    quarter (the end of the q1, h1, q3, year windows: 14/3, 14/6, 14/9, 14/12 by default; domain brief
+    §9) or, for a month, the same day of that month as the annual cut-off (14); ``'Cuối kỳ'`` — the last
+    day of the quarter or month.
+
+    >>> occurrence_deadline("Quý II/2024", 2024), occurrence_deadline("Quý II/2024", 2024, rule="Cuối kỳ")
+    (datetime.date(2024, 6, 14), datetime.date(2024, 6, 30))
+    >>> occurrence_deadline("Tháng 02/2024", 2024)
+    datetime.date(2024, 2, 14)
+    """
+    from .periods import DEFAULT_WINDOWS
+
+    t = _fold(label or "")
+    windows = windows or DEFAULT_WINDOWS
+    end_of_period = _fold(rule) == "cuoi ky"
+    m = _RE_QUARTER.search(t)
+    if m:
+        year, q = int(m.group(2) or plan_year), _ROMAN[m.group(1)]
+        if end_of_period:
+            return _month_end(year, q * 3)
+        day, month = (windows.get(_QUARTER_WINDOW[q - 1]) or DEFAULT_WINDOWS[_QUARTER_WINDOW[q - 1]])[1]
+        return date(year, month, day)
+    m = _RE_MONTH.search(t)
+    if m:
+        year, month = int(m.group(2) or plan_year), int(m.group(1))
+        if not 1 <= month <= 12:
+            return None
+        if end_of_period:
+            return _month_end(year, month)
+        day = (windows.get("year") or DEFAULT_WINDOWS["year"])[1][0]
+        return date(year, month, min(day, _stdcal.monthrange(year, month)[1]))
+    return None
+
+
+def judge_tasks(
+    tasks: Sequence[Task],
+    occurrences: Sequence[Occurrence],
+    *,
+    plan_year: int,
+    as_of: date,
+    cal: WorkCalendar,
+    due_soon_days: int,
+    year_end: bool = False,
+    windows: Mapping | None = None,
+    occurrence_rule: str = "Ngày chốt số liệu",
+    periodic_default: str = "Hằng quý",
+    umbrella: str = "Tổng hợp",
+    occurrences_known: bool = True,
+) -> tuple[list[TaskOutcome], list[tuple[str, object, str, str]]]:
+    """Judge every task (and every occurrence of the periodic ones) for one report.
+
+    Returns the outcomes, in the order of ``tasks``, and notes ``(kind, record, column, message)``
+    (``kind`` = ``'task'`` or ``'occurrence'``; Vietnamese messages) that the caller turns into data
+    problems. ``occurrences_known=False`` (the occurrence table is missing): periodic tasks are noted.
+    """
+    end = date(plan_year, 12, 31) if year_end else None
+    notes: list[tuple[str, object, str, str]] = []
+    by_task: dict[str, list[Occurrence]] = {}
+    for occ in occurrences:
+        by_task.setdefault(occ.task_id, []).append(occ)
+    ids = {t.id for t in tasks}
+    plain = {t.id: t for t in tasks if not t.link}
+    for occ in occurrences:
+        if occ.task_id not in ids:
+            notes.append(("occurrence", occ, "Mã nhiệm vụ",
+                          f"không có nhiệm vụ '{occ.task_id}' trong trang nhiệm vụ; dòng này không được tính"))
+
+    out: list[TaskOutcome] = []
+    for task in tasks:
+        counted, target = True, ""
+        if task.link:
+            target = task.link
+            if _fold(task.link) == _fold(umbrella):
+                counted, target = False, umbrella
+            elif task.link in plain and task.link != task.id:
+                counted = False
+                other = plain[task.link]
+                if (other.status, other.done_date) != (task.status, task.done_date):
+                    notes.append(("task", task, "Trạng thái",
+                                  f"dòng này cùng nội dung với nhiệm vụ {task.link} nhưng trạng thái/ngày hoàn thành "
+                                  "khác; hãy cập nhật cho khớp (báo cáo tính theo nhiệm vụ "
+                                  f"{task.link})"))
+            else:
+                notes.append(("task", task, "Liên kết",
+                              f"'{task.link}' không phải mã một nhiệm vụ (không có liên kết) cũng không phải "
+                              f"'{umbrella}'; dòng này được tính như một nhiệm vụ riêng"))
+                target = ""
+        kind = recurrence(task.timeframe, periodic_default) if task.deadline is None else None
+        if kind is None:
+            deadline = task.deadline or parse_deadline(task.timeframe, plan_year, as_of)
+            if task.deadline is None and deadline is None and task.status != "cancelled":
+                notes.append(("task", task, "Thời gian thực hiện/hoàn thành",
+                              f"không xác định được hạn từ '{task.timeframe or '(trống)'}'; hãy nhập "
+                              "'Hạn hoàn thành' (dd/mm/yyyy)"))
+            flag = flag_task(task, deadline, as_of, cal, due_soon_days, end)
+            out.append(TaskOutcome(task, deadline, flag, counted, (), target))
+            continue
+        occ_out = []
+        for occ in by_task.get(task.id, []):
+            dl = occ.deadline or occurrence_deadline(occ.label, plan_year, windows, occurrence_rule)
+            if dl is None:
+                notes.append(("occurrence", occ, "Lần thực hiện",
+                              f"không xác định được hạn từ '{occ.label or '(trống)'}'; hãy ghi dạng 'Quý II/"
+                              f"{plan_year}' hoặc 'Tháng 5/{plan_year}', hoặc nhập 'Hạn hoàn thành'"))
+            cancelled = task.status == "cancelled"
+            f = "not_done" if cancelled else flag_task(occ, dl, as_of, cal, due_soon_days, end)
+            occ_out.append(OccurrenceOutcome(occ, dl, f))
+        if task.status == "cancelled":
+            flag, deadline = "not_done", None
+        else:
+            if not occ_out:
+                notes.append(("task", task, "Thời gian thực hiện/hoàn thành",
+                              f"nhiệm vụ '{task.timeframe}' chưa có dòng nào trong bảng các lần thực hiện"
+                              + ("" if occurrences_known else " (sổ chưa có bảng này)")
+                              + "; chưa đánh giá được"))
+            flag, deadline = periodic_flag([(o.flag, o.deadline) for o in occ_out])
+        out.append(TaskOutcome(task, deadline, flag, counted, tuple(occ_out), target))
+    return out, notes
 
 
 def task_summary(flags: Iterable[str]) -> dict[str, int]:
@@ -190,33 +473,14 @@ def task_summary(flags: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def ct2_rate(
-    tasks: Sequence[Task], deadlines: Mapping[str, date | None] | Sequence[date | None], as_of: date
-) -> float | None:
-    """CT2: tasks done on or before their deadline among non-cancelled tasks due by ``as_of``.
+def ct2_counts(flags: Iterable[str]) -> tuple[int, int]:
+    """CT2's ``(numerator, denominator)``: done on time, and judged (:data:`JUDGED`).
 
-    Args:
-        tasks: the tasks.
-        deadlines: effective deadline per task, either ``{task.id: date}`` or a sequence
-            parallel to ``tasks``; ``None`` = no deadline (task not counted).
-        as_of: the as-of date.
-
-    Returns:
-        The fraction, or ``None`` when no task is due by ``as_of``. A done task without a
-        done date counts as done on ``as_of`` (same rule as :func:`flag_task`).
+    >>> ct2_counts(["done_on_time", "overdue", "in_time", "not_done", "unfinished", "done_late"])
+    (1, 4)
     """
-    if isinstance(deadlines, Mapping):
-        dl = [deadlines.get(t.id) for t in tasks]
-    else:
-        dl = list(deadlines)
-    due = done = 0
-    for t, d in zip(tasks, dl):
-        if t.status == "cancelled" or d is None or d > as_of:
-            continue
-        due += 1
-        if t.status == "done" and (t.done_date or as_of) <= d:
-            done += 1
-    return done / due if due else None
+    c = Counter(flags)
+    return c["done_on_time"], sum(c[k] for k in JUDGED)
 
 
 # -- sorting -------------------------------------------------------------------------------

@@ -34,31 +34,32 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
 from ..errors import CchcError, WorkbookBusyError
+from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from . import _common
 from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, task_hash
+from .intake import MACRO_REASON, MAX_FILE_BYTES, busy_reasons, container_problem, size_problem
+from .intake import candidates as _candidates
+from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
+from .intake import move_unique as _move
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
            "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
-           "EXIT_FAILED", "EXIT_BUSY", "text_progress", "register"]
+           "EXIT_FAILED", "EXIT_BUSY", "text_progress"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
-MAX_FILE_BYTES = 20 * 1024 * 1024
 SETTLE_SECONDS = 3.0
-CFB = bytes.fromhex("D0CF11E0A1B11AE1")
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
 @dataclass
 class Change:
-    """One cell merged (or proposed) into the master."""
+    """One cell merged (or proposed) into the master; ``task`` is the row's ``Mã`` in ``table``
+    (``tblNhiemVu``, or ``tblLanThucHien`` for an occurrence of a periodic task)."""
 
     file: str
     group: str
@@ -67,6 +68,7 @@ class Change:
     old: object
     new: object
     when: dt.datetime | None = None
+    table: str = schema.TASKS.table
 
 
 @dataclass
@@ -97,6 +99,29 @@ class ConsolidationSummary:
     message: str = ""
     log_path: Path | None = None
     sent: object = None
+    # The report now in the master (a report_record.ReportRecord), the one before the run, whether the run
+    # wrote it, the note of the as-of rule and where the date came from ("hôm nay"…).
+    report: object = None
+    report_previous: object = None
+    report_written: bool = False
+    report_note: str = ""
+    report_as_of_words: str = ""
+
+    def report_lines(self) -> list[str]:
+        """What the run did to the report (Vietnamese): its period and as-of date, a replaced period, the note."""
+        if self.report is None:
+            return []
+        source = f" ({self.report_as_of_words})" if self.report_as_of_words else ""
+        done = "đã lập lại" if self.report_written else "giữ nguyên, không có gì mới"
+        lines = [f"Báo cáo trong sổ: báo cáo {self.report.describe()}{source} — {done}."]
+        before = self.report_previous
+        if before is not None and self.report_written and (before.period, before.year) != (self.report.period,
+                                                                                          self.report.year):
+            lines.append(f"Báo cáo trước đó trong sổ là báo cáo {before.describe()}; nay là báo cáo "
+                         f"{self.report.describe()} theo ngày tính đến.")
+        if self.report_note:
+            lines.append("Lưu ý: " + self.report_note)
+        return lines
 
     def table(self) -> str:
         """The final summary as a small text table (Vietnamese)."""
@@ -113,24 +138,10 @@ class ConsolidationSummary:
                 label = "TỪ CHỐI" if f.status == "rejected" else "BỎ QUA"
                 out.append(f"{label}: {f.name} — {'; '.join(f.reasons)}")
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
+        out += self.report_lines()
         if self.message:
             out.append(self.message)
         return "\n".join(out)
-
-
-def text_progress(stream=None, width: int = 30):
-    """A progress callback drawing ``[#####-----]  50% message`` on stderr (no dependency)."""
-    stream = stream or sys.stderr
-
-    def show(fraction: float, message: str) -> None:
-        f = min(max(fraction, 0.0), 1.0)
-        n = int(round(f * width))
-        stream.write(f"\r[{'#' * n}{'-' * (width - n)}] {int(f * 100):3d}% {message[:60]:<60}")
-        if f >= 1.0:
-            stream.write("\n")
-        stream.flush()
-
-    return show
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -154,33 +165,50 @@ class _MasterTasks:
     rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
     plan_no: str
     plan_year: int
+    occurrences: "_MasterTasks | None" = None  # the occurrence table (tblLanThucHien), when the master has it
 
 
-def master_tasks(td, settings, first_col: int = 1) -> _MasterTasks:
+def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: int = 1) -> _MasterTasks:
     """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
-    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it."""
-    rows = {}
-    for i, values in enumerate(td.row_values()):
-        vals = dict(zip(td.headers, values))
-        tid = _canon(vals.get("Mã"))
-        if tid:
-            rows[tid] = (td.first_row + i, vals)
-    return _MasterTasks(list(td.headers), td.first_row, first_col, rows, str(settings["so_ke_hoach"]).strip(),
-                        int(settings["nam_ke_hoach"]))
+    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it;
+    ``occ_td`` is its occurrence table (``tblLanThucHien``), if any. ``first_col``/``occ_first_col``
+    are the sheet columns of the tables' first columns (kept for callers; every write goes through the
+    Book seam, :func:`apply_plan`)."""
+    def table(t, col) -> _MasterTasks:
+        rows = {}
+        for i, values in enumerate(t.row_values()):
+            vals = dict(zip(t.headers, values))
+            tid = _canon(vals.get("Mã"))
+            if tid:
+                rows[tid] = (t.first_row + i, vals)
+        return _MasterTasks(list(t.headers), t.first_row, col, rows, str(settings["so_ke_hoach"]).strip(),
+                            int(settings["nam_ke_hoach"]))
+
+    mt = table(td, first_col)
+    if occ_td is not None:
+        mt.occurrences = table(occ_td, occ_first_col)
+    return mt
 
 
-def _read_master(book, name: str) -> tuple[_MasterTasks, object]:
-    """(master tasks, their TableData) of the master opened as ``book`` (any Book adapter)."""
+def _read_master(book, name: str) -> tuple[_MasterTasks, object, object]:
+    """(master tasks, the task table's TableData, the occurrence table's or None) of the master opened as
+    ``book`` (any Book adapter); a table that lacks a contract column stops the run (nothing is moved)."""
     from ..engine import load_data
 
     td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
     if td is None:
         raise CchcError(f"Sổ tính chính '{name}' không có bảng '{schema.TASKS.table}'.")
-    missing = [h for h in schema.TASKS.headers if h not in td.headers]
+    _require_headers(td, schema.TASKS)
+    occ_td = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    if occ_td is not None:
+        _require_headers(occ_td, schema.OCCURRENCES)
+    return master_tasks(td, load_data(book).settings, occ_td=occ_td), td, occ_td
+
+
+def _require_headers(td, spec) -> None:
+    missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
     if missing:
-        raise CchcError(f"Trang tính '{schema.TASKS.sheet}': bảng '{schema.TASKS.table}' thiếu cột "
-                        + ", ".join(missing) + ".")
-    return master_tasks(td, load_data(book).settings), td
+        raise CchcError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
 
 
 def _identity_sheet(book) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
@@ -237,14 +265,9 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons
-    if len(data) > max_bytes:
-        reasons.append(f"tệp quá lớn ({len(data) / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)")
-        return rep
-    if data[:8] == CFB:
-        reasons.append("tệp được đặt mật khẩu (hoặc là tệp .xls cũ); hãy gỡ mật khẩu và lưu lại dạng .xlsx")
-        return rep
-    if data[:2] != b"PK":
-        reasons.append("tệp không phải là sổ tính Excel (.xlsx)")
+    problem = container_problem(data, max_bytes)
+    if problem:
+        reasons.append(problem)
         return rep
     try:
         book = FileBook.from_bytes(data, path.name, max_total=MAX_COPY_UNZIPPED_BYTES)
@@ -268,7 +291,7 @@ def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: s
                   today: dt.date) -> FileReport:
     reasons = rep.reasons
     if book.has_macros():
-        reasons.append("tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro")
+        reasons.append(MACRO_REASON)
         return rep
     props = book.custom_properties()
     ident, baseline = _identity_sheet(book)
@@ -291,19 +314,42 @@ def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: s
         reasons.append(f"tổ/nhóm '{group}' không có trong kế hoạch")
         return rep
     ids_handed = [i for i in ident.get("CCHC_DanhSachMa", "").split("\n") if i]
-    if task_hash(ids_handed) != ident.get("CCHC_MaBam"):
+    occ_handed = [i for i in ident.get("CCHC_DanhSachLan", "").split("\n") if i]
+    if task_hash(ids_handed + occ_handed) != ident.get("CCHC_MaBam"):
         reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
         return rep
-    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
-    if td is None:
-        reasons.append(f"không tìm thấy bảng '{schema.TASKS.table}' trên trang '{schema.TASKS.sheet}' "
-                       f"(đã đổi tên hoặc xóa)")
+    _compare_table(book, schema.TASKS, mt, ids_handed, rep, baseline, today, "nhiệm vụ",
+                   lambda vals: group_of(vals.get("Tổ/nhóm chuyên môn")) == group)
+    if occ_handed and not reasons:
+        if mt.occurrences is None:
+            reasons.append(f"sổ chính không có bảng '{schema.OCCURRENCES.table}' các lần thực hiện nhiệm vụ định kỳ")
+        else:
+            handed = set(ids_handed)
+            _compare_table(book, schema.OCCURRENCES, mt.occurrences, occ_handed, rep, baseline, today,
+                           "lần thực hiện", lambda vals: _canon(vals.get("Mã nhiệm vụ")) in handed)
+    if reasons:
+        rep.changes.clear()
         return rep
+    rep.status = "accepted"
+    return rep
+
+
+def _compare_table(book, spec, mt: _MasterTasks, ids_handed: list[str], rep: FileReport,
+                   baseline: dict[tuple[str, str], str], today: dt.date, label: str, belongs) -> None:
+    """Check the copy's table ``spec`` against the master rows ``mt`` (rows handed out: ``ids_handed``;
+    ``belongs(master values)`` says a row is the group's) and add the group's edits to ``rep.changes``,
+    or the reasons to ``rep.reasons``."""
+    reasons = rep.reasons
+    group, path_name = rep.group, rep.name
+    td = book.read_table(spec.sheet, spec.table)
+    if td is None:
+        reasons.append(f"không tìm thấy bảng '{spec.table}' trên trang '{spec.sheet}' (đã đổi tên hoặc xóa)")
+        return
     if list(td.headers) != list(mt.headers):
         diff = [f"'{a}' → '{b}'" for a, b in zip(mt.headers, td.headers) if a != b]
         more = "" if len(td.headers) == len(mt.headers) else f" (số cột {len(td.headers)}, cần {len(mt.headers)})"
         reasons.append("tiêu đề cột đã bị thay đổi: " + (", ".join(diff) or "thứ tự/số cột") + more)
-        return rep
+        return
     hi = {h: i for i, h in enumerate(td.headers)}
     seen: dict[str, int] = {}
     rows = []
@@ -316,7 +362,7 @@ def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: s
                 reasons.append(f"dòng {excel_row}: có dòng thêm không có 'Mã'")
             continue
         if tid in seen:
-            reasons.append(f"dòng {excel_row}: nhiệm vụ '{tid}' bị lặp (dòng {seen[tid]})")
+            reasons.append(f"dòng {excel_row}: {label} '{tid}' bị lặp (dòng {seen[tid]})")
             continue
         seen[tid] = excel_row
         rows.append((excel_row, tid, vals))
@@ -328,18 +374,18 @@ def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: s
     if missing:
         reasons.append("thiếu dòng (đã bị xóa): " + ", ".join(missing))
     if reasons:
-        return rep
+        return
     for excel_row, tid, vals in rows:
-        where = f"nhiệm vụ {tid} (dòng {excel_row})"
+        where = f"{label} {tid} (dòng {excel_row})"
         m = mt.rows.get(tid)
         if m is None:
             reasons.append(f"{where}: không có trong sổ chính")
             continue
-        if group_of(m[1].get("Tổ/nhóm chuyên môn")) != group:
+        if not belongs(m[1]):
             reasons.append(f"{where}: không thuộc tổ/nhóm '{group}'")
             continue
         for h in td.headers:
-            if h in EDITABLE or h in schema.TASKS.computed:
+            if h in EDITABLE or h in spec.computed:
                 continue
             cell = vals[h]
             if _canon(cell.value) != _canon(m[1].get(h)):
@@ -376,12 +422,7 @@ def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: s
                 continue  # not changed by the group since hand-out
             old = m[1].get(h)
             if _canon(new) != _canon(old):
-                rep.changes.append(Change(path.name, group, tid, h, old, new))
-    if reasons:
-        rep.changes.clear()
-        return rep
-    rep.status = "accepted"
-    return rep
+                rep.changes.append(Change(path_name, group, tid, h, old, new, table=spec.table))
 
 
 def _text_or_none(v):
@@ -396,44 +437,6 @@ def _text_or_none(v):
 
 
 # ---------------------------------------------------------------------------------------- files
-
-
-def _in_use(path: Path) -> bool:
-    from ..io.ooxml import lock_file_for
-
-    return lock_file_for(path) is not None
-
-
-def _unique(dest: Path) -> Path:
-    if not dest.exists():
-        return dest
-    stem, suf = dest.stem, dest.suffix
-    n = 2
-    while True:
-        cand = dest.with_name(f"{stem} ({n}){suf}")
-        if not cand.exists():
-            return cand
-        n += 1
-
-
-def _move(src: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = _unique(folder / src.name)
-    shutil.move(str(src), str(dest))
-    return dest
-
-
-def _candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
-    """Regular files at the top of ``inbox``, except Excel owner files (``~$``), hidden/temporary
-    files, ``*.log`` files and ``exclude`` (our own log file)."""
-    out = []
-    for p in sorted(inbox.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
-            continue
-        if exclude is not None and p.resolve() == exclude.resolve():
-            continue
-        out.append(p)
-    return out
 
 
 class InboxLog:
@@ -540,11 +543,13 @@ class ConsolidationPlan:
                              "Ghi chú": "Từ chối: " + "; ".join(rep.reasons)[:30000]})
         return rows
 
-    def column_values(self) -> dict[str, dict[str, object]]:
-        """``{column: {task id: new value}}`` of the accepted changes (one block per changed column)."""
+    def column_values(self, table: str = schema.TASKS.table) -> dict[str, dict[str, object]]:
+        """``{column: {row id: new value}}`` of the accepted changes to ``table`` (one block per changed
+        column)."""
         out: dict[str, dict[str, object]] = {}
         for ch in self.changes:
-            out.setdefault(ch.column, {})[ch.task] = ch.new
+            if ch.table == table:
+                out.setdefault(ch.column, {})[ch.task] = ch.new
         return out
 
 
@@ -562,32 +567,24 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
     today = now.date()
 
     files = _candidates(inbox, exclude)
-    first = {p: p.stat() for p in files}
-    if files:
-        time.sleep(1.0)
+    busy_by_file = busy_reasons(files, settle_seconds)
     reports: list[FileReport] = []
     for i, p in enumerate(files):
         step(0.05 + 0.6 * i / max(len(files), 1), f"Đang kiểm tra {p.name}")
+        busy = busy_by_file[p]
+        if busy == "tệp đã bị xóa":
+            continue
         try:
             st = p.stat()
         except FileNotFoundError:
             continue
-        a = first[p]
-        busy = None
-        if _in_use(p):
-            busy = "tệp đang được mở trong Excel (có tệp khóa ~$)"
-        elif st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
-            busy = "tệp đang được ghi (kích thước thay đổi)"
-        elif time.time() - st.st_mtime < settle_seconds:
-            busy = "tệp vừa được ghi xong; để lại lần chạy sau"
         if busy:
             rep = FileReport(p.name, "skipped", reasons=[busy])
         else:
             plan.files_read += 1
             try:
                 if st.st_size > max_bytes:
-                    rep = FileReport(p.name, "rejected", reasons=[
-                        f"tệp quá lớn ({st.st_size / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)"])
+                    rep = FileReport(p.name, "rejected", reasons=[size_problem(st.st_size, max_bytes)])
                 else:
                     rep = _examine(p, p.read_bytes(), mt, groups, today, max_bytes)
             except OSError as exc:
@@ -597,15 +594,15 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
     plan.files = reports
 
     # conflicts: newest copy wins per (task, column)
-    proposals: dict[tuple[str, str], list[tuple[dt.datetime, Change]]] = {}
+    proposals: dict[tuple[str, str, str], list[tuple[dt.datetime, Change]]] = {}
     for rep in reports:
         if rep.status != "accepted":
             continue
         when = rep.when or now
         for ch in rep.changes:
             ch.when = when
-            proposals.setdefault((ch.task, ch.column), []).append((when, ch))
-    for (tid, col), props in proposals.items():
+            proposals.setdefault((ch.table, ch.task, ch.column), []).append((when, ch))
+    for (_table, tid, col), props in proposals.items():
         props.sort(key=lambda x: (x[0], x[1].file))
         winner = props[-1][1]
         distinct = {_canon(c.new) for _, c in props}
@@ -662,18 +659,27 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
     summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
 
 
-def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan) -> bool:
+def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None) -> bool:
     """Write the accepted changes of ``plan`` and its log rows into ``book`` (any Book adapter: the file
-    path and the ribbon write the same way): one :meth:`write_column` per changed column of the task table
-    ``td`` (as read from ``book``), one :meth:`append_log`. Returns True when anything was written."""
-    index = {tid: row - td.first_row for tid, (row, _vals) in mt.rows.items()}
-    values = td.row_values()
-    for column, new in plan.column_values().items():
-        j = td.headers.index(column)
-        column_values = [row[j] if j < len(row) else None for row in values]
-        for tid, value in new.items():
-            column_values[index[tid]] = value
-        book.write_column(schema.TASKS.sheet, schema.TASKS.table, column, column_values)
+    path and the ribbon write the same way): one :meth:`write_column` per changed column of each table the
+    changes name (:attr:`Change.table`: the task table ``td``, or the occurrence table ``occ_td`` of
+    ``mt.occurrences``, both as read from ``book``), one :meth:`append_log`. Returns True when anything was
+    written."""
+    tables = {schema.TASKS.table: (schema.TASKS, td, mt)}
+    if occ_td is not None and mt.occurrences is not None:
+        tables[schema.OCCURRENCES.table] = (schema.OCCURRENCES, occ_td, mt.occurrences)
+    for name in dict.fromkeys(ch.table for ch in plan.changes):
+        if name not in tables:
+            raise CchcError(f"Sổ tính chính không có bảng '{name}' để ghi các thay đổi.")
+        spec, table_td, table_mt = tables[name]
+        index = {tid: row - table_td.first_row for tid, (row, _vals) in table_mt.rows.items()}
+        values = table_td.row_values()
+        for column, new in plan.column_values(name).items():
+            j = table_td.headers.index(column)
+            column_values = [row[j] if j < len(row) else None for row in values]
+            for tid, value in new.items():
+                column_values[index[tid]] = value
+            book.write_column(spec.sheet, spec.table, column, column_values)
     rows = plan.log_rows()
     if rows:
         book.append_log(rows)
@@ -682,29 +688,32 @@ def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan) -> bool:
 
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
          settle: float, max_bytes: int, now: dt.datetime, lock_wait: float) -> None:
-    from ..engine import compute, load_data, refresh_book
+    from ..engine import compute, load_data, write_outputs
     from ..io.file_book import FileBook
+    from ..report_record import read_record, record_of
 
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
     step(0.02, "Đang đọc sổ tính chính…")
     with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
-        mt, td = _read_master(book, master.name)
+        mt, td, occ_td = _read_master(book, master.name)
         plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
                                   exclude=log.path, progress=step)
         step(0.7, "Đang cập nhật sổ tính chính…")
-        if apply_plan(book, td, mt, plan):
+        changed = apply_plan(book, td, mt, plan, occ_td)
+        # The report follows the one as-of rule (core.report_date): it is made again when anything changed, or
+        # when the report in the master is not the one the rule gives today (another period, date or data).
+        before = read_record(book)
+        result = compute(load_data(book), as_of=as_of)
+        made = record_of(result)
+        if changed or made != before:
             step(0.8, "Đang tính lại chỉ số và báo cáo…")
-            # ONE atomic save (file and folder fsync'd) before any inbox file moves
-            result = refresh_book(book, as_of=as_of, save=True)
-        else:
-            result = compute(load_data(book), as_of=as_of)
+            write_outputs(book, result)
+            step(0.9, "Đang lưu sổ tính chính…")
+            book.save()     # ONE atomic save (file and folder fsync'd) before any inbox file moves
+            summary.report_written = True
+        summary.report, summary.report_previous, summary.report_note = made, before, result.figures.date_note
+        summary.report_as_of_words = result.chosen.as_of_words if result.chosen else ""
         # only now (master durably written) move the files and write the reasons
         file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")
-
-
-def register(subparsers) -> None:  # pragma: no cover
-    from .cli import register_consolidate
-
-    register_consolidate(subparsers)

@@ -9,8 +9,12 @@ Each copy (written new with XlsxWriter, no macros) holds:
   ``Trạng thái``, ``Ngày hoàn thành``, ``Minh chứng``, ``Ghi chú`` are unlocked; drop-downs are
   inline list validations; every text is written as text (a master cell beginning with ``=``
   never becomes a formula);
+* ``Nhiệm vụ định kỳ`` — table ``tblLanThucHien`` with the occurrences (one per quarter/month) of the
+  group's periodic tasks, when it has any: the same four columns are editable, each occurrence is
+  reported on its own row;
 * ``_cchc`` — a *veryHidden* sheet (not visible or unhideable from Excel's menus) with the
-  identity (kind, plan number, plan year, group, hand-out time, hash of the task ids, task ids)
+  identity (kind, plan number, plan year, group, hand-out time, hash of the task and occurrence ids, task
+  ids, occurrence ids)
   and the hand-out values of the editable cells (the baseline the consolidation compares
   against, so that only what the group changed is merged).
 
@@ -32,7 +36,7 @@ from ..errors import WorkbookError
 from . import _common
 
 __all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
-           "group_of", "read_master_tasks", "register"]
+           "group_of", "read_master_tasks"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -41,7 +45,7 @@ IDENTITY_KIND = "cchc-xl handout"
 PROTECTION_PASSWORD = ""  # documented: sheets are protected against accidents, not against people
 BASELINE_HEADER = ("Mã", "Cột", "Giá trị khi phát")
 
-_WIDTHS = {"Mã": 8, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
+_WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
            "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
            "Ngày hoàn thành": 14, "Minh chứng": 30, "Ghi chú": 28, "Tình trạng hạn": 20}
 
@@ -57,14 +61,8 @@ class _Master:
     rows: list[list[object]]  # values only
     plan_no: str
     plan_year: int
-
-
-def _as_value(cell) -> object:
-    if cell is None:
-        return None
-    if cell.error:
-        return None
-    return cell.value
+    occ_headers: list[str] | None = None  # the occurrence table (tblLanThucHien), when the master has it
+    occ_rows: list[list[object]] | None = None
 
 
 def read_master_tasks(path: Path) -> _Master:
@@ -76,13 +74,25 @@ def read_master_tasks(path: Path) -> _Master:
     td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
     if td is None:
         raise WorkbookError(f"Sổ tính '{path.name}' không có bảng '{schema.TASKS.table}'.")
-    missing = [h for h in schema.TASKS.headers if h not in td.headers]
-    if missing:
-        raise WorkbookError(f"Bảng '{schema.TASKS.table}' thiếu cột: {', '.join(missing)}.")
+    _require_headers(td, schema.TASKS)
     settings = load_data(book).settings
-    rows = [[_as_value(c) for c in r] for r in td.rows]
-    rows = [r for r in rows if any(v not in (None, "") for v in r)]
-    return _Master(list(td.headers), rows, str(settings["so_ke_hoach"]), int(settings["nam_ke_hoach"]))
+    master = _Master(list(td.headers), _values(td), str(settings["so_ke_hoach"]), int(settings["nam_ke_hoach"]))
+    occ = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    if occ is not None:
+        _require_headers(occ, schema.OCCURRENCES)
+        master.occ_headers, master.occ_rows = list(occ.headers), _values(occ)
+    return master
+
+
+def _require_headers(td, spec) -> None:
+    missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
+    if missing:
+        raise WorkbookError(f"Bảng '{spec.table}' thiếu cột: {', '.join(missing)}.")
+
+
+def _values(td) -> list[list[object]]:
+    """The table's non-blank rows as values (an error cell reads as None)."""
+    return [list(r) for r in td.row_values() if any(v not in (None, "") for v in r)]
 
 
 def group_of(value) -> str:
@@ -103,13 +113,18 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
 
     headers = master.headers
     ids = [str(r[headers.index("Mã")]) for r in rows]
+    occ_rows: list[list[object]] = []
+    if master.occ_rows:
+        parent = master.occ_headers.index("Mã nhiệm vụ")
+        occ_rows = [r for r in master.occ_rows if str(r[parent]) in set(ids)]
+    occ_ids = [str(r[master.occ_headers.index("Mã")]) for r in occ_rows]
     ident = {
         "CCHC_Loai": IDENTITY_KIND,
         "CCHC_KeHoach": master.plan_no,
         "CCHC_Nam": str(master.plan_year),
         "CCHC_ToNhom": group,
         "CCHC_ThoiGianPhat": when.isoformat(timespec="seconds"),
-        "CCHC_MaBam": task_hash(ids),
+        "CCHC_MaBam": task_hash(ids + occ_ids),
         "CCHC_SoNhiemVu": str(len(ids)),
     }
     wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
@@ -143,6 +158,8 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
              "(ngày/tháng/năm, không sau ngày hôm nay), 'Minh chứng' (số, ký hiệu văn bản hoặc đường dẫn) và "
              "'Ghi chú'. Các cột nền xám đã được khóa.", f_text),
             ("3. Khi 'Trạng thái' là 'Hoàn thành', hãy điền 'Ngày hoàn thành'.", f_text),
+            *([(f"   Nhiệm vụ định kỳ (hằng quý, hằng tháng): mỗi lần thực hiện là một dòng ở trang "
+                f"'{schema.OCCURRENCES.sheet}'; điền bốn cột đó cho từng lần.", f_text)] if occ_rows else []),
             ("4. Không thêm, xóa, sắp xếp lại dòng; không đổi tên cột, tên trang tính hay tên bảng.", f_text),
             ("5. Lưu tệp dạng .xlsx (không lưu thành .xlsm) và gửi lại cho văn phòng; có thể giữ nguyên tên tệp.",
              f_text),
@@ -157,50 +174,11 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         guide.activate()
         guide.protect(PROTECTION_PASSWORD)
 
-        # -- tasks ------------------------------------------------------------------------------
-        ws = wb.add_worksheet(schema.TASKS.sheet)
-        n = len(rows)
-        ws.add_table(0, 0, max(n, 1), len(headers) - 1, {
-            "name": schema.TASKS.table, "style": "Table Style Light 9", "autofilter": True,
-            "columns": [{"header": h} for h in headers]})
-        for c, h in enumerate(headers):
-            editable = h in EDITABLE
-            is_date = h in DATE_COLUMNS
-            fmt = (open_date if is_date else open_) if editable else (locked_date if is_date else locked)
-            ws.set_column(c, c, _WIDTHS.get(h, 16), None)
-            for r, row in enumerate(rows, start=1):
-                v = row[c] if c < len(row) else None
-                d = _date(v) if is_date else None
-                if d is not None:
-                    ws.write_datetime(r, c, d, fmt)
-                elif v is None or v == "":
-                    ws.write_blank(r, c, None, fmt)
-                elif isinstance(v, bool):
-                    ws.write_boolean(r, c, v, fmt)
-                elif isinstance(v, (int, float)):
-                    ws.write_number(r, c, v, fmt)
-                else:
-                    ws.write_string(r, c, str(v), fmt)
-        last = max(n, 1)
-        ci = {h: i for i, h in enumerate(headers)}
-        ws.data_validation(1, ci["Trạng thái"], last, ci["Trạng thái"], {
-            "validate": "list", "source": list(schema.TASK_STATUS), "ignore_blank": True,
-            "input_title": "Trạng thái", "input_message": "Chọn một trạng thái trong danh sách.",
-            "error_title": "Giá trị không hợp lệ", "error_message": "Chỉ chọn trạng thái có trong danh sách."})
-        ws.data_validation(1, ci["Ngày hoàn thành"], last, ci["Ngày hoàn thành"], {
-            "validate": "date", "criteria": "between", "minimum": dt.date(master.plan_year - 1, 1, 1),
-            "maximum": dt.date(master.plan_year + 1, 12, 31), "ignore_blank": True,
-            "input_title": "Ngày hoàn thành", "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/02/2024.",
-            "error_title": "Ngày không hợp lệ",
-            "error_message": f"Nhập một ngày trong năm {master.plan_year - 1}–{master.plan_year + 1}."})
-        ws.freeze_panes(1, 1)
-        ws.protect(PROTECTION_PASSWORD, {"autofilter": True, "sort": False, "format_columns": True,
-                                         "format_rows": True, "select_locked_cells": True,
-                                         "select_unlocked_cells": True})
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
+        # -- tasks, and the occurrences of the group's periodic tasks --------------------------
+        formats = {(True, True): open_date, (True, False): open_, (False, True): locked_date, (False, False): locked}
+        _table_sheet(wb, schema.TASKS, headers, rows, formats, master.plan_year)
+        if occ_rows:
+            _table_sheet(wb, schema.OCCURRENCES, master.occ_headers, occ_rows, formats, master.plan_year)
 
         # -- identity (veryHidden) -------------------------------------------------------------
         hid = wb.add_worksheet(IDENTITY_SHEET)
@@ -211,21 +189,74 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
             r += 1
         hid.write_string(r, 0, "CCHC_DanhSachMa")
         hid.write_string(r, 1, "\n".join(ids))
-        r += 2
+        r += 1
+        if occ_ids:
+            hid.write_string(r, 0, "CCHC_DanhSachLan")
+            hid.write_string(r, 1, "\n".join(occ_ids))
+            r += 1
+        r += 1
         for c, h in enumerate(BASELINE_HEADER):
             hid.write_string(r, c, h)
         r += 1
-        for row in rows:
-            for h in EDITABLE:
-                v = row[ci[h]]
-                hid.write_string(r, 0, str(row[ci["Mã"]]))
-                hid.write_string(r, 1, h)
-                hid.write_string(r, 2, baseline_text(v))
-                r += 1
+        for table_headers, table_rows in ((headers, rows), (master.occ_headers, occ_rows)):
+            ci = {h: i for i, h in enumerate(table_headers or ())}
+            for row in table_rows:
+                for h in EDITABLE:
+                    hid.write_string(r, 0, str(row[ci["Mã"]]))
+                    hid.write_string(r, 1, h)
+                    hid.write_string(r, 2, baseline_text(row[ci[h]]))
+                    r += 1
         hid.very_hidden()
         hid.protect(PROTECTION_PASSWORD)
     finally:
         wb.close()
+
+
+def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats, plan_year: int) -> None:
+    """A protected sheet with table ``spec``: only the :data:`EDITABLE` columns unlocked, drop-down and date
+    validation on them; ``formats[(editable, is_date)]``."""
+    ws = wb.add_worksheet(spec.sheet)
+    n = len(rows)
+    ws.add_table(0, 0, max(n, 1), len(headers) - 1, {
+        "name": spec.table, "style": "Table Style Light 9", "autofilter": True,
+        "columns": [{"header": h} for h in headers]})
+    for c, h in enumerate(headers):
+        is_date = h in DATE_COLUMNS
+        fmt = formats[(h in EDITABLE, is_date)]
+        ws.set_column(c, c, _WIDTHS.get(h, 16), None)
+        for r, row in enumerate(rows, start=1):
+            v = row[c] if c < len(row) else None
+            d = _date(v) if is_date else None
+            if d is not None:
+                ws.write_datetime(r, c, d, fmt)
+            elif v is None or v == "":
+                ws.write_blank(r, c, None, fmt)
+            elif isinstance(v, bool):
+                ws.write_boolean(r, c, v, fmt)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v, fmt)
+            else:
+                ws.write_string(r, c, str(v), fmt)
+    last = max(n, 1)
+    ci = {h: i for i, h in enumerate(headers)}
+    ws.data_validation(1, ci["Trạng thái"], last, ci["Trạng thái"], {
+        "validate": "list", "source": list(schema.TASK_STATUS), "ignore_blank": True,
+        "input_title": "Trạng thái", "input_message": "Chọn một trạng thái trong danh sách.",
+        "error_title": "Giá trị không hợp lệ", "error_message": "Chỉ chọn trạng thái có trong danh sách."})
+    ws.data_validation(1, ci["Ngày hoàn thành"], last, ci["Ngày hoàn thành"], {
+        "validate": "date", "criteria": "between", "minimum": dt.date(plan_year - 1, 1, 1),
+        "maximum": dt.date(plan_year + 1, 12, 31), "ignore_blank": True,
+        "input_title": "Ngày hoàn thành", "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/02/2024.",
+        "error_title": "Ngày không hợp lệ",
+        "error_message": f"Nhập một ngày trong năm {plan_year - 1}–{plan_year + 1}."})
+    ws.freeze_panes(1, 1)
+    ws.protect(PROTECTION_PASSWORD, {"autofilter": True, "sort": False, "format_columns": True,
+                                     "format_rows": True, "select_locked_cells": True,
+                                     "select_unlocked_cells": True})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def baseline_text(v) -> str:
@@ -276,9 +307,3 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         if progress:
             progress((i + 1) / len(groups), f"Đã tạo {dest.name}")
     return written
-
-
-def register(subparsers) -> None:  # pragma: no cover
-    from .cli import register_handout
-
-    register_handout(subparsers)

@@ -2,18 +2,19 @@
 
 Flow of :func:`send_report`:
 
-1. refresh the master into a temporary copy (the master itself is not rewritten by the
-   refresh) for the requested period (``q1``/``h1``/``q3``/``year``; default: setting
-   ``ky_bao_cao`` or the window containing the as-of date);
-2. :func:`build_outgoing` → values-only ``.xlsx`` + PDF of ``Báo cáo`` in ``outdir``
-   (default: the workbook's folder);
+1. read the report that is in the master (:mod:`cchc_xl.report_record`: its period and as-of date are
+   recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or when
+   ``--period``/``--as-of`` disagree) and compute its figures again (the master is not rewritten);
+2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
+   in ``outdir`` (default: the workbook's folder);
 3. :func:`compose_message` → Vietnamese e-mail with both attachments;
 4. without an SMTP server (setting ``smtp_may_chu`` / env ``CCHC_SMTP_HOST``) or with
    ``dry_run`` → a ``.eml`` draft with ``X-Unsent: 1`` (Outlook opens it as an editable draft);
    nothing is recorded;
 5. otherwise SMTP (SSL, STARTTLS or none). Only when the server accepted the message is a
    row appended to ``Nhật ký`` (atomic save with backup). A period already recorded there
-   is refused unless ``force``.
+   is refused unless ``force``. A report with a section that could not be computed (a table that
+   could not be read) is never sent: :class:`SendError` names the table and header.
 
 Settings come from ``Cấu hình`` and are overridden by the environment: ``CCHC_SMTP_HOST``,
 ``CCHC_SMTP_PORT``, ``CCHC_SMTP_SECURITY`` (SSL|STARTTLS|Không/NONE), ``CCHC_SMTP_USER``,
@@ -31,21 +32,24 @@ import os
 import smtplib
 import socket
 import ssl
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from .. import schema
+from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..errors import CchcError, SendError
 from . import _common
-from .outgoing import report_pdf, values_only_copy
+from .outgoing import PdfMaker, pdf_maker
 
 __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
-           "subject_for", "SmtpConfig", "smtp_config", "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT", "register"]
+           "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
+           "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
@@ -67,6 +71,7 @@ class SendOutcome:
     eml: Path | None = None
     subject: str = ""
     message: str = ""  # one Vietnamese line for the user
+    warnings: list[str] = field(default_factory=list)  # Vietnamese sentences: what to fill in before sending
 
 
 @dataclass
@@ -94,30 +99,35 @@ def outgoing_name(period: Period, settings) -> str:
     return f"BC_CCHC_{_PERIOD_TOKEN.get(period.key, period.key)}{period.year}_{_school_token(settings)}"
 
 
-def build_outgoing(path: str | os.PathLike, period: Period, outdir: str | os.PathLike, settings=None,
-                   pdf: bool = True) -> tuple[Path, Path | None]:
-    """Write ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` (values only) and its ``.pdf`` into ``outdir``.
+def build_outgoing(result, outdir: str | os.PathLike, pdf: bool = True,
+                   make_pdf: PdfMaker | None = None) -> tuple[Path, Path | None]:
+    """Write the exchange file ``BC_CCHC_<kỳ><năm>_<trường>.xlsx`` and its ``.pdf`` into ``outdir``.
 
-    ``path`` should be an already refreshed workbook (its cached values are what the Sở sees).
-    ``settings`` (a :class:`~cchc_xl.core.settings.Settings`) gives the school name; when
-    omitted it is read from ``path``. Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None
-    when ``pdf`` is False. Existing files of the same name are replaced.
+    ``result`` is the computed :class:`~cchc_xl.engine.RefreshResult`; the ``.xlsx`` is the designed
+    exchange file of :mod:`cchc_xl.exchange` (report, tasks, indicators, dossier statistics, machine-
+    readable data; no settings, log, macros or formulas) and the PDF prints its ``Báo cáo`` sheet with
+    ``make_pdf`` (default: :func:`~cchc_xl.distribute.outgoing.pdf_maker`, chosen before anything is
+    written). Returns ``(xlsx_path, pdf_path)``; ``pdf_path`` is None when ``pdf`` is False. Existing files
+    of the same name are replaced.
     """
-    if settings is None:
-        settings = _read_settings(Path(path))
+    from ..exchange.writer import write_exchange
+
+    if pdf and make_pdf is None:
+        make_pdf = pdf_maker()
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    base = outgoing_name(period, settings)
-    xlsx = values_only_copy(path, outdir / f"{base}.xlsx")
-    pdf_path = report_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
+    base = outgoing_name(result.period, result.settings)
+    xlsx = write_exchange(result, outdir / f"{base}.xlsx")
+    pdf_path = make_pdf(xlsx, outdir / f"{base}.pdf") if pdf else None
     return xlsx, pdf_path
 
 
-def _read_settings(path: Path):
-    from ..engine import load_data
-    from ..io.file_book import FileBook
-
-    return load_data(FileBook.open(path)).settings
+def _missing_code_note(settings) -> str:
+    """A warning when the unit's code is empty: the Sở's roll-up rejects an exchange file without it."""
+    if str(settings.get("ma_dinh_danh") or "").strip():
+        return ""
+    return (" Chú ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình, "
+            "Sở sẽ không tổng hợp được tệp gửi đi.")
 
 
 def _governing_body(settings) -> str:
@@ -136,18 +146,23 @@ def subject_for(period: Period, settings) -> str:
 
 def compose_message(summary: Mapping, settings, period: Period, attachments: list[Path], sender: str = "",
                     to: list[str] | None = None) -> EmailMessage:
-    """The Vietnamese e-mail: subject, body with headline indicators, both attachments.
+    """The Vietnamese e-mail: subject, body with the report's figures, both attachments.
 
-    ``summary`` is ``RefreshResult.to_json()``; missing rates print as "chưa có dữ liệu".
-    Attachment file names are UTF-8 (RFC 2231) when not ASCII.
+    ``summary`` is ``RefreshResult.to_json()``: every number of the body comes from it (the same
+    figures as the report sheet); missing rates print as "chưa có dữ liệu".
+    Attachment file names that are not ASCII are written as ONE RFC 2231 parameter
+    (``filename*=utf-8''…`` and ``name*=`` on Content-Type, never split into ``filename*0*``
+    continuations, which Outlook does not join): see :data:`MAIL_POLICY`.
     """
+    n = vnformat.integer
     rates = summary.get("rates") or {}
+    figures = summary.get("figures") or {}
+    task_fig = figures.get("tasks") or {}
     tasks = summary.get("tasks") or {}
     overdue = summary.get("overdue_tasks") or []
+    unfinished = task_fig.get("unfinished") or []
     measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
     satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
-    total = int(tasks.get("total") or 0)
-    on_time = int(tasks.get("done_on_time") or 0)
     as_of = summary.get("as_of")
     as_of_vn = _common.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
     school = str(settings.get("ten_truong_ngan") or "").strip()
@@ -156,18 +171,35 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         "",
         f"{school} xin gửi báo cáo kết quả thực hiện công tác cải cách hành chính "
         f"{report_title_phrase(period)} (số liệu tính đến ngày {as_of_vn}).",
-        "",
-        "Một số chỉ số chính:",
+    ]
+    for note in (figures.get("date_note"), figures.get("sample_note")):
+        if note:
+            lines += ["", "Lưu ý: " + note]
+    lines += ["", "Một số số liệu chính:"]
+    if tasks.get("total") is not None:
+        parts = [f"{schema.TASK_FLAG[k].lower()} {n(tasks.get(k) or 0)}" for k in schema.TASK_FLAG if tasks.get(k)]
+        lines.append(f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")")
+        ct2 = task_fig.get("ct2") or {}
+        if ct2:
+            lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
+                         f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
+    d = figures.get("dossiers") or {}
+    if d:
+        lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
+                     f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
+                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}")
+    lines += [
         f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
         f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
         f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
-        f"- Nhiệm vụ hoàn thành đúng hạn: {on_time}/{total}"
-        + (f" ({_common.percent(on_time / total)})" if total else ""),
-        f"- Số nhiệm vụ quá hạn: {len(overdue)}",
     ]
-    for t in overdue[:20]:
-        due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
-        lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
+    for label, items in (("Số nhiệm vụ quá hạn", overdue), ("Số nhiệm vụ chưa hoàn thành khi hết năm", unfinished)):
+        if label.startswith("Số nhiệm vụ chưa") and not items:
+            continue
+        lines.append(f"- {label}: {n(len(items))}")
+        for t in items[:40]:
+            due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
+            lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
     lines += [
         "",
         "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
@@ -175,7 +207,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         "Trân trọng./.",
         school,
     ]
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = subject_for(period, settings)
     if sender:
         msg["From"] = sender
@@ -183,17 +215,63 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
-    msg.set_content("\n".join(lines), charset="utf-8")
+    msg.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
     for p in attachments:
         ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
                                                               or "application/octet-stream")
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
+        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
+            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
     return msg
 
 
+#: The policy of the outgoing message: lines up to 998 characters (RFC 5322), so that a long non-ASCII attachment
+#: name stays one ``filename*=utf-8''…`` parameter instead of ``filename*0*``/``filename*1*`` continuations.
+MAIL_POLICY = email_policy.default.clone(max_line_length=998)
+_ADDRESS_HEADER = HeaderRegistry()
+_EXAMPLE_ADDRESS = "phongcchc@haiphong.edu.vn"
+
+
+def parse_addresses(raw: str | list[str], where: str) -> list[str]:
+    """The e-mail addresses in ``raw`` (separated by ``,`` or ``;``), each checked with the standard library's
+    address parser (``email.headerregistry``); ``where`` names their source in the message.
+
+    A line break (a header injection), a text that is not exactly one valid address per item, an address with
+    letters outside ASCII in its local part, a domain without a dot: :class:`SendError`, one Vietnamese sentence.
+    A display name (``Phòng CCHC <phong@hp.edu.vn>``) is accepted; the bare address is returned.
+
+    >>> parse_addresses("a@hp.edu.vn; Phòng CCHC <b@hp.edu.vn>", "--to")
+    ['a@hp.edu.vn', 'b@hp.edu.vn']
+    >>> parse_addresses("", "--to")
+    []
+    """
+    text = raw if isinstance(raw, str) else ",".join(raw)
+    if any(ch in text for ch in "\r\n\x00\x0b\x0c\x85\u2028\u2029"):
+        raise SendError(f"Địa chỉ thư ở {where} có ký tự xuống dòng: mỗi địa chỉ phải nằm trên một dòng, nhiều "
+                        "địa chỉ cách nhau bằng dấu phẩy.")
+    out = []
+    for item in (part.strip() for part in text.replace(";", ",").split(",")):
+        if not item:
+            continue
+        try:
+            header = _ADDRESS_HEADER("To", item)
+            addresses = header.addresses
+        except Exception:  # noqa: BLE001 - the parser raises assorted errors on garbage ("a@")
+            header, addresses = None, ()
+        ok = (header is not None and not header.defects and len(addresses) == 1
+              and addresses[0].username and "." in addresses[0].domain.strip(".")
+              and not addresses[0].domain.startswith("[") and addresses[0].addr_spec.isascii())
+        if not ok:
+            raise SendError(f"'{item}' ở {where} không phải một địa chỉ thư điện tử hợp lệ "
+                            f"(ví dụ đúng: {_EXAMPLE_ADDRESS}).")
+        out.append(addresses[0].addr_spec)
+    return out
+
+
 def smtp_config(settings, env: Mapping[str, str]) -> SmtpConfig:
-    """SMTP settings from ``Cấu hình`` overridden by ``CCHC_SMTP_*`` environment variables."""
+    """SMTP settings from ``Cấu hình`` overridden by ``CCHC_SMTP_*`` environment variables; the addresses are
+    checked with :func:`parse_addresses` (:class:`SendError` names the setting or variable)."""
     def pick(env_key: str, setting: str, default=""):
         v = env.get(env_key)
         if v not in (None, ""):
@@ -213,16 +291,34 @@ def smtp_config(settings, env: Mapping[str, str]) -> SmtpConfig:
         raise SendError(f"Chế độ bảo mật SMTP '{security}' không hợp lệ; chỉ nhận SSL, STARTTLS hoặc Không.")
     if not port:
         port = {"SSL": 465, "STARTTLS": 587, "Không": 25}[norm]
-    to_raw = str(pick("CCHC_SMTP_TO", "email_nguoi_nhan", ""))
-    to = [a.strip() for a in to_raw.replace(";", ",").split(",") if a.strip()]
+    to = parse_addresses(str(pick("CCHC_SMTP_TO", "email_nguoi_nhan", "")),
+                         "biến môi trường CCHC_SMTP_TO" if env.get("CCHC_SMTP_TO") else
+                         "ô 'email_nguoi_nhan' của trang Cấu hình")
+    senders = parse_addresses(str(pick("CCHC_SMTP_FROM", "email_nguoi_gui", "")),
+                              "biến môi trường CCHC_SMTP_FROM" if env.get("CCHC_SMTP_FROM") else
+                              "ô 'email_nguoi_gui' của trang Cấu hình")
+    if len(senders) > 1:
+        raise SendError(f"Chỉ được một địa chỉ người gửi, đang có {len(senders)}: {', '.join(senders)}.")
     try:
         timeout = float(env.get("CCHC_SMTP_TIMEOUT") or 30)
     except ValueError:
         timeout = 30.0
     return SmtpConfig(host=str(pick("CCHC_SMTP_HOST", "smtp_may_chu", "")).strip(), port=port, security=norm,
                       user=str(pick("CCHC_SMTP_USER", "smtp_tai_khoan", "")).strip(),
-                      sender=str(pick("CCHC_SMTP_FROM", "email_nguoi_gui", "")).strip(), to=to,
+                      sender=senders[0] if senders else "", to=to,
                       timeout=timeout, cafile=env.get("CCHC_SMTP_CAFILE") or None)
+
+
+def missing_address_warnings(cfg: SmtpConfig) -> list[str]:
+    """Vietnamese sentences naming the settings to fill when the recipient or the sender is missing."""
+    out = []
+    if not cfg.to:
+        out.append("Chưa có địa chỉ người nhận: thư nháp không có dòng 'To'. Hãy điền 'email_nguoi_nhan' trong "
+                   "trang Cấu hình (hoặc dùng --to).")
+    if not cfg.sender:
+        out.append("Chưa có địa chỉ người gửi: thư nháp không có dòng 'From'. Hãy điền 'email_nguoi_gui' trong "
+                   "trang Cấu hình.")
+    return out
 
 
 def _password(cfg: SmtpConfig, env: Mapping[str, str]) -> str | None:
@@ -341,16 +437,29 @@ def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | 
 def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
                 dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
                 outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None, record: bool = True) -> SendOutcome:
-    """Refresh, build the attachments and send (or draft) the report of ``period``.
+                progress=None, record: bool = True, make_pdf: PdfMaker | None = None,
+                refresh_hint=None) -> SendOutcome:
+    """Build the attachments of the report that is in the workbook and send (or draft) them.
+
+    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet
+    (:func:`cchc_xl.report_record.stored_report`); ``period``/``as_of``, when given, must match them. A
+    workbook whose data changed since its report was made is refused — the message names the command that
+    makes the report again (``refresh_hint(period, as_of)``; default ``cchc-xl refresh …``).
 
     Raises :class:`SendError` for every SMTP failure, for a period already sent (without
     ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
     draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
     ``record=False`` leaves the workbook file alone: the caller records :func:`send_log_row` itself (the
     Excel button writes it into the open workbook, after its own already-sent check on that book).
+
+    Everything that can be checked before writing is checked first — the file, the period, ``to``, who prints the
+    PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`: LibreOffice, else a Vietnamese
+    error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
+    the setting to fill (``outcome.warnings``).
     """
-    from ..engine import refresh_file
+    from ..engine import load_data
+    from ..io.file_book import FileBook
+    from ..report_record import stored_report, stored_result
 
     step = progress or (lambda f, m: None)
     master = Path(path)
@@ -358,32 +467,39 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         raise CchcError(f"Không tìm thấy tệp '{master}'.")
     if period is not None and str(period).strip().lower() not in PERIOD_KEYS:
         raise CchcError(f"Kỳ báo cáo '{period}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}.")
+    override = parse_addresses(to, "--to") if to else None
+    make_pdf = make_pdf or pdf_maker()
     outdir = Path(outdir) if outdir else master.parent
-    step(0.05, "Đang tính toán số liệu báo cáo…")
-    with tempfile.TemporaryDirectory(prefix="cchc_send_") as tmp:
-        refreshed = Path(tmp) / ("refreshed" + master.suffix)
-        result = refresh_file(master, as_of=as_of, period=period, out=refreshed, backup=False)
-        summary = result.to_json()
-        settings = result.settings
-        per = result.period
-        cfg = smtp_config(settings, env)
-        if to:
-            cfg.to = [a.strip() for a in (to.split(",") if isinstance(to, str) else to) if a.strip()]
-        if not force and not dry_run:
-            when = _already_sent(master, per)
-            if when is not None:
-                raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
-        step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
-        xlsx, pdf = build_outgoing(refreshed, per, outdir, settings=settings)
+    step(0.05, "Đang đọc báo cáo trong sổ…")
+    book = FileBook.open(master)
+    data = load_data(book)
+    record = stored_report(book, data, period=period, as_of=as_of, hint=refresh_hint)
+    result = stored_result(data, record)
+    if result.unavailable:
+        raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
+                        + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
+    summary = result.to_json()
+    settings = result.settings
+    per = result.period
+    cfg = smtp_config(settings, env)
+    if override:
+        cfg.to = override
+    if not force and not dry_run:
+        when = _already_sent(master, per)
+        if when is not None:
+            raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
+    step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
+    xlsx, pdf = build_outgoing(result, outdir, make_pdf=make_pdf)
     msg = compose_message(summary, settings, per, [xlsx, pdf], sender=cfg.sender, to=cfg.to)
-    outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]))
+    outcome = SendOutcome(False, per.key, per.label, list(cfg.to), xlsx, pdf, subject=str(msg["Subject"]),
+                          warnings=missing_address_warnings(cfg))
     if dry_run or not cfg.host:
         msg["X-Unsent"] = "1"
         eml = outdir / (xlsx.stem + ".eml")
         eml.write_bytes(bytes(msg))
         outcome.eml = eml
         why = "chạy thử (--dry-run)" if dry_run else "chưa cấu hình máy chủ thư (smtp_may_chu)"
-        outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi."
+        outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi." + _missing_code_note(settings)
         step(1.0, outcome.message)
         return outcome
     if not cfg.to:
@@ -393,7 +509,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     step(0.7, f"Đang gửi thư tới {', '.join(cfg.to)}…")
     _smtp_send(msg, cfg, env)
     outcome.sent = True
-    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}."
+    outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}." + _missing_code_note(settings)
     if not record:
         step(1.0, outcome.message)
         return outcome
@@ -405,9 +521,3 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
     step(1.0, outcome.message)
     return outcome
-
-
-def register(subparsers) -> None:  # pragma: no cover - thin wrapper, see cli.register
-    from .cli import register_send
-
-    register_send(subparsers)

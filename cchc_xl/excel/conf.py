@@ -10,9 +10,12 @@ value cell reads as Empty, which xlwings treats as "not set" for the interpreter
 
 from __future__ import annotations
 
+import json
 import os
-import platform
+import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..schema import SHEET_XLWINGS_CONF
@@ -22,7 +25,12 @@ __all__ = [
     "CONF_SHEET",
     "add_conf_sheet",
     "interpreter_for_excel",
+    "windows_short_path",
+    "probe_interpreter",
+    "Probe",
+    "SetupResult",
     "setup_excel",
+    "workbook_xlwings_version",
     "checklist",
 ]
 
@@ -74,16 +82,6 @@ def add_conf_sheet(workbook, hidden: bool = True):
     return ws
 
 
-def interpreter_for_excel() -> str:
-    """The interpreter xlwings should start: this one (``sys.executable``).
-
-    On Windows xlwings' RunPython runs ``cmd.exe /C python.exe -c …`` in a hidden window and redirects
-    stderr into its error dialog, so ``python.exe`` is right (``pythonw.exe`` is only an option for the UDF
-    server, see :func:`checklist`).
-    """
-    return str(Path(sys.executable).resolve()) if sys.executable else "python"
-
-
 # ---------------------------------------------------------------------------------------------------------
 # setup-excel
 # ---------------------------------------------------------------------------------------------------------
@@ -133,18 +131,147 @@ def conf_updates(existing: dict[tuple[int, int], object], settings: dict[str, ob
     return out
 
 
-def setup_excel(path: str | os.PathLike, interpreter: str | None = None) -> str:
-    """Write this interpreter into the workbook's ``xlwings.conf`` sheet and return a Vietnamese checklist.
+def interpreter_for_excel(executable: str | None = None, platform: str = sys.platform,
+                          short_path: Callable[[str], str | None] | None = None) -> str:
+    r"""The interpreter xlwings should start: the one running now, exactly as it was started.
 
-    The file is changed with the project's surgical writer (a timestamped backup is kept beside it).
+    ``sys.executable`` is NOT resolved: in a virtual environment it is the environment's ``python`` (a symlink
+    on Linux/macOS, a launcher on Windows) whose ``sys.prefix`` holds the installed packages; the file it points
+    to is the base interpreter, which cannot import ``cchc_xl``. On Windows xlwings' RunPython runs
+    ``cmd.exe /C python.exe -c …`` in a hidden window, so ``python.exe`` is right (not ``pythonw.exe``).
+
+    On Windows xlwings' VBA handles the path with ANSI functions, so a path with Vietnamese letters
+    (``C:\Users\Nguyễn…``) fails: it is replaced by its 8.3 short path (``GetShortPathNameW``; ``short_path`` is
+    injectable for tests). When the volume keeps no short names, a :class:`~cchc_xl.errors.CchcError` says how
+    to fix it in one Vietnamese sentence.
+
+    >>> interpreter_for_excel("/srv/venv/bin/python", "linux")
+    '/srv/venv/bin/python'
+    >>> interpreter_for_excel(r"C:\Users\Nguyễn\py\python.exe", "win32", lambda p: r"C:\Users\NGUYN~1\py\python.exe")
+    'C:\\Users\\NGUYN~1\\py\\python.exe'
+    """
+    path = executable if executable is not None else sys.executable
+    if not path:
+        return "python"
+    if platform != "win32" or path.isascii():
+        return path
+    short = (short_path or windows_short_path)(path)
+    if short and short.isascii():
+        return short
+    from ..errors import CchcError  # noqa: PLC0415
+
+    raise CchcError(
+        f"Đường dẫn Python '{path}' có chữ có dấu mà xlwings trong Excel không đọc được, và ổ đĩa không có tên "
+        "ngắn (8.3) thay thế: hãy tạo môi trường ở một thư mục không dấu (ví dụ: python -m venv C:\\cchc\\venv, "
+        "rồi C:\\cchc\\venv\\Scripts\\python -m pip install <thư mục cchc-xl>) và chạy lại lệnh này bằng Python "
+        "đó (C:\\cchc\\venv\\Scripts\\cchc-xl setup-excel <tệp sổ>).")
+
+
+def windows_short_path(path: str) -> str | None:
+    """The 8.3 short form of an existing ``path`` (``GetShortPathNameW``), or None (not Windows, no short name)."""
+    if sys.platform != "win32":
+        return None
+    import ctypes  # noqa: PLC0415
+    from ctypes import wintypes  # noqa: PLC0415
+
+    get = ctypes.windll.kernel32.GetShortPathNameW
+    get.argtypes = [wintypes.LPCWSTR, wintypes.LPWSTR, wintypes.DWORD]
+    get.restype = wintypes.DWORD
+    size = get(path, None, 0)
+    if not size:
+        return None
+    buffer = ctypes.create_unicode_buffer(size)
+    return buffer.value if get(path, buffer, size) else None
+
+
+# The probe the written interpreter runs: what RunPython will need, imported as Excel will import it.
+_PROBE = r"""
+import importlib, json, platform, sys
+sys.path[:0] = json.loads(sys.argv[1])
+out = {"python": platform.python_version(), "executable": sys.executable}
+for key, name in (("xlwings", "xlwings"), ("cchc_xl", "cchc_xl"), ("entry", "cchc_xl.excel.entry"),
+                  ("udfs", "cchc_xl.excel.udfs")):
+    try:
+        module = importlib.import_module(name)
+        out[key] = {"ok": True, "version": getattr(module, "__version__", None), "file": module.__file__}
+    except BaseException as exc:
+        out[key] = {"ok": False, "error": (type(exc).__name__ + ": " + str(exc))[:300]}
+print("CCHC-PROBE " + json.dumps(out))
+"""
+
+
+@dataclass
+class Probe:
+    """What the written interpreter reported: ``error`` when it could not run at all; else ``python`` (its
+    version) and per import (``xlwings``, ``cchc_xl``, ``entry``, ``udfs``) ``{"ok", "version"|"error"}``."""
+
+    error: str | None = None
+    python: str | None = None
+    imports: dict[str, dict] = field(default_factory=dict)
+
+    def imported(self, key: str) -> bool:
+        return bool(self.imports.get(key, {}).get("ok"))
+
+
+def probe_interpreter(interpreter: str, sys_path: Sequence[str] = (), timeout: float = 120.0) -> Probe:
+    """Run ``interpreter`` as xlwings' RunPython will: ``python -B -c …`` from the interpreter's folder (its
+    VBA ``cd``s there), without this process's ``PYTHONPATH``/``PYTHONHOME``, with ``sys_path`` (the workbook's
+    folder and the conf sheet's ``PYTHONPATH``, which ``xlwings.utils.prepare_sys_path`` adds) in front."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    folder = Path(interpreter).parent
+    try:
+        r = subprocess.run([interpreter, "-B", "-c", _PROBE, json.dumps(list(sys_path))], capture_output=True,
+                           timeout=timeout, env=env, stdin=subprocess.DEVNULL,
+                           cwd=folder if folder.is_dir() else None)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Probe(error=f"{type(exc).__name__}: {exc}")
+    lines = [ln for ln in r.stdout.decode("utf-8", "replace").splitlines() if ln.startswith("CCHC-PROBE ")]
+    if r.returncode != 0 or not lines:
+        detail = r.stderr.decode("utf-8", "replace").strip().splitlines()
+        return Probe(error=f"mã thoát {r.returncode}" + (f": {detail[-1]}" if detail else ""))
+    data = json.loads(lines[-1][len("CCHC-PROBE "):])
+    return Probe(python=data.get("python"), imports={k: v for k, v in data.items() if isinstance(v, dict)})
+
+
+@dataclass
+class SetupResult:
+    """``text``: the Vietnamese checklist; ``ok``: every check passed (each ``[x]`` was verified by running the
+    written interpreter)."""
+
+    text: str
+    ok: bool
+    interpreter: str
+
+
+def _conf_python_path(existing: dict[tuple[int, int], object]) -> list[str]:
+    r = 1
+    while existing.get((r, 1)) not in (None, ""):
+        if str(existing[(r, 1)]).strip().upper() == "PYTHONPATH":
+            value = existing.get((r, 2))
+            return [p for p in str(value or "").split(";") if p.strip()]
+        r += 1
+    return []
+
+
+def setup_excel(path: str | os.PathLike, interpreter: str | None = None, *, platform: str = sys.platform,
+                short_path: Callable[[str], str | None] | None = None,
+                probe: Callable[..., Probe] = probe_interpreter) -> SetupResult:
+    """Write the interpreter into the workbook's ``xlwings.conf`` sheet, then run THAT interpreter to prove it
+    imports ``cchc_xl`` and the ``xlwings`` of the workbook's VBA; return the checklist.
+
+    ``interpreter`` defaults to :func:`interpreter_for_excel` (this Python, unresolved; its 8.3 form on Windows
+    when the path has Vietnamese letters). The file is changed with the project's surgical writer (a
+    timestamped backup is kept beside it). ``platform`` picks the key (``Interpreter_Win`` /
+    ``Interpreter_Mac``) and the Windows path rule; ``short_path`` and ``probe`` are injectable for tests.
     """
     from ..errors import WorkbookError  # noqa: PLC0415
 
     target = Path(path)
     if not target.is_file():
         raise WorkbookError(f"Không tìm thấy tệp '{target}'.")
-    interpreter = interpreter or interpreter_for_excel()
-    key = "Interpreter_Mac" if sys.platform == "darwin" else "Interpreter_Win"
+    interpreter = interpreter or interpreter_for_excel(platform=platform, short_path=short_path)
+    key = "Interpreter_Mac" if platform == "darwin" else "Interpreter_Win"
     from ..io.writelock import writer_lock  # noqa: PLC0415
 
     with writer_lock(target):   # one writer at a time: read, change, save under the workbook's lock
@@ -156,43 +283,63 @@ def setup_excel(path: str | os.PathLike, interpreter: str | None = None) -> str:
                 f"Sổ '{target.name}' không có trang '{CONF_SHEET}'; hãy dùng sổ do cchc-xl tạo ra.") from None
         pkg.set_cells(CONF_SHEET, conf_updates(existing, {key: interpreter}))
         pkg.save(target, backup=True)
-    return checklist(target, interpreter)
+    found = probe(interpreter, [str(target.resolve().parent), *_conf_python_path(existing)])
+    text, ok = checklist(target, interpreter, found, workbook_xlwings_version(target))
+    return SetupResult(text, ok, interpreter)
 
 
-def _workbook_xlwings_version(path: Path) -> str | None:
+def workbook_xlwings_version(path: Path) -> str | None:
+    """``XLWINGS_VERSION`` of the workbook's ``xlwings`` VBA module (read with pyopenvba), or None."""
     try:
-        from .vba import read_vba_modules, xlwings_vba_version  # noqa: PLC0415
+        from pyopenvba import ExcelFile  # noqa: PLC0415
 
-        return xlwings_vba_version(read_vba_modules(path).get("xlwings", ""))
-    except Exception:  # noqa: BLE001 - a report line, not a failure
+        from .vba import xlwings_vba_version  # noqa: PLC0415
+
+        with ExcelFile(path) as book:
+            return xlwings_vba_version(book.get_module("xlwings"))
+    except Exception:  # noqa: BLE001 - no project, no module: the checklist says "không rõ"
         return None
 
 
-def checklist(path: Path, interpreter: str) -> str:
-    """The Vietnamese checklist printed by ``cchc-xl setup-excel``."""
+def checklist(path: Path, interpreter: str, found: Probe, book_version: str | None) -> tuple[str, bool]:
+    """The Vietnamese checklist printed by ``cchc-xl setup-excel`` and whether every line is ticked. A line
+    is ticked only from what the written interpreter itself reported."""
     ok, bad = "[x]", "[ ]"
     lines = [f"Đã ghi Python vào trang '{CONF_SHEET}' của '{path.name}':", f"    {interpreter}", ""]
-    lines.append("Kiểm tra:")
-    lines.append(f"  {ok} Python {platform.python_version()} ({sys.executable})")
-    try:
-        import xlwings  # noqa: PLC0415
+    lines.append("Kiểm tra (bằng chính Python vừa ghi, như Excel sẽ chạy nó):")
+    checks: list[bool] = []
 
-        xw_version: str | None = xlwings.__version__
-    except Exception as exc:  # noqa: BLE001
-        xw_version = None
-        lines.append(f"  {bad} Không nạp được xlwings: {exc}. Chạy: pip install \"xlwings==0.33.22\"")
-    book_version = _workbook_xlwings_version(path)
-    if xw_version and book_version == xw_version:
-        lines.append(f"  {ok} xlwings {xw_version} khớp với XLWINGS_VERSION trong VBA của sổ")
-    elif xw_version:
-        lines.append(f"  {bad} xlwings đã cài là {xw_version} nhưng VBA của sổ là {book_version or 'không rõ'}: "
-                     f"cài đúng phiên bản (pip install \"xlwings=={book_version}\") hoặc dùng sổ mới tạo lại.")
-    for module in ("cchc_xl.excel.entry", "cchc_xl.excel.udfs"):
-        try:
-            __import__(module)
-            lines.append(f"  {ok} Nạp được {module}")
-        except Exception as exc:  # noqa: BLE001
-            lines.append(f"  {bad} Không nạp được {module}: {exc}")
+    def line(passed: bool, text: str) -> None:
+        checks.append(passed)
+        lines.append(f"  {ok if passed else bad} {text}")
+
+    if found.error:
+        line(False, f"Không chạy được Python đã ghi ({found.error}). Chạy lại lệnh này bằng đúng Python đã cài "
+                    "cchc-xl (ví dụ: <thư mục môi trường>\\Scripts\\cchc-xl setup-excel <tệp sổ>).")
+    else:
+        line(True, f"Chạy được Python {found.python}")
+        xw = found.imports.get("xlwings", {})
+        if not xw.get("ok"):
+            line(False, f"Python đó không nạp được xlwings ({xw.get('error', '?')}): "
+                        f"chạy \"{interpreter}\" -m pip install \"xlwings=={book_version or '0.33.22'}\"")
+        elif book_version and xw.get("version") == book_version:
+            line(True, f"xlwings {xw['version']} khớp với XLWINGS_VERSION trong VBA của sổ")
+        else:
+            line(False, f"xlwings của Python đó là {xw.get('version')} nhưng VBA của sổ là "
+                        f"{book_version or 'không rõ'}: chạy \"{interpreter}\" -m pip install "
+                        f"\"xlwings=={book_version}\" hoặc dùng sổ mới tạo lại.")
+        for key, module in (("cchc_xl", "cchc_xl"), ("entry", "cchc_xl.excel.entry"), ("udfs", "cchc_xl.excel.udfs")):
+            result = found.imports.get(key, {})
+            if result.get("ok"):
+                line(True, f"Python đó nạp được {module}")
+            else:
+                line(False, f"Python đó không nạp được {module} ({result.get('error', '?')}): cài cchc-xl vào "
+                            f"đúng Python này (\"{interpreter}\" -m pip install <thư mục cchc-xl>) hoặc điền "
+                            "thư mục mã nguồn vào dòng PYTHONPATH của trang xlwings.conf.")
+    all_ok = all(checks)
+    if not all_ok:
+        lines += ["", "CHƯA XONG: sửa các dòng [ ] ở trên rồi chạy lại lệnh này; các nút CCHC trong Excel sẽ "
+                  "báo lỗi cho đến khi mọi dòng là [x]."]
     lines += [
         "",
         "Trong Excel:",
@@ -212,4 +359,4 @@ def checklist(path: Path, interpreter: str) -> str:
         "  - Hộp thoại báo khác phiên bản xlwings: xem dòng kiểm tra xlwings ở trên.",
         "  - Tab CCHC không hiện: macro đang bị chặn (bước 1-2) hoặc tệp được lưu lại dưới dạng .xlsx.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), all_ok

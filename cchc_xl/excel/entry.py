@@ -110,7 +110,11 @@ def _refresh(job: str, book: Any, *, period: str | None = None, outputs=None, do
         result = engine.refresh_book(xb, period=period, progress=xb.progress,
                                      outputs=engine.OUTPUTS_ALL if outputs is None else frozenset(outputs))
         message = done.format(period=result.period.label, as_of=f"{result.as_of:%d/%m/%Y}")
-        if result.problems:
+        if result.unavailable:  # a table could not be read: the report says so; so does this message
+            message = _problems_text(result.problems, message + "\n\nBÁO CÁO CHƯA ĐẦY ĐỦ — không tính được: "
+                                     + result.figures.unavailable_text() + ".\n\nCác vấn đề dữ liệu:")
+            xb.alert(message, title=_TITLE, mode="critical")
+        elif result.problems:
             message = _problems_text(result.problems, message + f"\n\nCó {len(result.problems)} vấn đề dữ liệu "
                                      "(các dòng lỗi được bỏ qua):")
             xb.alert(message, title=_TITLE, mode="info")
@@ -333,6 +337,7 @@ def consolidate_inbox(folder: str, book: Any = None):
     from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
                                           file_away, master_tasks, plan_consolidation)
     from ..errors import WorkbookError  # noqa: PLC0415
+    from ..report_record import record_of  # noqa: PLC0415
 
     def work(xb: XwBook):
         inbox = _folder(folder, create=False)
@@ -343,18 +348,21 @@ def consolidate_inbox(folder: str, book: Any = None):
         td = xb.read_table(spec.sheet, spec.table)
         if td is None:
             raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-        missing = [h for h in spec.headers if h not in td.headers]
+        missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
         if missing:
             raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
-        mt = master_tasks(td, settings)
+        occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+        mt = master_tasks(td, settings, occ_td=occ_td)
         log = InboxLog(inbox / "tong_hop.log")
         with _inbox_lock(xb):   # not with the scheduled run on the same inbox at the same time
             plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
             xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
-            apply_plan(xb, td, mt, plan)          # the file path writes the same way (one write per column)
+            apply_plan(xb, td, mt, plan, occ_td)  # the file path writes the same way (one write per column)
             xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
             result = engine.refresh_book(xb, progress=xb.progress)
-            summary = ConsolidationSummary(log_path=log.path)
+            summary = ConsolidationSummary(log_path=log.path, report=record_of(result), report_written=True,
+                                           report_note=result.figures.date_note,
+                                           report_as_of_words=result.chosen.as_of_words if result.chosen else "")
             try:
                 file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
             finally:
@@ -399,6 +407,7 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
               f"• Nhiệm vụ đang quá hạn: {summary.now_overdue}"]
     if summary.conflicts:
         lines.append(f"• Xung đột (giữ bản mới hơn): {len(summary.conflicts)}")
+    lines += ["• " + line for line in summary.report_lines()]
     rejected = [f for f in summary.files if f.status == "rejected"]
     if rejected:
         lines += ["", "Tệp bị từ chối (lý do ghi trong thư mục 'rejected' và trang 'Nhật ký'):"]
@@ -413,27 +422,46 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
     return "\n".join(lines)
 
 
+def _pdf_maker(xb: XwBook):
+    """Who prints the report's PDF for the ribbon: Excel itself (``Sheet.to_pdf``, the print area and page setup
+    of 'Báo cáo'); xlwings' remote engine cannot print, so there LibreOffice (:func:`outgoing.pdf_maker`)."""
+    from ..distribute.outgoing import pdf_maker  # noqa: PLC0415
+
+    return pdf_maker(None if xb._remote else xb._call(lambda: xb.book.app))
+
+
 def send_upward(book: Any = None):
-    """Gửi báo cáo lên Sở: the attachments are built from the SAVED file (:mod:`cchc_xl.distribute.send`);
+    """Gửi báo cáo lên Sở: the report that is in the SAVED file — its period and as-of date recorded with the
+    report (:func:`cchc_xl.report_record.stored_report`; refused, naming the button *Cập nhật tất cả*, when the
+    data changed since it was made) — as the exchange file of :mod:`cchc_xl.exchange` and the PDF
+    (:mod:`cchc_xl.distribute.send`), the PDF printed by Excel itself (:func:`_pdf_maker`);
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
     from .. import engine  # noqa: PLC0415
+    from ..core.periods import get_period  # noqa: PLC0415
     from ..distribute import send as snd  # noqa: PLC0415
     from ..errors import SendError  # noqa: PLC0415
     from ..io.file_book import FileBook  # noqa: PLC0415
+    from ..report_record import RIBBON_REFRESH_HINT, stored_report  # noqa: PLC0415
+
+    def hint(_period, _as_of) -> str:
+        return RIBBON_REFRESH_HINT
 
     def work(xb: XwBook):
         path = _saved_file(xb)
         xb.progress(0.05, "Đang chuẩn bị báo cáo…")
-        result = engine.compute(engine.load_data(FileBook.open(path)))
-        period, settings = result.period, result.settings
+        book = FileBook.open(path)
+        data = engine.load_data(book)
+        record = stored_report(book, data, hint=hint)  # the report that is in the saved workbook
+        period, settings = get_period(record.period, record.year, data.settings.windows()), data.settings
         cfg = snd.smtp_config(settings, os.environ)
         if cfg.host and not cfg.to:
             raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
+        make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
         base = snd.outgoing_name(period, settings)
         previous = _previous_send(xb, snd.LOG_COLUMN_SEND, period.label)
-        lines = [f"Gửi báo cáo CCHC {period.label}?", "",
+        lines = [f"Gửi báo cáo CCHC {period.label} (tính đến ngày {record.as_of:%d/%m/%Y}) đang có trong sổ?", "",
                  "Người nhận: " + (", ".join(cfg.to) or "(chưa có — điền 'email_nguoi_nhan' trong trang Cấu hình)"),
                  f"Tiêu đề: {snd.subject_for(period, settings)}",
                  f"Tệp đính kèm: {base}.xlsx; {base}.pdf", ""]
@@ -442,12 +470,16 @@ def send_upward(book: Any = None):
                          "của sổ, chưa gửi đi.")
         if previous:
             lines.append(f"CHÚ Ý: báo cáo {period.label} đã được gửi lúc {previous}; bấm OK sẽ gửi lại.")
+        if not str(settings.get("ma_dinh_danh") or "").strip():
+            lines.append("CHÚ Ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình; "
+                         "Sở sẽ không tổng hợp được tệp gửi đi.")
         lines += ["Báo cáo " + _saved_note(path), "",
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):
             return None
-        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress)
-        message = outcome.message
+        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress,
+                                  make_pdf=make_pdf, refresh_hint=hint)
+        message = "\n".join([outcome.message, *outcome.warnings])
         try:
             _append_log(xb, [snd.send_log_row(outcome, resend=previous is not None)])
             message += "\nĐã ghi vào trang 'Nhật ký' (hãy lưu sổ để giữ dòng này)."

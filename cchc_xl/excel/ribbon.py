@@ -23,7 +23,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 __all__ = [
     "RibbonGroup",
@@ -142,7 +142,7 @@ RIBBON_JOBS: list[RibbonJob] = [
         "CchcXl_BtnImport", "CchcXl_GrpData", "Nhập hồ sơ", "Nhập hồ sơ từ hệ thống Một cửa",
         "Chọn tệp CSV/Excel xuất từ hệ thống Một cửa điện tử; các hồ sơ được thêm (hoặc cập nhật theo "
         "'Mã hồ sơ') vào bảng trang 'Hồ sơ TTHC', rồi sổ được cập nhật lại.",
-        "ImportTextFile", "CchcXl_ImportDossiers", f"{_ENTRY}:import_dossiers",
+        "GetExternalDataFromText", "CchcXl_ImportDossiers", f"{_ENTRY}:import_dossiers",
         file_dialog=("Chọn tệp hồ sơ xuất từ hệ thống Một cửa",
                      "Tệp Excel hoặc CSV (*.xlsx;*.xlsm;*.xls;*.csv),*.xlsx;*.xlsm;*.xls;*.csv")),
     RibbonJob(
@@ -155,14 +155,14 @@ RIBBON_JOBS: list[RibbonJob] = [
         "Chọn thư mục; mỗi tổ/nhóm chuyên môn nhận một tệp .xlsx chỉ gồm nhiệm vụ của mình (chỉ mở khóa các "
         "cột Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú). Các bản được lập từ bản ĐÃ LƯU gần nhất của "
         "sổ: hãy lưu sổ (Ctrl+S) trước khi bấm.",
-        "ShareWorkbook", "CchcXl_Handout", f"{_ENTRY}:handout_copies",
+        "ReviewShareWorkbook", "CchcXl_Handout", f"{_ENTRY}:handout_copies",
         folder_dialog="Chọn thư mục để lưu các bản phát cho tổ/nhóm"),
     RibbonJob(
         "CchcXl_BtnConsolidate", "CchcXl_GrpDistribute", "Tổng hợp bản nộp lại", "Tổng hợp các bản tổ/nhóm gửi lại",
         "Chọn thư mục chứa các bản tổ/nhóm gửi lại. Bản hợp lệ được đưa vào bảng nhiệm vụ của sổ đang mở (chỉ "
         "các ô tổ/nhóm đã sửa) rồi chuyển vào thư mục con 'processed'; bản sai bị chuyển vào 'rejected' kèm "
         "tệp lý do. Mọi thay đổi và lý do từ chối được ghi vào 'Nhật ký'. Nhớ lưu sổ sau khi tổng hợp.",
-        "ImportExcel", "CchcXl_Consolidate", f"{_ENTRY}:consolidate_inbox",
+        "Consolidate", "CchcXl_Consolidate", f"{_ENTRY}:consolidate_inbox",
         folder_dialog="Chọn thư mục chứa các bản tổ/nhóm gửi lại"),
     RibbonJob(
         "CchcXl_BtnSend", "CchcXl_GrpDistribute", "Gửi báo cáo lên Sở", "Gửi báo cáo CCHC lên Sở",

@@ -2,7 +2,7 @@
 
 The project replicates what ``xlwings quickstart --standalone`` ships (see
 ``xlwings/quickstart_standalone.xlsm``: modules ``xlwings`` + class ``Dictionary`` + document modules,
-references Office + MSForms/stdole) and adds our ribbon-callback module:
+references Office + MSForms) and adds our ribbon-callback module:
 
 * ``xlwings``    — ``xlwings/xlwings.bas`` read from the *installed* xlwings package at build time;
   its ``XLWINGS_VERSION`` must equal ``xlwings.__version__`` (asserted here, tested);
@@ -33,11 +33,11 @@ __all__ = [
     "xlwings_vba_version",
     "read_vba_modules",
     "DEFAULT_SHEET_CODE_NAMES",
+    "VBA_PROJECT_STREAM",
 ]
 
 WORKBOOK_CODE_NAME = "ThisWorkbook"
 DEFAULT_SHEET_CODE_NAMES: tuple[str, ...] = ("Sheet1",)
-_SHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
 _VERSION_RE = re.compile(r'^\s*Public\s+Const\s+XLWINGS_VERSION\s+As\s+String\s*=\s*"([^"]+)"', re.MULTILINE)
 
 
@@ -85,15 +85,50 @@ def vba_sources() -> dict[str, tuple[str, str]]:
     }
 
 
+def _class_stream_source(src: str) -> str:
+    """A ``.cls`` export in the form the VBE stores after importing it: the ``VERSION … CLASS`` preamble goes
+    (pyopenvba strips it, adding ``VB_Base``) and ``VB_TemplateDerived``/``VB_Customizable`` follow
+    ``VB_Exposed``, as in xlwings' own ``quickstart_standalone.xlsm``."""
+    if "Attribute VB_TemplateDerived" in src:
+        return src
+    return re.sub(r"(Attribute VB_Exposed = \w+\r\n)",
+                  r"\1Attribute VB_TemplateDerived = False\r\nAttribute VB_Customizable = False\r\n", src, count=1)
+
+
+def _shell_workbook(path: Path, sheet_code_names: Sequence[str]) -> None:
+    """A macro-free workbook with one worksheet per code name (and the workbook named ``ThisWorkbook``), for
+    pyopenvba's ``add_vba_project()`` to declare a document module for each, as Excel does."""
+    import xlsxwriter  # noqa: PLC0415
+
+    book = xlsxwriter.Workbook(str(path))
+    book.set_vba_name(WORKBOOK_CODE_NAME)
+    for code in sheet_code_names:
+        book.add_worksheet(code).set_vba_name(code)
+    book.close()
+
+
+#: The ``_VBA_PROJECT`` stream an interoperable writer writes ([MS-OVBA] 2.3.4.1 and its example 3.1.1):
+#: Reserved1 0x61CC, Version 0xFFFF (so Office ignores every performance cache and compiles the source),
+#: Reserved2 0x00, Reserved3 0x0001, no PerformanceCache. xlwings' shipped workbooks carry the same 7 bytes.
+VBA_PROJECT_STREAM = b"\xcc\x61\xff\xff\x00\x01\x00"
+_WRITE_COOKIE = 0xFFFF  # PROJECTCOOKIE / MODULECOOKIE: "MUST be 0xFFFF on write"
+
+
 def build_vba_project(sheet_code_names: Sequence[str] = DEFAULT_SHEET_CODE_NAMES) -> bytes:
     """Return ``vbaProject.bin`` bytes: xlwings' standalone modules + ``CchcRibbon`` + document modules.
+
+    The project is laid out as Excel writes one: pyopenvba's ``add_vba_project()`` on a workbook that already
+    has every sheet declares ``ThisWorkbook`` and one ``Document=SheetN/&H00000000`` module per sheet; the
+    code modules follow (``Module=`` standard, ``Class=`` class). Every module stream is plain compressed source
+    (no compiled cache, MODULEOFFSET 0), cookies are 0xFFFF and ``_VBA_PROJECT`` is :data:`VBA_PROJECT_STREAM`,
+    so Excel compiles the source on first open, whatever its version.
 
     ``sheet_code_names`` must match the code names the workbook's sheets carry (XlsxWriter:
     ``worksheet.set_vba_name()``; default ``Sheet1``…``SheetN``). The workbook code name is ``ThisWorkbook``.
     Use with XlsxWriter as ``workbook.add_vba_project(io.BytesIO(data), is_stream=True)``.
     """
     from pyopenvba import ExcelFile, VBAModuleKind  # noqa: PLC0415
-    from pyopenvba._new_project import document_header  # noqa: PLC0415
+    from pyopenvba.cfb import CFB  # noqa: PLC0415
 
     names = list(sheet_code_names)
     if len({n.casefold() for n in names} | {WORKBOOK_CODE_NAME.casefold()}) != len(names) + 1:
@@ -101,28 +136,29 @@ def build_vba_project(sheet_code_names: Sequence[str] = DEFAULT_SHEET_CODE_NAMES
     sources = vba_sources()
     with tempfile.TemporaryDirectory(prefix="cchc_vba_") as tmp:
         path = Path(tmp) / "project.xlsm"
-        book = ExcelFile.create_new(path)  # template project: ThisWorkbook, Sheet1, Module1
-        try:
-            project = book.vba_project()
-            present = {m.name for m in project.modules}
-            for module in list(project.modules):
-                if module.name not in (WORKBOOK_CODE_NAME, *names):
-                    project.delete_module(module.name)
-            for code in names:
-                if code not in present:
-                    project.add_module(code, document_header(code, _SHEET_BASE), kind=VBAModuleKind.other)
+        _shell_workbook(path, names)
+        with ExcelFile(path) as book:
+            project = book.add_vba_project()
             for name, (kind, src) in sources.items():
-                project.add_module(name, src,
-                                   kind=VBAModuleKind.standard if kind == "standard" else VBAModuleKind.other)
+                if kind == "standard":
+                    project.add_module(name, src, kind=VBAModuleKind.standard)
+                else:
+                    project.add_module(name, _class_stream_source(src), kind=VBAModuleKind.other)
+            for module in project.modules:  # rewritten as plain source: the template's compiled cache goes
+                module.source = module.source
+                module.dirty = True
+                module.cookie = _WRITE_COOKIE
+            project.project_cookie = _WRITE_COOKIE
+            project.dir_structure_dirty = True
             book.save(path)
-        finally:
-            book.close()
         with ExcelFile(path) as saved:
             problems = saved.validate()
         if problems:
             raise RuntimeError("pyopenvba reports an inconsistent project: " + "; ".join(problems))
         with zipfile.ZipFile(path) as z:
-            return z.read("xl/vbaProject.bin")
+            cfb = CFB.from_bytes(z.read("xl/vbaProject.bin"))
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    return cfb.to_bytes()
 
 
 def read_vba_modules(data: bytes | str | Path) -> dict[str, str]:

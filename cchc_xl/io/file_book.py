@@ -129,6 +129,13 @@ class FileBook:
         """Every row of the ``Nhật ký`` sheet as ``{header: value}``."""
         return read_log_rows(self.package)
 
+    def read_values(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> list[list[object]] | None:
+        """The values of a block of cells (rows ``r1..r2``, columns ``c1..c2``); None when there is no such
+        sheet. Used to read the report's record (:mod:`cchc_xl.report_record`)."""
+        if sheet not in self.package.sheet_names():
+            return None
+        return [[cell.value for cell in row] for row in self.package.read_range(sheet, r1, c1, r2, c2)]
+
     # -- writing -----------------------------------------------------------------------------------------
     def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
         info = self.table_info(table)

@@ -24,7 +24,7 @@ from .ooxml import col_letter
 __all__ = ["import_dossiers", "plan_import", "ImportPlan", "ImportReport", "read_import_file"]
 
 _INPUT_HEADERS = [h for h in schema.DOSSIERS.headers if h not in schema.DOSSIERS.computed]
-_DATE_COLUMNS = {"Ngày tiếp nhận": True, "Ngày hẹn trả": False, "Ngày có kết quả": False}
+_DATE_COLUMNS = {"Ngày tiếp nhận": True, "Ngày hẹn trả": False, "Ngày có kết quả": False, "Ngày nhận đủ hồ sơ": False}
 _ENUMS = {
     "Hình thức nộp": schema.DOSSIER_CHANNEL,
     "Trạng thái": schema.DOSSIER_STATUS,
@@ -183,10 +183,10 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
     naming its line and column; an existing code is updated, a new one appended.
     """
     report = ImportReport(ignored_columns=[h for h in header if h and h not in _INPUT_HEADERS])
-    missing = [h for h in _INPUT_HEADERS if h not in table.headers]
+    missing = [h for h in _INPUT_HEADERS if h not in table.headers and h not in schema.DOSSIERS.optional]
     if missing:
         raise ImportFileError(f"Trang tính '{table.sheet}': bảng thiếu cột " + ", ".join(missing) + ".")
-    used = [(i, h) for i, h in enumerate(header) if h in _INPUT_HEADERS]
+    used = [(i, h) for i, h in enumerate(header) if h in _INPUT_HEADERS and h in table.headers]
     col = {h: i for i, h in enumerate(table.headers)}
     key_col = col["Mã hồ sơ"]
     existing: dict[str, int] = {}

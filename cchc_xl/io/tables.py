@@ -16,7 +16,7 @@ from .. import schema
 from ..core.dossiers import Dossier, Procedure
 from ..core.indicators import IndicatorRow
 from ..core.settings import Settings, parse_settings
-from ..core.tasks import Task
+from ..core.tasks import Occurrence, Task
 
 __all__ = [
     "Cell",
@@ -155,6 +155,7 @@ class WorkbookData:
     """Everything the engine needs, read once."""
 
     tasks: list[Task] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
     dossiers: list[Dossier] = field(default_factory=list)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     indicators: list[IndicatorRow] = field(default_factory=list)
@@ -165,7 +166,11 @@ class WorkbookData:
     task_rows: list[int] = field(default_factory=list)
     dossier_rows: list[int] = field(default_factory=list)
     indicator_rows: list[int] = field(default_factory=list)
+    occurrence_rows: list[int] = field(default_factory=list)
     tables: dict[str, TableData] = field(default_factory=dict)
+    # Tables that could not be read at all (missing, or a contract header renamed): table name → why,
+    # in Vietnamese. The engine never reports figures computed from such a table.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 class _Record(dict):
@@ -184,7 +189,7 @@ class _Rows:
         self.index = {str(h).strip(): i for i, h in enumerate(td.headers) if h is not None}
         self.ok = True
         for header in spec.headers:
-            if header not in self.index:
+            if header not in self.index and header not in spec.optional:
                 self.ok = False
                 self.add(None, header, "thiếu cột tiêu đề (đã bị đổi tên hoặc xóa?); "
                                        f"bảng '{spec.table}' không được xử lý")
@@ -317,6 +322,17 @@ class _Rows:
         return number / 100 if "%" in str(value) else number
 
 
+def _check_readable(data: WorkbookData, rows: _Rows) -> bool:
+    """Record in ``data.unreadable`` a table whose contract headers are missing; True when readable."""
+    if rows.ok:
+        return True
+    spec = rows.spec
+    missing = [h for h in spec.headers if h not in rows.index and h not in spec.optional]
+    data.unreadable[spec.table] = (f"bảng '{spec.table}' (trang '{spec.sheet}') thiếu cột "
+                                   + ", ".join(f"'{h}'" for h in missing) + " (đã bị đổi tên hoặc xóa?)")
+    return False
+
+
 def _short(value: object, limit: int = 40) -> str:
     text = str(value).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -337,19 +353,23 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
     for spec in schema.TABLES:
         td = tables.get(spec.table)
         if td is None:
-            p.append(Problem(spec.sheet, None, None,
-                             f"không tìm thấy trang tính hoặc bảng '{spec.table}' (bị xóa hay đổi tên?)"))
+            message = f"không tìm thấy trang tính hoặc bảng '{spec.table}' (bị xóa hay đổi tên?)"
+            data.unreadable[spec.table] = f"trang '{spec.sheet}': {message}"
+            if spec is not schema.OCCURRENCES:  # needed only when the plan has periodic tasks (engine)
+                p.append(Problem(spec.sheet, None, None, message))
         else:
             data.tables[spec.table] = td
 
     if schema.SETTINGS.table in data.tables:
         rows = _Rows(data.tables[schema.SETTINGS.table], schema.SETTINGS, p)
+        _check_readable(data, rows)
         triples = [(r, rows.value(r, rec, "Khóa"), rows.value(r, rec, "Giá trị")) for r, rec in rows]
         data.settings, sproblems = parse_settings(triples)
         p.extend(Problem(schema.SETTINGS.sheet, sp.row, "Giá trị", sp.message) for sp in sproblems)
 
     if schema.HOLIDAYS.table in data.tables:
         rows = _Rows(data.tables[schema.HOLIDAYS.table], schema.HOLIDAYS, p)
+        _check_readable(data, rows)
         for r, rec in rows:
             day = rows.date(r, rec, "Ngày")
             kind = rows.enum(r, rec, "Loại", schema.HOLIDAY_KIND, required=True)
@@ -366,6 +386,7 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
 
     if schema.PROCEDURES.table in data.tables:
         rows = _Rows(data.tables[schema.PROCEDURES.table], schema.PROCEDURES, p)
+        _check_readable(data, rows)
         for r, rec in rows:
             code = rows.text(r, rec, "Mã TTHC")
             if not code:
@@ -390,6 +411,8 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
 
     if schema.TASKS.table in data.tables:
         _parse_tasks(data)
+    if schema.OCCURRENCES.table in data.tables:
+        _parse_occurrences(data)
     if schema.DOSSIERS.table in data.tables:
         _parse_dossiers(data)
     if schema.INDICATORS.table in data.tables:
@@ -399,6 +422,8 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
 
 def _parse_tasks(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.TASKS.table], schema.TASKS, data.problems)
+    _check_readable(data, rows)
+    has_link = "Liên kết" in rows.index
     seen: set[str] = set()
     for r, rec in rows:
         task_id = rows.key(r, rec, "nhiệm vụ", seen)
@@ -410,13 +435,7 @@ def _parse_tasks(data: WorkbookData) -> None:
             area_text = rows.text(r, rec, "Lĩnh vực")
             m2 = re.match(r"^(\d+)", area_text)
             area = int(m2.group(1)) if m2 else 0
-        status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
-        done_date = rows.date(r, rec, "Ngày hoàn thành")
-        if status == "done" and done_date is None:
-            rows.add(r, "Ngày hoàn thành", "nhiệm vụ 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
-                                           "tạm coi là hoàn thành vào ngày tính đến")
-        if done_date and status != "done":
-            rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+        status, done_date = _status_and_done(rows, r, rec, "nhiệm vụ")
         data.tasks.append(Task(
             id=task_id, area=area, letter=letter,
             content=rows.text(r, rec, "Nội dung công việc"),
@@ -429,12 +448,48 @@ def _parse_tasks(data: WorkbookData) -> None:
             evidence=rows.text(r, rec, "Minh chứng"),
             note=rows.text(r, rec, "Ghi chú"),
             row=r,
+            link=rows.text(r, rec, "Liên kết") if has_link else "",
         ))
         data.task_rows.append(r)
 
 
+def _status_and_done(rows: _Rows, r: int, rec: dict, what: str) -> tuple[str, dt.date | None]:
+    """``Trạng thái`` and ``Ngày hoàn thành`` of a task or occurrence row, with their consistency checks."""
+    status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
+    done_date = rows.date(r, rec, "Ngày hoàn thành")
+    if status == "done" and done_date is None:
+        rows.add(r, "Ngày hoàn thành", f"{what} 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
+                                       "tạm coi là hoàn thành vào ngày tính đến")
+    if done_date and status != "done":
+        rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+    return status, done_date
+
+
+def _parse_occurrences(data: WorkbookData) -> None:
+    rows = _Rows(data.tables[schema.OCCURRENCES.table], schema.OCCURRENCES, data.problems)
+    _check_readable(data, rows)
+    seen: set[str] = set()
+    for r, rec in rows:
+        occ_id = rows.key(r, rec, "lần thực hiện", seen)
+        if occ_id is None:
+            continue
+        task_id = rows.text(r, rec, "Mã nhiệm vụ")
+        if not task_id:
+            rows.add(r, "Mã nhiệm vụ", "chưa nhập mã nhiệm vụ; dòng này bị bỏ qua")
+            continue
+        status, done_date = _status_and_done(rows, r, rec, "lần thực hiện")
+        data.occurrences.append(Occurrence(
+            id=occ_id, task_id=task_id, label=rows.text(r, rec, "Lần thực hiện"),
+            deadline=rows.date(r, rec, "Hạn hoàn thành"), status=status, done_date=done_date,
+            evidence=rows.text(r, rec, "Minh chứng"), note=rows.text(r, rec, "Ghi chú"), row=r,
+        ))
+        data.occurrence_rows.append(r)
+
+
 def _parse_dossiers(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
+    _check_readable(data, rows)
+    has_complete = "Ngày nhận đủ hồ sơ" in rows.index
     seen: set[str] = set()
     for r, rec in rows:
         dossier_id = rows.key(r, rec, "hồ sơ", seen)
@@ -463,6 +518,14 @@ def _parse_dossiers(data: WorkbookData) -> None:
             rows.add(r, "Trạng thái", "hồ sơ đã có ngày có kết quả nhưng trạng thái vẫn là đang xử lý; "
                                       "tạm coi là chưa có kết quả")
             finished = None
+        complete = rows.date(r, rec, "Ngày nhận đủ hồ sơ") if has_complete else None
+        if complete is not None and complete < received.date():
+            rows.add(r, "Ngày nhận đủ hồ sơ", f"ngày nhận đủ hồ sơ {complete:%d/%m/%Y} trước ngày tiếp nhận "
+                                              f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
+            complete = None
+        if complete is not None and status == "waiting":
+            rows.add(r, "Trạng thái", "đã có ngày nhận đủ hồ sơ nhưng trạng thái vẫn là 'Chờ bổ sung'; "
+                                      "hãy đổi thành 'Đang xử lý' (hồ sơ vẫn được tính là chờ bổ sung)")
         data.dossiers.append(Dossier(
             id=dossier_id, procedure_code=code, received=received,
             channel=rows.enum(r, rec, "Hình thức nộp", schema.DOSSIER_CHANNEL, required=True,
@@ -471,13 +534,14 @@ def _parse_dossiers(data: WorkbookData) -> None:
             digitised=rows.enum(r, rec, "Số hóa kết quả", schema.YES_NO),
             rating=rows.enum(r, rec, "Đánh giá", schema.RATING),
             complaint=bool(rows.enum(r, rec, "Có phản ánh", schema.YES_NO, default=False)),
-            row=r,
+            row=r, complete=complete,
         ))
         data.dossier_rows.append(r)
 
 
 def _parse_indicators(data: WorkbookData) -> None:
     rows = _Rows(data.tables[schema.INDICATORS.table], schema.INDICATORS, data.problems)
+    _check_readable(data, rows)
     seen: set[str] = set()
     for r, rec in rows:
         code = rows.key(r, rec, "chỉ tiêu", seen)

@@ -72,7 +72,9 @@ CUT = date(2024, 3, 14)
         (date(2024, 3, 12), "returned", CUT, True, "late"),
         (None, "processing", date(2024, 3, 11), True, "pending_not_due"),  # cut == due
         (None, "processing", date(2024, 3, 12), True, "pending_overdue"),
-        (None, "waiting", date(2024, 3, 8), True, "pending_not_due"),
+        (None, "waiting", date(2024, 3, 8), True, "waiting"),
+        (None, "waiting", date(2024, 3, 20), True, "waiting"),  # past its due date: still not overdue
+        (date(2024, 3, 8), "waiting", CUT, True, "early"),  # a result dated by the cut wins
         (date(2024, 3, 20), "returned", CUT, True, "pending_overdue"),  # result after the cut
         (date(2024, 3, 20), "returned", date(2024, 3, 10), True, "pending_not_due"),
         (date(2024, 3, 5), "withdrawn", CUT, True, "withdrawn"),
@@ -91,3 +93,26 @@ def test_classify_without_due():
     assert classify(dossier(datetime(2024, 3, 4)), None, CUT, True) == "pending_not_due"
     fin = dossier(datetime(2024, 3, 4), finished=date(2024, 3, 30), status="returned")
     assert classify(fin, None, date(2024, 3, 31), True) == "on_time"
+
+
+def test_complete_dossier_restarts_the_term():
+    # P3-like: received Mon 10/06/2024, complete on Mon 17/06 → 3 working days from then: Thu 20/06.
+    proc = Procedure("P3", "Ba ngày", 3, False, "Trường", True)
+    d = Dossier("X", "P3", datetime(2024, 6, 10, 14, 30), "direct", date(2024, 6, 13), None, "processing", None,
+                None, False, complete=date(2024, 6, 17))
+    assert due_date(d, proc, CAL) == date(2024, 6, 20)            # the old appointment is void
+    assert due_date(d, proc, CAL, restart=False) == date(2024, 6, 13)
+    reissued = Dossier("X", "P3", d.received, "direct", date(2024, 6, 21), None, "processing", None, None,
+                       False, complete=date(2024, 6, 17))
+    assert due_date(reissued, proc, CAL) == date(2024, 6, 21)     # a re-issued appointment stays authoritative
+    assert due_date(reissued, None, CAL) == date(2024, 6, 21)
+    assert classify(d, date(2024, 6, 20), date(2024, 6, 14)) == "waiting"   # before the dossier was complete
+    assert classify(d, date(2024, 6, 20), date(2024, 6, 20)) == "pending_not_due"
+    assert classify(d, date(2024, 6, 20), date(2024, 6, 21)) == "pending_overdue"
+
+
+def test_receipt_on_a_day_off_setting():
+    proc = Procedure("P5", "", 5, False, "Trường", True)
+    d = dossier(datetime(2024, 3, 10, 9))  # Sunday
+    assert due_date(d, proc, CAL) == date(2024, 3, 18)              # from Monday 11/03
+    assert due_date(d, proc, CAL, roll=False) == date(2024, 3, 15)  # from Sunday itself

@@ -4,7 +4,7 @@ import pytest
 
 from cchc_xl.core.calendar import WorkCalendar
 from cchc_xl.core.tasks import (
-    Task, ct2_rate, flag_task, parse_deadline, task_sort_key, task_summary, vn_letter_key,
+    Occurrence, Task, ct2_counts, flag_task, judge_tasks, occurrence_deadline, periodic_flag, parse_deadline, task_sort_key, task_summary, vn_letter_key,
 )
 from cchc_xl.schema import TASK_FLAG
 
@@ -78,6 +78,7 @@ DL = date(2024, 5, 10)  # Friday
         (task("done", None), DL, date(2024, 5, 9), "done_on_time"),  # no done date → as_of
         (task("done", None), DL, date(2024, 5, 13), "done_late"),
         (task("done", date(2024, 5, 1)), None, AS_OF, "no_deadline"),
+        (task("done", date(2024, 5, 9)), DL, date(2024, 5, 8), "due_soon"),  # done after the as-of date
         (task("in_progress"), None, AS_OF, "no_deadline"),
         (task("not_started"), DL, date(2024, 5, 11), "overdue"),
         (task("in_progress"), DL, date(2024, 5, 10), "due_soon"),  # deadline day itself
@@ -93,26 +94,101 @@ def test_flag_task(t, deadline, as_of, expected):
 
 def test_task_summary():
     s = task_summary(["overdue", "done_on_time", "overdue", "not_done"])
-    assert s == {"total": 4, "done_on_time": 1, "done_late": 0, "overdue": 2, "due_soon": 0, "in_time": 0,
-                 "no_deadline": 0, "not_done": 1}
+    assert s == {"total": 4, "done_on_time": 1, "done_late": 0, "overdue": 2, "unfinished": 0, "due_soon": 0,
+                 "in_time": 0, "no_deadline": 0, "not_done": 1}
     assert task_summary([])["total"] == 0
 
 
-def test_ct2_rate():
-    ts = [
-        Task("1.a", 1, "a", "", "", "", "", None, "", "done", date(2024, 1, 20), "", ""),  # on time
-        Task("1.b", 1, "b", "", "", "", "", None, "", "done", date(2024, 4, 2), "", ""),  # late
-        Task("1.d", 1, "d", "", "", "", "", None, "", "in_progress", None, "", ""),  # due, not done
-        Task("1.đ", 1, "đ", "", "", "", "", None, "", "cancelled", None, "", ""),  # excluded
-        Task("1.e", 1, "e", "", "", "", "", None, "", "done", date(2024, 3, 1), "", ""),  # not due yet
-        Task("2.a", 2, "a", "", "", "", "", None, "", "done", date(2024, 3, 1), "", ""),  # no deadline
+def T(code, status="in_progress", done=None, timeframe="", deadline=None, link="", area=1):
+    return Task(code, area, code.split(".")[-1], "", "Nhóm Văn phòng", "", timeframe, deadline, "", status, done,
+                "", "lý do" if status == "cancelled" else "", link=link)
+
+
+def judge(tasks, occurrences=(), as_of=AS_OF, year_end=False):
+    return judge_tasks(tasks, list(occurrences), plan_year=2024, as_of=as_of, cal=CAL, due_soon_days=7,
+                       year_end=year_end)
+
+
+def test_ct2_counts_from_the_judged_tasks():
+    tasks = [
+        T("1.a", "done", date(2024, 1, 20), deadline=date(2024, 1, 25)),   # on time
+        T("1.b", "done", date(2024, 4, 2), deadline=date(2024, 3, 31)),    # late
+        T("1.d", deadline=date(2024, 4, 30)),                                # due, not done → overdue
+        T("1.đ", "cancelled", deadline=date(2024, 1, 31)),                  # not carried out: outside
+        T("1.e", "done", date(2024, 3, 1), deadline=date(2024, 12, 31)),   # done early: judged, on time
+        T("2.a", deadline=date(2024, 12, 31)),                              # not due yet: outside
     ]
-    deadlines = {"1.a": date(2024, 1, 25), "1.b": date(2024, 3, 31), "1.d": date(2024, 4, 30),
-                 "1.đ": date(2024, 1, 31), "1.e": date(2024, 12, 31), "2.a": None}
-    assert ct2_rate(ts, deadlines, AS_OF) == pytest.approx(1 / 3)
-    assert ct2_rate(ts, [deadlines[t.id] for t in ts], AS_OF) == pytest.approx(1 / 3)
-    assert ct2_rate(ts, deadlines, date(2024, 1, 1)) is None
-    assert ct2_rate([], {}, AS_OF) is None
+    outcomes, notes = judge(tasks)
+    assert [o.flag for o in outcomes] == ["done_on_time", "done_late", "overdue", "not_done", "done_on_time",
+                                          "in_time"]
+    assert ct2_counts(o.flag for o in outcomes) == (2, 4)
+    assert ct2_counts([]) == (0, 0) and notes == []
+
+
+def test_year_end_every_task_is_due():
+    tasks = [T("1.a", deadline=date(2024, 12, 31)), T("1.b", deadline=date(2024, 11, 30)),
+             T("1.d", timeframe="khi có yêu cầu"), T("1.e", "done", date(2024, 7, 1), timeframe="khi có yêu cầu")]
+    outcomes, notes = judge(tasks, as_of=date(2024, 12, 14), year_end=True)
+    assert [o.flag for o in outcomes] == ["unfinished", "overdue", "unfinished", "done_on_time"]
+    assert ct2_counts(o.flag for o in outcomes) == (1, 4)
+    mid, _ = judge(tasks, as_of=date(2024, 12, 14))
+    assert [o.flag for o in mid] == ["in_time", "overdue", "no_deadline", "no_deadline"]
+    assert [(n[1].id, n[2]) for n in notes] == [("1.d", "Thời gian thực hiện/hoàn thành"),
+                                                ("1.e", "Thời gian thực hiện/hoàn thành")]
+
+
+def occ(task_id, q, status="not_started", done=None):
+    return Occurrence(f"{task_id}-Q{q}", task_id, f"Quý {'I II III IV'.split()[q - 1]}/2024", None, status, done,
+                      "", "")
+
+
+def test_periodic_task_judged_per_occurrence():
+    task = T("2.d", timeframe="Hằng quý")
+    occs = [occ("2.d", 1, "done", date(2024, 3, 12)), occ("2.d", 2), occ("2.d", 3), occ("2.d", 4)]
+    flags = {}
+    for as_of in (date(2024, 3, 14), date(2024, 6, 14), date(2024, 9, 14)):
+        (o,), _ = judge([task], occs, as_of=as_of)
+        flags[as_of] = (o.flag, o.deadline, [x.flag for x in o.occurrences])
+    assert flags[date(2024, 3, 14)] == ("in_time", date(2024, 6, 14),
+                                        ["done_on_time", "in_time", "in_time", "in_time"])
+    assert flags[date(2024, 6, 14)][0] == "due_soon"  # Q2's deadline is the cut-off 14/06
+    assert flags[date(2024, 9, 14)][:2] == ("overdue", date(2024, 6, 14))
+    (o,), _ = judge([task], occs[:1] + [occ("2.d", q, "done", date(2024, 3 * q, 10)) for q in (2, 3, 4)],
+                    as_of=date(2024, 12, 14), year_end=True)
+    assert o.flag == "done_on_time" and o.deadline == date(2024, 12, 14)
+    (o,), _ = judge([task], occs[:1] + [occ("2.d", q) for q in (2, 3, 4)], as_of=date(2024, 12, 14),
+                    year_end=True)
+    assert [x.flag for x in o.occurrences] == ["done_on_time", "overdue", "overdue", "unfinished"]
+    (o,), notes = judge([task], [])
+    assert o.flag == "no_deadline" and "chưa có dòng nào" in notes[0][3]
+    (o,), _ = judge([T("2.d", "cancelled", timeframe="Hằng quý")], occs)
+    assert o.flag == "not_done" and {x.flag for x in o.occurrences} == {"not_done"}
+
+
+def test_periodic_flag_and_occurrence_deadline():
+    assert periodic_flag([]) == ("no_deadline", None)
+    assert periodic_flag([("not_done", None)]) == ("not_done", None)
+    assert periodic_flag([("done_late", date(2024, 3, 14)), ("in_time", date(2024, 6, 14))])[0] == "done_late"
+    assert periodic_flag([("unfinished", date(2024, 12, 31)), ("done_late", None)])[0] == "unfinished"
+    assert occurrence_deadline("Quý IV/2024", 2024) == date(2024, 12, 14)
+    assert occurrence_deadline("Quý IV/2024", 2024, rule="Cuối kỳ") == date(2024, 12, 31)
+    assert occurrence_deadline("Quý I", 2024, {"q1": ((15, 12), (20, 3))}) == date(2024, 3, 20)
+    assert occurrence_deadline("Tháng 2/2024", 2024, rule="Cuối kỳ") == date(2024, 2, 29)
+    assert occurrence_deadline("Tháng 13/2024", 2024) is None
+    assert occurrence_deadline("lần 1", 2024) is None
+
+
+def test_appendix_links_are_not_counted_twice():
+    tasks = [T("1.a", "done", date(2024, 1, 25), deadline=date(2024, 1, 25)),
+             T("PL.1", "done", date(2024, 1, 25), deadline=date(2024, 1, 25), link="1.a"),
+             T("PL.2", timeframe="Cả năm 2024", link="Tổng hợp"),
+             T("PL.3", link="9.z", deadline=date(2024, 1, 25)),
+             T("PL.4", link="1.a", deadline=date(2024, 1, 25))]
+    outcomes, notes = judge(tasks)
+    assert [(o.task.id, o.counted, o.link_target) for o in outcomes] == [
+        ("1.a", True, ""), ("PL.1", False, "1.a"), ("PL.2", False, "Tổng hợp"), ("PL.3", True, ""),
+        ("PL.4", False, "1.a")]
+    assert [(n[1].id, n[2]) for n in notes] == [("PL.3", "Liên kết"), ("PL.4", "Trạng thái")]
 
 
 def test_vietnamese_letter_order():

@@ -1,8 +1,7 @@
-"""Entry points: register() subcommands, the scheduler script's exit codes, a real kill."""
+"""Entry points: the distribution subcommands of cchc_xl.cli, the scheduler script's exit codes, a real kill."""
 
 from __future__ import annotations
 
-import argparse
 import signal
 import subprocess
 import sys
@@ -10,8 +9,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from cchc_xl.cli import build_parser, run_command
 from cchc_xl.distribute import _common
-from cchc_xl.distribute.cli import register
 from cchc_xl.io.ooxml import Package
 
 from distfix import age, fill_copy, group_tasks
@@ -20,19 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "consolidate.py"
 
 
-def _parser():
-    p = argparse.ArgumentParser(prog="cchc-xl")
-    register(p.add_subparsers(dest="cmd"))
-    return p
-
-
-def test_register_adds_three_commands(tmp_path, master, capsys):
-    p = _parser()
+def test_distribution_commands(tmp_path, master, capsys):
+    p = build_parser()
     args = p.parse_args(["handout", str(master), "--out-dir", str(tmp_path / "h"), "-q"])
-    assert args.func(args) == 0 and len(list((tmp_path / "h").glob("CCHC2024_*.xlsx"))) >= 2
+    assert run_command(args) == 0 and len(list((tmp_path / "h").glob("CCHC2024_*.xlsx"))) >= 2
     capsys.readouterr()
     args = p.parse_args(["send", str(tmp_path / "khong_co.xlsm"), "--dry-run", "-q"])
-    assert args.func(args) == 3
+    assert run_command(args) == 2  # a user error: one Vietnamese sentence
     err = capsys.readouterr().err
     assert err.startswith("Lỗi: ") and len(err.strip().splitlines()) == 1 and "Không tìm thấy" in err
     assert p.parse_args(["consolidate", str(master), "--inbox", "x", "--as-of", "14/06/2024"]).as_of.day == 14
@@ -54,10 +47,32 @@ def test_script_second_run_exits_4(tmp_path, master):
     assert "đang chạy" in err
 
 
-def test_script_failed_exit_3(tmp_path):
+def test_script_missing_workbook_or_inbox_is_a_user_error_exit_2(tmp_path, master):
     p = _run(tmp_path / "khong_co.xlsm", tmp_path)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 3 and "Không tìm thấy" in err
+    assert p.returncode == 2 and err.startswith("Lỗi: Không tìm thấy tệp sổ tính chính") and "Traceback" not in err
+    p = _run(master, tmp_path / "khong_co_hop_thu")
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 2 and err.strip() == f"Lỗi: Không tìm thấy thư mục hộp thư đến '{tmp_path / 'khong_co_hop_thu'}'."
+    assert not (tmp_path / "khong_co_hop_thu").exists()  # nothing created (no log file in a new folder)
+
+
+def test_script_wrong_argument_exit_2_and_help_exit_0(tmp_path):
+    p = subprocess.run([sys.executable, str(SCRIPT), "--khong-co"], capture_output=True, text=True, encoding="utf-8")
+    assert p.returncode == 2 and "Lỗi: " in p.stderr and "consolidate.py" in p.stderr
+    p = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, encoding="utf-8")
+    assert p.returncode == 0 and p.stdout.startswith("Cách dùng: consolidate.py")
+
+
+def test_script_failed_run_exit_3(tmp_path):
+    """A master that is not a workbook: the run fails (3), no traceback on screen."""
+    bad = tmp_path / "hong.xlsm"
+    bad.write_bytes(b"khong phai so tinh")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    p = _run(bad, inbox)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 3 and "Tổng hợp thất bại" in err and "Traceback" not in err
 
 
 def test_kill_at_any_time_leaves_master_before_or_after(tmp_path, master, copies):

@@ -185,7 +185,7 @@ def test_consolidate_from_excel_updates_the_live_book_logs_and_moves_files(maste
     summary, actions, after = run_remote(payload, lambda b: entry.consolidate_inbox(str(inbox), b))
 
     assert summary is not None and master.read_bytes() == master_bytes  # the file (locked by Excel) is untouched
-    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1)
+    assert (summary.files_read, summary.accepted, summary.rejected) == (2, 1, 1), [f.reasons for f in summary.files]
     n_cells = sum(len(cols) for cols in edits.values())
     assert summary.cells_changed == n_cells and summary.tasks_changed == len(edits)
 
@@ -273,6 +273,10 @@ def test_send_from_excel_asks_first_then_drafts_and_records_in_the_live_book(mas
     assert [a for a in actions if a["func"] == "alert"][0]["args"][2] == "ok_cancel"
     assert not outcome.sent and outcome.eml.exists() and outcome.eml.parent == master.parent
     assert outcome.xlsx.exists() and outcome.pdf.exists()
+    from python_calamine import CalamineWorkbook
+
+    assert "Dữ liệu trao đổi" in CalamineWorkbook.from_path(str(outcome.xlsx)).sheet_names  # the exchange file
+    assert "ma_dinh_danh" in confirm["prompt"]  # the bundled workbook has no unit code yet: the user is warned
     assert outcome.subject in confirm["prompt"] and outcome.eml.name in done["prompt"]
     rows = log_rows(after)
     assert rows[:len(log_before)] == log_before and len(rows) == len(log_before) + 1
@@ -309,3 +313,53 @@ def test_send_from_excel_over_smtp_records_the_send_and_warns_on_resend(master, 
         again, _a, after2 = run_remote(clean(after), answering("cancel", lambda b: entry.send_upward(b)))
         assert again is None and len(srv.messages) == 1
         assert f"đã được gửi lúc {row['Thời gian']:%d/%m/%Y %H:%M}" in after2["_alerts"][-1]["prompt"]
+
+
+def test_send_from_excel_without_a_pdf_printer_says_so_before_anything(master, monkeypatch, tmp_path):
+    """xlwings' remote engine cannot print (a real Excel prints with Sheet.to_pdf), so here the PDF would come
+    from LibreOffice; without it the button says so in one message — before asking, before writing."""
+    from cchc_xl.distribute.outgoing import NO_PDF_CONVERTER
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("CCHC_SOFFICE", raising=False)
+    before = sorted(p.name for p in master.parent.iterdir())
+    outcome, actions, after = run_remote(live_payload(master), answering("ok", lambda b: entry.send_upward(b)))
+    assert outcome is None
+    alerts = after["_alerts"]
+    assert len(alerts) == 1 and NO_PDF_CONVERTER in alerts[0]["prompt"]
+    assert [a for a in actions if a["func"] == "alert"][0]["args"][2] != "ok_cancel"  # no confirmation asked
+    assert sorted(p.name for p in master.parent.iterdir()) == before
+
+
+def test_send_from_excel_draft_names_the_settings_to_fill(master):
+    outcome, _actions, after = run_remote(live_payload(master), answering("ok", lambda b: entry.send_upward(b)))
+    done = after["_alerts"][-1]["prompt"]
+    assert outcome.warnings and all(w in done for w in outcome.warnings)
+    assert "'email_nguoi_nhan'" in done and "'email_nguoi_gui'" in done
+
+
+def test_consolidate_from_excel_merges_occurrences_of_periodic_tasks(master, tmp_path):
+    """A group's quarter reported in its copy reaches the open book's occurrence table (issue #7)."""
+    from cchc_xl.io.file_book import FileBook
+    from cchc_xl.io.ooxml import Package
+
+    copy = [p for p in handout(master, tmp_path / "phat") if "Su_Dia" in p.name][0]
+    td = FileBook.open(copy).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    row = {str(r[0].value): td.first_row + i for i, r in enumerate(td.rows)}["2.d-Q3"]
+    pkg = Package.open(copy)
+    pkg.set_cells(schema.OCCURRENCES.sheet, {(row, schema.OCCURRENCES.col("Trạng thái") + 1): "Hoàn thành",
+                                             (row, schema.OCCURRENCES.col("Ngày hoàn thành") + 1):
+                                                 dt.datetime(2024, 6, 10)})
+    inbox = tmp_path / "hop thu"
+    inbox.mkdir()
+    pkg.save(inbox / "su_dia.xlsx", backup=False)
+    age(inbox / "su_dia.xlsx")
+    summary, actions, after = run_remote(live_payload(master), lambda b: entry.consolidate_inbox(str(inbox), b))
+    assert (summary.accepted, summary.cells_changed) == (1, 2)
+    sheet, (r1, c1, _r2, _c2) = table_ref(after, schema.OCCURRENCES.table)
+    cells = sheet_values(after, sheet)
+    headers = list(schema.OCCURRENCES.headers)
+    row = next(r for r in range(r1 + 1, _r2 + 1) if cells.get((r, c1)) == "2.d-Q3")  # the live book's row
+    assert cells[(row, c1 + headers.index("Trạng thái"))] == "Hoàn thành"
+    assert cells[(row, c1 + headers.index("Ngày hoàn thành"))] == dt.datetime(2024, 6, 10)
+    assert cells[(row, c1 + headers.index("Tình trạng hạn"))] == "Hoàn thành đúng hạn"  # refreshed

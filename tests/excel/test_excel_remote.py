@@ -198,10 +198,14 @@ def test_user_error_shows_vietnamese_alert_naming_the_place(excel_workbook, log_
         if s["name"] == schema.INDICATORS.sheet:
             s["values"][0] = [("Kết quả X" if v == "Kết quả" else v) for v in s["values"][0]]
     result, actions, after = run_remote(payload, lambda b: entry.compute_indicators(b))
-    assert result is None
+    # the table is not read, its results are not computed (never shown as zeros), and the user is told why
+    assert "thiếu cột 'Kết quả'" in result.unavailable["indicators"]
     (alert,) = after["_alerts"]
-    assert alert["mode"] == "critical" and "Tính chỉ tiêu" in alert["prompt"]
+    assert alert["mode"] == "critical" and "BÁO CÁO CHƯA ĐẦY ĐỦ" in alert["prompt"]
     assert f"Trang tính '{schema.INDICATORS.sheet}'" in alert["prompt"] and "thiếu cột 'Kết quả'" in alert["prompt"]
+    indicators_pos = [sh["name"] for sh in payload["sheets"]].index(schema.INDICATORS.sheet)
+    assert not any(a["func"] == "setValues" and a["sheet_position"] == indicators_pos
+                   for a in actions)  # nothing written over the user's table
     assert not log_dir.exists()
 
 

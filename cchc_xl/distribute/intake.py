@@ -1,0 +1,165 @@
+"""What arrives in an inbox folder: listing, settling, screening untrusted files, filing them away.
+
+Shared by the consolidation of the groups' copies (:mod:`.consolidate`) and the Sở's roll-up of the
+schools' exchange files (:mod:`cchc_xl.rollup`). Nothing here opens a file in Excel or runs a macro.
+
+* :func:`candidates` — regular files at the top of the inbox (not ``~$`` owner files, hidden or
+  temporary files, logs);
+* :func:`busy_reasons` — which files are still being written (owner file, size or mtime changing
+  during a 1 s check, written in the last few seconds): those are left for the next run;
+* :func:`container_problem` — the first checks on the raw bytes: size cap, password protection
+  (an encrypted OOXML file and an old ``.xls`` are both CFB containers), not a zip;
+* :func:`zip_problems` — the package checks for a reader that does not go through
+  :mod:`cchc_xl.io.ooxml`: corrupt zip, too many parts, declared and real decompressed size caps
+  (the CRC of every part is verified while counting, so a header that lies is caught), abnormal
+  compression ratio, not a spreadsheet, macros;
+* :func:`move_unique` — move a file into a folder without overwriting (``NAME (2).xlsx``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+__all__ = ["MAX_FILE_BYTES", "MAX_UNZIPPED_BYTES", "MAX_RATIO", "MAX_PARTS", "CFB", "MACRO_REASON",
+           "candidates", "busy_reasons", "size_problem", "container_problem", "zip_problems", "move_unique", "in_use"]
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 250  # uncompressed / compressed, for parts larger than _RATIO_MIN_SIZE
+MAX_PARTS = 2000
+_RATIO_MIN_SIZE = 1024 * 1024
+CFB = bytes.fromhex("D0CF11E0A1B11AE1")
+MACRO_REASON = "tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro"
+_NOT_XLSX = "tệp không phải là sổ tính Excel (.xlsx)"
+
+
+def candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
+    """Regular files at the top of ``inbox``, sorted by name, except Excel owner files (``~$``),
+    hidden/temporary files, ``*.log`` files and ``exclude`` (a log file of ours)."""
+    out = []
+    excluded = exclude.resolve() if exclude is not None else None
+    for p in sorted(inbox.iterdir()):
+        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
+            continue
+        if excluded is not None and p.resolve() == excluded:
+            continue
+        out.append(p)
+    return out
+
+
+def in_use(path: Path) -> bool:
+    """Excel (or LibreOffice) has ``path`` open: its owner/lock file exists beside it."""
+    from ..io.ooxml import lock_file_for
+
+    return lock_file_for(path) is not None
+
+
+def busy_reasons(files: list[Path], settle_seconds: float, check_seconds: float = 1.0) -> dict[Path, str | None]:
+    """For each file: a Vietnamese reason to leave it for the next run, or None when it is settled.
+
+    A file vanished meanwhile gets the reason ``"tệp đã bị xóa"``. Sleeps ``check_seconds`` once (not
+    per file) to see whether sizes or times change.
+    """
+    first = {}
+    for p in files:
+        try:
+            first[p] = p.stat()
+        except FileNotFoundError:
+            first[p] = None
+    if files and check_seconds > 0:
+        time.sleep(check_seconds)
+    now = time.time()
+    out: dict[Path, str | None] = {}
+    for p in files:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            out[p] = "tệp đã bị xóa"
+            continue
+        a = first[p]
+        if in_use(p):
+            out[p] = "tệp đang được mở trong Excel (có tệp khóa ~$)"
+        elif a is None or st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
+            out[p] = "tệp đang được ghi (kích thước thay đổi)"
+        elif now - st.st_mtime < settle_seconds:
+            out[p] = "tệp vừa được ghi xong; để lại lần chạy sau"
+        else:
+            out[p] = None
+    return out
+
+
+def size_problem(size: int, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """``"tệp quá lớn (…)"`` when ``size`` exceeds ``max_bytes`` (checked before reading a file), else None."""
+    if size <= max_bytes:
+        return None
+    return f"tệp quá lớn ({size / 1048576:.1f} MB; giới hạn {max_bytes / 1048576:.0f} MB)"
+
+
+def container_problem(data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str | None:
+    """The first problem of ``data`` as a file to open (size, password, not a zip), or None.
+
+    >>> container_problem(b"PK\\x03\\x04"), "mật khẩu" in container_problem(CFB + b"x"), container_problem(b"%PDF")
+    (None, True, 'tệp không phải là sổ tính Excel (.xlsx)')
+    """
+    if len(data) > max_bytes:
+        return size_problem(len(data), max_bytes)
+    if data[:8] == CFB:
+        return "tệp được đặt mật khẩu (hoặc là tệp .xls cũ); hãy gỡ mật khẩu và lưu lại dạng .xlsx"
+    if data[:2] != b"PK":
+        return _NOT_XLSX
+    return None
+
+
+def zip_problems(zf: zipfile.ZipFile, max_unzipped: int = MAX_UNZIPPED_BYTES, max_ratio: float = MAX_RATIO,
+                 max_parts: int = MAX_PARTS) -> list[str]:
+    """Problems of an opened package ``zf`` (empty when it may be handed to a reader).
+
+    Checks, in order: part count, declared total size, compression ratio per part, every part's real
+    size and CRC (read in 64 KiB chunks, stopping at the cap), a spreadsheet's two mandatory parts,
+    and macros (a ``vbaProject.bin`` part or a macro-enabled content type).
+    """
+    infos = zf.infolist()
+    if len(infos) > max_parts:
+        return [f"tệp có quá nhiều thành phần ({len(infos)}); từ chối mở để an toàn"]
+    declared = sum(i.file_size for i in infos)
+    if declared > max_unzipped:
+        return [f"tệp quá lớn khi giải nén ({declared / 1048576:.0f} MB, giới hạn {max_unzipped / 1048576:.0f} MB); "
+                "có thể là tệp độc hại"]
+    for i in infos:
+        if i.file_size > _RATIO_MIN_SIZE and i.file_size > max_ratio * max(i.compress_size, 1):
+            return [f"thành phần '{i.filename}' nén bất thường (tỉ lệ {i.file_size // max(i.compress_size, 1)}:1); "
+                    "có thể là tệp độc hại"]
+    total = 0
+    for i in infos:
+        try:
+            with zf.open(i) as fh:
+                while chunk := fh.read(65536):
+                    total += len(chunk)
+                    if total > max_unzipped:
+                        return [f"tệp quá lớn khi giải nén (trên {max_unzipped / 1048576:.0f} MB); "
+                                "có thể là tệp độc hại"]
+        except Exception as exc:  # noqa: BLE001 - bad CRC, truncated data, unsupported method, encrypted part
+            return [f"tệp bị hỏng, không giải nén được thành phần '{i.filename}' ({type(exc).__name__})"]
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or not any(n.lower() == "xl/workbook.xml" for n in names):
+        return [_NOT_XLSX]
+    types = zf.read("[Content_Types].xml")
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
+        return [MACRO_REASON]
+    return []
+
+
+def move_unique(src: Path, folder: Path) -> Path:
+    """Move ``src`` into ``folder`` (created), as ``NAME (2).ext`` … when the name is taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / src.name
+    n = 2
+    while dest.exists():
+        dest = folder / f"{src.stem} ({n}){src.suffix}"
+        n += 1
+    shutil.move(os.fspath(src), os.fspath(dest))
+    return dest

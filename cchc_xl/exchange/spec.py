@@ -1,0 +1,227 @@
+"""The exchange format: what a school's report file says to the Sở, key by key (shared by writer and reader).
+
+An exchange file is an ``.xlsx`` whose sheet :data:`SHEET_DATA` holds one Excel table
+(:data:`TABLE_DATA`) in long format — ``Khóa | Nội dung | Giá trị | Đơn vị`` — one row per key.
+Values are typed cells: numbers as numbers, dates as dates, text as text; an undefined rate is a
+blank cell. The same identity is repeated in custom document properties (:data:`PROPERTIES`);
+the reader rejects a file where the two disagree.
+
+Keys are ASCII, dotted, stable: ``meta`` keys (:data:`META`) identify the unit, plan and period;
+``tasks.*``, ``dossiers.*``, ``procedures.*`` are counts; ``rates.*`` are fractions; each indicator
+is five keys ``indicator.<code>.{name,op,threshold,actual,status}``. A count key added to the
+engine's ``to_json()`` appears in the file with its key as label until :data:`LABELS` names it:
+adding a key is one line here. Rates are defined once, in :data:`RATE_FORMULAS`, as sums of
+counts, so that a roll-up recomputes every rate from summed counts (never an average of rates).
+
+Version history: 1 — first version.
+
+>>> rate("rates.early_or_on_time", {"dossiers.early": 3, "dossiers.on_time": 1, "dossiers.resolved": 5})
+0.8
+>>> rate("rates.satisfaction_qd766", {"dossiers.considered": 4, "dossiers.dissatisfied_or_complaint": 1})
+0.75
+>>> rate("rates.online", {"dossiers.online_new": 0, "dossiers.received_new": 0}) is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .. import schema
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SHEET_DATA", "TABLE_DATA", "DATA_HEADERS", "META", "MetaKey",
+           "PROPERTIES", "LABELS", "UNIT_TASKS", "UNIT_DOSSIERS", "UNIT_PROCEDURES", "UNIT_RATE", "UNIT_DATE",
+           "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "indicator_key",
+           "INDICATOR_FIELDS"]
+
+FORMAT_NAME = "cchc-xl/trao-doi-bao-cao-cchc"
+FORMAT_VERSION = 1
+SHEET_DATA = "Dữ liệu trao đổi"
+TABLE_DATA = "tblTraoDoi"
+DATA_HEADERS = ("Khóa", "Nội dung", "Giá trị", "Đơn vị")
+
+UNIT_TASKS = "nhiệm vụ"
+UNIT_DOSSIERS = "hồ sơ"
+UNIT_PROCEDURES = "thủ tục"
+UNIT_RATE = "tỷ lệ"
+UNIT_DATE = "ngày"
+
+
+@dataclass(frozen=True)
+class MetaKey:
+    """One identity key: ``kind`` is text | int | date | datetime; ``required`` keys must be non-empty."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    required: bool = True
+
+
+META: tuple[MetaKey, ...] = (
+    MetaKey("format.name", "Định dạng tệp"),
+    MetaKey("format.version", "Phiên bản định dạng", "int"),
+    MetaKey("unit.code", "Mã định danh điện tử của đơn vị"),
+    MetaKey("unit.name", "Tên đơn vị"),
+    MetaKey("unit.governing_body", "Cơ quan chủ quản", required=False),
+    MetaKey("unit.place", "Địa danh", required=False),
+    MetaKey("plan.number", "Số, ký hiệu kế hoạch", required=False),
+    MetaKey("plan.date", "Ngày ban hành kế hoạch", "date", required=False),
+    MetaKey("plan.year", "Năm kế hoạch", "int"),
+    MetaKey("report.number", "Số, ký hiệu báo cáo", required=False),
+    MetaKey("period.key", "Mã kỳ báo cáo (q1, h1, q3, year)"),
+    MetaKey("period.label", "Kỳ báo cáo"),
+    MetaKey("period.from", "Kỳ báo cáo: từ ngày", "date"),
+    MetaKey("period.to", "Kỳ báo cáo: đến ngày", "date"),
+    MetaKey("as_of", "Số liệu tính đến ngày", "date"),
+    MetaKey("made_at", "Thời điểm lập tệp", "datetime"),
+    MetaKey("program.version", "Phiên bản chương trình cchc-xl"),
+    MetaKey("settings.satisfaction_measure", "Cách tính tỷ lệ hài lòng của đơn vị", required=False),
+)
+META_KEYS = tuple(m.key for m in META)
+
+# Custom document property name for each identity key (checked against the data sheet by the reader).
+PROPERTIES: dict[str, str] = {
+    "format.name": "CCHC_DinhDang",
+    "format.version": "CCHC_PhienBanDinhDang",
+    "unit.code": "CCHC_MaDinhDanh",
+    "unit.name": "CCHC_DonVi",
+    "plan.number": "CCHC_KeHoach",
+    "plan.date": "CCHC_NgayKeHoach",
+    "plan.year": "CCHC_Nam",
+    "period.key": "CCHC_Ky",
+    "period.label": "CCHC_TenKy",
+    "period.from": "CCHC_TuNgay",
+    "period.to": "CCHC_DenNgay",
+    "as_of": "CCHC_NgayTinhDen",
+    "made_at": "CCHC_ThoiGianLap",
+    "program.version": "CCHC_PhienBanChuongTrinh",
+}
+
+LABELS: dict[str, str] = {
+    # tasks (flags come from schema.TASK_FLAG, see label_for)
+    "tasks.total": "Tổng số nhiệm vụ",
+    "tasks.active": "Số nhiệm vụ phải thực hiện (trừ 'Không thực hiện')",
+    "tasks.done": "Số nhiệm vụ đã hoàn thành",
+    "tasks.ct2_due": "Số nhiệm vụ đã đến hạn (mẫu số CT2)",
+    "tasks.ct2_done": "Số nhiệm vụ đến hạn đã hoàn thành đúng hạn (tử số CT2)",
+    # dossiers
+    "dossiers.total": "Tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới tiếp nhận)",
+    "dossiers.carried_over": "Hồ sơ kỳ trước chuyển sang",
+    "dossiers.received_new": "Hồ sơ mới tiếp nhận",
+    "dossiers.online_new": "Hồ sơ mới tiếp nhận trực tuyến",
+    "dossiers.direct_new": "Hồ sơ mới tiếp nhận trực tiếp",
+    "dossiers.post_new": "Hồ sơ mới tiếp nhận qua bưu chính",
+    "dossiers.resolved": "Hồ sơ đã giải quyết",
+    "dossiers.early": "Hồ sơ giải quyết trước hạn",
+    "dossiers.on_time": "Hồ sơ giải quyết đúng hạn",
+    "dossiers.late": "Hồ sơ giải quyết trễ hạn",
+    "dossiers.pending": "Hồ sơ đang giải quyết",
+    "dossiers.pending_not_due": "Hồ sơ đang giải quyết trong hạn",
+    "dossiers.pending_overdue": "Hồ sơ đang giải quyết quá hạn",
+    "dossiers.withdrawn": "Hồ sơ rút",
+    "dossiers.refused_untimed": "Hồ sơ từ chối không tính hạn",
+    "dossiers.waiting": "Hồ sơ chờ bổ sung",
+    "dossiers.digitised": "Hồ sơ đã giải quyết có kết quả số hóa",
+    "dossiers.rated": "Hồ sơ được đánh giá mức độ hài lòng",
+    "dossiers.satisfied": "Hồ sơ được đánh giá 'Rất hài lòng' hoặc 'Hài lòng'",
+    "dossiers.dissatisfied_or_complaint": "Hồ sơ 'Không hài lòng' hoặc có phản ánh",
+    "dossiers.considered": "Hồ sơ trong kỳ không rút (mẫu số hài lòng QĐ 766)",
+    "dossiers.cohort_early": "Hồ sơ tiếp nhận trong kỳ, giải quyết trước hạn",
+    "dossiers.cohort_on_time": "Hồ sơ tiếp nhận trong kỳ, giải quyết đúng hạn",
+    "dossiers.cohort_late": "Hồ sơ tiếp nhận trong kỳ, giải quyết trễ hạn",
+    "dossiers.cohort_pending": "Hồ sơ tiếp nhận trong kỳ, đang giải quyết",
+    "procedures.total": "Số thủ tục hành chính của đơn vị",
+    "procedures.published": "Số thủ tục công khai trên CSDL quốc gia",
+    # rates
+    "rates.early_or_on_time": "Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn",
+    "rates.early": "Tỷ lệ hồ sơ giải quyết trước hạn",
+    "rates.late": "Tỷ lệ hồ sơ giải quyết trễ hạn",
+    "rates.late_incl_pending_overdue": "Tỷ lệ trễ hạn, kể cả hồ sơ đang giải quyết quá hạn",
+    "rates.online": "Tỷ lệ hồ sơ nộp trực tuyến",
+    "rates.digitised": "Tỷ lệ kết quả giải quyết được số hóa",
+    "rates.satisfaction_survey": "Tỷ lệ hài lòng (phiếu khảo sát)",
+    "rates.satisfaction_qd766": "Tỷ lệ hài lòng (QĐ 766/QĐ-TTg)",
+    "rates.cohort_early_or_on_time": "Tỷ lệ hồ sơ tiếp nhận trong kỳ giải quyết trước và đúng hạn",
+    "rates.task_completion": "Tỷ lệ nhiệm vụ đã hoàn thành",
+    "rates.ct2": "Tỷ lệ nhiệm vụ đến hạn hoàn thành đúng hạn (CT2)",
+    "rates.published": "Tỷ lệ thủ tục công khai trên CSDL quốc gia",
+}
+
+# rate key -> (numerator terms, denominator terms); a term is (count key, sign).
+RATE_FORMULAS: dict[str, tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]] = {
+    "rates.early_or_on_time": ((("dossiers.early", 1), ("dossiers.on_time", 1)), (("dossiers.resolved", 1),)),
+    "rates.early": ((("dossiers.early", 1),), (("dossiers.resolved", 1),)),
+    "rates.late": ((("dossiers.late", 1),), (("dossiers.resolved", 1),)),
+    "rates.late_incl_pending_overdue": ((("dossiers.late", 1), ("dossiers.pending_overdue", 1)),
+                                        (("dossiers.received_new", 1), ("dossiers.carried_over", 1))),
+    "rates.online": ((("dossiers.online_new", 1),), (("dossiers.received_new", 1),)),
+    "rates.digitised": ((("dossiers.digitised", 1),), (("dossiers.resolved", 1),)),
+    "rates.satisfaction_survey": ((("dossiers.satisfied", 1),), (("dossiers.rated", 1),)),
+    "rates.satisfaction_qd766": ((("dossiers.considered", 1), ("dossiers.dissatisfied_or_complaint", -1)),
+                                 (("dossiers.considered", 1),)),
+    "rates.cohort_early_or_on_time": ((("dossiers.cohort_early", 1), ("dossiers.cohort_on_time", 1)),
+                                      (("dossiers.cohort_early", 1), ("dossiers.cohort_on_time", 1),
+                                       ("dossiers.cohort_late", 1))),
+    "rates.task_completion": ((("tasks.done", 1),), (("tasks.active", 1),)),
+    "rates.ct2": ((("tasks.ct2_done", 1),), (("tasks.ct2_due", 1),)),
+    "rates.published": ((("procedures.published", 1),), (("procedures.total", 1),)),
+}
+
+# Indicator code (upper case) -> the rate it measures (None: entered by hand, not summable).
+# CT3b/CT4c follow the unit's satisfaction measure: "satisfaction" is resolved by the caller.
+INDICATOR_RATES: dict[str, str | None] = {
+    "CT1": None,
+    "CT2": "rates.ct2",
+    "CT3A": "rates.cohort_early_or_on_time",
+    "CT3B": "satisfaction",
+    "CT4A": "rates.early_or_on_time",
+    "CT4B": "rates.early",
+    "CT4C": "satisfaction",
+    "CT5A": "rates.published",
+    "CT5B": "rates.digitised",
+}
+INDICATOR_FIELDS = {"name": "tên chỉ tiêu", "op": "phép so sánh", "threshold": "ngưỡng", "actual": "kết quả",
+                    "status": "đánh giá"}
+
+
+def indicator_key(code: str, field: str) -> str:
+    """``indicator_key("CT2", "actual") == "indicator.CT2.actual"``."""
+    return f"indicator.{code}.{field}"
+
+
+def label_for(key: str) -> str:
+    """The Vietnamese label of ``key``; a key nobody named yet is its own label.
+
+    >>> label_for("tasks.overdue"), label_for("indicator.CT2.status"), label_for("dossiers.new_thing")
+    ('Nhiệm vụ: Quá hạn', 'Chỉ tiêu CT2: đánh giá', 'dossiers.new_thing')
+    """
+    if key in LABELS:
+        return LABELS[key]
+    meta = next((m for m in META if m.key == key), None)
+    if meta is not None:
+        return meta.label
+    group, _, name = key.partition(".")
+    if group == "tasks" and name in schema.TASK_FLAG:
+        return f"Nhiệm vụ: {schema.TASK_FLAG[name]}"
+    if group == "indicator":
+        code, _, field = name.rpartition(".")
+        return f"Chỉ tiêu {code}: {INDICATOR_FIELDS.get(field, field)}"
+    return key
+
+
+def unit_for(key: str) -> str:
+    """The unit written beside ``key`` (counts, rates, dates); identity keys have none."""
+    if key.startswith("rates."):
+        return UNIT_RATE
+    group = key.partition(".")[0]
+    return {"tasks": UNIT_TASKS, "dossiers": UNIT_DOSSIERS, "procedures": UNIT_PROCEDURES}.get(group, "")
+
+
+def rate(key: str, counts: Mapping[str, float | int | None]) -> float | None:
+    """Rate ``key`` of :data:`RATE_FORMULAS` from ``counts`` (missing counts are 0); None when the
+    denominator is 0."""
+    num_terms, den_terms = RATE_FORMULAS[key]
+    num = sum(sign * (counts.get(k) or 0) for k, sign in num_terms)
+    den = sum(sign * (counts.get(k) or 0) for k, sign in den_terms)
+    return num / den if den else None

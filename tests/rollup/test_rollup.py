@@ -1,0 +1,329 @@
+"""The Sở's roll-up, as a Sở officer would use it: 60 schools' exchange files, hostile and wrong-period files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cchc_xl.distribute.send import build_outgoing
+from cchc_xl.engine import refresh_file
+from cchc_xl.errors import CchcError
+from cchc_xl.io.writelock import lock_path, writer_lock
+from cchc_xl.rollup.run import EXIT_BUSY, EXIT_REJECTED, RollupOptions, read_units, rollup
+
+from rollfix import ROOT, make_school, set_time
+
+N_SCHOOLS = 60
+AS_OF = dt.date(2024, 6, 14)
+DEADLINE = dt.date(2024, 6, 20)
+ON_TIME = dt.datetime(2024, 6, 17, 9, 0)
+LATE_UNITS = {3, 17, 42}
+CORPUS = ROOT / "tests" / "data" / "excel-corpus"
+
+
+def _code(i: int) -> str:
+    return f"000.26.{i:04d}.H26"
+
+
+def _name(i: int) -> str:
+    return f"Trường THPT Thử Nghiệm số {i}"
+
+
+def _school_file(work: Path, inbox: Path, i: int, *, year: int = 2024, as_of: dt.date = AS_OF, seed: int = 0,
+                 period: str = "h1", arrived: dt.datetime = ON_TIME) -> tuple[dict, Path]:
+    """One school: its own workbook varied through the file engine, refreshed, its exchange file sent to
+    the inbox. Returns the school's own ``refresh --json`` object and the inbox file."""
+    wb = make_school(work / f"{year}-{seed}-{i}" / "CCHC.xlsm", i, code=_code(i), name=_name(i), seed=seed,
+                     year=year, as_of=as_of)
+    result = refresh_file(wb, as_of=as_of, period=period, backup=False)
+    xlsx, _ = build_outgoing(result, wb.parent, pdf=False)
+    dest = inbox / f"{i:03d}_{seed}_{xlsx.name}"
+    shutil.copyfile(xlsx, dest)
+    return json.loads(json.dumps(result.to_json())), set_time(dest, arrived)
+
+
+def _repack(src: Path, dest: Path, extra: dict[str, bytes], compress=zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", compress) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info.filename))
+        for name, data in extra.items():
+            zout.writestr(name, data)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def sở(tmp_path_factory):
+    """The Sở's folders after the first roll-up of 6 tháng đầu năm 2024 (with 2023 history in the database)."""
+    base = tmp_path_factory.mktemp("so")
+    work, inbox = base / "truong", base / "hop_thu"
+    inbox.mkdir()
+    out = base / "tong_hop" / "TongHop_CCHC_6Thang2024.xlsx"
+
+    # last year: the same period, from five of the schools, rolled up last year
+    inbox2023 = base / "hop_thu_2023"
+    inbox2023.mkdir()
+    previous = {i: _school_file(work, inbox2023, i, year=2023, as_of=dt.date(2023, 6, 14),
+                                arrived=dt.datetime(2023, 6, 16, 8))[0] for i in range(5)}
+    first = rollup(inbox2023, out, period="h1/2023", settle_seconds=0, now=dt.datetime(2023, 6, 21, 7))
+    assert (first.accepted, first.exit_code) == (5, 0)
+
+    own = {}
+    for i in range(N_SCHOOLS):
+        arrived = dt.datetime(2024, 6, 21 + i % 3, 10) if i in LATE_UNITS else ON_TIME + dt.timedelta(minutes=i)
+        own[i], _ = _school_file(work, inbox, i, arrived=arrived)
+    # school 5 sends a corrected report later: it supersedes its first one (both kept)
+    first_of_5 = own[5]
+    own[5], _ = _school_file(work, inbox, 5, seed=1, arrived=ON_TIME + dt.timedelta(days=1))
+    # wrong period: two schools send their Quý I report
+    wrong = [_school_file(work, inbox, 70 + k, as_of=dt.date(2024, 3, 14), period="q1")[1] for k in range(2)]
+    # hostile and foreign files
+    sample = next(inbox.glob("000_0_*.xlsx"))
+    hostile = {
+        "bom_nen.xlsx": _repack(sample, inbox / "bom_nen.xlsx", {"xl/media/bomb.bin": b"\0" * (60 * 1024 * 1024)}),
+        "co_macro.xlsm": _repack(sample, inbox / "co_macro.xlsm", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" * 200}),
+        "khong_phai_excel.xlsx": inbox / "khong_phai_excel.xlsx",
+        "bang_khac.xlsx": inbox / "bang_khac.xlsx",
+        "hong.xlsx": inbox / "hong.xlsx",
+        "mat_khau.xlsx": inbox / "mat_khau.xlsx",
+    }
+    hostile["khong_phai_excel.xlsx"].write_text("Kính gửi Sở, đây là thư chứ không phải bảng tính.", encoding="utf-8")
+    shutil.copyfile(CORPUS / "table01.xlsx", hostile["bang_khac.xlsx"])
+    hostile["hong.xlsx"].write_bytes(sample.read_bytes()[:4000])
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with open(sample, "rb") as fin, open(hostile["mat_khau.xlsx"], "wb") as fout:
+        OOXMLFile(fin).encrypt("matkhau", fout)
+    for p in hostile.values():
+        set_time(p, ON_TIME)
+
+    units = base / "don_vi.csv"
+    lines = ["Mã định danh;Tên đơn vị"] + [f"{_code(i)};{_name(i)}" for i in range(N_SCHOOLS)] + \
+            ["000.26.0901.H26;Trường THPT Chưa Gửi A", "000.26.0902.H26;Trường THPT Chưa Gửi B"]
+    units.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    options = RollupOptions(issuer="SỞ GIÁO DỤC VÀ ĐÀO TẠO", place="Hải Phòng", signer="Nguyễn Văn Giám Đốc")
+    now = dt.datetime(2024, 6, 25, 7, 30)
+    summary = rollup(inbox, out, period="h1/2024", units=units, settle_seconds=0, options=options, now=now)
+    return {"summary": summary, "out": out, "inbox": inbox, "own": own, "previous": previous, "hostile": hostile,
+            "wrong": wrong, "units": units, "options": options, "now": now, "first_of_5": first_of_5}
+
+
+def _table(path: Path, name: str) -> list[dict]:
+    from python_calamine import CalamineWorkbook
+
+    t = CalamineWorkbook.from_path(str(path), load_tables=True).get_table_by_name(name)
+    return [dict(zip(t.columns, row)) for row in t.to_python()]
+
+
+def _sum(own: dict, group: str, key: str) -> int:
+    return sum(int(s[group][key]) for s in own.values())
+
+
+def test_summary_and_rejections(sở):
+    s = sở["summary"]
+    assert s.exit_code == EXIT_REJECTED
+    assert (s.accepted, s.rejected, s.units_reporting, s.units_missing, s.units_late) == (61, 8, 60, 2, 3)
+    rejected = sở["inbox"] / "rejected"
+    reasons = {p.name[:-4]: p.read_text(encoding="utf-8") for p in rejected.glob("*.txt")}
+    expect = {"bom_nen.xlsx": "nén bất thường", "co_macro.xlsm": "tệp có macro", "khong_phai_excel.xlsx":
+              "không phải là sổ tính Excel", "bang_khac.xlsx": "không phải tệp trao đổi", "hong.xlsx": "bị hỏng",
+              "mat_khau.xlsx": "mật khẩu"}
+    for name, why in expect.items():
+        assert why in reasons[name], (name, reasons[name])
+        assert not (sở["inbox"] / name).exists() and (rejected / name).exists()
+    for p in sở["wrong"]:
+        assert "Quý I/2024, không phải kỳ đang tổng hợp (6 tháng đầu năm 2024)" in reasons[p.name]
+    assert all("TỪ CHỐI" in text for text in reasons.values())
+    assert len(list(sở["inbox"].glob("*.xlsx"))) == 61  # accepted files stay where the mail put them
+
+
+def test_totals_equal_the_schools_own_refresh_json(sở):
+    own = sở["own"]
+    city = {r["Chỉ số"]: r for r in _table(sở["out"], "tblChiSoToanNganh")}
+    total = sum(int(s["dossiers"]["carried_over"]) + int(s["dossiers"]["received_new"]) for s in own.values())
+    assert city["Tổng số hồ sơ TTHC"]["Kỳ này"] == total
+    for label, key in (("Hồ sơ đã giải quyết", "resolved"), ("Giải quyết trước hạn", "early"),
+                       ("Giải quyết đúng hạn", "on_time"), ("Giải quyết trễ hạn", "late"),
+                       ("Hồ sơ nộp trực tuyến", "online_new"), ("Đang giải quyết quá hạn", "pending_overdue")):
+        assert city[label]["Kỳ này"] == _sum(own, "dossiers", key), label
+    for label, key in (("Hoàn thành đúng hạn", "done_on_time"), ("Hoàn thành trễ hạn", "done_late"),
+                       ("Nhiệm vụ quá hạn", "overdue")):
+        assert city[label]["Kỳ này"] == _sum(own, "tasks", key), label
+    active = sum(s["tasks"]["total"] - s["tasks"]["not_done"] for s in own.values())
+    assert city["Số nhiệm vụ phải thực hiện"]["Kỳ này"] == active
+    # rates from the summed counts — not the average of the schools' rates
+    resolved = _sum(own, "dossiers", "resolved")
+    rate = (_sum(own, "dossiers", "early") + _sum(own, "dossiers", "on_time")) / resolved
+    assert city["Tỷ lệ giải quyết trước hạn và đúng hạn"]["Kỳ này"] == pytest.approx(rate)
+    mean = sum(s["rates"]["early_or_on_time"] for s in own.values() if s["rates"]["early_or_on_time"] is not None)
+    assert rate != pytest.approx(mean / N_SCHOOLS)
+    assert city["Tỷ lệ kết quả số hóa"]["Kỳ này"] == pytest.approx(_sum(own, "dossiers", "digitised") / resolved)
+    # per unit: the same numbers as the school's own refresh, school 5's corrected report
+    per_unit = {r["Mã định danh"]: r for r in _table(sở["out"], "tblHoSoDonVi")}
+    assert len(per_unit) == N_SCHOOLS
+    for i, s in own.items():
+        row = per_unit[_code(i)]
+        assert row["Đã giải quyết"] == s["dossiers"]["resolved"] and row["Trễ hạn"] == s["dossiers"]["late"]
+        expected = s["rates"]["early_or_on_time"]
+        assert row["Tỷ lệ trước hạn và đúng hạn"] == (pytest.approx(expected) if expected is not None else "")
+    tasks = {r["Mã định danh"]: r for r in _table(sở["out"], "tblNhiemVuDonVi")}
+    assert tasks[_code(5)]["Quá hạn"] == own[5]["tasks"]["overdue"]
+    assert sum(r["Quá hạn"] for r in tasks.values()) == _sum(own, "tasks", "overdue")
+
+
+def test_indicators_rankings_missing_late_and_history(sở):
+    own, previous = sở["own"], sở["previous"]
+    rows = _table(sở["out"], "tblChiTieuDonVi")
+    assert len(rows) == sum(len(s["indicators"]) for s in own.values())
+    by = {(r["Mã định danh"], r["Mã chỉ tiêu"]): r for r in rows}
+    for i, s in own.items():
+        for ind in s["indicators"]:
+            assert by[(_code(i), ind["code"])]["Đánh giá"] == ind["status"]
+    summary = {r["Mã"]: r for r in _table(sở["out"], "tblChiTieuToanNganh")}
+    met = sum(1 for s in own.values() for ind in s["indicators"] if ind["code"] == "CT4b" and ind["status"] == "Đạt")
+    assert summary["CT4b"]["Số đơn vị đạt"] == met and summary["CT4b"]["Số đơn vị"] == N_SCHOOLS
+    early = _sum(own, "dossiers", "early") / _sum(own, "dossiers", "resolved")
+    assert summary["CT4b"]["Toàn ngành"] == pytest.approx(early)
+    assert summary["CT4b"]["Đánh giá toàn ngành"] == ("Đạt" if early >= 0.8 else "Không đạt")
+    ranking = _table(sở["out"], "tblXepHang")
+    assert [r["Hạng"] for r in ranking] == sorted(r["Hạng"] for r in ranking) and ranking[0]["Hạng"] == 1
+    shares = [r["Tỷ lệ chỉ tiêu đạt"] for r in ranking if r["Tỷ lệ chỉ tiêu đạt"] != ""]
+    assert shares == sorted(shares, reverse=True)
+    status = {r["Mã định danh"]: r for r in _table(sở["out"], "tblChuaBaoCaoNopMuon")}
+    assert {c for c, r in status.items() if r["Tình trạng"] == "Chưa báo cáo"} == {"000.26.0901.H26",
+                                                                                   "000.26.0902.H26"}
+    late = {c: r for c, r in status.items() if r["Tình trạng"] == "Nộp muộn"}
+    assert set(late) == {_code(i) for i in LATE_UNITS}
+    assert late[_code(3)]["Số ngày muộn"] == 1 and isinstance(late[_code(3)]["Thời điểm nhận"], dt.datetime)
+    # the same period of the previous year, beside this one
+    city = {r["Chỉ số"]: r for r in _table(sở["out"], "tblChiSoToanNganh")}
+    assert city["Hoàn thành đúng hạn"]["Cùng kỳ năm 2023"] == _sum(previous, "tasks", "done_on_time")
+    assert city["Nhiệm vụ quá hạn"]["Chênh lệch"] == _sum(own, "tasks", "overdue") - _sum(previous, "tasks", "overdue")
+    per_unit = {r["Mã định danh"]: r for r in _table(sở["out"], "tblNhiemVuDonVi")}
+    t = previous[2]["tasks"]  # unit 2 reported in 2023 too
+    assert t["no_deadline"] == 0
+    expected = (t["done_on_time"] + t["done_late"]) / (t["total"] - t["not_done"])
+    assert per_unit[_code(2)]["Tỷ lệ hoàn thành cùng kỳ năm trước"] == pytest.approx(expected)
+    assert per_unit[_code(40)]["Tỷ lệ hoàn thành cùng kỳ năm trước"] == ""
+
+
+def test_database_keeps_both_submissions_and_a_rerun_changes_nothing(sở):
+    db = sở["out"].with_suffix(".sqlite")
+    con = sqlite3.connect(db)
+    try:
+        subs = con.execute("SELECT COUNT(*) FROM submissions WHERE period_year = 2024").fetchone()[0]
+        current = con.execute("SELECT COUNT(*) FROM current_submissions WHERE period_year = 2024").fetchone()[0]
+        five = con.execute("SELECT COUNT(*) FROM submissions WHERE unit_code = ? AND period_year = 2024",
+                           (_code(5),)).fetchone()[0]
+        resolved_5 = con.execute(
+            "SELECT v.num FROM current_submissions c JOIN submission_values v ON v.submission_id = c.id "
+            "WHERE c.unit_code = ? AND c.period_year = 2024 AND v.key = 'dossiers.resolved'", (_code(5),)).fetchone()[0]
+        hashes = con.execute("SELECT COUNT(DISTINCT sha256) FROM submissions").fetchone()[0]
+        before = con.execute("SELECT * FROM files ORDER BY sha256").fetchall()
+    finally:
+        con.close()
+    assert (subs, current, five, hashes) == (61, 60, 2, 66)
+    assert resolved_5 == sở["own"][5]["dossiers"]["resolved"]
+    out_bytes, out_mtime = sở["out"].read_bytes(), sở["out"].stat().st_mtime_ns
+    again = rollup(sở["inbox"], sở["out"], period="h1/2024", units=sở["units"], settle_seconds=0,
+                   options=sở["options"], now=sở["now"] + dt.timedelta(hours=1))
+    assert (again.accepted, again.rejected, again.already_known, again.written, again.exit_code) == \
+        (0, 0, 61, False, 0)
+    assert (again.units_reporting, again.units_missing, again.units_late) == (60, 2, 3)
+    assert sở["out"].read_bytes() == out_bytes and sở["out"].stat().st_mtime_ns == out_mtime
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT * FROM files ORDER BY sha256").fetchall() == before
+    finally:
+        con.close()
+
+
+def test_libreoffice_renders_the_summary_page(sở, tmp_path):
+    if not shutil.which("soffice") or not shutil.which("pdftoppm"):
+        pytest.skip("LibreOffice and poppler-utils are needed to render the summary page")
+    from cchc_xl.distribute.outgoing import report_pdf
+
+    pdf = report_pdf(sở["out"], tmp_path / "bao_cao.pdf", sheet="Báo cáo")
+    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          check=True).stdout.decode()
+    flat = " ".join(text.split())
+    for expected in ("UBND THÀNH PHỐ HẢI PHÒNG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                     "Hải Phòng, ngày 25 tháng 6 năm 2024", "BÁO CÁO", "của các đơn vị trực thuộc",
+                     "Trường THPT Chưa Gửi A", "Nộp muộn", "Nơi nhận:", "GIÁM ĐỐC", "Nguyễn Văn Giám Đốc"):
+        assert expected in flat, expected
+    total = sum(int(s["dossiers"]["resolved"]) for s in sở["own"].values())
+    from cchc_xl.core import vnformat
+
+    assert vnformat.integer(total) in flat
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
+    assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) <= 3
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "trang")],
+                   check=True)
+    assert (tmp_path / "trang-1.png").stat().st_size > 10_000
+
+
+def test_cli_and_scheduler_script(tmp_path):
+    inbox, work = tmp_path / "hop_thu", tmp_path / "truong"
+    inbox.mkdir()
+    for i in range(2):
+        _school_file(work, inbox, i)
+    (inbox / "ghi_chu.xlsx").write_bytes(b"not a workbook")
+    set_time(inbox / "ghi_chu.xlsx", ON_TIME)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "TongHop.xlsx"
+    r = subprocess.run([sys.executable, "-m", "cchc_xl.cli", "rollup", str(inbox), "--out", str(out), "-q"],
+                       capture_output=True, env=env, timeout=300)
+    assert r.returncode == EXIT_REJECTED, r.stderr.decode()
+    text = r.stdout.decode()
+    assert "6 tháng đầu năm 2024" in text and "ghi_chu.xlsx" in text and out.exists()
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "rollup.py"), str(inbox), "--out", str(out), "-q"],
+                       capture_output=True, env=env, timeout=300)
+    assert r.returncode == 0 and "Không có gì mới" in r.stdout.decode(), r.stderr.decode()
+    # the command line stays fast: building the parser imports none of pandas, XlsxWriter, sqlite3
+    probe = "import sys; from cchc_xl.cli import build_parser; build_parser(); " \
+            "print(sorted(m for m in ('pandas', 'xlsxwriter', 'sqlite3') if m in sys.modules))"
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=env, timeout=60)
+    assert r.stdout.decode().strip() == "[]", r.stderr.decode()
+
+
+def test_bad_units_list_and_period_are_one_sentence(tmp_path):
+    bad = tmp_path / "don_vi.csv"
+    bad.write_text("Mã định danh,Tên đơn vị\nA1,Trường A\n,Trường B\n", encoding="utf-8")
+    with pytest.raises(CchcError, match="dòng 3: thiếu 'Mã định danh'"):
+        read_units(bad)
+    bad.write_text("Mã định danh,Tên đơn vị\nA1,Trường A\nA2,Trường B\nA1,Trường C\n", encoding="utf-8")
+    with pytest.raises(CchcError, match="dòng 4: mã định danh 'A1' bị lặp \\(đã có ở dòng 2\\)"):
+        read_units(bad)
+    bad.write_text("Mã,Tên\nA1,Trường A\n", encoding="utf-8")
+    with pytest.raises(CchcError, match="thiếu cột 'Mã định danh', 'Tên đơn vị'"):
+        read_units(bad)
+    bad.write_bytes(b"M\xe3 \xf0i\xd2nh danh,T\xean \xf0\xf5n vi\xf2\nA1,Tr\xfd\xf5\xf2ng A\n")  # Windows-1258
+    with pytest.raises(CchcError, match="không phải văn bản UTF-8"):
+        read_units(bad)
+    inbox = tmp_path / "hop_thu"
+    inbox.mkdir()
+    with pytest.raises(CchcError, match="Kỳ tổng hợp 'q4' không hợp lệ"):
+        rollup(inbox, tmp_path / "o.xlsx", period="q4")
+    with pytest.raises(CchcError, match="Không tìm thấy thư mục"):
+        rollup(tmp_path / "khong_co", tmp_path / "o.xlsx")
+    with pytest.raises(CchcError, match="phải có đuôi .xlsx"):
+        rollup(inbox, tmp_path / "o.xlsm")
+
+
+def test_a_second_run_while_one_is_busy_stops(tmp_path):
+    inbox = tmp_path / "hop_thu"
+    inbox.mkdir()
+    out = tmp_path / "TongHop.xlsx"
+    with writer_lock(out):  # another run holds the output's writer lock (an OS lock, see cchc_xl.io.writelock)
+        s = rollup(inbox, out, lock_wait=0.2)
+    assert s.exit_code == EXIT_BUSY and "đang chạy" in s.message and not out.exists()
+    lock_path(out).write_text("1234 2024-06-25T07:00:00\n")  # what a killed run leaves: no longer held
+    assert rollup(inbox, out, lock_wait=0.2).exit_code != EXIT_BUSY

@@ -1,0 +1,15 @@
+"""The examples in the docstrings of the exchange and roll-up modules are tests too."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["cchc_xl.exchange.spec", "cchc_xl.distribute.intake", "cchc_xl.rollup.run",
+                                    "cchc_xl.rollup.aggregate", "cchc_xl.core.tasks"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
