@@ -71,16 +71,16 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
         assert not lock_path(book).exists()
 
 
-def _consolidate(master: str, inbox: str) -> None:
+def _consolidate(master_path: str, inbox: str) -> None:
     import cchc_xl.distribute.consolidate as c
     import cchc_xl.distribute.intake as intake
 
     intake.time.sleep = lambda s: None       # the 1 s "is the file still being written" wait, not raced here
-    summary = c.consolidate(master, inbox, as_of=dt.date(2024, 6, 14), settle_seconds=0)
+    summary = c.consolidate(master_path, inbox, as_of=dt.date(2024, 6, 14), settle_seconds=0)
     os._exit(summary.exit_code)
 
 
-def test_consolidate_racing_import_loses_nothing(tmp_path, copies):
+def test_consolidate_racing_import_loses_nothing(tmp_path, copies):  # noqa: F811 - the fixture
     from distfix import fill_copy, master_values, task_rows
 
     src = next(iter(copies.values()))
@@ -89,16 +89,16 @@ def test_consolidate_racing_import_loses_nothing(tmp_path, copies):
     for trial in range(TRIALS):
         d = tmp_path / f"t{trial}"
         (d / "inbox").mkdir(parents=True)
-        master = d / "CCHC_2024.xlsm"
-        shutil.copyfile(BUNDLED, master)
+        book = d / "CCHC_2024.xlsm"
+        shutil.copyfile(BUNDLED, book)
         shutil.copy2(filled, d / "inbox" / "to.xlsx")
         csv = _csv(d / "mot_cua.csv", f"N-{trial}")
-        jobs = [(_consolidate, (str(master), str(d / "inbox"))), (_import, (str(master), str(csv)))]
+        jobs = [(_consolidate, (str(book), str(d / "inbox"))), (_import, (str(book), str(csv)))]
         random.shuffle(jobs)
         codes = _run_together(*jobs)
         assert set(codes) == {0}, (trial, codes)
-        assert master_values(master)[tid]["Ghi chú"].value == "đã nộp", trial
-        assert f"N-{trial}" in _dossier_ids(master), trial
+        assert master_values(book)[tid]["Ghi chú"].value == "đã nộp", trial
+        assert f"N-{trial}" in _dossier_ids(book), trial
         assert list((d / "inbox" / "processed").glob("*/to.xlsx")), trial
 
 

@@ -15,7 +15,6 @@ from cchc_xl.distribute._log import read_log
 from cchc_xl.distribute.send import build_outgoing, outgoing_name, send_report
 from cchc_xl.errors import SendError
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.io.ooxml import Package
 
 from distfix import free_port, make_report
 from smtp_server import PASSWORD, Server, make_cert
