@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import re
 from dataclasses import dataclass
 
@@ -122,12 +123,27 @@ def data_fingerprint(data) -> str:
         keep = [j for j, name in enumerate(td.headers) if name not in spec.computed]
         skip_at = keep.index(td.headers.index("Khóa")) if spec is schema.SETTINGS and "Khóa" in td.headers else None
         h.update(("\x1e" + spec.table + "\x1f" + "\x1f".join(td.headers[j] for j in keep)).encode())
-        errors = {pos: cell.error for pos, cell in td.cell_marks().items() if cell.error}  # an error counts as its text
+        if not keep:
+            continue
+        # an error cell counts as its text (e.g. "#N/A"); errors are rare, looked up per row
+        errors: dict[int, dict[int, str]] = {}
+        for (i, j), cell in td.cell_marks().items():
+            if cell.error and j in keep:
+                errors.setdefault(i, {})[keep.index(j)] = cell.error
         width = len(td.headers)
+        dates: dict[dt.datetime, str] = {}
+        datetime = dt.datetime
+        pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda row, j=keep[0]: (row[j],))
         for i, row in enumerate(td.row_values()):
             if len(row) < width:
                 row = list(row) + [None] * (width - len(row))
-            values = [_canon(errors.get((i, j)) or row[j]) for j in keep] if errors else [_canon(row[j]) for j in keep]
+            # texts and blanks (most cells) without a call, dates through a cache; _canon for the rest — the same
+            # text either way
+            values = [v if (c := v.__class__) is str else "" if v is None else
+                      (dates.get(v) or dates.setdefault(v, _canon(v))) if c is datetime else _canon(v)
+                      for v in pick(row)]
+            for k, error in errors.get(i, {}).items():
+                values[k] = error
             if any(values) and (skip_at is None or values[skip_at].strip() not in DELIVERY_SETTINGS):
                 h.update(("\x1d" + "\x1f".join(values)).encode())
     for ind in data.indicators:

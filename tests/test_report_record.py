@@ -166,6 +166,29 @@ def test_a_change_in_any_input_changes_the_fingerprint(workbook_copy, spec, head
     assert fingerprint(workbook_copy) != before
 
 
+def test_an_error_value_counts_as_its_text_not_as_a_blank(workbook_copy):
+    """An input cell showing #N/A is part of the data the report was made from: the fingerprint differs from the
+    same cell blank, and from another error value in it."""
+    from cchc_xl.io.ooxml import cell_ref
+
+    row, col = table_cell(workbook_copy, schema.DOSSIERS, "Ngày có kết quả", 1)
+    set_cell(workbook_copy, schema.DOSSIERS.sheet, {(row, col): None})
+    blank = fingerprint(workbook_copy)
+
+    def with_error(error: str) -> str:
+        pkg = Package.open(workbook_copy)
+        part = pkg.sheet_part(schema.DOSSIERS.sheet)
+        ref = cell_ref(row, col)
+        xml, n = re.subn(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)'.encode(),
+                         f'<c r="{ref}" t="e"><f>NA()</f><v>{error}</v></c>'.encode(), pkg.read_part(part), count=1)
+        assert n == 1
+        pkg.write_part(part, xml)
+        pkg.save(workbook_copy, backup=False)
+        return fingerprint(workbook_copy)
+
+    assert len({blank, with_error("#N/A"), with_error("#VALUE!")}) == 3
+
+
 @pytest.mark.parametrize("key,value,changes", [
     ("so_bao_cao", "15", True), ("ngay_tinh_den", "14/12/2024", True), ("du_lieu_mau", "", True),
     ("email_nguoi_nhan", "phongcchc@haiphong.edu.vn", False), ("smtp_may_chu", "smtp.haiphong.edu.vn", False),
