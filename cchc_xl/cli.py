@@ -8,7 +8,8 @@ one entry there (``arguments``/``run`` may be ``"module:function"`` strings, imp
 :func:`run_one`.
 
 Error policy (:func:`run_command`): a :class:`cchc_xl.errors.CchcError` is one Vietnamese line on stderr, exit
-code 2; a closed output pipe (``cchc-xl refresh … | head``) ends quietly; anything else is written with its
+code 2 — 4 when it is a :class:`~cchc_xl.errors.WorkbookBusyError` (another run holds the workbook's writer
+lock); a closed output pipe (``cchc-xl refresh … | head``) ends quietly; anything else is written with its
 traceback to a log file whose path the message gives (exit code 3) — users never see a traceback.
 """
 
@@ -26,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .cli_args import PERIOD_CHOICES, VietnameseArgumentParser, date_arg, vietnamese_metavars
-from .errors import CchcError
+from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
+                       vietnamese_metavars)
+from .errors import CchcError, WorkbookBusyError
 
 __all__ = ["main", "build_parser", "command_parser", "run_command", "run_one", "command_table", "Command",
-           "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG"]
+           "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG", "EXIT_BUSY"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def log_dir() -> Path:
@@ -64,12 +66,13 @@ def _summary(result) -> str:
 
     n = vnformat.integer
     fig = result.figures
+    source = result.chosen.as_of_words if result.chosen else ""
     lines = [
         f"Kỳ báo cáo: {result.period.label} (từ {vnformat.date_vn(result.period.start)} đến "
-        f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}",
+        f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}"
+        + (f" ({source})" if source else ""),
     ]
-    if fig.sample_note:
-        lines.append("Lưu ý: " + fig.sample_note)
+    lines += ["Lưu ý: " + note for note in fig.notes]
     for section, why in fig.unavailable.items():
         lines.append(f"KHÔNG TÍNH ĐƯỢC phần '{SECTION_LABELS.get(section, section)}': {why}")
     if fig.tasks is not None:
@@ -219,9 +222,8 @@ def cmd_send(args) -> int:
 
 def _args_refresh(p) -> None:
     p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
-    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
-    p.add_argument("--period", choices=PERIOD_CHOICES,
-                   help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
+    p.add_argument("--as-of", type=date_arg, help=AS_OF_HELP)
+    p.add_argument("--period", choices=PERIOD_CHOICES, help=PERIOD_HELP)
     p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
     p.add_argument("--json", action="store_true", help="in đúng một đối tượng JSON ra stdout")
 
@@ -231,15 +233,14 @@ def _args_redraft(p) -> None:
     p.add_argument("--section", action="append", metavar="MỤC",
                    help="mục cần soạn lại: Mở đầu, I, II.1 … II.7, III.1, III.2, III.3, IV, V (lặp lại hoặc cách nhau "
                         "bằng dấu phẩy; mặc định: mọi mục của kỳ)")
-    p.add_argument("--period", choices=PERIOD_CHOICES,
-                   help="kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm)")
-    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD (mặc định: cấu hình hoặc hôm nay)")
+    p.add_argument("--as-of", type=date_arg, help=AS_OF_HELP)
+    p.add_argument("--period", choices=PERIOD_CHOICES, help=PERIOD_HELP)
     p.add_argument("--out", help="ghi ra tệp khác thay vì ghi đè")
 
 
 def _args_check(p) -> None:
     p.add_argument("workbook", help="sổ tính cần kiểm tra")
-    p.add_argument("--as-of", type=date_arg, help="ngày tính đến, dạng YYYY-MM-DD")
+    p.add_argument("--as-of", type=date_arg, help=AS_OF_HELP)
     p.add_argument("--json", action="store_true", help="in danh sách vấn đề dạng JSON")
 
 
@@ -266,7 +267,8 @@ def _args_handout(p) -> None:
 def _args_consolidate(p) -> None:
     p.add_argument("workbook", help="sổ tính chính (.xlsm)")
     p.add_argument("--inbox", required=True, help="thư mục chứa các bản gửi về")
-    p.add_argument("--as-of", type=date_arg, default=None, help="ngày tính đến (YYYY-MM-DD), mặc định hôm nay")
+    p.add_argument("--as-of", type=date_arg, default=None,
+                   help=AS_OF_HELP + "; báo cáo được lập lại cho kỳ có ngày đó (như lệnh refresh)")
     p.add_argument("--send", action="store_true", help="gửi báo cáo lên Sở sau khi tổng hợp")
     p.add_argument("--log", default=None, help="tệp nhật ký (mặc định INBOX/tong_hop.log)")
     p.add_argument("--wait", type=float, default=10.0, help="số giây chờ khi có lần chạy khác (mặc định 10)")
@@ -276,12 +278,14 @@ def _args_consolidate(p) -> None:
 def _args_send(p) -> None:
     p.add_argument("workbook", help="sổ tính chính (.xlsm)")
     p.add_argument("--period", choices=PERIOD_CHOICES, default=None,
-                   help="kỳ báo cáo (mặc định: theo cấu hình hoặc ngày tính đến)")
+                   help="kỳ của báo cáo đang có trong trang Báo cáo, để kiểm tra; không ghi thì gửi đúng báo cáo "
+                        "đang có (khác kỳ đó thì từ chối và chỉ lệnh lập lại)")
     p.add_argument("--to", default=None, help="địa chỉ nhận, nhiều địa chỉ cách nhau bằng dấu phẩy "
                                               "(mặc định email_nguoi_nhan trong Cấu hình)")
     p.add_argument("--dry-run", action="store_true", help="chỉ tạo thư nháp .eml, không gửi")
     p.add_argument("--force", action="store_true", help="gửi lại dù kỳ này đã gửi")
-    p.add_argument("--as-of", type=date_arg, default=None, help="ngày tính đến (YYYY-MM-DD)")
+    p.add_argument("--as-of", type=date_arg, default=None,
+                   help="ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra (YYYY-MM-DD)")
     p.add_argument("--out-dir", default=None, help="thư mục ghi tệp đính kèm (mặc định cạnh sổ tính)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
@@ -358,12 +362,15 @@ COMMANDS: list[Command] = [
             "Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú.", _args_handout, cmd_handout),
     Command("consolidate", "tổng hợp các bản tổ/nhóm gửi về vào sổ tính chính",
             "Kiểm tra từng tệp trong hộp thư đến (không mở bằng Excel, không chạy macro), đưa các cập nhật hợp "
-            "lệ vào sổ chính theo Mã nhiệm vụ, tính lại báo cáo.\n"
+            "lệ vào sổ chính theo Mã nhiệm vụ, tính lại báo cáo (kỳ và ngày tính đến theo cùng quy tắc như refresh; "
+            "báo cáo trong sổ khác kỳ/ngày đó thì được lập lại, và tóm tắt ghi rõ).\n"
             "Tệp vừa được ghi trong 3 giây gần nhất (có thể còn đang chép vào) hoặc đang mở trong Excel (có tệp "
             "~$TÊN) được để nguyên cho lần chạy sau.\n"
             "Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối, hoặc sai tham số (thiếu sổ tính, thiếu thư mục "
             "hộp thư); 3 thất bại; 4 đang có lần chạy khác.", _args_consolidate, cmd_consolidate),
     Command("send", "gửi báo cáo (Excel + PDF) lên Sở qua thư điện tử",
+            "Gửi đúng báo cáo đang có trong trang 'Báo cáo' (kỳ và ngày tính đến ghi kèm báo cáo); dữ liệu đã sửa "
+            "sau khi lập báo cáo thì từ chối và ghi lệnh 'cchc-xl refresh …' cần chạy.\n"
             "Tạo tệp trao đổi .xlsx cho Sở (trang Báo cáo, nhiệm vụ, chỉ tiêu, thống kê hồ sơ, dữ liệu để máy "
             "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút 'Gửi báo "
             "cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
@@ -455,6 +462,9 @@ def run_command(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         _output_closed()
         return EXIT_OK
+    except WorkbookBusyError as exc:   # another run holds the workbook's writer lock
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except CchcError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_ERROR

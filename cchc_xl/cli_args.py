@@ -17,10 +17,17 @@ import datetime as dt
 import re
 import sys
 
-__all__ = ["VietnameseArgumentParser", "date_arg", "vietnamese_metavars", "PERIOD_CHOICES", "EXIT_USAGE"]
+__all__ = ["VietnameseArgumentParser", "date_arg", "vietnamese_metavars", "PERIOD_CHOICES", "EXIT_USAGE",
+           "AS_OF_HELP", "PERIOD_HELP"]
 
 EXIT_USAGE = 2  # argparse's own code for a wrong command line; also the CLI's "user error"
 PERIOD_CHOICES = ("q1", "h1", "q3", "year")
+# The one rule of cchc_xl.core.report_date, as every command's --help states it.
+AS_OF_HELP = ("ngày tính đến, YYYY-MM-DD hoặc dd/mm/yyyy; không ghi thì lấy ô ngay_tinh_den của trang Cấu hình "
+              "nếu đã điền, nếu không thì hôm nay")
+PERIOD_HELP = ("kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm); không ghi thì lấy ô ky_bao_cao "
+               "của trang Cấu hình nếu đã điền, nếu không thì kỳ có ngày tính đến (ngày sau kỳ năm của kế "
+               "hoạch: báo cáo năm của kế hoạch)")
 
 
 def date_arg(text: str) -> dt.date:

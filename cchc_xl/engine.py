@@ -18,8 +18,9 @@ from .core.calendar import WorkCalendar
 from .core.figures import SECTIONS, ReportFigures, build_figures
 from .core.indicators import IndicatorResult, evaluate
 from .core.narrative import DraftContext, SectionText, draft_sections, resolve
-from .core.periods import Period, get_period, is_year_end, period_for
+from .core.periods import Period, get_period, is_year_end
 from .core.rates import RATE_NAMES, DossierStats, dossier_stats
+from .core.report_date import ReportDate, resolve_report_date
 from .core.tasks import TASK_FLAGS, TaskOutcome, judge_tasks, recurrence
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
@@ -90,6 +91,7 @@ class RefreshResult:
     # The date on the report's place-date line (setting ngay_bao_cao, else the as-of date rolled forward to a
     # working day).
     signed_on: dt.date | None = None
+    chosen: ReportDate | None = None  # how the as-of date and the period were chosen (core.report_date)
 
     @property
     def settings(self):
@@ -142,10 +144,15 @@ class RefreshResult:
         figures = self.figures.to_json()
         if self.figures.tasks is not None:
             figures["tasks"]["unfinished"] = [_task_json(o, iso) for o in self.figures.tasks.unfinished]
+        chosen = self.chosen
         return {
             "as_of": iso(self.as_of),
             "period": {"key": self.period.key, "label": self.period.label,
                        "from": iso(self.period.start), "to": iso(self.period.end)},
+            # how the rule of core.report_date chose them: flag | setting | today, flag | setting | date
+            "as_of_source": chosen.as_of_source if chosen else None,
+            "period_source": chosen.period_source if chosen else None,
+            "date_note": self.figures.date_note,
             "dossiers": dossiers,
             "rates": rates,
             "dossier_flags": {k: {"due": iso(due), "class": cls} for k, (due, cls) in self.dossier_flags.items()},
@@ -173,15 +180,6 @@ def load_data(book: Book) -> WorkbookData:
     return parse_tables({spec.table: book.read_table(spec.sheet, spec.table) for spec in schema.TABLES})
 
 
-def _resolve_as_of(data: WorkbookData, as_of: dt.date | None, today: dt.date | None) -> dt.date:
-    if as_of is not None:
-        return as_of
-    configured = data.settings["ngay_tinh_den"]
-    if isinstance(configured, dt.date):
-        return configured
-    return today or dt.date.today()
-
-
 def _unavailable(data: WorkbookData, periodic: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     for table, why in data.unreadable.items():
@@ -196,26 +194,31 @@ _NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None, redraft: Collection[str] = ()) -> RefreshResult:
+            today: dt.date | None = None, date_note: str = "", redraft: Collection[str] = ()) -> RefreshResult:
     """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
-    ``as_of`` defaults to the ``ngay_tinh_den`` setting, then today. ``period`` defaults to
-    the ``ky_bao_cao`` setting, then the shortest default window that contains ``as_of``.
-    Classification happens at ``cut = min(as_of, period end)``: a report asked for before its
-    window closes counts what is known on the as-of date. ``redraft``: narrative sections (codes of
-    :data:`cchc_xl.core.narrative.SECTION_CODES`) whose text is replaced by a fresh draft even when staff
-    edited it (the edited text is kept in 'Bản trước').
+    The as-of date and the period follow the one rule of :func:`cchc_xl.core.report_date.resolve_report_date`:
+    ``as_of``/``period`` when given, else the ``ngay_tinh_den``/``ky_bao_cao`` settings when filled, else
+    today (``today``, default :func:`cchc_xl.clock.today`) and the period whose window contains it. A
+    date after the plan year gives the plan year's annual report with a note (``figures.date_note``);
+    ``date_note`` adds a note of the caller's (the build: the sample date). Classification happens at
+    ``cut = min(as_of, period end)``: a report asked for before its window closes counts what is known on
+    the as-of date. ``redraft``: narrative sections (codes of :data:`cchc_xl.core.narrative.SECTION_CODES`)
+    whose text is replaced by a fresh draft even when staff edited it (the edited text is kept in 'Bản trước').
     """
+    from .clock import today as system_today
+
     settings = data.settings
     problems = list(data.problems)
-    as_of = _resolve_as_of(data, as_of, today)
+    clock = (lambda: today) if today is not None else system_today
     year = int(settings["nam_ke_hoach"])
     windows = settings.windows()
-    key = period or settings["ky_bao_cao"] or None
     try:
-        the_period = get_period(key, year, windows) if key else period_for(as_of, year, windows)
+        chosen = resolve_report_date(year, as_of=as_of, period=period, setting_as_of=settings["ngay_tinh_den"],
+                                     setting_period=settings["ky_bao_cao"] or None, windows=windows, today=clock)
     except ValueError as exc:
         raise CchcError(str(exc)) from None
+    as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
     year_end = is_year_end(the_period, cut)
     cal = WorkCalendar(data.overrides)
@@ -235,7 +238,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
         problems.append(Problem(schema.OCCURRENCES.sheet, None, None,
                                 f"không tìm thấy trang tính hoặc bảng '{schema.OCCURRENCES.table}' các lần thực "
                                 "hiện nhiệm vụ định kỳ (bị xóa hay đổi tên?)"))
-    latest = max(as_of, today or dt.date.today())
+    latest = max(as_of, clock())
     for record, sheet in [(t, schema.TASKS.sheet) for t in data.tasks] + \
                          [(o, schema.OCCURRENCES.sheet) for o in data.occurrences]:
         if record.done_date and record.done_date > latest:
@@ -252,7 +255,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
 
     unavailable = _unavailable(data, periodic)
     figures = build_figures(the_period, as_of, outcomes, stats, (), cut=cut, unavailable=unavailable,
-                            sample_note=str(settings["du_lieu_mau"] or ""))
+                            sample_note=str(settings["du_lieu_mau"] or ""),
+                            date_note=" ".join(n for n in (chosen.note, date_note.strip()) if n))
     final = year_end or not settings["chua_dat_truoc_cuoi_nam"]
     indicators = evaluate(data.indicators, figures.dossiers, figures.ct2, data.procedures, measure, final=final,
                           unavailable=unavailable)
@@ -263,7 +267,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     signed_on = settings["ngay_bao_cao"] or cal.roll_forward(as_of)
     return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, figures=figures,
                          dossier_flags=flags, task_outcomes=outcomes, problems=problems, narrative=narrative,
-                         signed_on=signed_on)
+                         signed_on=signed_on, chosen=chosen)
 
 
 def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, redraft: Collection[str],
@@ -299,7 +303,7 @@ def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, r
 def _column_values(td: TableData, rows: list[int], values: list) -> list:
     """Align computed values with every data row of the table (blank/skipped rows get None)."""
     by_row = dict(zip(rows, values))
-    return [by_row.get(td.first_row + i) for i in range(len(td.rows))]
+    return [by_row.get(td.first_row + i) for i in range(td.n_rows)]
 
 
 def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> None:
@@ -308,6 +312,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     A computed column whose table could not be read is left as it is (never overwritten with blanks).
     """
     from .report_layout import build_report_grid
+    from .report_record import add_record
 
     data = result.data
     readable = [t for t in data.tables if t not in data.unreadable]
@@ -338,33 +343,38 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
                           _column_values(td, data.indicator_rows, status))
-    if "report" in outputs:
+    if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report_record)
         _write_narrative(book, result)
-        book.write_report(build_report_grid(result))
+        book.write_report(add_record(build_report_grid(result), result))
 
 
 def _write_narrative(book: Book, result: RefreshResult) -> None:
     """The period's rows of the narrative table: the new drafts (text, source, fingerprint, replaced text);
-    every other row and every text a person wrote stays as it is."""
+    every other row and every text a person wrote stays as it is. ``result.data.narrative`` then holds what the
+    sheet holds, so the report's record (report_record) fingerprints the sheet as it is after the refresh."""
     data = result.data
     spec = schema.NARRATIVE
     if spec.table not in data.tables or spec.table in data.unreadable:
         return
     td = data.tables[spec.table]
-    index = {h: i for i, h in enumerate(td.headers)}
+    index = {str(h).strip(): i for i, h in enumerate(td.headers)}
     by_row = {t.row: t for t in result.narrative.values() if t.row is not None}
     columns = {"Nội dung": lambda t: t.text, "Nguồn": lambda t: schema.NARRATIVE_SOURCE[t.source],
                "Mã bản nháp": lambda t: t.fingerprint, "Bản trước": lambda t: t.previous or None}
+    rows = td.row_values()
     for header, value_of in columns.items():
         j = index[header]
-        current = [row[j].value if j < len(row) else None for row in td.rows]
+        current = [row[j] if j < len(row) else None for row in rows]
         new = list(current)
-        for i in range(len(td.rows)):
+        for i in range(len(rows)):
             t = by_row.get(td.first_row + i)
             if t is not None and (t.write or header == "Nguồn"):
                 new[i] = value_of(t)
         if new != current:
             book.write_column(spec.sheet, spec.table, header, new)
+    written = {t.row: t for t in by_row.values() if t.write}
+    data.narrative = [dataclasses.replace(e, text=t.text, fingerprint=t.fingerprint, previous=t.previous or "")
+                      if (t := written.get(e.row)) is not None else e for e in data.narrative]
 
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,
@@ -393,8 +403,8 @@ def refresh_file(path: str | Path, *, as_of: dt.date | None = None, period: str 
 
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-    book = FileBook.open(path, out=out, backup=backup)
-    return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
+    with FileBook.for_update(path, out=out, backup=backup) as book:  # one writer at a time
+        return refresh_book(book, as_of=as_of, period=period, progress=progress, today=today)
 
 
 def redraft_file(path: str | Path, sections: Collection[str] = (), *, as_of: dt.date | None = None,
@@ -408,9 +418,9 @@ def redraft_file(path: str | Path, sections: Collection[str] = (), *, as_of: dt.
 
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-    book = FileBook.open(path, out=out, backup=backup)
-    return refresh_book(book, as_of=as_of, period=period, today=today, outputs=frozenset({"report"}),
-                        redraft=tuple(sections) or SECTION_CODES)
+    with FileBook.for_update(path, out=out, backup=backup) as book:  # one writer at a time
+        return refresh_book(book, as_of=as_of, period=period, today=today, outputs=frozenset({"report"}),
+                            redraft=tuple(sections) or SECTION_CODES)
 
 
 def check_file(path: str | Path, *, as_of: dt.date | None = None) -> list[Problem]:

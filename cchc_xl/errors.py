@@ -13,6 +13,7 @@ __all__ = [
     "WorkbookError",
     "WorkbookLockedError",
     "WorkbookChangedError",
+    "WorkbookBusyError",
     "ImportFileError",
     "SendError",
 ]
@@ -58,6 +59,12 @@ class WorkbookLockedError(WorkbookError):
 
 class WorkbookChangedError(WorkbookError):
     """The file changed on disk between reading and writing."""
+
+
+class WorkbookBusyError(WorkbookError):
+    """Another run holds the workbook's writer lock (exit code 4, ``EXIT_BUSY``)."""
+
+    exit_code = 4
 
 
 class ImportFileError(CchcError):

@@ -24,6 +24,7 @@ from . import schema
 from .core import narrative as nar
 from .core import vnformat
 from .core.periods import report_title_phrase
+from .cell_styles import STYLES
 from .core.tasks import TASK_FLAGS
 from .report_flow import COLUMNS, FONTS, Cell, Para, Row, paginate, text_lines
 
@@ -35,81 +36,8 @@ PRINT_COLUMNS = COLUMNS
 # First-line indent of a paragraph (NĐ 30/2020: 1–1,27 cm): nine no-break spaces ≈ 1 cm at 13 pt.
 INDENT = "\u00a0" * 9
 
-_FONT = "Times New Roman"
-
-
-def _f(size, bold=False, italic=False, **extra):
-    return {"name": _FONT, "size": size, **({"bold": True} if bold else {}), **({"italic": True} if italic else {}),
-            **extra}
-
-
-_TOP = {"vertical": "top", "wrap": True}
-_MID = {"vertical": "center", "wrap": True}
-# Style key -> engine-neutral spec (font, fill, border, align, num_fmt) for the adapters. "border" is "thin"
-# (every side) or {side: "thin"} for some sides only.
-STYLES: dict[str, dict] = {
-    # -- the Sở's summary page (cchc_xl.rollup.summary_page), eight columns --------------------------------
-    "org": {"font": _f(12), "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "org_bold": {"font": _f(12, True), "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "motto": {"font": _f(13, True, underline=True), "align": {"horizontal": "center", "vertical": "center"}},
-    "number": {"font": _f(13), "align": {"horizontal": "center"}},
-    "place_date": {"font": _f(13, italic=True), "align": {"horizontal": "center"}},
-    "title": {"font": _f(14, True), "align": {"horizontal": "center"}},
-    "subtitle": {"font": _f(13, True), "align": {"horizontal": "center", "wrap": True, "vertical": "center"}},
-    "note": {"font": _f(12, italic=True), "align": {"horizontal": "center", "wrap": True}},
-    "section": {"font": _f(13, True), "align": {"horizontal": "left"}},
-    "text": {"font": _f(13), "align": {"horizontal": "left", "wrap": True, "vertical": "top"}},
-    "th": {"font": _f(11, True), "fill": "DDEBF7", "border": "thin",
-           "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td": {"font": _f(11), "border": "thin", "align": {"horizontal": "left", "vertical": "center", "wrap": True}},
-    "td_center": {"font": _f(11), "border": "thin",
-                  "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_num": {"font": _f(11), "border": "thin", "align": {"horizontal": "right", "vertical": "center"}},
-    "td_total": {"font": _f(11, True), "border": "thin",
-                 "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_ok": {"font": _f(11, True, color="006100"), "border": "thin", "fill": "C6EFCE",
-              "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "td_bad": {"font": _f(11, True, color="9C0006"), "border": "thin", "fill": "FFC7CE",
-               "align": {"horizontal": "center", "vertical": "center", "wrap": True}},
-    "recipients_head": {"font": _f(12, True, True), "align": {"horizontal": "left"}},
-    "recipients": {"font": _f(11), "align": {"horizontal": "left"}},
-    "sign_title": {"font": _f(13, True), "align": {"horizontal": "center"}},
-    "sign_name": {"font": _f(13, True), "align": {"horizontal": "center"}},
-    "chart_data": {"font": _f(10)},
-    # -- the school's report (NĐ 30/2020) -------------------------------------------------------------------
-    "nd_parent": {"font": _f(13), "align": {"horizontal": "center", **_TOP}},
-    "nd_issuer": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
-    "nd_nation": {"font": _f(12, True), "align": {"horizontal": "center", **_TOP}},
-    "nd_motto": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
-    "nd_rule": {"border": {"top": "thin"}},
-    "nd_number": {"font": _f(13), "align": {"horizontal": "center", **_TOP}},
-    "nd_place_date": {"font": _f(13, italic=True), "align": {"horizontal": "center", **_TOP}},
-    "nd_title": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
-    "nd_subject": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
-    "nd_note": {"font": _f(12, italic=True), "align": {"horizontal": "justify", **_TOP}},
-    "p": {"font": _f(13), "align": {"horizontal": "justify", **_TOP}},
-    "h1": {"font": _f(13, True), "align": {"horizontal": "justify", **_TOP}},
-    "h2": {"font": _f(13, True), "align": {"horizontal": "justify", **_TOP}},
-    "h3": {"font": _f(13, True, True), "align": {"horizontal": "justify", **_TOP}},
-    "recv_head": {"font": _f(12, True, True), "align": {"horizontal": "left", **_TOP}},
-    "recv": {"font": _f(11), "align": {"horizontal": "left", **_TOP}},
-    "sign": {"font": _f(13, True), "align": {"horizontal": "center", **_TOP}},
-    "annex_no": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
-    "annex_title": {"font": _f(14, True), "align": {"horizontal": "center", **_TOP}},
-    "annex_ref": {"font": _f(13, italic=True), "align": {"horizontal": "center", **_TOP}},
-    "t_head": {"font": _f(11, True), "fill": "F2F2F2", "border": "thin", "align": {"horizontal": "center", **_MID}},
-    "t_cell": {"font": _f(12), "border": "thin", "align": {"horizontal": "left", **_MID}},
-    "t_center": {"font": _f(12), "border": "thin", "align": {"horizontal": "center", **_MID}},
-    "t_small": {"font": _f(11), "border": "thin", "align": {"horizontal": "left", **_MID}},
-    "t_small_center": {"font": _f(11), "border": "thin", "align": {"horizontal": "center", **_MID}},
-    "t_total": {"font": _f(12, True), "border": "thin", "align": {"horizontal": "center", **_MID}},
-    "t_total_left": {"font": _f(12, True), "border": "thin", "align": {"horizontal": "left", **_MID}},
-    "t_ok": {"font": _f(12, True, color="006100"), "fill": "E2EFDA", "border": "thin",
-             "align": {"horizontal": "center", **_MID}},
-    "t_bad": {"font": _f(12, True, color="9C0006"), "fill": "FCE4D6", "border": "thin",
-              "align": {"horizontal": "center", **_MID}},
-    "t_note": {"font": _f(12), "align": {"horizontal": "justify", **_TOP}},
-}
+# Style key -> engine-neutral spec: defined in cchc_xl.cell_styles, which the adapters read too; measured here by
+# the key's font (report_flow.FONTS).
 for _key, _spec in STYLES.items():
     _font = _spec.get("font") or {}
     FONTS[_key] = (float(_font.get("size", 12)), bool(_font.get("bold")), bool(_font.get("italic")))
@@ -239,8 +167,9 @@ def _header(result) -> list:
              keep=True, keep_with_next=True, balance=True),
         Row([Cell(10, 15, None, "nd_rule")], height=14),
     ]
-    if result.figures.sample_note:
-        items.append(Para("Lưu ý: " + result.figures.sample_note, "nd_note", keep=True, space_after=6))
+    notes = " ".join(result.figures.notes)  # the date note (core.report_date), the sample-data note
+    if notes:
+        items.append(Para("Lưu ý: " + notes, "nd_note", keep=True, space_after=6))
     return items
 
 

@@ -133,7 +133,9 @@ def refreshed(tmp_path_factory, built_workbook):
         assert code == 0
         code, js = _run("refresh", master, "--as-of", as_of, "--period", period, "--out", d / "j.xlsm", "--json")
         assert code == 0
-        outcome = send.send_report(master, period=period, as_of=__import__("datetime").date.fromisoformat(as_of),
+        # send sends the report that is in the refreshed workbook (its period and as-of date are recorded there)
+        outcome = send.send_report(d / "out.xlsm", period=period,
+                                   as_of=__import__("datetime").date.fromisoformat(as_of),
                                    dry_run=True, outdir=d / "send", env={}, make_pdf=_fake_pdf)
         out[period] = {"text": text, "json": json.loads(js), "file": d / "out.xlsm", "eml": outcome.eml}
     return out

@@ -13,7 +13,7 @@ import pytest
 from cchc_xl import schema
 from cchc_xl.cli import main
 from cchc_xl.engine import refresh_file
-from cchc_xl.errors import WorkbookError, WorkbookLockedError
+from cchc_xl.errors import WorkbookLockedError
 
 from helpers_soffice import convert, have_soffice
 
@@ -140,7 +140,7 @@ def test_refresh_of_a_file_that_is_not_a_workbook(tmp_path, capsys):
 
 
 def test_refresh_of_a_password_protected_workbook(workbook_copy, tmp_path, capsys):
-    msoffcrypto = pytest.importorskip("msoffcrypto")
+    pytest.importorskip("msoffcrypto")
     from msoffcrypto.format.ooxml import OOXMLFile
 
     protected = tmp_path / "mat_khau.xlsm"

@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..report_flow import COLUMN_UNITS, COLUMNS
 from ..report_layout import CHART_DATA
+from ..report_record import RECORD_CELL
 from ..schema import AREAS, SHEET_REPORT
 
 __all__ = ["ReportWorksheet", "REPORT_LAYOUT", "SUMMARY_LAYOUT", "DEFAULT_FONT", "write_report_frame",
@@ -119,6 +120,8 @@ def write_report_frame(wb, ws) -> None:
     for r, label in enumerate(lay["chart_categories"], start=first):
         ws.write_string(r, cat, label)
     ws.set_column(cat, cat + len(lay["chart_headers"]) - 1, 14, None, {"hidden": True})
+    record = RECORD_CELL[1] - 1  # the report's record and its label (cchc_xl.report_record), hidden too
+    ws.set_column(record, record, 60, None, {"hidden": True})
 
     sheet_ref = f"'{lay['sheet']}'"
     chart = wb.add_chart({"type": "bar"})

@@ -102,6 +102,12 @@ class ReportFigures:
     indicators: tuple[IndicatorResult, ...]
     unavailable: dict[str, str] = field(default_factory=dict)
     sample_note: str = ""
+    date_note: str = ""  # why the period is not the one the as-of date falls in (core.report_date), or ""
+
+    @property
+    def notes(self) -> list[str]:
+        """The notes a report prints under its title: the date note, then the sample-data note."""
+        return [n for n in (self.date_note, self.sample_note) if n]
 
     @property
     def ct2(self) -> float | None:
@@ -145,6 +151,7 @@ class ReportFigures:
             "dossiers": dossiers,
             "unavailable": dict(self.unavailable),
             "sample_note": self.sample_note,
+            "date_note": self.date_note,
         }
 
 
@@ -167,10 +174,12 @@ def build_figures(
     cut: dt.date | None = None,
     unavailable: Mapping[str, str] | None = None,
     sample_note: str = "",
+    date_note: str = "",
 ) -> ReportFigures:
     """Assemble the figures of one report.
 
-    ``year_end`` is :func:`cchc_xl.core.periods.is_year_end`. A section named in ``unavailable``
+    ``year_end`` is :func:`cchc_xl.core.periods.is_year_end`; ``date_note`` is the one-line note of
+    :func:`cchc_xl.core.report_date.resolve_report_date` (and the build's sample-date note). A section named in ``unavailable``
     gets ``None`` instead of figures (``tasks`` → no task figures; ``dossiers`` or ``procedures``
     → no dossier statistics).
     """
@@ -183,5 +192,5 @@ def build_figures(
     return ReportFigures(
         period=period, as_of=as_of, cut=cut, year_end=is_year_end(period, cut),
         tasks=tasks, dossiers=None if no_dossiers else stats, indicators=tuple(indicators),
-        unavailable=unavailable, sample_note=sample_note.strip(),
+        unavailable=unavailable, sample_note=sample_note.strip(), date_note=date_note.strip(),
     )

@@ -99,6 +99,19 @@ class NarrativeEntry:
     previous: str = ""
     row: int | None = None
 
+    @property
+    def person_text(self) -> str:
+        """The text when a person wrote it; ``""`` for a blank row or the engine's last draft (the text whose
+        :func:`fingerprint` is the stored one).
+
+        >>> NarrativeEntry("Quý I/2024", "V", "Bản nháp", fingerprint("Bản nháp")).person_text
+        ''
+        >>> NarrativeEntry("Quý I/2024", "V", "Bản nháp, đã sửa", fingerprint("Bản nháp")).person_text
+        'Bản nháp, đã sửa'
+        """
+        text = normalize(self.text)
+        return "" if not text or (self.fingerprint and fingerprint(text) == self.fingerprint) else text
+
 
 @dataclass(frozen=True)
 class DraftContext:
@@ -525,7 +538,7 @@ def resolve(entries: Iterable[NarrativeEntry], drafts: Mapping[str, str | None],
             out[code] = SectionText(code, draft or "", "draft" if draft else "blank")
             continue
         text = normalize(e.text)
-        engine_text = bool(text) and bool(e.fingerprint) and fingerprint(text) == e.fingerprint
+        engine_text = bool(text) and not e.person_text
         base = SectionText(code, text, "draft" if engine_text else ("person" if text else "blank"),
                            fingerprint=e.fingerprint, previous=e.previous, row=e.row)
         if draft and (code in redraft or not text or engine_text):

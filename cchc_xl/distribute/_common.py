@@ -3,19 +3,18 @@
 * :func:`ascii_slug` — Vietnamese text to a file-name token without diacritics.
 * :func:`percent`, :func:`date_vn` — Vietnamese number/date formatting (delegates to
   ``cchc_xl.core.vnformat`` when it is available).
-* :func:`run_lock` — an O_EXCL lock file with stale detection.
+* :func:`run_lock` — the workbook's writer lock (:func:`cchc_xl.io.writelock.writer_lock`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import time
 import unicodedata
-from pathlib import Path
 
 from ..core import vnformat
+from ..errors import WorkbookBusyError as LockBusy  # noqa: F401 - the names scripts and tests use
+from ..io.writelock import LOCK_WAIT_SECONDS  # noqa: F401
+from ..io.writelock import writer_lock as run_lock  # noqa: F401
 
 _SPECIAL = {"đ": "d", "Đ": "D"}
 
@@ -58,48 +57,3 @@ def date_vn(d: dt.date | dt.datetime | None) -> str:
     if isinstance(d, dt.datetime):
         return d.strftime("%d/%m/%Y %H:%M")
     return d.strftime("%d/%m/%Y")
-
-
-LOCK_WAIT_SECONDS = 10.0
-LOCK_STALE_MINUTES = 30.0
-
-
-class LockBusy(Exception):
-    """Another run holds the lock (and it is not stale)."""
-
-
-@contextlib.contextmanager
-def run_lock(target: Path, wait: float = LOCK_WAIT_SECONDS, stale_minutes: float = LOCK_STALE_MINUTES,
-             suffix: str = ".cchc-lock"):
-    """Hold ``TARGET.cchc-lock`` (created with O_EXCL) while the block runs.
-
-    Waits up to ``wait`` seconds for a running holder; a lock file older than
-    ``stale_minutes`` (a crashed run) is removed and taken over. Raises
-    :class:`LockBusy` when the lock is still held after waiting.
-    """
-    lock = target.with_name(target.name + suffix)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                age = time.time() - lock.stat().st_mtime
-            except FileNotFoundError:
-                continue
-            if age > stale_minutes * 60:
-                with contextlib.suppress(FileNotFoundError):
-                    lock.unlink()
-                continue
-            if time.monotonic() >= deadline:
-                raise LockBusy(str(lock)) from None
-            time.sleep(0.2)
-            continue
-        break
-    try:
-        os.write(fd, f"{os.getpid()} {dt.datetime.now().isoformat(timespec='seconds')}\n".encode())
-        os.close(fd)
-        yield lock
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()

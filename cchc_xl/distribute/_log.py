@@ -1,111 +1,31 @@
-"""The ``Nhật ký`` sheet: read its rows, append rows (through the ooxml Package).
+"""The ``Nhật ký`` sheet of a workbook file: read its rows, append rows — through the Book seam
+(:meth:`cchc_xl.io.file_book.FileBook.read_log`/``append_log``; the ribbon uses the same methods of
+:class:`cchc_xl.excel.xw_book.XwBook`).
 
-Columns are found by their header text (``LOG_HEADERS``), so added columns do not matter.
-When the headers sit in an Excel table the table's ``ref`` is extended; otherwise rows are
-appended below the last used row. ``Thời gian`` is written as a real date-time
-(the column's date format, else ``dd/mm/yyyy hh:mm``). Every value is written as a
-plain value: a text beginning with ``=`` stays text (ooxml ``set_cells`` never creates formulas).
+Appending takes the workbook's writer lock, writes atomically and keeps a backup. Every value is written
+as a plain value: a text beginning with ``=`` stays text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-from pathlib import Path
 
-from ..errors import WorkbookError
-from ..io.ooxml import col_letter
 from ..schema import LOG_HEADERS, SHEET_LOG
 
-
-
-
-def _ref(r1: int, c1: int, r2: int, c2: int) -> str:
-    return f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
-
-
-def _layout(pkg):
-    """(header_row, {header: col}, last_row, table_info or None) of the log sheet."""
-    from ..io.file_book import parse_ref
-
-    if SHEET_LOG not in pkg.sheet_names():
-        raise WorkbookError(f"Sổ tính thiếu trang tính '{SHEET_LOG}' để ghi nhật ký.")
-    data = pkg.read_sheet(SHEET_LOG)
-    table = next((t for t in pkg.tables() if t.sheet == SHEET_LOG), None)
-    if table is not None:
-        r1, c1, r2, c2 = parse_ref(table.ref)
-        cols = {str(h).strip(): c1 + i for i, h in enumerate(table.headers)}
-        last = r2
-        # a table with one empty data row (fresh workbook) counts as empty
-        if r2 == r1 + 1 and all(data.cells.get((r2, c)) is None or data.cells[(r2, c)].value in (None, "")
-                                for c in range(c1, c2 + 1)):
-            last = r1
-        return r1, cols, last, table
-    header_row = None
-    for (r, c), cell in sorted(data.cells.items()):
-        if isinstance(cell.value, str) and cell.value.strip() == LOG_HEADERS[0]:
-            header_row = r
-            break
-    if header_row is None:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
-    cols = {str(cell.value).strip(): c for (r, c), cell in data.cells.items()
-            if r == header_row and isinstance(cell.value, str)}
-    used = [r for (r, c), cell in data.cells.items() if cell.value not in (None, "")]
-    return header_row, cols, max(used + [header_row]), None
-
-
-def read_log_package(pkg) -> list[dict]:
-    """Every data row of ``Nhật ký`` as ``{header: value}``."""
-    header_row, cols, last, _ = _layout(pkg)
-    data = pkg.read_sheet(SHEET_LOG)
-    out = []
-    for r in range(header_row + 1, last + 1):
-        row = {h: (data.cells[(r, c)].value if (r, c) in data.cells else None) for h, c in cols.items()}
-        if any(v not in (None, "") for v in row.values()):
-            out.append(row)
-    return out
+__all__ = ["read_log", "append_log", "LOG_HEADERS", "SHEET_LOG"]
 
 
 def read_log(path: str | os.PathLike) -> list[dict]:
-    from ..io.ooxml import Package
+    """Every data row of ``Nhật ký`` of the workbook at ``path`` as ``{header: value}``."""
+    from ..io.file_book import FileBook
 
-    return read_log_package(Package.open(Path(path)))
-
-
-def _cell_value(v):
-    if isinstance(v, dt.datetime):
-        return v.replace(microsecond=0, tzinfo=None)
-    return v
-
-
-def append_log_rows(pkg, rows: list[dict]) -> None:
-    """Append ``rows`` (dicts keyed by ``LOG_HEADERS``) to ``Nhật ký`` in ``pkg`` (not saved)."""
-    if not rows:
-        return
-    header_row, cols, last, table = _layout(pkg)
-    missing = [h for h in LOG_HEADERS if h not in cols]
-    if missing:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
-    cells = {}
-    for i, row in enumerate(rows):
-        r = last + 1 + i
-        for h, v in row.items():
-            if h in cols:
-                v = _cell_value(v)
-                cells[(r, cols[h])] = "" if v is None else v
-    pkg.set_cells(SHEET_LOG, cells)
-    if table is not None:
-        from ..io.file_book import parse_ref
-
-        r1, c1, _, c2 = parse_ref(table.ref)
-        pkg.set_table_ref(table.name, _ref(r1, c1, last + len(rows), c2))
+    return FileBook.open(path).read_log()
 
 
 def append_log(path: str | os.PathLike, rows: list[dict], backup: bool = True) -> None:
-    """Append ``rows`` to the workbook at ``path`` and save it atomically (with a backup)."""
-    from ..io.ooxml import Package
+    """Append ``rows`` (dicts keyed by ``LOG_HEADERS``) to the workbook at ``path`` and save it."""
+    from ..io.file_book import FileBook
 
-    pkg = Package.open(Path(path))
-    append_log_rows(pkg, rows)
-    pkg.save(Path(path), backup=backup)
-
+    with FileBook.for_update(path, backup=backup) as book:
+        book.append_log(rows)
+        book.save()

@@ -20,11 +20,12 @@ Two accepted copies changing the same cell differently: the newer copy (``dcterm
 ``docProps/core.xml``, else the file mtime) wins and the conflict is reported. Every change and
 rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default). When
 anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
-with a backup (ooxml ``save``), before any inbox file is moved — a run killed at any point leaves the
+with a verified backup, file and folder fsync'd, before any inbox file is moved — a run killed at any point leaves the
 master as before or after, and a rerun finds identical values and changes nothing (idempotent).
 
-A lock file ``MASTER.cchc-lock`` (O_EXCL; stale after 30 min) serialises runs: a second run waits
-``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
+The workbook's writer lock (:mod:`cchc_xl.io.writelock`, ``MASTER.cchc-lock``, shared with refresh,
+import-dossiers and setup-excel) is held from reading the master to moving the last file: a second run
+waits ``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
 :data:`EXIT_REJECTED` 2 (completed, some files rejected), :data:`EXIT_FAILED` 3, :data:`EXIT_BUSY` 4.
 """
 
@@ -36,27 +37,22 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
 from .. import schema
-from ..errors import CchcError
+from ..errors import CchcError, WorkbookBusyError
 from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from . import _common
-from .intake import MACRO_REASON, MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, busy_reasons, container_problem, size_problem
+from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, task_hash
+from .intake import MACRO_REASON, MAX_FILE_BYTES, busy_reasons, container_problem, size_problem
 from .intake import candidates as _candidates
 from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
 from .intake import move_unique as _move
-from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, _baseline_text, group_of, task_hash
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
-           "master_tasks", "plan_consolidation", "file_away", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED",
-           "EXIT_BUSY", "text_progress"]
+           "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
+           "EXIT_FAILED", "EXIT_BUSY", "text_progress"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 SETTLE_SECONDS = 3.0
-_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-_NS_DCTERMS = "http://purl.org/dc/terms/"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -103,6 +99,29 @@ class ConsolidationSummary:
     message: str = ""
     log_path: Path | None = None
     sent: object = None
+    # The report now in the master (a report_record.ReportRecord), the one before the run, whether the run
+    # wrote it, the note of the as-of rule and where the date came from ("hôm nay"…).
+    report: object = None
+    report_previous: object = None
+    report_written: bool = False
+    report_note: str = ""
+    report_as_of_words: str = ""
+
+    def report_lines(self) -> list[str]:
+        """What the run did to the report (Vietnamese): its period and as-of date, a replaced period, the note."""
+        if self.report is None:
+            return []
+        source = f" ({self.report_as_of_words})" if self.report_as_of_words else ""
+        done = "đã lập lại" if self.report_written else "giữ nguyên, không có gì mới"
+        lines = [f"Báo cáo trong sổ: báo cáo {self.report.describe()}{source} — {done}."]
+        before = self.report_previous
+        if before is not None and self.report_written and (before.period, before.year) != (self.report.period,
+                                                                                          self.report.year):
+            lines.append(f"Báo cáo trước đó trong sổ là báo cáo {before.describe()}; nay là báo cáo "
+                         f"{self.report.describe()} theo ngày tính đến.")
+        if self.report_note:
+            lines.append("Lưu ý: " + self.report_note)
+        return lines
 
     def table(self) -> str:
         """The final summary as a small text table (Vietnamese)."""
@@ -119,6 +138,7 @@ class ConsolidationSummary:
                 label = "TỪ CHỐI" if f.status == "rejected" else "BỎ QUA"
                 out.append(f"{label}: {f.name} — {'; '.join(f.reasons)}")
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
+        out += self.report_lines()
         if self.message:
             out.append(self.message)
         return "\n".join(out)
@@ -128,7 +148,7 @@ class ConsolidationSummary:
 
 
 def _canon(v) -> str:
-    return _baseline_text(v)
+    return baseline_text(v)
 
 
 def _display(v) -> str:
@@ -152,11 +172,12 @@ def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: i
     """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
     identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it;
     ``occ_td`` is its occurrence table (``tblLanThucHien``), if any. ``first_col``/``occ_first_col``
-    are the sheet columns of the tables' first columns (only the file path writes by cell)."""
+    are the sheet columns of the tables' first columns (kept for callers; every write goes through the
+    Book seam, :func:`apply_plan`)."""
     def table(t, col) -> _MasterTasks:
         rows = {}
-        for i, r in enumerate(t.rows):
-            vals = {h: c.value for h, c in zip(t.headers, r)}
+        for i, values in enumerate(t.row_values()):
+            vals = dict(zip(t.headers, values))
             tid = _canon(vals.get("Mã"))
             if tid:
                 rows[tid] = (t.first_row + i, vals)
@@ -169,66 +190,50 @@ def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: i
     return mt
 
 
-def _read_master(pkg, master: Path) -> _MasterTasks:
+def _read_master(book, name: str) -> tuple[_MasterTasks, object, object]:
+    """(master tasks, the task table's TableData, the occurrence table's or None) of the master opened as
+    ``book`` (any Book adapter); a table that lacks a contract column stops the run (nothing is moved)."""
     from ..engine import load_data
-    from ..io.file_book import FileBook, parse_ref
 
-    book = FileBook(pkg, master)
     td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
     if td is None:
-        raise CchcError(f"Sổ tính chính '{master.name}' không có bảng '{schema.TASKS.table}'.")
-    info = book.table_info(schema.TASKS.table)
-    _, c1, _, _ = parse_ref(info.ref)
+        raise CchcError(f"Sổ tính chính '{name}' không có bảng '{schema.TASKS.table}'.")
+    _require_headers(td, schema.TASKS)
     occ_td = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-    oc1 = parse_ref(book.table_info(schema.OCCURRENCES.table).ref)[1] if occ_td is not None else 1
-    return master_tasks(td, load_data(book).settings, c1, occ_td, oc1)
+    if occ_td is not None:
+        _require_headers(occ_td, schema.OCCURRENCES)
+    return master_tasks(td, load_data(book).settings, occ_td=occ_td), td, occ_td
 
 
-def _custom_props(pkg) -> dict[str, str]:
-    data = pkg.read_part("docProps/custom.xml")
-    if not data:
-        return {}
-    root = etree.fromstring(data, _PARSER)
-    out = {}
-    for p in root.iter(f"{{{_NS_CUSTOM}}}property"):
-        out[p.get("name", "")] = "".join(p.itertext()).strip()
-    return out
+def _require_headers(td, spec) -> None:
+    missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
+    if missing:
+        raise CchcError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
 
 
-def _modified(pkg, path: Path) -> dt.datetime:
-    data = pkg.read_part("docProps/core.xml")
-    if data:
-        try:
-            el = etree.fromstring(data, _PARSER).find(f"{{{_NS_DCTERMS}}}modified")
-            if el is not None and el.text:
-                d = dt.datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
-                return d.astimezone().replace(tzinfo=None) if d.tzinfo else d
-        except (ValueError, etree.XMLSyntaxError):
-            pass
-    return dt.datetime.fromtimestamp(path.stat().st_mtime)
-
-
-def _identity_sheet(pkg) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    if IDENTITY_SHEET not in pkg.sheet_names():
+def _identity_sheet(book) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    if IDENTITY_SHEET not in book.sheet_names():
         return {}, {}
-    sd = pkg.read_sheet(IDENTITY_SHEET)
+    cells = book.sheet_values(IDENTITY_SHEET)
+    max_row = max((r for r, _ in cells), default=0)
     ident: dict[str, str] = {}
     base: dict[tuple[str, str], str] = {}
     r = 1
-    while (r, 1) in sd.cells and sd.cells[(r, 1)].value not in (None, ""):
-        ident[str(sd.cells[(r, 1)].value)] = _canon(sd.cells[(r, 2)].value if (r, 2) in sd.cells else "")
-        if str(sd.cells[(r, 1)].value) == "CCHC_DanhSachMa":
-            v = sd.cells.get((r, 2))
-            ident["CCHC_DanhSachMa"] = str(v.value) if v is not None and v.value is not None else ""
+    while cells.get((r, 1)) not in (None, ""):
+        key = str(cells[(r, 1)])
+        ident[key] = _canon(cells.get((r, 2), ""))
+        if key == "CCHC_DanhSachMa":
+            v = cells.get((r, 2))
+            ident["CCHC_DanhSachMa"] = str(v) if v is not None else ""
         r += 1
-    while r <= sd.max_row and _canon(getattr(sd.cells.get((r, 1)), "value", None)) != BASELINE_HEADER[0]:
+    while r <= max_row and _canon(cells.get((r, 1))) != BASELINE_HEADER[0]:
         r += 1
     r += 1
-    while r <= sd.max_row:
-        tid = _canon(getattr(sd.cells.get((r, 1)), "value", None))
-        col = _canon(getattr(sd.cells.get((r, 2)), "value", None))
+    while r <= max_row:
+        tid = _canon(cells.get((r, 1)))
+        col = _canon(cells.get((r, 2)))
         if tid and col:
-            base[(tid, col)] = _canon(getattr(sd.cells.get((r, 3)), "value", None))
+            base[(tid, col)] = _canon(cells.get((r, 3)))
         r += 1
     return ident, base
 
@@ -255,7 +260,8 @@ def _parse_date(v) -> tuple[dt.date | None, bool]:
 def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today: dt.date,
              max_bytes: int) -> FileReport:
     """Validate one copy; returns a report with ``changes`` (vs the master) or ``reasons``."""
-    from ..io.ooxml import Package
+    from ..io.file_book import FileBook
+    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons
@@ -264,7 +270,7 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
         reasons.append(problem)
         return rep
     try:
-        pkg = Package.from_bytes(data, path.name, max_total=MAX_UNZIPPED_BYTES)
+        book = FileBook.from_bytes(data, path.name, max_total=MAX_COPY_UNZIPPED_BYTES)
     except CchcError as exc:
         reasons.append(str(exc).rstrip("."))
         return rep
@@ -272,7 +278,7 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
         reasons.append(f"tệp bị hỏng, không đọc được ({type(exc).__name__})")
         return rep
     try:
-        return _examine_package(pkg, path, rep, mt, groups, today)
+        return _examine_book(book, path, rep, mt, groups, today)
     except CchcError as exc:
         reasons.append(str(exc).rstrip("."))
     except Exception as exc:  # noqa: BLE001
@@ -281,16 +287,14 @@ def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today:
     return rep
 
 
-def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
-                     today: dt.date) -> FileReport:
-    from ..io.file_book import FileBook
-
+def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
+                  today: dt.date) -> FileReport:
     reasons = rep.reasons
-    if any(n.lower().endswith("vbaproject.bin") for n in pkg.part_names()):
+    if book.has_macros():
         reasons.append(MACRO_REASON)
         return rep
-    props = _custom_props(pkg)
-    ident, baseline = _identity_sheet(pkg)
+    props = book.custom_properties()
+    ident, baseline = _identity_sheet(book)
     if not ident or props.get("CCHC_Loai") != IDENTITY_KIND or ident.get("CCHC_Loai") != IDENTITY_KIND:
         reasons.append("tệp không phải bản phát cho tổ/nhóm (thiếu thông tin nhận dạng); hãy dùng đúng tệp "
                        "văn phòng đã gửi")
@@ -301,7 +305,7 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
             return rep
     group = ident.get("CCHC_ToNhom", "")
     rep.group = group
-    rep.when = _modified(pkg, path)
+    rep.when = book.modified() or dt.datetime.fromtimestamp(path.stat().st_mtime)
     if ident.get("CCHC_KeHoach") != mt.plan_no or ident.get("CCHC_Nam") != str(mt.plan_year):
         reasons.append(f"tệp thuộc kế hoạch khác ({ident.get('CCHC_KeHoach')} năm {ident.get('CCHC_Nam')}; "
                        f"sổ chính là {mt.plan_no} năm {mt.plan_year})")
@@ -314,7 +318,6 @@ def _examine_package(pkg, path: Path, rep: FileReport, mt: _MasterTasks, groups:
     if task_hash(ids_handed + occ_handed) != ident.get("CCHC_MaBam"):
         reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
         return rep
-    book = FileBook(pkg, path)
     _compare_table(book, schema.TASKS, mt, ids_handed, rep, baseline, today, "nhiệm vụ",
                    lambda vals: group_of(vals.get("Tổ/nhóm chuyên môn")) == group)
     if occ_handed and not reasons:
@@ -480,12 +483,11 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
     summary.log_path = log.path
     try:
-        with _common.run_lock(master, wait=lock_wait):
-            _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
-                 (now or dt.datetime.now()).replace(microsecond=0))
-    except _common.LockBusy:
+        _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
+             (now or dt.datetime.now()).replace(microsecond=0), lock_wait)
+    except WorkbookBusyError as exc:
         summary.exit_code = EXIT_BUSY
-        summary.message = ("Một lần tổng hợp khác đang chạy trên sổ tính này; lần này dừng lại, không thay đổi gì.")
+        summary.message = str(exc)
         log(summary.message)
     except CchcError as exc:
         summary.exit_code = EXIT_FAILED
@@ -657,42 +659,61 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
     summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
 
 
+def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None) -> bool:
+    """Write the accepted changes of ``plan`` and its log rows into ``book`` (any Book adapter: the file
+    path and the ribbon write the same way): one :meth:`write_column` per changed column of each table the
+    changes name (:attr:`Change.table`: the task table ``td``, or the occurrence table ``occ_td`` of
+    ``mt.occurrences``, both as read from ``book``), one :meth:`append_log`. Returns True when anything was
+    written."""
+    tables = {schema.TASKS.table: (schema.TASKS, td, mt)}
+    if occ_td is not None and mt.occurrences is not None:
+        tables[schema.OCCURRENCES.table] = (schema.OCCURRENCES, occ_td, mt.occurrences)
+    for name in dict.fromkeys(ch.table for ch in plan.changes):
+        if name not in tables:
+            raise CchcError(f"Sổ tính chính không có bảng '{name}' để ghi các thay đổi.")
+        spec, table_td, table_mt = tables[name]
+        index = {tid: row - table_td.first_row for tid, (row, _vals) in table_mt.rows.items()}
+        values = table_td.row_values()
+        for column, new in plan.column_values(name).items():
+            j = table_td.headers.index(column)
+            column_values = [row[j] if j < len(row) else None for row in values]
+            for tid, value in new.items():
+                column_values[index[tid]] = value
+            book.write_column(spec.sheet, spec.table, column, column_values)
+    rows = plan.log_rows()
+    if rows:
+        book.append_log(rows)
+    return bool(plan.changes or rows)
+
+
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
-         settle: float, max_bytes: int, now: dt.datetime) -> None:
-    from ..engine import compute, load_data, refresh_book
+         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float) -> None:
+    from ..engine import compute, load_data, write_outputs
     from ..io.file_book import FileBook
-    from ..io.ooxml import Package
-    from ._log import append_log_rows
+    from ..report_record import read_record, record_of
 
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
     step(0.02, "Đang đọc sổ tính chính…")
-    pkg = Package.open(master)
-    mt = _read_master(pkg, master)
-    plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes, exclude=log.path,
-                              progress=step)
-
-    # write: changes + log rows, then refresh in memory, then ONE atomic save
-    cells: dict[str, dict] = {}
-    for ch in plan.changes:
-        spec, table = ((schema.TASKS, mt) if ch.table == schema.TASKS.table else (schema.OCCURRENCES, mt.occurrences))
-        r, _ = table.rows[ch.task]
-        cells.setdefault(spec.sheet, {})[(r, table.first_col + table.headers.index(ch.column))] = ch.new
-    rows_log = plan.log_rows()
-    step(0.7, "Đang cập nhật sổ tính chính…")
-    for sheet, sheet_cells in cells.items():
-        pkg.set_cells(sheet, sheet_cells)
-    if rows_log:
-        append_log_rows(pkg, rows_log)
-    book = FileBook(pkg, master, backup=True)
-    if cells or rows_log:
-        step(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = refresh_book(book, as_of=as_of, save=False)
-        step(0.9, "Đang lưu sổ tính chính…")
-        pkg.save(master, backup=True)
-    else:
+    with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
+        mt, td, occ_td = _read_master(book, master.name)
+        plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
+                                  exclude=log.path, progress=step)
+        step(0.7, "Đang cập nhật sổ tính chính…")
+        changed = apply_plan(book, td, mt, plan, occ_td)
+        # The report follows the one as-of rule (core.report_date): it is made again when anything changed, or
+        # when the report in the master is not the one the rule gives today (another period, date or data).
+        before = read_record(book)
         result = compute(load_data(book), as_of=as_of)
-
-    # only now (master safely written) move the files and write the reasons
-    file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+        made = record_of(result)
+        if changed or made != before:
+            step(0.8, "Đang tính lại chỉ số và báo cáo…")
+            write_outputs(book, result)
+            step(0.9, "Đang lưu sổ tính chính…")
+            book.save()     # ONE atomic save (file and folder fsync'd) before any inbox file moves
+            summary.report_written = True
+        summary.report, summary.report_previous, summary.report_note = made, before, result.figures.date_note
+        summary.report_as_of_words = result.chosen.as_of_words if result.chosen else ""
+        # only now (master durably written) move the files and write the reasons
+        file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")

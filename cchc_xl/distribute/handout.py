@@ -35,7 +35,8 @@ from .. import schema
 from ..errors import WorkbookError
 from . import _common
 
-__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "task_hash", "register"]
+__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
+           "group_of", "read_master_tasks"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -64,14 +65,6 @@ class _Master:
     occ_rows: list[list[object]] | None = None
 
 
-def _as_value(cell) -> object:
-    if cell is None:
-        return None
-    if cell.error:
-        return None
-    return cell.value
-
-
 def read_master_tasks(path: Path) -> _Master:
     """The master's task table (values) and plan identity, read through the ooxml Package."""
     from ..engine import load_data
@@ -98,8 +91,8 @@ def _require_headers(td, spec) -> None:
 
 
 def _values(td) -> list[list[object]]:
-    rows = [[_as_value(c) for c in r] for r in td.rows]
-    return [r for r in rows if any(v not in (None, "") for v in r)]
+    """The table's non-blank rows as values (an error cell reads as None)."""
+    return [list(r) for r in td.row_values() if any(v not in (None, "") for v in r)]
 
 
 def group_of(value) -> str:
@@ -211,7 +204,7 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
                 for h in EDITABLE:
                     hid.write_string(r, 0, str(row[ci["Mã"]]))
                     hid.write_string(r, 1, h)
-                    hid.write_string(r, 2, _baseline_text(row[ci[h]]))
+                    hid.write_string(r, 2, baseline_text(row[ci[h]]))
                     r += 1
         hid.very_hidden()
         hid.protect(PROTECTION_PASSWORD)
@@ -266,7 +259,7 @@ def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats
     ws.repeat_rows(0)
 
 
-def _baseline_text(v) -> str:
+def baseline_text(v) -> str:
     """Canonical text of an editable value (dates as ISO), used to detect what a group changed."""
     if v is None:
         return ""
@@ -314,9 +307,3 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         if progress:
             progress((i + 1) / len(groups), f"Đã tạo {dest.name}")
     return written
-
-
-def register(subparsers) -> None:  # pragma: no cover
-    from .cli import register_handout
-
-    register_handout(subparsers)

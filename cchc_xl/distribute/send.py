@@ -2,8 +2,9 @@
 
 Flow of :func:`send_report`:
 
-1. compute the master's results (the master itself is not rewritten) for the requested period (``q1``/``h1``/``q3``/``year``; default: setting
-   ``ky_bao_cao`` or the window containing the as-of date);
+1. read the report that is in the master (:mod:`cchc_xl.report_record`: its period and as-of date are
+   recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or when
+   ``--period``/``--as-of`` disagree) and compute its figures again (the master is not rewritten);
 2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
    in ``outdir`` (default: the workbook's folder);
 3. :func:`compose_message` → Vietnamese e-mail with both attachments;
@@ -171,8 +172,9 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         f"{school} xin gửi báo cáo kết quả thực hiện công tác cải cách hành chính "
         f"{report_title_phrase(period)} (số liệu tính đến ngày {as_of_vn}).",
     ]
-    if figures.get("sample_note"):
-        lines += ["", "Lưu ý: " + figures["sample_note"]]
+    for note in (figures.get("date_note"), figures.get("sample_note")):
+        if note:
+            lines += ["", "Lưu ý: " + note]
     lines += ["", "Một số số liệu chính:"]
     if tasks.get("total") is not None:
         parts = [f"{schema.TASK_FLAG[k].lower()} {n(tasks.get(k) or 0)}" for k in schema.TASK_FLAG if tasks.get(k)]
@@ -435,8 +437,14 @@ def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | 
 def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
                 dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
                 outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None, record: bool = True, make_pdf: PdfMaker | None = None) -> SendOutcome:
-    """Refresh, build the attachments and send (or draft) the report of ``period``.
+                progress=None, record: bool = True, make_pdf: PdfMaker | None = None,
+                refresh_hint=None) -> SendOutcome:
+    """Build the attachments of the report that is in the workbook and send (or draft) them.
+
+    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet
+    (:func:`cchc_xl.report_record.stored_report`); ``period``/``as_of``, when given, must match them. A
+    workbook whose data changed since its report was made is refused — the message names the command that
+    makes the report again (``refresh_hint(period, as_of)``; default ``cchc-xl refresh …``).
 
     Raises :class:`SendError` for every SMTP failure, for a period already sent (without
     ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
@@ -449,8 +457,9 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
     the setting to fill (``outcome.warnings``).
     """
-    from ..engine import compute, load_data
+    from ..engine import load_data
     from ..io.file_book import FileBook
+    from ..report_record import stored_report, stored_result
 
     step = progress or (lambda f, m: None)
     master = Path(path)
@@ -461,8 +470,11 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     override = parse_addresses(to, "--to") if to else None
     make_pdf = make_pdf or pdf_maker()
     outdir = Path(outdir) if outdir else master.parent
-    step(0.05, "Đang tính toán số liệu báo cáo…")
-    result = compute(load_data(FileBook.open(master)), as_of=as_of, period=period)
+    step(0.05, "Đang đọc báo cáo trong sổ…")
+    book = FileBook.open(master)
+    data = load_data(book)
+    record = stored_report(book, data, period=period, as_of=as_of, hint=refresh_hint)
+    result = stored_result(data, record)
     if result.unavailable:
         raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
                         + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")

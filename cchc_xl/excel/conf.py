@@ -87,7 +87,7 @@ def add_conf_sheet(workbook, hidden: bool = True):
 # ---------------------------------------------------------------------------------------------------------
 
 def _open_package(path: Path):
-    from ..io.ooxml import Package  # noqa: PLC0415 - the surgical writer (cchc_xl/io/ooxml.py)
+    from ..io.ooxml import Package  # noqa: PLC0415 - the surgical writer (cchc_xl/io/ooxml/)
 
     opener = getattr(Package, "open", None)
     return opener(path) if callable(opener) else Package(path)
@@ -272,14 +272,17 @@ def setup_excel(path: str | os.PathLike, interpreter: str | None = None, *, plat
         raise WorkbookError(f"Không tìm thấy tệp '{target}'.")
     interpreter = interpreter or interpreter_for_excel(platform=platform, short_path=short_path)
     key = "Interpreter_Mac" if platform == "darwin" else "Interpreter_Win"
-    pkg = _open_package(target)
-    try:
-        existing = _sheet_rows(pkg, CONF_SHEET)
-    except KeyError:
-        raise WorkbookError(
-            f"Sổ '{target.name}' không có trang '{CONF_SHEET}'; hãy dùng sổ do cchc-xl tạo ra.") from None
-    pkg.set_cells(CONF_SHEET, conf_updates(existing, {key: interpreter}))
-    pkg.save(target, backup=True)
+    from ..io.writelock import writer_lock  # noqa: PLC0415
+
+    with writer_lock(target):   # one writer at a time: read, change, save under the workbook's lock
+        pkg = _open_package(target)
+        try:
+            existing = _sheet_rows(pkg, CONF_SHEET)
+        except KeyError:
+            raise WorkbookError(
+                f"Sổ '{target.name}' không có trang '{CONF_SHEET}'; hãy dùng sổ do cchc-xl tạo ra.") from None
+        pkg.set_cells(CONF_SHEET, conf_updates(existing, {key: interpreter}))
+        pkg.save(target, backup=True)
     found = probe(interpreter, [str(target.resolve().parent), *_conf_python_path(existing)])
     text, ok = checklist(target, interpreter, found, workbook_xlwings_version(target))
     return SetupResult(text, ok, interpreter)

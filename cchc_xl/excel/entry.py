@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CchcError
-from .xw_book import XwBook, excel_text
+from .xw_book import XwBook
 
 __all__ = [
     "refresh_all",
@@ -299,9 +299,8 @@ def _vba_path(path: Any) -> str:
 
 
 def _write_values(xb: XwBook, table: Any, header: str, values: list) -> None:
-    """``xb.write_column`` of ``values`` (texts are kept as texts by the adapter, :func:`~.xw_book.excel_text`);
-    the caller's copy of the table then holds what Excel shows."""
-    xb.write_column(table.sheet, table.table, header, list(values))
+    """``xb.write_column`` of ``values`` (texts stay texts: see :func:`cchc_xl.excel.xw_book.excel_text`)."""
+    xb.write_column(table.sheet, table.table, header, values)
     j = table.headers.index(header)
     for i, v in enumerate(values):
         if i < len(table.rows):
@@ -344,77 +343,14 @@ def _confirm(xb: XwBook, prompt: str) -> bool:
     return str(answer or "").strip().lower() == "ok"
 
 
-# --- the 'Nhật ký' sheet through xlwings -------------------------------------------------------------------
-
-_LOG_SCAN_ROWS, _LOG_SCAN_COLS = 20, 26  # where the header row is looked for (A1:Z20)
-
-
-def _read_values(xb: XwBook, sht: Any, address: str) -> list[list[Any]]:
-    """ONE value read of ``address`` as a 2-D list (dates as datetime, empty cells as None)."""
-    from .xw_book import _from_remote  # noqa: PLC0415
-
-    rng = xb._call(lambda: sht.range(address))
-    if xb._remote:
-        return _from_remote(xb._call(lambda: rng.raw_value, "read"))
-    return [list(r) for r in xb._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read") or ()]
-
-
-def _log_layout(xb: XwBook) -> tuple[Any, int, dict[str, int], int]:
-    """(sheet, header row, {header: column}, last log row) of 'Nhật ký' — a bounded number of calls.
-
-    The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
-    from ..distribute._log import LOG_HEADERS  # noqa: PLC0415
-    from ..errors import WorkbookError  # noqa: PLC0415
-    from ..schema import SHEET_LOG  # noqa: PLC0415
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    sht = xb._sheet(SHEET_LOG)
-    top = _read_values(xb, sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
-    for r, row in enumerate(top, start=1):
-        cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
-        if LOG_HEADERS[0] in cols:
-            break
-    else:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
-    missing = [h for h in LOG_HEADERS if h not in cols]
-    if missing:
-        raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
-    down = xb._call(lambda: sht.range(_a1_range(r, cols[LOG_HEADERS[0]], r, cols[LOG_HEADERS[0]])).expand("down"))
-    last = xb._call(lambda: down.last_cell.row)
-    return sht, r, cols, max(int(last), r)
-
+# --- the 'Nhật ký' sheet through xlwings: the Book seam's read_log/append_log (XwBook) --------------------------
 
 def _read_log(xb: XwBook) -> list[dict]:
-    """Every row of 'Nhật ký' as ``{header: value}`` (one read after the layout)."""
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    sht, header_row, cols, last = _log_layout(xb)
-    if last <= header_row:
-        return []
-    c1, c2 = min(cols.values()), max(cols.values())
-    block = _read_values(xb, sht, _a1_range(header_row + 1, c1, last, c2))
-    return [{h: (row[c - c1] if c - c1 < len(row) else None) for h, c in cols.items()} for row in block]
+    return xb.read_log()
 
 
 def _append_log(xb: XwBook, rows: list[dict]) -> None:
-    """Append ``rows`` (keys ``LOG_HEADERS``) below the last log row: ONE block write."""
-    from .xw_book import _a1_range  # noqa: PLC0415
-
-    if not rows:
-        return
-    sht, _header_row, cols, last = _log_layout(xb)
-    c1, c2 = min(cols.values()), max(cols.values())
-    block = []
-    for row in rows:
-        line = [xb._prepare(None)] * (c2 - c1 + 1)
-        for h, v in row.items():
-            if h in cols:
-                if isinstance(v, dt.datetime):
-                    v = v.replace(microsecond=0, tzinfo=None)
-                line[cols[h] - c1] = xb._prepare(excel_text(v))
-        block.append(line)
-    target = xb._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
-    xb._call(lambda: setattr(target, "raw_value", block), "write")
+    xb.append_log(rows)
 
 
 # --- issue #4: hand-out, consolidation, sending upward -------------------------------------------------------
@@ -448,9 +384,10 @@ def consolidate_inbox(folder: str, book: Any = None):
     locks the file, so it is not written. The book is then refreshed, and the files are moved (processed /
     rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
     from .. import engine, schema  # noqa: PLC0415
-    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, file_away,  # noqa: PLC0415
-                                          master_tasks, plan_consolidation)
+    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
+                                          file_away, master_tasks, plan_consolidation)
     from ..errors import WorkbookError  # noqa: PLC0415
+    from ..report_record import record_of  # noqa: PLC0415
 
     def work(xb: XwBook):
         inbox = _folder(folder, create=False)
@@ -461,38 +398,43 @@ def consolidate_inbox(folder: str, book: Any = None):
         td = xb.read_table(spec.sheet, spec.table)
         if td is None:
             raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-        missing = [h for h in spec.headers if h not in td.headers]
+        missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
         if missing:
             raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
         occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
         mt = master_tasks(td, settings, occ_td=occ_td)
         log = InboxLog(inbox / "tong_hop.log")
-        plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
-
-        xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
-        for table_td, table_mt in ((td, mt), (occ_td, mt.occurrences)):
-            if table_td is None:
-                continue
-            index = {tid: row - table_td.first_row for tid, (row, _vals) in table_mt.rows.items()}
-            for column, new in plan.column_values(table_td.table).items():  # one write per changed column
-                j = table_td.headers.index(column)
-                values = [r[j].value for r in table_td.rows]
-                for tid, value in new.items():
-                    values[index[tid]] = value
-                _write_values(xb, table_td, column, values)
-        _append_log(xb, plan.log_rows())
-        xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
-        result = engine.refresh_book(xb, progress=xb.progress)
-
-        summary = ConsolidationSummary(log_path=log.path)
-        try:
-            file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
-        finally:
-            log.flush()
+        with _inbox_lock(xb):   # not with the scheduled run on the same inbox at the same time
+            plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
+            xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
+            apply_plan(xb, td, mt, plan, occ_td)  # the file path writes the same way (one write per column)
+            xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
+            result = engine.refresh_book(xb, progress=xb.progress)
+            summary = ConsolidationSummary(log_path=log.path, report=record_of(result), report_written=True,
+                                           report_note=result.figures.date_note,
+                                           report_as_of_words=result.chosen.as_of_words if result.chosen else "")
+            try:
+                file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+            finally:
+                log.flush()
         xb.alert(_consolidation_text(summary, inbox), title=_TITLE, mode="info")
         return summary
 
     return _run("Tổng hợp bản nộp lại", book, work)
+
+
+def _inbox_lock(xb: XwBook):
+    """The writer lock of the workbook's saved file, which the scheduled consolidation takes too (none for
+    a book that was never saved)."""
+    import contextlib  # noqa: PLC0415
+
+    from ..io.writelock import writer_lock  # noqa: PLC0415
+
+    try:
+        path = _saved_file(xb)
+    except CchcError:
+        return contextlib.nullcontext()
+    return writer_lock(path)
 
 
 def _previous_send(xb: XwBook, column: str, label: str) -> str | None:
@@ -515,6 +457,7 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
               f"• Nhiệm vụ đang quá hạn: {summary.now_overdue}"]
     if summary.conflicts:
         lines.append(f"• Xung đột (giữ bản mới hơn): {len(summary.conflicts)}")
+    lines += ["• " + line for line in summary.report_lines()]
     rejected = [f for f in summary.files if f.status == "rejected"]
     if rejected:
         lines += ["", "Tệp bị từ chối (lý do ghi trong thư mục 'rejected' và trang 'Nhật ký'):"]
@@ -538,28 +481,37 @@ def _pdf_maker(xb: XwBook):
 
 
 def send_upward(book: Any = None):
-    """Gửi báo cáo lên Sở: the attachments (the exchange file of :mod:`cchc_xl.exchange` and the PDF) are built
-    from the SAVED file (:mod:`cchc_xl.distribute.send`), the PDF printed by Excel itself (:func:`_pdf_maker`);
+    """Gửi báo cáo lên Sở: the report that is in the SAVED file — its period and as-of date recorded with the
+    report (:func:`cchc_xl.report_record.stored_report`; refused, naming the button *Cập nhật tất cả*, when the
+    data changed since it was made) — as the exchange file of :mod:`cchc_xl.exchange` and the PDF
+    (:mod:`cchc_xl.distribute.send`), the PDF printed by Excel itself (:func:`_pdf_maker`);
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
     from .. import engine  # noqa: PLC0415
+    from ..core.periods import get_period  # noqa: PLC0415
     from ..distribute import send as snd  # noqa: PLC0415
     from ..errors import SendError  # noqa: PLC0415
     from ..io.file_book import FileBook  # noqa: PLC0415
+    from ..report_record import RIBBON_REFRESH_HINT, stored_report  # noqa: PLC0415
+
+    def hint(_period, _as_of) -> str:
+        return RIBBON_REFRESH_HINT
 
     def work(xb: XwBook):
         path = _saved_file(xb)
         xb.progress(0.05, "Đang chuẩn bị báo cáo…")
-        result = engine.compute(engine.load_data(FileBook.open(path)))
-        period, settings = result.period, result.settings
+        book = FileBook.open(path)
+        data = engine.load_data(book)
+        record = stored_report(book, data, hint=hint)  # the report that is in the saved workbook
+        period, settings = get_period(record.period, record.year, data.settings.windows()), data.settings
         cfg = snd.smtp_config(settings, os.environ)
         if cfg.host and not cfg.to:
             raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
         make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
         base = snd.outgoing_name(period, settings)
         previous = _previous_send(xb, snd.LOG_COLUMN_SEND, period.label)
-        lines = [f"Gửi báo cáo CCHC {period.label}?", "",
+        lines = [f"Gửi báo cáo CCHC {period.label} (tính đến ngày {record.as_of:%d/%m/%Y}) đang có trong sổ?", "",
                  "Người nhận: " + (", ".join(cfg.to) or "(chưa có — điền 'email_nguoi_nhan' trong trang Cấu hình)"),
                  f"Tiêu đề: {snd.subject_for(period, settings)}",
                  f"Tệp đính kèm: {base}.xlsx; {base}.pdf", ""]
@@ -576,7 +528,7 @@ def send_upward(book: Any = None):
         if not _confirm(xb, "\n".join(lines)):
             return None
         outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress,
-                                  make_pdf=make_pdf)
+                                  make_pdf=make_pdf, refresh_hint=hint)
         message = "\n".join([outcome.message, *outcome.warnings])
         try:
             _append_log(xb, [snd.send_log_row(outcome, resend=previous is not None)])

@@ -22,37 +22,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..cell_styles import STYLES
 from ..errors import DataError, WorkbookError
 from ..io.ooxml import col_letter
-from ..schema import SHEET_REPORT
-
-try:  # the lead's definitions (cchc_xl/io/tables.py)
-    from ..io.tables import Cell, TableData
-except ImportError:  # pragma: no cover - fallback while io/tables.py is being written
-    from dataclasses import dataclass
-
-    @dataclass
-    class Cell:  # type: ignore[no-redef]
-        value: object = None
-        formula: str | None = None
-        error: str | None = None
-        merged: bool = False
-
-    @dataclass
-    class TableData:  # type: ignore[no-redef]
-        sheet: str
-        table: str
-        headers: list[str]
-        first_row: int
-        rows: list[list[Cell]]
-
+from ..io.tables import Cell, TableData
+from ..schema import LOG_HEADERS, SHEET_LOG, SHEET_REPORT
 
 __all__ = ["XwBook", "ERROR_VALUES", "excel_text"]
 
 ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
                           "#UNKNOWN!"})
-
 
 
 def _a1_to_rc(ref: str) -> tuple[int, int, int, int]:
@@ -244,7 +224,7 @@ class XwBook:
             self._call(lambda: tbl.resize(new))
             g.n_rows = n
         prep = self._prepare
-        data = [[prep(excel_text(v))] for v in values]  # a text stays a text (a narrative line starts with "-")
+        data = [[prep(excel_text(v))] for v in values]     # a text stays a text, as in the file engine
         target = self._call(lambda: sht.range(_a1_range(first, col, first + n - 1, col)))
         self._call(lambda: setattr(target, "raw_value", data), "write")
         td = self._tables.get((sheet, table))
@@ -308,11 +288,7 @@ class XwBook:
 
     def _format(self, sht: Any, styles: dict[tuple[int, int], str | None]) -> None:
         """Fonts, fills, wrapping, alignment and borders of the report, per style key of
-        ``cchc_xl.report_layout.STYLES``, on unions of cell ranges (a few calls per style)."""
-        try:
-            from ..report_layout import STYLES  # noqa: PLC0415
-        except ImportError:  # pragma: no cover
-            return
+        :data:`cchc_xl.cell_styles.STYLES`, on unions of cell ranges (a few calls per style)."""
         by_style: dict[str, list[tuple[int, int]]] = {}
         for pos, key in styles.items():
             if key in STYLES:
@@ -335,6 +311,64 @@ class XwBook:
         if self.autosave:
             self._optional("save", lambda: self.book.save())
 
+    def sheet_names(self) -> list[str]:
+        return [sh.name for sh in self._call(lambda: list(self.book.sheets))]
+
+    # -- the 'Nhật ký' sheet (Book seam: read_log / append_log) ----------------------------------------------
+    def _read_values(self, sht: Any, address: str) -> list[list[Any]]:
+        """ONE value read of ``address`` as a 2-D list (dates as datetime, empty cells as None)."""
+        rng = self._call(lambda: sht.range(address))
+        if self._remote:
+            return _from_remote(self._call(lambda: rng.raw_value, "read"))
+        return [list(r) for r in self._call(lambda: rng.options(ndim=2, err_to_str=True).value, "read") or ()]
+
+    def _log_layout(self) -> tuple[Any, int, dict[str, int], int]:
+        """(sheet, header row, {header: column}, last log row) of 'Nhật ký' — a bounded number of calls.
+
+        The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
+        sht = self._sheet(SHEET_LOG)
+        top = self._read_values(sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
+        for r, row in enumerate(top, start=1):
+            cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
+            if LOG_HEADERS[0] in cols:
+                break
+        else:
+            raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu dòng tiêu đề ('{LOG_HEADERS[0]}', …).")
+        missing = [h for h in LOG_HEADERS if h not in cols]
+        if missing:
+            raise WorkbookError(f"Trang tính '{SHEET_LOG}' thiếu cột: {', '.join(missing)}.")
+        first = _a1_range(r, cols[LOG_HEADERS[0]], r, cols[LOG_HEADERS[0]])
+        down = self._call(lambda: sht.range(first).expand("down"))
+        last = self._call(lambda: down.last_cell.row)
+        return sht, r, cols, max(int(last), r)
+
+    def read_log(self) -> list[dict]:
+        """Every row of 'Nhật ký' as ``{header: value}`` (one read after the layout)."""
+        sht, header_row, cols, last = self._log_layout()
+        if last <= header_row:
+            return []
+        c1, c2 = min(cols.values()), max(cols.values())
+        block = self._read_values(sht, _a1_range(header_row + 1, c1, last, c2))
+        return [{h: (row[c - c1] if c - c1 < len(row) else None) for h, c in cols.items()} for row in block]
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append ``rows`` (keys ``LOG_HEADERS``) below the last log row: ONE block write."""
+        if not rows:
+            return
+        sht, _header_row, cols, last = self._log_layout()
+        c1, c2 = min(cols.values()), max(cols.values())
+        block = []
+        for row in rows:
+            line = [self._prepare(None)] * (c2 - c1 + 1)
+            for h, v in row.items():
+                if h in cols:
+                    if isinstance(v, dt.datetime):
+                        v = v.replace(microsecond=0, tzinfo=None)
+                    line[cols[h] - c1] = self._prepare(excel_text(v))
+            block.append(line)
+        target = self._call(lambda: sht.range(_a1_range(last + 1, c1, last + len(rows), c2)))
+        self._call(lambda: setattr(target, "raw_value", block), "write")
+
     # -- extras used by entry points ------------------------------------------------------------------------
     def _prepare(self, v: Any) -> Any:
         """A value ready for a raw write (writes skip xlwings' converters: one block, no per-cell work)."""
@@ -351,6 +385,7 @@ class XwBook:
 # A text Excel would turn into something else when assigned to Range.Value: a formula (= + - @), a number,
 # a date/time, a percentage or a boolean. Such a text is written with Excel's text prefix (').
 _EXCEL_PARSES = re.compile(r"[\s\d.,:/%()$+\-eE]*\d[\s\d.,:/%()$+\-eE]*")
+_LOG_SCAN_ROWS, _LOG_SCAN_COLS = 20, 26  # where the log's header row is looked for (A1:Z20)
 
 
 def excel_text(value: Any) -> Any:

@@ -140,9 +140,9 @@ class _Formats:
         self._report: dict[str, object] = {}
 
     def report(self, key: str):
-        """XlsxWriter format for a :data:`cchc_xl.report_layout.STYLES` key."""
+        """XlsxWriter format for a :data:`cchc_xl.cell_styles.STYLES` key."""
         if key not in self._report:
-            from ..report_layout import STYLES
+            from ..cell_styles import STYLES
 
             s = STYLES[key]
             props: dict[str, object] = {}
@@ -192,7 +192,7 @@ def _write(ws, r: int, c: int, value, fmt, fmts: _Formats, kind: str | None = No
 
 def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
     """Write a :class:`~cchc_xl.report_layout.ReportGrid` into XlsxWriter sheet ``ws`` of ``wb``: values,
-    :data:`~cchc_xl.report_layout.STYLES`, merges, row heights and page breaks; the print area covers the
+    :data:`~cchc_xl.cell_styles.STYLES`, merges, row heights and page breaks; the print area covers the
     grid's printed columns."""
     fmts = formats or _Formats(wb)
     covered = set()

@@ -1,69 +1,142 @@
-"""FileBook: the Book seam over a workbook file, through the surgical OOXML writer.
+"""FileBook: the Book seam over a workbook file, through the surgical package writer.
 
-Reads each table once from the sheet XML; writes only the cells the engine owns
-(computed columns, indicator results, the report sheet) and copies every other part of
-the package byte for byte. Saving is atomic with a timestamped backup.
+Tables are read once each through python-calamine (:mod:`cchc_xl.io.ooxml.table_reader`); only the cells
+the engine owns are written (computed columns, indicator results, the report sheet, the log), spliced into
+the sheets' text, and every other part of the package is copied byte for byte. Saving is atomic, with a
+verified backup when the file is replaced in place.
+
+A run that writes opens the book with :meth:`FileBook.for_update`, which holds the workbook's writer lock
+(:mod:`cchc_xl.io.writelock`) from before the read until the new file is in place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import gc
 from pathlib import Path
 
 from .. import schema
+from ..cell_styles import STYLES
 from ..errors import WorkbookError
+from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
-from .tables import Cell, TableData
+from .tables import TableData
+from .writelock import writer_lock
 
 __all__ = ["FileBook", "parse_ref"]
 
 
+def _shows(old, new) -> bool:
+    """True when a cell read as ``old`` already holds ``new`` as this writer would write it: same type of value
+    (a date as a date, a text as a text) and the same value."""
+    if new is None or old is None:
+        return new is None and old is None
+    if isinstance(new, dt.date) and not isinstance(new, dt.datetime):
+        new = dt.datetime(new.year, new.month, new.day)
+    if old.__class__ is not new.__class__:
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)) and \
+                not isinstance(old, bool) and not isinstance(new, bool):
+            return float(old) == float(new)
+        return False
+    return old == new
+
+
 class FileBook:
-    """A workbook file opened for one refresh."""
+    """A workbook file opened for one run."""
 
     def __init__(self, package: Package, path: Path, out: Path | None = None, backup: bool = True):
         self.package = package
         self.path = Path(path)
         self.out = Path(out) if out else None
         self.backup = backup
-        self._sheets: dict[str, object] = {}
         self._styles: dict[str, int] = {}
+        self._read: dict[str, TableData] = {}      # tables as read, to write only the cells that change
 
     @classmethod
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
+        """Open ``path`` (to read; :meth:`save` writes ``out``, else ``path`` in place with a backup)."""
         path = Path(path)
         if not path.exists():
             raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
         return cls(Package.open(path), path, out, backup)
 
-    # -- reading -----------------------------------------------------------------------
-    def _sheet(self, name: str):
-        if name not in self._sheets:
-            self._sheets[name] = self.package.read_sheet(name)
-        return self._sheets[name]
+    @classmethod
+    def from_bytes(cls, data: bytes, filename: str, max_total: int | None = None) -> "FileBook":
+        """A workbook received as bytes (a group's returned copy), read under the copy limits."""
+        limits = {} if max_total is None else {"max_total": max_total}
+        return cls(Package.from_bytes(data, filename, **limits), Path(filename))
 
+    @classmethod
+    @contextlib.contextmanager
+    def for_update(cls, path, out=None, backup: bool = True, wait: float | None = None):
+        """``with FileBook.for_update(path) as book:`` — :meth:`open` under the writer lock of the file that
+        will be written, held until the block ends (raises :class:`~cchc_xl.errors.WorkbookBusyError` when
+        another run holds it for longer than ``wait`` seconds, by default :func:`.writelock.default_wait`)."""
+        with writer_lock(Path(out) if out else Path(path), wait):
+            # the cyclic collector is paused for the run: a refresh of 100,000 dossiers makes millions of objects
+            # that live until its end (no cycles among them), and the collector would walk them again and again
+            # (~10% of the time); reference counting still frees everything as usual
+            was_on = gc.isenabled()
+            gc.disable()
+            try:
+                yield cls.open(path, out, backup)
+            finally:
+                if was_on:
+                    gc.enable()
+
+    # -- reading -----------------------------------------------------------------------------------------
     def table_info(self, table: str):
         for info in self.package.tables():
-            if info.name == table or getattr(info, "display_name", None) == table:
+            if info.name == table or info.display_name == table:
                 return info
         return None
 
     def read_table(self, sheet: str, table: str) -> TableData | None:
+        """The table's data rows (None when the workbook has no such table)."""
         info = self.table_info(table)
         if info is None:
             return None
-        r1, c1, r2, c2 = parse_ref(info.ref)
-        # one Cell per position, straight from the sheet XML (no per-sheet cell dict in between)
-        grid, merged = self.package.read_box(info.sheet, r1, c1, max(r1, r2), c2, Cell, Cell)
-        headers = [str(cell.value).strip() if cell.value is not None else "" for cell in grid[0]]
-        rows = grid[1:]
-        for mr1, mc1, mr2, mc2 in merged:
-            for r in range(max(mr1, r1 + 1), min(mr2, r2) + 1):
-                row = rows[r - r1 - 1]
-                for c in range(max(mc1, c1), min(mc2, c2) + 1):
-                    row[c - c1].merged = True
-        return TableData(sheet=info.sheet, table=table, headers=headers, first_row=r1 + 1, rows=rows)
+        from .ooxml.table_reader import read_table
 
-    # -- writing -----------------------------------------------------------------------
+        td = self._read[info.name] = read_table(self.package, info)
+        return td
+
+    def sheet_names(self) -> list[str]:
+        return self.package.sheet_names()
+
+    def sheet_values(self, sheet: str) -> dict[tuple[int, int], object]:
+        """``{(row, col): value}`` of every non-empty cell of a (small) sheet; an error cell reads as None."""
+        return {k: c.value for k, c in self.package.read_sheet(sheet).cells.items()
+                if c.value is not None and not c.error}
+
+    def has_macros(self) -> bool:
+        """True when the file carries a VBA project."""
+        return any(n.lower().endswith("vbaproject.bin") for n in self.package.part_names())
+
+    def custom_properties(self) -> dict[str, str]:
+        from .ooxml.doc_props import custom_properties
+
+        return custom_properties(self.package)
+
+    def modified(self):
+        """The save time the file records (``docProps/core.xml``), or None."""
+        from .ooxml.doc_props import modified
+
+        return modified(self.package)
+
+    def read_log(self) -> list[dict]:
+        """Every row of the ``Nhật ký`` sheet as ``{header: value}``."""
+        return read_log_rows(self.package)
+
+    def read_values(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> list[list[object]] | None:
+        """The values of a block of cells (rows ``r1..r2``, columns ``c1..c2``); None when there is no such
+        sheet. Used to read the report's record (:mod:`cchc_xl.report_record`)."""
+        if sheet not in self.package.sheet_names():
+            return None
+        return [[cell.value for cell in row] for row in self.package.read_range(sheet, r1, c1, r2, c2)]
+
+    # -- writing -----------------------------------------------------------------------------------------
     def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
         info = self.table_info(table)
         if info is None:
@@ -72,13 +145,28 @@ class FileBook:
         headers = [h.strip() for h in info.headers]
         if header not in headers:
             raise WorkbookError(f"Trang tính '{info.sheet}': bảng '{table}' thiếu cột '{header}'.")
-        col = c1 + headers.index(header)
-        self.package.set_cells(info.sheet, {(r1 + 1 + i, col): v for i, v in enumerate(values)})
+        j = headers.index(header)
+        col = c1 + j
+        first = r1 + max(info.header_row_count, 0)
+        td = self._read.get(info.name)
+        if td is not None and td.first_row == first:   # a cell already showing the value is left alone
+            old = td.row_values()
+            marks = td.cell_marks()
+            cells = {(first + i, col): v for i, v in enumerate(values)
+                     if i >= len(old) or (i, j) in marks or not _shows(old[i][j] if j < len(old[i]) else None, v)}
+            for i, v in enumerate(values):                 # what the file holds now, for a later write
+                if i < len(old) and j < len(old[i]):
+                    old[i][j] = v
+        else:
+            cells = {(first + i, col): v for i, v in enumerate(values)}
+        self.package.set_cells(info.sheet, cells)
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append rows (dicts keyed by ``schema.LOG_HEADERS``) below the last row of ``Nhật ký``."""
+        append_log_rows(self.package, rows)
 
     def _style(self, key: str) -> int:
         if key not in self._styles:
-            from ..report_layout import STYLES
-
             spec = STYLES[key]
             self._styles[key] = self.package.ensure_style(
                 font=spec.get("font"), fill=spec.get("fill"), border=spec.get("border"),

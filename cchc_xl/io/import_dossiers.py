@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
-from ..errors import ImportFileError
+from ..errors import CchcError, ImportFileError
 from .file_book import FileBook, parse_ref
+from .ooxml import col_letter
 
 __all__ = ["import_dossiers", "plan_import", "ImportPlan", "ImportReport", "read_import_file"]
 
@@ -51,16 +52,29 @@ class ImportReport:
         return "\n".join(lines)
 
 
+_TIME = r"(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME)
+
+
 def _parse_datetime(text: str, with_time: bool):
+    """``dd/mm/yyyy [hh:mm[:ss]]`` or ISO ``yyyy-mm-dd[ hh:mm[:ss]]`` → datetime (date unless ``with_time``);
+    ValueError otherwise (also for a day that does not exist).
+
+    >>> _parse_datetime("04/03/2024 09:15", True), _parse_datetime("2024-03-04", False)
+    (datetime.datetime(2024, 3, 4, 9, 15), datetime.date(2024, 3, 4))
+    """
     text = text.strip()
-    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            value = dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return value if with_time else value.date()
-    raise ValueError(text)
+    m = _DMY.fullmatch(text)
+    if m:
+        d, mo, y, h, mi, s = m.groups()
+    else:
+        m = _ISO_DATE.fullmatch(text)
+        if not m:
+            raise ValueError(text)
+        y, mo, d, h, mi, s = m.groups()
+    value = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    return value if with_time else value.date()
 
 
 def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:
@@ -72,14 +86,7 @@ def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:
         raise ImportFileError(f"Tệp '{path.name}' quá lớn (giới hạn {MAX_IMPORT_BYTES // 1024 // 1024} MB).")
     raw = path.read_bytes()
     if raw[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            from python_calamine import CalamineWorkbook
-
-            book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-            rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises its own error types
-            raise ImportFileError(f"Không đọc được tệp Excel '{path.name}': tệp hỏng hoặc không phải .xlsx "
-                                  f"({type(exc).__name__}).") from None
+        rows = _xlsx_rows(raw, path.name)
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -98,6 +105,32 @@ def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:
         raise ImportFileError(f"Tệp '{path.name}' thiếu cột 'Mã hồ sơ' ở dòng tiêu đề; các cột cần có: "
                               + ", ".join(_INPUT_HEADERS) + ".")
     return header, rows[1:]
+
+
+def _xlsx_rows(raw: bytes, name: str) -> list[list]:
+    """The first sheet of an .xlsx export, read under the same limits as a workbook (decompression counted
+    as it streams, work bounded by the cells that exist) before python-calamine reads it."""
+    from .ooxml import Package
+    from .ooxml.limits import MAX_BLANK_CELLS
+
+    try:
+        pkg = Package.from_bytes(raw, name)
+        sheet = next(s.name for s in pkg.sheets() if s.kind == "worksheet")
+        area = pkg.on_sheet_text(sheet, lambda st: st.dense_area())
+        cells = pkg.on_sheet_text(sheet, lambda st: st.cell_count()) if area > MAX_BLANK_CELLS else 0
+    except StopIteration:
+        raise ImportFileError(f"Tệp Excel '{name}' không có trang tính nào.") from None
+    except CchcError as exc:
+        raise ImportFileError(f"Không đọc được tệp nhập: {str(exc).rstrip('.')}.") from None
+    if area > cells + MAX_BLANK_CELLS:
+        raise ImportFileError(f"Tệp Excel '{name}': trang '{sheet}' trải trên vùng lớn bất thường ({area:,} ô cho "
+                              f"{cells:,} ô có dữ liệu); tệp có thể bị hỏng hoặc độc hại nên không được nhập."
+                              .replace(",", "."))
+    try:
+        return pkg.calamine().get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+        raise ImportFileError(f"Không đọc được tệp Excel '{name}': tệp hỏng hoặc không phải .xlsx "
+                              f"({type(exc).__name__}).") from None
 
 
 def _convert(header: str, value: object, line: int, skipped: list[str]):
@@ -158,8 +191,9 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
     key_col = col["Mã hồ sơ"]
     existing: dict[str, int] = {}
     last = -1
-    for i, cells in enumerate(table.rows):
-        value = cells[key_col].value
+    current = table.row_values()
+    for i, values in enumerate(current):
+        value = values[key_col] if key_col < len(values) else None
         if value is not None and str(value).strip():
             existing[str(value).strip()] = i
             last = i
@@ -183,8 +217,9 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
         seen.add(key)
         if key in existing:
             i = existing[key]
-            before = table.rows[i]
-            diff = {h: v for h, v in record.items() if not _same(before[col[h]].value, v)}
+            before = current[i]
+            diff = {h: v for h, v in record.items()
+                    if not _same(before[col[h]] if col[h] < len(before) else None, v)}
             if diff:
                 plan.updates.setdefault(i, {}).update(diff)
             report.updated += bool(diff)
@@ -196,43 +231,44 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
 
 
 def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | None = None) -> ImportReport:
-    """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept)."""
+    """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept). The workbook's
+    writer lock is held from reading it to writing it (a second run waits, then gives up with exit code 4)."""
     header, rows = read_import_file(file)
-    book = FileBook.open(workbook, out=out)
-    info = book.table_info(schema.DOSSIERS.table)
-    table = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
-    if info is None or table is None:
-        raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang '{schema.DOSSIERS.sheet}'.")
-    plan = plan_import(header, rows, table, Path(file).name)
-    if not plan.changed:
-        return plan.report
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with FileBook.for_update(workbook, out=out) as book:
+        info = book.table_info(schema.DOSSIERS.table)
+        table = book.read_table(schema.DOSSIERS.sheet, schema.DOSSIERS.table)
+        if info is None or table is None:
+            raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang "
+                                  f"'{schema.DOSSIERS.sheet}'.")
+        plan = plan_import(header, rows, table, Path(file).name)
+        if not plan.changed:
+            return plan.report
+        _apply(book, info, table, plan)
+        book.save()
+    return plan.report
+
+
+def _apply(book, info, table, plan: ImportPlan) -> None:
+    """Write ``plan`` into the file: changed cells, then the new rows as one block styled like the row above
+    them (blank table rows are reused first), then the table's new range."""
+    pkg = book.package
     r1, c1, r2, c2 = parse_ref(info.ref)
     col_of = {h: c1 + table.headers.index(h) for h in table.headers}
     writes: dict[tuple[int, int], object] = {}
     for i, values in plan.updates.items():
         for h, value in values.items():
             writes[(table.first_row + i, col_of[h])] = value
-    # New rows go after the last row with a code (reusing blank table rows first), styled like that row.
+    pkg.set_cells(info.sheet, writes)
     next_row = table.first_row + plan.first_new_index
-    template_row = next_row - 1
-    sheet_cells = book.package.read_sheet(info.sheet).cells
-    template_styles = {c: getattr(sheet_cells.get((template_row, c)), "style", None) for c in range(c1, c2 + 1)}
-    styles: dict[tuple[int, int], int] = {}
-    for k, record in enumerate(plan.new_rows):
-        row = next_row + k
-        for h, value in record.items():
-            writes[(row, col_of[h])] = value
-        for c, style in template_styles.items():
-            if style is not None:
-                styles[(row, c)] = style
+    template = pkg.on_sheet_text(info.sheet, lambda st: st.row_styles(next_row - 1))
+    order = [h for h in table.headers]
+    rows = [[record.get(h) for h in order] for record in plan.new_rows]
+    pkg.set_rows(info.sheet, next_row, c1, rows, [template.get(c) for c in range(c1, c2 + 1)])
     last_row = next_row + len(plan.new_rows) - 1
-    book.package.set_cells(info.sheet, writes, styles=styles or None)
     if last_row > r2:
-        from .ooxml import col_letter
-
-        book.package.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{last_row}")
-    book.save()
-    return plan.report
+        pkg.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{last_row}")
 
 
 def _same(old: object, new: object) -> bool:
@@ -240,4 +276,6 @@ def _same(old: object, new: object) -> bool:
         return old.date() == new
     if isinstance(old, float) and isinstance(new, str):
         return str(int(old)) == new if old.is_integer() else str(old) == new
+    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0)
     return old == new

@@ -8,6 +8,7 @@ never stops the run: it becomes a :class:`Problem` and the rest is still process
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -37,15 +38,96 @@ class Cell:
     merged: bool = False
 
 
-@dataclass
 class TableData:
-    """A table's header and data rows; ``rows[i]`` is Excel row ``first_row + i``."""
+    """A table's header and data rows; ``rows[i]`` is Excel row ``first_row + i``.
 
-    sheet: str
-    table: str
-    headers: list[str]
-    first_row: int
-    rows: list[list[Cell]]
+    An adapter builds it from :class:`Cell` rows (``rows=``) or, cheaper for a big table, from the plain
+    values (``values=``, one list per row, None for an empty cell) plus the few cells that hold a formula or
+    an error or sit in a merged range (``marks={(i, j): Cell}``). ``rows`` then makes the cells once, when
+    first asked; :meth:`iter_rows` makes them row by row without keeping them; :meth:`to_frame` gives the
+    values as a pandas DataFrame without making any cell.
+    """
+
+    __slots__ = ("sheet", "table", "headers", "first_row", "_rows", "_values", "marks")
+
+    def __init__(self, sheet: str, table: str, headers: list[str], first_row: int,
+                 rows: list[list[Cell]] | None = None, *, values: list[list] | None = None,
+                 marks: dict[tuple[int, int], Cell] | None = None):
+        self.sheet, self.table, self.headers, self.first_row = sheet, table, headers, first_row
+        self._rows = rows
+        self._values = values if rows is None else None
+        self.marks = marks or {}
+        if rows is None and values is None:
+            self._rows = []
+
+    def __repr__(self) -> str:
+        return f"TableData({self.sheet!r}, {self.table!r}, {len(self.headers)} columns, {self.n_rows} rows)"
+
+    @property
+    def n_rows(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self._values)
+
+    def _make_row(self, i: int, values: list) -> list[Cell]:
+        row = [Cell(v) for v in values]
+        if self.marks:
+            for j in range(len(row)):
+                cell = self.marks.get((i, j))
+                if cell is not None:
+                    row[j] = cell
+        return row
+
+    @property
+    def rows(self) -> list[list[Cell]]:
+        if self._rows is None:
+            self._rows = [self._make_row(i, vals) for i, vals in enumerate(self._values)]
+            self._values = None
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[list[Cell]]) -> None:
+        self._rows, self._values = rows, None
+
+    def iter_rows(self):
+        """Each row's cells, made as they are needed (the same cells as :attr:`rows`, not kept)."""
+        if self._rows is not None:
+            yield from self._rows
+            return
+        make = self._make_row
+        for i, vals in enumerate(self._values):
+            yield make(i, vals)
+
+    def row_values(self) -> list[list]:
+        """The values, one list per row (an error cell's value is None)."""
+        if self._values is not None:
+            return self._values
+        return [[c.value for c in row] for row in self._rows]
+
+    def cell_marks(self) -> dict[tuple[int, int], Cell]:
+        """``{(i, j): Cell}`` of the cells that hold a formula or an error, or lie in a merged range."""
+        if self._rows is None:
+            return self.marks
+        return {(i, j): c for i, row in enumerate(self._rows) for j, c in enumerate(row)
+                if c.formula or c.error or c.merged}
+
+    def last_filled(self) -> int:
+        """Index of the last row holding a value (-1 when every row is blank)."""
+        if self._rows is not None:
+            rows = ([c.value for c in r] for r in reversed(self._rows))
+        else:
+            rows = reversed(self._values)
+        n = self.n_rows
+        for k, values in enumerate(rows):
+            if not all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                return n - 1 - k
+        return -1
+
+    def to_frame(self):
+        """The values as a pandas DataFrame, one column per header (cells with formulas or errors are in
+        :attr:`marks`)."""
+        import pandas as pd
+
+        width = len(self.headers)
+        return pd.DataFrame([(list(r) + [None] * width)[:width] for r in self.row_values()], columns=self.headers)
 
 
 @dataclass(frozen=True)
@@ -95,8 +177,16 @@ class WorkbookData:
     unreadable: dict[str, str] = field(default_factory=dict)
 
 
+class _Record(dict):
+    """One row of a table: header → value. ``cells`` maps the headers whose cell holds a formula or an error,
+    or lies in a merged range, to that :class:`Cell` (None when the row has none): read through
+    :class:`_Rows`' methods, which report those cells."""
+
+    __slots__ = ("cells",)
+
+
 class _Rows:
-    """Iterate a table's non-blank rows as header → Cell maps, collecting problems."""
+    """Iterate a table's non-blank rows as :class:`_Record` (header → value), collecting problems."""
 
     def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
         self.td, self.spec, self.problems = td, spec, problems
@@ -115,21 +205,33 @@ class _Rows:
         if not self.ok:
             return
         items = list(self.index.items())
-        width = max((j for _, j in items), default=-1) + 1
+        if not items:
+            return
+        headers = [h for h, _ in items]
+        width = max(j for _, j in items) + 1
+        pick = operator.itemgetter(*[j for _, j in items]) if len(items) > 1 else \
+            (lambda vals, j=items[0][1]: (vals[j],))
+        names = {j: h for h, j in items}
+        special: dict[int, dict[str, Cell]] = {}
+        for (i, j), cell in self.td.cell_marks().items():
+            if j in names:
+                special.setdefault(i, {})[names[j]] = cell
         first_row = self.td.first_row
-        for i, cells in enumerate(self.td.rows):
+        last_filled = self.td.last_filled()     # a blank row before it is in the middle of the table
+        for i, vals in enumerate(self.td.row_values()):
             row = first_row + i
-            if len(cells) >= width:     # the usual full-width row: no bounds check per cell
-                record = {h: cells[j] for h, j in items}
-            else:
-                record = {h: (cells[j] if j < len(cells) else Cell()) for h, j in items}
-            if all(_blank(c) for c in record.values() if c is not None):
-                if any(not all(_blank(c) for c in r) for r in self.td.rows[i + 1:]):
+            if len(vals) < width:
+                vals = list(vals) + [None] * (width - len(vals))
+            record = _Record(zip(headers, pick(vals)))
+            if all(v is None or (v.__class__ is str and not v.strip()) for v in record.values()):
+                if i < last_filled:
                     self.add(row, None, "dòng trống ở giữa bảng; đã bỏ qua")
                 continue
-            if any(cell.merged for cell in record.values()):
-                for header, cell in record.items():
-                    if cell.merged:
+            cells = record.cells = special.get(i)
+            if cells:
+                for header in headers:
+                    cell = cells.get(header)
+                    if cell is not None and cell.merged:
                         self.add(row, header, "ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu")
             yield row, record
 
@@ -148,13 +250,17 @@ class _Rows:
 
     def value(self, row: int, record: dict, header: str) -> object:
         """The cell's value, or None with a problem for error values; merged cells are reported."""
-        cell = record[header]
-        if cell.error:
-            self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
-            return None
-        if cell.formula and header not in self.spec.computed:
-            self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
-        value = cell.value
+        cells = record.cells
+        cell = cells.get(header) if cells else None
+        if cell is None:
+            value = record[header]
+        else:
+            if cell.error:
+                self.add(row, header, f"ô có giá trị lỗi {cell.error}; đã coi là trống")
+                return None
+            if cell.formula and header not in self.spec.computed:
+                self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
+            value = cell.value
         if isinstance(value, str):
             value = value.strip()
             if not value:
@@ -162,9 +268,8 @@ class _Rows:
         return value
 
     def text(self, row, record, header) -> str:
-        cell = record[header]
-        value = cell.value
-        if value.__class__ is str and not cell.error and not cell.formula:   # the common case, inline
+        value = record[header]
+        if value.__class__ is str and not (record.cells and header in record.cells):   # the common case, inline
             value = value.strip()
             if "  " in value or not value.isprintable():
                 value = _WS.sub(" ", value).strip()
@@ -230,10 +335,6 @@ def _check_readable(data: WorkbookData, rows: _Rows) -> bool:
     data.unreadable[spec.table] = (f"bảng '{spec.table}' (trang '{spec.sheet}') thiếu cột "
                                    + ", ".join(f"'{h}'" for h in missing) + " (đã bị đổi tên hoặc xóa?)")
     return False
-
-
-def _blank(cell: Cell) -> bool:
-    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
 
 
 def _short(value: object, limit: int = 40) -> str:

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["calendar", "dossiers", "figures", "indicators", "narrative", "periods", "rates", "settings", "tasks",
-           "vnformat"]
+MODULES = ["calendar", "dossiers", "figures", "indicators", "narrative", "periods", "rates", "report_date", "settings",
+           "tasks", "vnformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -31,6 +31,14 @@ def master(tmp_path, master_template) -> Path:
     return dest
 
 
+def make_report(path: Path, period: str | None, as_of) -> Path:
+    """Refresh ``path`` in place for ``period`` as of ``as_of``: the report ``send`` then sends."""
+    from cchc_xl.engine import refresh_file
+
+    refresh_file(path, as_of=as_of, period=period, backup=False)
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,7 +12,8 @@ import pytest
 
 from cchc_xl import schema
 from cchc_xl.distribute import _common
-from cchc_xl.distribute.consolidate import (EXIT_BUSY, EXIT_OK, EXIT_REJECTED, _custom_props, consolidate)
+from cchc_xl.distribute.consolidate import EXIT_BUSY, EXIT_OK, EXIT_REJECTED, consolidate
+from cchc_xl.io.ooxml.doc_props import custom_properties as _custom_props
 from cchc_xl.io.ooxml import Package
 
 from distfix import age, fill_copy, group_tasks, master_values
@@ -340,7 +341,7 @@ def test_stale_lock_is_taken_over(master, inbox):
 
 
 def test_crash_during_save_leaves_master_intact(master, inbox, copies, monkeypatch):
-    import cchc_xl.io.ooxml as ooxml
+    import os
 
     g = _group(copies)
     p = fill_copy(copies[g], inbox / "y.xlsx", {group_tasks(master, g)[0]: {"Ghi chú": "y"}})
@@ -349,7 +350,7 @@ def test_crash_during_save_leaves_master_intact(master, inbox, copies, monkeypat
     def boom(src, dst):
         raise KeyboardInterrupt("killed")  # the process dies between temp write and replace
 
-    monkeypatch.setattr(ooxml.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
         _run(master, inbox)
     monkeypatch.undo()

@@ -37,12 +37,14 @@ def test_one_copy_per_group_with_only_its_tasks(tmp_path, master, copies):
 
 
 def test_identity_in_properties_and_very_hidden_sheet(copies, master):
-    from cchc_xl.distribute.consolidate import _custom_props, _identity_sheet
+    from cchc_xl.distribute.consolidate import _identity_sheet
+    from cchc_xl.io.file_book import FileBook
 
     group, path = next(iter(copies.items()))
     pkg = Package.open(path)
-    props = _custom_props(pkg)
-    ident, baseline = _identity_sheet(pkg)
+    book = FileBook.open(path)
+    props = book.custom_properties()
+    ident, baseline = _identity_sheet(book)
     assert props["CCHC_ToNhom"] == ident["CCHC_ToNhom"] == group
     assert props["CCHC_KeHoach"] == "30/KH-THPTKT" and props["CCHC_Nam"] == "2024"
     assert props["CCHC_MaBam"] == task_hash(group_tasks(master, group))

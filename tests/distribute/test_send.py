@@ -15,9 +15,8 @@ from cchc_xl.distribute._log import read_log
 from cchc_xl.distribute.send import build_outgoing, outgoing_name, send_report
 from cchc_xl.errors import SendError
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.io.ooxml import Package
 
-from distfix import free_port
+from distfix import free_port, make_report
 from smtp_server import PASSWORD, Server, make_cert
 
 AS_OF = dt.date(2024, 6, 14)
@@ -76,6 +75,7 @@ def test_dry_run_and_no_smtp_write_eml_draft(tmp_path, master):
     assert msg["Subject"] == ("V/v báo cáo kết quả thực hiện công tác CCHC 6 tháng đầu năm 2024 – "
                               "Trường THPT Kiến Thụy")
     assert _sends(master) == []
+    make_report(master, "year", AS_OF)
     out2 = send_report(master, period="year", env=NO_KEYRING, as_of=AS_OF)  # no smtp_may_chu → draft
     assert not out2.sent and out2.eml.name == "BC_CCHC_Nam2024_THPT_Kien_Thuy.eml"
 
@@ -95,6 +95,7 @@ def _check_received(msg, period_phrase="năm 2024"):
 
 
 def test_send_starttls_auth_records_once(tmp_path, master, cert):
+    make_report(master, "year", AS_OF)
     with Server("starttls", cert=cert, auth=True) as srv:
         out = send_report(master, period="year", env=srv.env(), as_of=AS_OF)
         assert out.sent and out.eml is None
@@ -118,9 +119,11 @@ def test_send_starttls_auth_records_once(tmp_path, master, cert):
 
 
 def test_send_ssl_and_plain(master, cert):
+    make_report(master, "q1", AS_OF)
     with Server("ssl", cert=cert, auth=True) as srv:
         assert send_report(master, period="q1", env=srv.env(), as_of=AS_OF).sent
         _check_received(srv.messages[0][2], "quý I năm 2024")
+    make_report(master, "q3", AS_OF)
     with Server("plain") as srv:
         assert send_report(master, period="q3", env=srv.env(), as_of=AS_OF).sent
         _check_received(srv.messages[0][2], "quý III năm 2024")

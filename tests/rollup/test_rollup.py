@@ -17,6 +17,7 @@ import pytest
 from cchc_xl.distribute.send import build_outgoing
 from cchc_xl.engine import refresh_file
 from cchc_xl.errors import CchcError
+from cchc_xl.io.writelock import lock_path, writer_lock
 from cchc_xl.rollup.run import EXIT_BUSY, EXIT_REJECTED, RollupOptions, read_units, rollup
 
 from rollfix import ROOT, make_school, set_time
@@ -321,7 +322,8 @@ def test_a_second_run_while_one_is_busy_stops(tmp_path):
     inbox = tmp_path / "hop_thu"
     inbox.mkdir()
     out = tmp_path / "TongHop.xlsx"
-    lock = out.with_name(out.name + ".cchc-lock")
-    lock.write_text("1234 2024-06-25T07:00:00\n")
-    s = rollup(inbox, out, lock_wait=0.2)
+    with writer_lock(out):  # another run holds the output's writer lock (an OS lock, see cchc_xl.io.writelock)
+        s = rollup(inbox, out, lock_wait=0.2)
     assert s.exit_code == EXIT_BUSY and "đang chạy" in s.message and not out.exists()
+    lock_path(out).write_text("1234 2024-06-25T07:00:00\n")  # what a killed run leaves: no longer held
+    assert rollup(inbox, out, lock_wait=0.2).exit_code != EXIT_BUSY

@@ -1,0 +1,239 @@
+"""Saving a workbook safely: atomic replace, a backup that can be trusted, nothing left behind on failure.
+
+:func:`save_atomic` runs, in this order (the caller holds the writer lock, :mod:`cchc_xl.io.writelock`):
+
+1. refuse when Excel has the file open (its owner file ``~$NAME``) or the file changed since it was read;
+2. remove what a killed run left beside the target (``.tmp-NAME-*.part``);
+3. write the new package to ``.tmp-NAME-….part``, fsync it and check it opens as a zip;
+4. make the backup ``NAME.bak-YYYYmmdd-HHMMSS.ext`` of the file being replaced: written to a temporary
+   name, fsync'd, read back and compared (it opens as a zip, same size, same SHA-256 as what was read),
+   and only then renamed; old backups are rotated, the last good one is never removed;
+5. compare the file on disk with what was read once more, right before the rename (a save by Excel in the
+   meantime wins: nothing is overwritten), then ``os.replace`` and fsync the folder.
+
+When any step fails, the temporary files and a backup made in step 4 are removed: the folder is as it was.
+A full disk or a folder without write permission is one Vietnamese sentence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+from ...errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
+
+__all__ = ["Fingerprint", "fingerprint", "lock_file_for", "save_atomic", "make_backup", "KEEP_BACKUPS",
+           "temp_prefix"]
+
+KEEP_BACKUPS = 5
+_BACKUP_TS = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
+
+Fingerprint = tuple[int, int, str]       # size, mtime_ns, sha256 of the bytes read
+
+
+def fingerprint(data: bytes, st: os.stat_result) -> Fingerprint:
+    return st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()
+
+
+def lock_file_for(path: str | os.PathLike) -> Path | None:
+    """Excel's owner file (``~$NAME``) beside ``path`` when it exists."""
+    p = Path(path)
+    candidates = [p.with_name("~$" + p.name)]
+    if len(p.name) > 2 and not p.with_name(p.name[2:]).exists():
+        candidates.append(p.with_name("~$" + p.name[2:]))
+    for c in candidates:
+        if c.exists():
+            return c
+    return None
+
+
+def temp_prefix(target: Path) -> str:
+    """``.tmp-NAME-`` (a hash of the name when it is long): temporary files of ``target`` only."""
+    name = target.name if len(target.name.encode("utf-8")) <= 120 else \
+        hashlib.sha1(target.name.encode("utf-8")).hexdigest()[:16]
+    return f".tmp-{name}-"
+
+
+def _folder(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def _os_error(exc: OSError, target: Path) -> WorkbookError:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return WorkbookError(f"Không ghi được '{target.name}': ổ đĩa đã đầy. Hãy giải phóng dung lượng rồi chạy "
+                             f"lại; tệp cũ vẫn còn nguyên.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return WorkbookError(f"Không ghi được vào thư mục '{_folder(target)}' (không có quyền ghi hoặc ổ chỉ "
+                             f"đọc). Hãy chép sổ tính sang thư mục có quyền ghi rồi chạy lại; tệp cũ vẫn còn nguyên.")
+    return WorkbookError(f"Không ghi được '{target.name}' ({exc.strerror or exc}); tệp cũ vẫn còn nguyên.")
+
+
+def _fsync_folder(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _unlink(path: Path | str | None) -> None:
+    if path:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def clean_leftovers(target: Path) -> None:
+    """Remove the temporary files a killed run left beside ``target`` (the caller holds its writer lock)."""
+    prefix = temp_prefix(target)
+    with contextlib.suppress(OSError):
+        for p in _folder(target).iterdir():
+            if p.name.startswith(prefix) and p.name.endswith(".part"):
+                _unlink(p)
+
+
+def _changed_message(target: Path) -> str:
+    return (f"Tệp '{target.name}' đã bị thay đổi trên đĩa sau khi được đọc (có thể vừa được lưu trong Excel). "
+            f"Tệp chưa bị ghi đè; hãy chạy lại để đọc bản mới nhất.")
+
+
+def check_unchanged(target: Path, fp: Fingerprint) -> None:
+    """Raise :class:`WorkbookChangedError` unless ``target`` still holds the bytes fingerprinted by ``fp``."""
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        raise WorkbookChangedError(_changed_message(target)) from None
+    size, mtime, digest = fp
+    if st.st_size == size and st.st_mtime_ns == mtime:
+        return
+    if st.st_size != size or hashlib.sha256(target.read_bytes()).hexdigest() != digest:
+        raise WorkbookChangedError(_changed_message(target))
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return bool(zf.namelist())
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
+
+
+def _backups(target: Path) -> list[tuple[tuple, Path]]:
+    stem, ext = target.stem, target.suffix
+    prefix = f"{stem}.bak-"
+    out = []
+    with contextlib.suppress(OSError):
+        for p in _folder(target).iterdir():
+            if p.name.startswith(prefix) and p.name.endswith(ext):
+                ts = p.name[len(prefix):len(p.name) - len(ext)]
+                if _BACKUP_TS.match(ts):
+                    parts = ts.split("-")
+                    out.append(((parts[0], parts[1], int(parts[2]) if len(parts) > 2 else 1), p))
+    return sorted(out)
+
+
+def make_backup(target: Path, data: bytes | None = None, keep: int = KEEP_BACKUPS) -> Path:
+    """A verified backup of ``target`` (of ``data``, the bytes read from it, when given) beside it; returns it.
+
+    Backups that do not open as a zip (left by a run killed while copying) are removed; of the good ones the
+    ``keep`` newest are kept (at least one: the newest good backup is never removed)."""
+    folder = _folder(target)
+    if data is None:
+        data = target.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target) + "bak-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with open(tmp, "rb") as fh:
+            back = fh.read()
+        if len(back) != len(data) or hashlib.sha256(back).hexdigest() != digest or not _is_zip(Path(tmp)):
+            raise WorkbookError(f"Không tạo được bản sao lưu đúng của '{target.name}' (bản chép khác bản gốc); "
+                                f"tệp chưa bị ghi đè.")
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = target.with_name(f"{target.stem}.bak-{stamp}{target.suffix}")
+        n = 2
+        while dest.exists():
+            dest = target.with_name(f"{target.stem}.bak-{stamp}-{n}{target.suffix}")
+            n += 1
+        os.replace(tmp, dest)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    _fsync_folder(folder)
+    good = []
+    for _, p in _backups(target):
+        if p == dest or _is_zip(p):
+            good.append(p)
+        else:
+            _unlink(p)
+    for p in good[:-max(keep, 1)]:
+        _unlink(p)
+    return dest
+
+
+def save_atomic(target: Path, write: Callable, *, source: Fingerprint | None = None,
+                source_bytes: bytes | None = None, backup: bool = True, keep_backups: int = KEEP_BACKUPS) -> None:
+    """Write a new ``target`` through ``write(fh)`` (see the module docstring for the steps).
+
+    ``source``: the fingerprint of ``target`` as it was read (None when ``target`` is not the file read);
+    ``source_bytes``: those bytes (the backup is made from them, not from a second read)."""
+    lock = lock_file_for(target)
+    if lock is not None:
+        raise WorkbookLockedError(f"Tệp '{target.name}' đang được mở trong Excel (có tệp khóa {lock.name}). "
+                                  f"Hãy đóng Excel rồi chạy lại.")
+    if source is not None:
+        check_unchanged(target, source)
+    folder = _folder(target)
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    clean_leftovers(target)
+    tmp = made = None
+    try:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target), suffix=".part")
+            with os.fdopen(fd, "wb") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+        except OSError as exc:
+            raise _os_error(exc, target) from None
+        if not _is_zip(Path(tmp)):
+            raise WorkbookError(f"Không ghi được '{target.name}': tệp tạm tạo ra bị hỏng; tệp cũ vẫn còn nguyên.")
+        if backup and target.exists():
+            try:
+                made = make_backup(target, source_bytes if source is not None else None, keep_backups)
+            except OSError as exc:
+                raise _os_error(exc, target) from None
+        if source is not None:
+            check_unchanged(target, source)       # under the writer lock, right before the rename
+        try:
+            os.replace(tmp, target)
+        except PermissionError:
+            raise WorkbookLockedError(
+                f"Không ghi được tệp '{target.name}': tệp đang được mở trong Excel hoặc chương trình khác. "
+                f"Hãy đóng nó rồi chạy lại.") from None
+        except OSError as exc:
+            raise _os_error(exc, target) from None
+        tmp = None
+    except BaseException:
+        _unlink(tmp)
+        _unlink(made)
+        raise
+    _fsync_folder(folder)

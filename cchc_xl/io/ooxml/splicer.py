@@ -1,0 +1,385 @@
+"""Write cells into a worksheet by splicing its XML text: the cells the engine owns are rewritten, every
+other byte is copied.
+
+:func:`splice_cells` walks the rows to change in order, in one pass over the (regular, see
+:mod:`.sheet_text`) text: a ``<c>`` that exists is replaced (its style and other attributes kept), a
+missing one is inserted in column order, a missing row in row order; the ``<dimension>`` grows to cover
+what was written. Overwriting a formula drops the calculation chain (the caller does); overwriting the
+master of a shared formula gives each dependent its own formula text first (:func:`unshare`).
+
+:func:`replace_sheet_data` replaces the whole sheetData (the report sheet) and lets lxml edit the sheet's
+other elements (merges, column widths, dimension) on the small skeleton left without it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from lxml import etree
+
+from .refs import MAX_COL, MAX_ROW, cell_ref, col_index, col_letter, parse_ref, range_ref
+from .sheet_text import ATTR_RE, SheetText
+from .xmltext import WORKSHEET_ORDER, XML_DECL, escape_cell_text, insert_ordered, parse_xml, xml_text, xml_unescape
+
+__all__ = ["Splice", "RowBlock", "splice_cells", "replace_sheet_data", "unshare", "col_styles"]
+
+_KEEP = object()
+_DROP_ATTRS = {b"t", b"cm", b"vm"}
+_SPANS = re.compile(rb'\sspans="(\d+):(\d+)"')
+_DIM_REF = re.compile(rb"""(<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""")
+_COL = re.compile(rb"<(?:[\w.-]+:)?col\b([^>]*)/?>")
+
+
+@dataclass
+class Splice:
+    """The new text of a sheet, as chunks, and what the caller must do about formulas."""
+
+    chunks: list[bytes]
+    removed_formula: bool = False
+    masters: dict[str, tuple[str, str]] = field(default_factory=dict)   # shared si -> (formula, master ref)
+
+
+def col_styles(head: bytes) -> Callable[[int], int]:
+    """The default style of each column, from the ``<cols>`` in the sheet's head."""
+    spans = []
+    for m in _COL.finditer(head):
+        a = {k: (v1 or v2) for k, v1, v2 in ATTR_RE.findall(m.group(1))}
+        style = a.get(b"style", b"0")
+        if style not in (b"", b"0"):
+            try:
+                spans.append((int(a.get(b"min", b"0")), int(a.get(b"max", b"0")), int(style)))
+            except ValueError:
+                continue
+
+    def lookup(c: int) -> int:
+        for lo, hi, s in spans:
+            if lo <= c <= hi:
+                return s
+        return 0
+    return lookup
+
+
+def _with_dimension(head: bytes, keys, replace: bool = False) -> bytes:
+    """The head with ``<dimension ref>`` covering ``keys`` (and the old box unless ``replace``)."""
+    m = _DIM_REF.search(head)
+    if m is None:
+        return head
+    rows = [k[0] for k in keys] or [1]
+    cols = [k[1] for k in keys] or [1]
+    r1, c1, r2, c2 = min(rows), min(cols), max(rows), max(cols)
+    if not replace:
+        try:
+            a1, b1, a2, b2 = parse_ref(m.group(2).decode())
+        except ValueError:
+            pass
+        else:
+            r1, c1, r2, c2 = min(r1, a1), min(c1, b1), max(r2, a2), max(c2, b2)
+    new = range_ref(r1, c1, r2, c2).encode()
+    return head if new == m.group(2) else head[:m.start(2)] + new + head[m.end(2):]
+
+
+def _old_cell(tag: bytes) -> tuple[int, bytes, bytes]:
+    """(style, attributes kept when the value changes, attributes kept when only the style changes) of the
+    attribute text that follows ``r="…"`` in a ``<c>`` start tag."""
+    style, keep_value, keep_style = 0, [], []
+    for k, v1, v2 in ATTR_RE.findall(tag):
+        v = v1 or v2
+        if k == b"s":
+            try:
+                style = int(v)
+            except ValueError:
+                style = 0
+            continue
+        text = b' %s="%s"' % (k, v)
+        keep_style.append(text)
+        if k not in _DROP_ATTRS:
+            keep_value.append(text)
+    return style, b"".join(keep_value), b"".join(keep_style)
+
+
+@dataclass
+class RowBlock:
+    """Whole rows to write: ``rows[i]`` goes to row ``first_row + i``, its values from column ``first_col`` on
+    (None = no value); ``styles[j]`` (or None) is the style of column ``first_col + j`` in those rows."""
+
+    first_row: int
+    first_col: int
+    rows: list[list]
+    styles: list[int | None]
+
+    def edits(self, r: int) -> tuple[dict[int, object], dict[int, int]]:
+        row = self.rows[r - self.first_row]
+        c0 = self.first_col
+        values = {c0 + j: v for j, v in enumerate(row) if v is not None}
+        styles = {c0 + j: s for j, s in enumerate(self.styles) if s is not None}
+        return values, styles
+
+
+def _by_row(cells: Mapping[tuple[int, int], object]) -> dict[int, dict[int, object]]:
+    out: dict[int, dict[int, object]] = {}
+    for (r, c), v in cells.items():
+        if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COL):
+            raise ValueError(f"cell ({r}, {c}) is outside the sheet")
+        row = out.get(r)
+        if row is None:
+            row = out[r] = {}
+        row[c] = v
+    return out
+
+
+def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles: Mapping[tuple[int, int], int],
+                 writer, blocks: list[RowBlock] = ()) -> Splice:
+    """The sheet with ``values`` written (``None`` clears a value, keeping the cell and its style),
+    ``styles`` set (cellXfs index; 0 removes the attribute) and the rows of ``blocks`` written (a block is
+    written after ``values``/``styles`` in the cells both name). ``writer`` is a :class:`.cell_xml.CellWriter`.
+    Raises :class:`.sheet_text.IrregularSheet` when the text around a place to write is not regular."""
+    row_values, row_styles = _by_row(values), _by_row(styles)
+    in_block: dict[int, RowBlock] = {}
+    for block in blocks:
+        for r in range(block.first_row, block.first_row + len(block.rows)):
+            in_block[r] = block
+    d, p = st.data, st.prefix
+    row_open, row_close = st.row_tag + b' r="', b"</" + p + b"row>"
+    c_open, c_close, f_open = st.cell_tag + b' r="', b"</" + p + b"c>", b"<" + p + b"f"
+    next_row = re.compile(re.escape(row_open) + rb'(\d+)"')
+    any_cell = re.compile(re.escape(c_open) + rb"([A-Z]+)\d")
+    default_col = col_styles(st.head)
+    letters: dict[int, bytes] = {}
+    needles: dict[int, bytes] = {}
+    attrs_seen: dict[bytes, tuple[int, bytes, bytes]] = {}
+    out = [b""]
+    append = out.append
+    parts = writer.parts
+    result = Splice(out)
+    pos, end = st.start, st.end
+    rows_written = sorted(set(row_values) | set(row_styles) | set(in_block))
+    lo_col, hi_col = MAX_COL, 0
+    no_edit: dict[int, object] = {}
+
+    for r in rows_written:
+        rv, rs = row_values.get(r, no_edit), row_styles.get(r, no_edit)
+        block = in_block.get(r)
+        if block is not None:
+            bv, bs = block.edits(r)
+            rv, rs = {**rv, **bv} if rv else bv, {**rs, **bs} if rs else bs
+        cols = sorted(set(rv) | set(rs)) if rs else sorted(rv)
+        if not cols:
+            continue
+        for c in (cols[0], cols[-1]):
+            if c not in letters:
+                if not 1 <= c <= MAX_COL:
+                    raise ValueError(f"cell ({r}, {c}) is outside the sheet")
+        for c in cols:
+            if c not in letters:
+                letters[c] = col_letter(c).encode()
+                needles[c] = c_open + letters[c]
+        lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
+        rnum = b"%d" % r
+        i = d.find(row_open + rnum + b'"', pos, end)
+        if i < 0:                                          # a new row, before the first row past it
+            cols = [c for c in cols if rv.get(c) is not None or c in rs]
+            if not cols:
+                continue
+            m = next_row.search(d, pos, end)
+            while m is not None and int(m.group(1)) < r:
+                m = next_row.search(d, m.end(), end)
+            ins = m.start() if m is not None else end
+            st.check_rows(pos, ins)
+            append(d[pos:ins])
+            pos = ins
+            row = [b'<%srow r="%d">' % (p, r)]                 # one chunk per new row (an import adds many)
+            for c in cols:
+                head, rest = parts(rs[c] if c in rs else default_col(c), rv.get(c))
+                row += (c_open, letters[c], rnum, head, rest)
+            row.append(row_close)
+            append(b"".join(row))
+            continue
+        tag_end = d.index(b">", i)
+        row_tag = d[i:tag_end + 1]
+        closed = row_tag.endswith(b"/>")
+        row_style = 0
+        if b"customFormat" in row_tag:
+            a = {k: (v1 or v2) for k, v1, v2 in ATTR_RE.findall(row_tag)}
+            if a.get(b"customFormat") in (b"1", b"true"):
+                row_style = int(a.get(b"s", b"0") or 0)
+        content_start = tag_end + 1
+        content_end = content_start if closed else d.index(row_close, content_start)
+        append(d[pos:i])
+        tag_slot = len(out)
+        append(row_tag[:-2] + b">" if closed else row_tag)
+        cpos, lo, hi = content_start, 0, 0
+        quote = rnum + b'"'
+        for c in cols:
+            needle = needles[c] + quote
+            j = d.find(needle, cpos, content_end)
+            if j < 0:                                      # a new cell, before the first cell past it
+                if rv.get(c) is None and c not in rs:
+                    continue
+                st.check_cells(content_start, content_end)
+                ins = content_end
+                for m in any_cell.finditer(d, cpos, content_end):
+                    if col_index(m.group(1).decode()) > c:
+                        ins = m.start()
+                        break
+                append(d[cpos:ins])
+                cpos = ins
+                head, rest = parts(rs[c] if c in rs else (row_style or default_col(c)), rv.get(c))
+                append(c_open)
+                append(letters[c] + rnum)
+                append(head)
+                append(rest)
+                lo, hi = lo or c, c
+                continue
+            te = d.index(b">", j)
+            if d[te - 1] == 47:                            # <c …/>
+                attr_text, inner, cell_end = d[j + len(needle):te - 1], b"", te + 1
+            else:
+                ce = d.index(c_close, te)
+                attr_text, inner, cell_end = d[j + len(needle):te], d[te + 1:ce], ce + len(c_close)
+            old = attrs_seen.get(attr_text)
+            if old is None:
+                old = attrs_seen[attr_text] = _old_cell(attr_text)
+            style, keep_value, keep_style = old
+            if c in rs:
+                style = rs[c] or 0
+            append(d[cpos:j + len(needle) - 1])            # up to and with <c r="REF
+            if c in rv:
+                if f_open in inner:
+                    result.removed_formula = True
+                    _note_master(inner, f_open, (letters[c] + rnum).decode(), result.masters)
+                head, rest = parts(style, rv[c])
+                append(head)
+                if keep_value:
+                    append(keep_value)
+                append(rest)
+            else:                                          # only the style changes
+                s = b' s="%d"' % style if style else b""
+                append(b'"' + s + keep_style + (b">" + inner + c_close if inner else b"/>"))
+            cpos = cell_end
+        append(d[cpos:content_end])
+        if closed:
+            append(row_close)
+        pos = content_end
+        if lo:
+            out[tag_slot] = _widen_spans(out[tag_slot], lo, hi)
+    append(d[pos:end])
+    append(st.tail)
+    if hi_col:
+        out[0] = _with_dimension(st.head, [(rows_written[0], lo_col), (rows_written[-1], hi_col)])
+    else:
+        out[0] = st.head
+    return result
+
+
+def _widen_spans(row_tag: bytes, lo: int, hi: int) -> bytes:
+    m = _SPANS.search(row_tag)
+    if m is None:
+        return row_tag
+    a, b = int(m.group(1)), int(m.group(2))
+    if a <= lo and hi <= b:
+        return row_tag
+    return row_tag[:m.start()] + b' spans="%d:%d"' % (min(a, lo), max(b, hi)) + row_tag[m.end():]
+
+
+def _note_master(inner: bytes, f_open: bytes, ref: str, masters: dict) -> None:
+    """Record the formula of a shared-formula master that is being overwritten."""
+    m = re.search(re.escape(f_open) + rb"\b([^>]*?)>(.+?)</", inner, re.S)
+    if m is None:
+        return
+    a = {k: (v1 or v2) for k, v1, v2 in ATTR_RE.findall(m.group(1))}
+    if a.get(b"t") == b"shared" and b"ref" in a and b"si" in a:
+        masters[a[b"si"].decode()] = (xml_unescape(m.group(2).decode("utf-8")), ref)
+
+
+def unshare(data: bytes, prefix: bytes, masters: Mapping[str, tuple[str, str]]) -> bytes:
+    """Give each dependent of the shared formulas ``masters`` (whose master cell was overwritten) its own
+    formula text, translated from the master's position (openpyxl's translator)."""
+    from openpyxl.formula.translate import Translator
+
+    p = re.escape(prefix)
+    dep = re.compile(rb"<" + p + rb"f\b([^>]*?)(?:/>|></" + p + rb"f>)")
+    c_open = b"<" + prefix + b'c r="'
+    out, pos = [], 0
+    for m in dep.finditer(data):
+        a = {k: (v1 or v2) for k, v1, v2 in ATTR_RE.findall(m.group(1))}
+        si = a.get(b"si", b"").decode()
+        if a.get(b"t") != b"shared" or si not in masters:
+            continue
+        start = data.rfind(c_open, 0, m.start()) + len(c_open)
+        target = data[start:data.index(b'"', start)].decode()
+        text, origin = masters[si]
+        try:
+            formula = Translator("=" + text, origin=origin).translate_formula(target)[1:]
+        except Exception:  # noqa: BLE001 - an odd formula keeps the master's text: still a formula
+            formula = text
+        out += [data[pos:m.start()], b"<%sf>%s</%sf>" % (prefix, xml_text(escape_cell_text(formula)).encode(),
+                                                       prefix)]
+        pos = m.end()
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+def replace_sheet_data(st: SheetText, cells: Mapping[tuple[int, int], tuple[object, int | None]], writer,
+                       merges=(), row_heights: Mapping[int, float] | None = None,
+                       col_widths: Mapping[int, float] | None = None, row_breaks: Iterable[int] | None = None,
+                       *, filename: str = "", part: str = "") -> list[bytes]:
+    """The sheet with all its cells replaced by ``cells`` ({(row, col): (value, style)}), its merges by
+    ``merges`` and, when given, its column widths and manual page breaks (``row_breaks``: the rows after which
+    a new page starts; ``[]`` removes them, None keeps the sheet's); every other element is kept."""
+    p = st.prefix.decode()
+    heights = {r: h for r, h in (row_heights or {}).items() if h}
+    by_row: dict[int, list[int]] = {}
+    for r, c in cells:
+        by_row.setdefault(r, []).append(c)
+    body = []
+    for r in sorted(set(by_row) | set(heights)):
+        ht = f' ht="{float(heights[r]):g}" customHeight="1"' if r in heights else ""
+        row = [f'<{p}row r="{r}"{ht}>'.encode()]
+        for c in sorted(by_row.get(r, ())):
+            value, style = cells[(r, c)]
+            row.append(writer.cell(cell_ref(r, c), int(style or 0), b"", value))
+        row.append(f"</{p}row>".encode())
+        body.append(b"".join(row))
+    merges = list(merges)
+    root = parse_xml(st.head + st.tail, part, filename)
+    ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    for mc in root.findall(ns + "mergeCells"):
+        root.remove(mc)
+    if merges:
+        mc = etree.Element(ns + "mergeCells", count=str(len(merges)))
+        for m in merges:
+            etree.SubElement(mc, ns + "mergeCell", ref=range_ref(*m))
+        insert_ordered(root, mc, WORKSHEET_ORDER)
+    if col_widths is not None:
+        for old in root.findall(ns + "cols"):
+            root.remove(old)
+        if col_widths:
+            cols = etree.Element(ns + "cols")
+            for c in sorted(col_widths):
+                etree.SubElement(cols, ns + "col", min=str(c), max=str(c), width=f"{float(col_widths[c]):g}",
+                                 customWidth="1")
+            insert_ordered(root, cols, WORKSHEET_ORDER)
+    if row_breaks is not None:
+        for old in root.findall(ns + "rowBreaks"):
+            root.remove(old)
+        breaks = sorted({int(r) for r in row_breaks})
+        if breaks:
+            rb = etree.Element(ns + "rowBreaks", count=str(len(breaks)), manualBreakCount=str(len(breaks)))
+            for r in breaks:
+                etree.SubElement(rb, ns + "brk", id=str(r), max="16383", man="1")
+            insert_ordered(root, rb, WORKSHEET_ORDER)
+    keys = list(cells) + [(m[0], m[1]) for m in merges] + [(m[2], m[3]) for m in merges]
+    dim = root.find(ns + "dimension")
+    if dim is None:
+        dim = etree.Element(ns + "dimension")
+        insert_ordered(root, dim, WORKSHEET_ORDER)
+    rows = [k[0] for k in keys] or [1]
+    colsn = [k[1] for k in keys] or [1]
+    dim.set("ref", range_ref(min(rows), min(colsn), max(rows), max(colsn)))
+    skeleton = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    m = re.search(rb"<(?:[\w.-]+:)?sheetData\b[^>]*?/>", skeleton)
+    open_tag = m.group(0)[:-2] + b">"
+    close_tag = b"</" + open_tag[1:].split(b" ")[0].rstrip(b">") + b">"
+    return [XML_DECL + skeleton[:m.start()] + open_tag] + body + [close_tag + skeleton[m.end():]]
