@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "CchcError",
     "DataError",
+    "CellTextTooLongError",
     "WorkbookError",
     "WorkbookLockedError",
     "WorkbookChangedError",
@@ -47,6 +48,11 @@ class DataError(CchcError):
         if self.column:
             where.append(f"cột '{self.column}'")
         return (", ".join(where) + ": " if where else "") + self.message
+
+
+class CellTextTooLongError(DataError, ValueError):
+    """A text longer than one Excel cell holds (32,767 characters) was about to be written — from a user's file
+    or from the engine itself; nothing is written. A ``ValueError`` too, for callers of the package writer."""
 
 
 class WorkbookError(CchcError):

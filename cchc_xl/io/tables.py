@@ -17,6 +17,7 @@ from ..core.dossiers import Dossier, Procedure
 from ..core.indicators import IndicatorRow
 from ..core.settings import Settings, parse_settings
 from ..core.tasks import Occurrence, Task
+from ..core.text import clean_text
 
 __all__ = [
     "Cell",
@@ -186,7 +187,7 @@ class _Rows:
 
     def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
         self.td, self.spec, self.problems = td, spec, problems
-        self.index = {str(h).strip(): i for i, h in enumerate(td.headers) if h is not None}
+        self.index = {clean_text(str(h), single_line=True): i for i, h in enumerate(td.headers) if h is not None}
         self.ok = True
         for header in spec.headers:
             if header not in self.index and header not in spec.optional:
@@ -258,7 +259,7 @@ class _Rows:
                 self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
             value = cell.value
         if isinstance(value, str):
-            value = value.strip()
+            value = clean_text(value)       # NFC, no zero-width characters, no surrounding spaces
             if not value:
                 return None
         return value
@@ -266,7 +267,7 @@ class _Rows:
     def text(self, row, record, header) -> str:
         value = record[header]
         if value.__class__ is str and not (record.cells and header in record.cells):   # the common case, inline
-            value = value.strip()
+            value = clean_text(value)
             if "  " in value or not value.isprintable():
                 value = _WS.sub(" ", value).strip()
             return value
@@ -277,7 +278,7 @@ class _Rows:
             value = int(value)
         if isinstance(value, (dt.datetime, dt.date)):
             return value.strftime("%d/%m/%Y")
-        text = value if value.__class__ is str else str(value)
+        text = value if value.__class__ is str else clean_text(str(value))
         # every \s character but the ASCII space is non-printable: printable text without double
         # spaces is already normalised (skips a regex call per cell)
         if "  " in text or not text.isprintable():

@@ -31,7 +31,6 @@ import io
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -198,11 +197,7 @@ def _examine(path: Path, data: bytes, max_bytes: int) -> tuple[object, str | Non
     problem = intake.container_problem(data, max_bytes)
     if problem:
         return None, problem
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the run
-        return None, f"tệp bị hỏng, không giải nén được ({type(exc).__name__})"
-    problems = intake.zip_problems(zf)
+    problems = intake.zip_problems(data, name=path.name)
     if problems:
         return None, problems[0]
     try:
@@ -214,17 +209,17 @@ def _examine(path: Path, data: bytes, max_bytes: int) -> tuple[object, str | Non
 
 
 def _reason_file(moved: Path, name: str, now: dt.datetime, reason: str) -> None:
-    moved.with_name(moved.name + ".txt").write_text(
-        f"Tệp: {name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
+    intake.write_reason_file(
+        moved, f"Tệp: {name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
         "Tệp bị TỪ CHỐI, chưa được đưa vào báo cáo tổng hợp của Sở. Lý do:\n"
-        f"- {reason}\nĐơn vị hãy sửa theo lý do trên rồi gửi lại.\n", encoding="utf-8")
+        f"- {reason}\nĐơn vị hãy sửa theo lý do trên rồi gửi lại.\n")
 
 
 def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | None = None,
            units: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
            deadline: dt.date | None = None, options: RollupOptions | None = None,
            now: dt.datetime | None = None, settle_seconds: float = SETTLE_SECONDS,
-           max_bytes: int = intake.MAX_FILE_BYTES, lock_wait: float = _common.LOCK_WAIT_SECONDS,
+           max_bytes: int = intake.MAX_FILE_BYTES, lock_wait: float | None = None,
            progress=None) -> RollupSummary:
     """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler
     can act on. User errors (missing inbox, bad units list, bad period) raise :class:`CchcError`."""
@@ -320,8 +315,11 @@ def _run(inbox: Path, out: Path, summary: RollupSummary, key, year, expected, un
         accepted = [(e.sha, e.path.name, e.size, e.arrived, e.submission) for e in fresh if e.submission is not None]
         rejected = [e for e in fresh if e.submission is None]
         for e in rejected:  # move first: a run killed before the commit re-examines nothing left in the inbox
-            moved = intake.move_unique(e.path, inbox / "rejected")
-            _reason_file(moved, e.path.name, now, e.reason)
+            try:
+                moved = intake.move_unique(e.path, inbox / "rejected")
+                _reason_file(moved, e.path.name, now, e.reason)
+            except OSError as exc:      # the rejection stands (recorded below); only its filing failed
+                e.reason += f" (không chuyển được vào thư mục 'rejected': {exc.strerror or exc})"
             summary.rejections.append((e.path.name, e.reason))
         step(0.6, "Đang lưu vào cơ sở dữ liệu…")
         store.record(accepted, [(e.sha, e.path.name, e.size, e.arrived, e.reason) for e in rejected], now)
