@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema
+from ..core.tasks import completion_window
+from ..core.text import clean_text
 from ..errors import WorkbookError
 from . import _common
 
@@ -96,8 +98,8 @@ def _values(td) -> list[list[object]]:
 
 
 def group_of(value) -> str:
-    """The group named by a ``Tổ/nhóm chuyên môn`` cell (surrounding spaces removed)."""
-    return " ".join(str(value or "").split())
+    """The group named by a ``Tổ/nhóm chuyên môn`` cell (:func:`~cchc_xl.core.text.clean_text`, one line)."""
+    return clean_text(str(value or ""), single_line=True)
 
 
 def _date(v):
@@ -244,8 +246,8 @@ def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats
         "input_title": "Trạng thái", "input_message": "Chọn một trạng thái trong danh sách.",
         "error_title": "Giá trị không hợp lệ", "error_message": "Chỉ chọn trạng thái có trong danh sách."})
     ws.data_validation(1, ci["Ngày hoàn thành"], last, ci["Ngày hoàn thành"], {
-        "validate": "date", "criteria": "between", "minimum": dt.date(plan_year - 1, 1, 1),
-        "maximum": dt.date(plan_year + 1, 12, 31), "ignore_blank": True,
+        "validate": "date", "criteria": "between", "minimum": completion_window(plan_year)[0],
+        "maximum": completion_window(plan_year)[1], "ignore_blank": True,
         "input_title": "Ngày hoàn thành", "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/02/2024.",
         "error_title": "Ngày không hợp lệ",
         "error_message": f"Nhập một ngày trong năm {plan_year - 1}–{plan_year + 1}."})
@@ -269,7 +271,7 @@ def baseline_text(v) -> str:
         return v.isoformat()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return clean_text(str(v))
 
 
 def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetime | None = None,

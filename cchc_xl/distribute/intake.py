@@ -45,11 +45,12 @@ _NOT_XLSX = "tệp không phải là sổ tính Excel (.xlsx)"
 
 def candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
     """Regular files at the top of ``inbox``, sorted by name, except Excel owner files (``~$``),
-    hidden/temporary files, ``*.log`` files and ``exclude`` (a log file of ours)."""
+    hidden/temporary files, ``*.log`` files, writer-lock files (``*.cchc-lock``) and ``exclude`` (a log file
+    of ours)."""
     out = []
     excluded = exclude.resolve() if exclude is not None else None
     for p in sorted(inbox.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
+        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log", ".cchc-lock"):
             continue
         if excluded is not None and p.resolve() == excluded:
             continue
