@@ -19,12 +19,14 @@ Each copy (written new with XlsxWriter, no macros) holds:
   against, so that only what the group changed is merged).
 
 The same identity is stored in custom document properties (``CCHC_*``). Tasks with a blank
-group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``; a name clash gets a
-numeric suffix.
+group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``, at most 80 bytes (a long
+group name is cut and ends with a short hash, :func:`._common.fit_name`); a name clash gets a numeric
+suffix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -34,7 +36,7 @@ from pathlib import Path
 from .. import schema
 from ..core.tasks import completion_window
 from ..core.text import clean_text
-from ..errors import WorkbookError
+from ..errors import WorkbookError, describe_os_error
 from . import _common
 
 __all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
@@ -46,6 +48,7 @@ IDENTITY_SHEET = "_cchc"
 IDENTITY_KIND = "cchc-xl handout"
 PROTECTION_PASSWORD = ""  # documented: sheets are protected against accidents, not against people
 BASELINE_HEADER = ("Mã", "Cột", "Giá trị khi phát")
+MAX_NAME_BYTES = 80   # hand-out file names stay short (a 330-character group name): fit_name adds a hash
 
 _WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
            "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
@@ -279,12 +282,21 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
     """Write one hand-out copy per group of the master at ``path`` into ``out_dir``.
 
     Returns the paths written, in the order groups first appear in the table. Existing files
-    with the same names are replaced. Raises :class:`WorkbookError` when the master has no
-    task table or lacks a contract header.
+    with the same names are replaced. File names are at most :data:`MAX_NAME_BYTES` bytes (a long group
+    name is cut, with a hash that keeps two names apart). Either every copy is written or none: a full disk
+    or a folder that cannot be written is a :class:`WorkbookError` in one sentence and leaves the folder as
+    it was. Raises :class:`WorkbookError` too when the master has no task table or lacks a contract header.
     """
+    from xlsxwriter.exceptions import FileCreateError
+
     master_path = Path(path)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise WorkbookError(f"'{out}' là một tệp, không phải thư mục; hãy chọn một thư mục để ghi các bản phát.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbookError(describe_os_error(exc, "tạo thư mục")) from None
     master = read_master_tasks(master_path)
     when = (now or dt.datetime.now()).replace(microsecond=0)
     gi = master.headers.index("Tổ/nhóm chuyên môn")
@@ -293,19 +305,35 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         g = group_of(row[gi])
         if g:
             groups.setdefault(g, []).append(row)
-    written: list[Path] = []
+    plans: list[tuple[str, list[list[object]], Path]] = []
     used: set[str] = set()
-    for i, (group, rows) in enumerate(groups.items()):
+    for group, rows in groups.items():
         base = f"CCHC{master.plan_year}_{_common.ascii_slug(group)}"
-        name, k = base, 2
+        name, k = _common.fit_name(base + ".xlsx", out, max_bytes=MAX_NAME_BYTES), 2
         while name.lower() in used:
-            name, k = f"{base}_{k}", k + 1
+            name, k = _common.fit_name(f"{base}_{k}.xlsx", out, max_bytes=MAX_NAME_BYTES), k + 1
         used.add(name.lower())
-        dest = out / f"{name}.xlsx"
-        tmp = dest.with_name(f".tmp-{dest.name}")
-        _write_copy(tmp, master, group, rows, when)
-        os.replace(tmp, dest)
-        written.append(dest)
-        if progress:
-            progress((i + 1) / len(groups), f"Đã tạo {dest.name}")
-    return written
+        plans.append((group, rows, out / name))
+    # every copy is written to a temporary file first; only when all are written are they renamed, so a
+    # full disk or a refused folder leaves the folder as it was
+    temps: list[Path] = []
+    try:
+        for i, (group, rows, dest) in enumerate(plans):
+            tmp = dest.with_name(f".tmp-{dest.name}")
+            temps.append(tmp)
+            _write_copy(tmp, master, group, rows, when)
+            if progress:
+                progress((i + 1) / (len(plans) + 1), f"Đã tạo {dest.name}")
+        for tmp, (_g, _r, dest) in zip(temps, plans):
+            os.replace(tmp, dest)
+    except BaseException as exc:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        if isinstance(cause, OSError):
+            raise WorkbookError(describe_os_error(cause) + " Chưa tạo bản phát nào.") from None
+        raise
+    if progress:
+        progress(1.0, f"Đã tạo {len(plans)} bản phát")
+    return [dest for _g, _r, dest in plans]

@@ -58,6 +58,10 @@ class FileBook:
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
         """Open ``path`` (to read; :meth:`save` writes ``out``, else ``path`` in place with a backup)."""
         path = Path(path)
+        for p in (path, Path(out) if out else None):
+            if p is not None and p.is_dir():
+                raise WorkbookError(f"'{p}' là một thư mục, không phải tệp sổ tính; hãy ghi đúng đường dẫn tới "
+                                    f"tệp .xlsm/.xlsx.")
         if not path.exists():
             raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
         return cls(Package.open(path), path, out, backup)

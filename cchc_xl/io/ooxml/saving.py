@@ -73,7 +73,9 @@ def _os_error(exc: OSError, target: Path) -> WorkbookError:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return WorkbookError(f"Không ghi được vào thư mục '{_folder(target)}' (không có quyền ghi hoặc ổ chỉ "
                              f"đọc). Hãy chép sổ tính sang thư mục có quyền ghi rồi chạy lại; tệp cũ vẫn còn nguyên.")
-    return WorkbookError(f"Không ghi được '{target.name}' ({exc.strerror or exc}); tệp cũ vẫn còn nguyên.")
+    from ...errors import describe_os_error
+
+    return WorkbookError(describe_os_error(exc) + " Tệp cũ vẫn còn nguyên.")
 
 
 def _fsync_folder(folder: Path) -> None:
