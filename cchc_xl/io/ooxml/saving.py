@@ -47,10 +47,10 @@ def lock_file_for(path: str | os.PathLike) -> Path | None:
     """Excel's owner file (``~$NAME``) beside ``path`` when it exists."""
     p = Path(path)
     candidates = [p.with_name("~$" + p.name)]
-    if len(p.name) > 2 and not p.with_name(p.name[2:]).exists():
+    if len(p.name) > 2 and not os.path.exists(p.with_name(p.name[2:])):
         candidates.append(p.with_name("~$" + p.name[2:]))
     for c in candidates:
-        if c.exists():
+        if os.path.exists(c):       # False, not an error, for a name too long to exist (a 255-byte name)
             return c
     return None
 
