@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from ..errors import WorkbookError, describe_os_error
 from . import _common
 
 __all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
-           "group_of", "read_master_tasks"]
+           "group_of", "read_master_tasks", "prop_value"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -53,6 +54,16 @@ MAX_NAME_BYTES = 80   # hand-out file names stay short (a 330-character group na
 _WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
            "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
            "Ngày hoàn thành": 14, "Minh chứng": 30, "Ghi chú": 28, "Tình trạng hạn": 20}
+
+
+def prop_value(text: str) -> str:
+    """``text`` as a custom document property holds it: Excel keeps at most 255 characters, so a longer text (a
+    330-character group name) is cut and ends with ``~`` and a short hash of the whole (the hidden ``_cchc``
+    sheet keeps the whole text; the consolidation compares the two through this function)."""
+    text = str(text)
+    if len(text) <= 255:
+        return text
+    return text[:246] + "~" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
 def task_hash(ids) -> str:
@@ -132,14 +143,15 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         "CCHC_MaBam": task_hash(ids + occ_ids),
         "CCHC_SoNhiemVu": str(len(ids)),
     }
-    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    buffer = io.BytesIO()       # made in memory, then written: a failed write is our own OSError, nothing half-open
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False})
     try:
         wb.set_properties({"title": f"Nhiệm vụ CCHC {master.plan_year} – {group}", "author": "cchc-xl",
                            "comments": "Bản phát cho tổ/nhóm; chỉ sửa các cột được mở khóa.",
                            "created": when})
         for k, v in ident.items():
-            wb.set_custom_property(k, v)
+            wb.set_custom_property(k, prop_value(v))
         f_title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Times New Roman"})
         f_text = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 12})
         f_bold = wb.add_format({"bold": True, "font_name": "Times New Roman", "font_size": 12})
@@ -215,6 +227,8 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         hid.protect(PROTECTION_PASSWORD)
     finally:
         wb.close()
+    with open(dest, "wb") as fh:
+        fh.write(buffer.getvalue())
 
 
 def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats, plan_year: int) -> None:
@@ -287,7 +301,6 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
     or a folder that cannot be written is a :class:`WorkbookError` in one sentence and leaves the folder as
     it was. Raises :class:`WorkbookError` too when the master has no task table or lacks a contract header.
     """
-    from xlsxwriter.exceptions import FileCreateError
 
     master_path = Path(path)
     out = Path(out_dir)
@@ -330,9 +343,8 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         for tmp in temps:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
-        if isinstance(cause, OSError):
-            raise WorkbookError(describe_os_error(cause) + " Chưa tạo bản phát nào.") from None
+        if isinstance(exc, OSError):
+            raise WorkbookError(describe_os_error(exc) + " Chưa tạo bản phát nào.") from None
         raise
     if progress:
         progress(1.0, f"Đã tạo {len(plans)} bản phát")

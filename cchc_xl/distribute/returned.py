@@ -33,7 +33,8 @@ from ..core.tasks import completion_problems
 from ..core.text import cell_limit_problem, clean_text
 from ..errors import CchcError
 from . import _common
-from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, task_hash
+from .handout import (BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, prop_value,
+                      task_hash)
 from .intake import MACRO_REASON, container_problem
 
 __all__ = ["Change", "FileReport", "examine", "canon", "display", "short"]
@@ -184,7 +185,7 @@ def _examine_book(book, path: Path, rep: FileReport, mt, groups: set[str], today
                        "văn phòng đã gửi")
         return
     for k in ("CCHC_KeHoach", "CCHC_Nam", "CCHC_ToNhom", "CCHC_MaBam"):
-        if canon(props.get(k)) != canon(ident.get(k)):
+        if canon(props.get(k)) != canon(prop_value(ident.get(k, ""))):
             reasons.append("thông tin nhận dạng của tệp không nhất quán (có thể đã bị sửa)")
             return
     group = group_of(ident.get("CCHC_ToNhom", ""))

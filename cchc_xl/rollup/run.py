@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..core.periods import PERIOD_KEYS, get_period
+from ..core.text import ZERO_WIDTH_PATTERN, clean_text
 from ..distribute import _common, intake
 from ..errors import CchcError
 
@@ -150,6 +151,8 @@ def read_units(path: str | os.PathLike):
     import pandas as pd
 
     path = Path(path)
+    if path.is_dir():
+        raise CchcError(f"'{path}' là một thư mục, không phải tệp danh sách đơn vị (.csv); hãy ghi đúng tên tệp.")
     if not path.is_file():
         raise CchcError(f"Không tìm thấy tệp danh sách đơn vị '{path}'.")
     raw = path.read_bytes()
@@ -163,12 +166,12 @@ def read_units(path: str | os.PathLike):
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CchcError(f"Không đọc được tệp danh sách đơn vị '{path.name}': {exc}".rstrip(".") + ".") from None
-    df.columns = [re.sub(r"\s+", " ", str(c)).strip() for c in df.columns]
+    df.columns = [clean_text(str(c), single_line=True) for c in df.columns]
     missing = [c for c in ("Mã định danh", "Tên đơn vị") if c not in df.columns]
     if missing:
         raise CchcError(f"Tệp '{path.name}' thiếu cột {', '.join(repr(c) for c in missing)} ở dòng tiêu đề.")
     df = df.rename(columns={"Mã định danh": "unit_code", "Tên đơn vị": "unit_name"})[["unit_code", "unit_name"]]
-    df = df.apply(lambda s: s.str.strip())
+    df = df.apply(lambda s: s.str.replace(ZERO_WIDTH_PATTERN, "", regex=True).str.normalize("NFC").str.strip())
     blank = df.index[df["unit_code"] == ""]
     if len(blank):
         raise CchcError(f"Tệp '{path.name}', dòng {blank[0] + 2}: thiếu 'Mã định danh'.")
