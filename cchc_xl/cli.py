@@ -349,8 +349,9 @@ COMMANDS: list[Command] = [
             "Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
             "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.", _args_refresh, cmd_refresh),
     Command("import-dossiers", "nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
-            "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM, "
-            "dấu phẩy hoặc chấm phẩy) hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc ISO.",
+            "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM), "
+            "UTF-16 hoặc Windows-1258, dấu phẩy, chấm phẩy hoặc tab; hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm "
+            "hoặc ISO. Dòng sai (giá trị không hợp lệ, nội dung dài quá một ô Excel) được bỏ qua, có ghi dòng và cột.",
             _args_import, cmd_import),
     Command("check", "liệt kê mọi vấn đề dữ liệu; mã thoát 1 nếu có",
             "Kiểm tra dữ liệu trong sổ tính, không ghi gì.", _args_check, cmd_check),

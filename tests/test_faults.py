@@ -342,3 +342,42 @@ def test_import_xlsx_with_a_cell_over_the_limit_skips_that_row(master, tmp_path)
     r = cli("import-dossiers", str(master), str(out))
     assert r.returncode == 0, r.stderr
     assert "Đã thêm 1 hồ sơ" in r.stdout and "dòng 3: cột 'Tên TTHC': nội dung dài 40.000 ký tự" in r.stdout
+
+
+def test_a_text_from_the_engine_over_a_cells_limit_is_refused_naming_row_and_column(master, monkeypatch, capsys):
+    """A report line (as a narrative draft would be) longer than a cell holds: one sentence, nothing written."""
+    from cchc_xl import cli as cli_module
+    from cchc_xl import report_layout
+
+    real = report_layout.build_report_grid
+
+    def long_draft(result):
+        grid = real(result)
+        (row, col), (value, style) = max(grid.cells.items())
+        grid.cells[(row + 2, 2)] = ("Nhận xét: " + "tình hình thực hiện tốt. " * 1500, style)
+        return grid
+
+    monkeypatch.setattr(report_layout, "build_report_grid", long_draft)
+    before = listing(master.parent)
+    code = cli_module.main(["refresh", str(master), "--as-of", "2024-06-14"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("Lỗi")]
+    assert code == 2 and len(err) == 1, err
+    assert re.search(r"Trang tính 'Báo cáo', dòng \d+, cột 'B': nội dung dài 37\.510 ký tự, quá giới hạn 32\.767",
+                     err[0]), err
+    assert listing(master.parent) == before
+
+
+def test_a_column_written_through_the_seam_names_its_header(master):
+    from cchc_xl.errors import CellTextTooLongError
+    from cchc_xl.io.file_book import FileBook
+
+    book = FileBook.open(master)
+    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
+    values = [None] * td.n_rows
+    values[3] = "x" * 32_768
+    with pytest.raises(CellTextTooLongError) as info:
+        book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Ghi chú", values)
+    assert str(info.value).startswith(f"Trang tính 'Nhiệm vụ', dòng {td.first_row + 3}, cột 'Ghi chú': nội dung dài "
+                                      "32.768 ký tự")
+    values[3] = "x" * 32_767
+    book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Ghi chú", values)     # the limit itself is fine

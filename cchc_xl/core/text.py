@@ -101,7 +101,7 @@ def cell_limit_problem(text: object) -> str | None:
     >>> cell_limit_problem("x" * 32767) is None, cell_limit_problem(5) is None
     (True, True)
     >>> cell_limit_problem("x" * 40000)
-    'nội dung dài 40.000 ký tự, quá giới hạn 32.767 ký tự của một ô Excel; hãy rút gọn (ví dụ ghi đường dẫn tới tệp minh chứng)'
+    'nội dung dài 40.000 ký tự, quá giới hạn 32.767 ký tự của một ô Excel; hãy rút gọn nội dung'
     """
     if not isinstance(text, str):
         return None
@@ -111,4 +111,4 @@ def cell_limit_problem(text: object) -> str | None:
     from .vnformat import integer
 
     return (f"nội dung dài {integer(n)} ký tự, quá giới hạn {integer(MAX_CELL_CHARS)} ký tự của một ô Excel; "
-            "hãy rút gọn (ví dụ ghi đường dẫn tới tệp minh chứng)")
+            "hãy rút gọn nội dung")
