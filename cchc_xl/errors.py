@@ -88,16 +88,17 @@ class SendError(CchcError):
 _WINDOWS_SHARING = {32, 33}      # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 
 
-def describe_os_error(exc: OSError, action: str = "ghi") -> str:
+def describe_os_error(exc: OSError, action: str = "ghi", path: str | os.PathLike | None = None) -> str:
     """One Vietnamese sentence for an error of the operating system: what could not be done to which file, the
-    cause, and what to do. ``action`` is the verb (``"ghi"``, ``"đọc"``, ``"chuyển"`` …).
+    cause, and what to do. ``action`` is the verb (``"ghi"``, ``"đọc"``, ``"chuyển"`` …); ``path`` names the file
+    when the error does not.
 
     >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "D:/so/CCHC_2024.xlsm"))
     "Không ghi được 'D:/so/CCHC_2024.xlsm': ổ đĩa đã đầy. Hãy giải phóng dung lượng ổ đĩa rồi chạy lại."
     >>> describe_os_error(IsADirectoryError(errno.EISDIR, "Is a directory", "hop_thu"), "đọc")
     "Không đọc được 'hop_thu': đó là một thư mục, không phải tệp. Hãy ghi đúng đường dẫn tới tệp."
     """
-    name = exc.filename if exc.filename is not None else ""
+    name = exc.filename if exc.filename is not None else (path if path is not None else "")
     target = f" '{os.fsdecode(name)}'" if name != "" else ""
     code = exc.errno
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
@@ -120,5 +121,6 @@ def describe_os_error(exc: OSError, action: str = "ghi") -> str:
     elif code == errno.EEXIST:
         cause, todo = "đã có tệp hoặc thư mục cùng tên", "Hãy đổi tên hoặc chọn chỗ khác"
     else:
-        cause, todo = f"lỗi của hệ điều hành ({exc.strerror or type(exc).__name__})", "Hãy kiểm tra ổ đĩa rồi chạy lại"
+        cause, todo = (f"lỗi của hệ điều hành ({exc.strerror or str(exc) or type(exc).__name__})",
+                       "Hãy kiểm tra ổ đĩa rồi chạy lại")
     return f"Không {action} được{target}: {cause}. {todo}."

@@ -75,7 +75,7 @@ def _os_error(exc: OSError, target: Path) -> WorkbookError:
                              f"đọc). Hãy chép sổ tính sang thư mục có quyền ghi rồi chạy lại; tệp cũ vẫn còn nguyên.")
     from ...errors import describe_os_error
 
-    return WorkbookError(describe_os_error(exc) + " Tệp cũ vẫn còn nguyên.")
+    return WorkbookError(describe_os_error(exc, path=target.name) + " Tệp cũ vẫn còn nguyên.")
 
 
 def _fsync_folder(folder: Path) -> None:
