@@ -46,7 +46,6 @@ from pathlib import Path
 from .. import schema
 from ..errors import CchcError, WorkbookBusyError, describe_os_error
 from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
-from . import _common
 from .arrivals import Arrivals
 from .handout import EDITABLE, group_of
 from .intake import MAX_FILE_BYTES, busy_reasons, size_problem, write_reason_file

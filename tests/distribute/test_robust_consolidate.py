@@ -24,6 +24,7 @@ from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
 
 from distfix import age, fill_copy, group_tasks, master_values
+from distfix import edit_occurrences as _edit_occurrences
 
 AS_OF = dt.date(2024, 6, 14)
 MATH, LIT, HIST = "Tổ Toán - Tin", "Tổ Ngữ văn", "Tổ Sử - Địa - GDCD"   # HIST holds the quarterly task 2.d
@@ -230,17 +231,6 @@ def test_check_reports_the_same_rule_on_the_master(master):
     found = {(p.row, p.column): p.message for p in check_file(master)}
     assert "trạng thái chưa phải 'Hoàn thành'" in found[(rows[t1], "Trạng thái")]
     assert "01/01/1900 nằm ngoài khoảng" in found[(rows[t2], "Ngày hoàn thành")]
-
-
-def _edit_occurrences(src: Path, dest: Path, edits: dict) -> Path:
-    td = FileBook.open(src).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-    rows = {str(r[0].value): td.first_row + i for i, r in enumerate(td.rows)}
-    pkg = Package.open(src)
-    pkg.set_cells(schema.OCCURRENCES.sheet, {(rows[oid], schema.OCCURRENCES.col(h) + 1): v
-                                            for oid, cols in edits.items() for h, v in cols.items()})
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    pkg.save(dest, backup=False)
-    return age(dest)
 
 
 def test_occurrence_rows_merge_whole_by_arrival_too(master, inbox, copies):
