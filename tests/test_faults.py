@@ -27,7 +27,7 @@ TIMEOUT = 120
 
 
 def cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    full = dict(os.environ, PYTHONPATH=str(ROOT), CCHC_LOCK_WAIT_SECONDS="1", **(env or {}))
+    full = {**os.environ, "PYTHONPATH": str(ROOT), "CCHC_LOCK_WAIT_SECONDS": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "cchc_xl.cli", *args], capture_output=True, text=True,
                           timeout=TIMEOUT, env=full, cwd=cwd)
 
@@ -381,3 +381,22 @@ def test_a_column_written_through_the_seam_names_its_header(master):
                                       "32.768 ký tự")
     values[3] = "x" * 32_767
     book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Ghi chú", values)     # the limit itself is fine
+
+
+def test_consolidate_and_rollup_wait_as_long_as_the_setting_says(master, tmp_path):
+    """CCHC_LOCK_WAIT_SECONDS governs every writer's wait, the rollup's and consolidate's (no --wait) too."""
+    import time
+
+    from cchc_xl.io.writelock import writer_lock
+
+    inbox = tmp_path / "hop_thu"
+    inbox.mkdir()
+    out = tmp_path / "tong_hop.xlsx"
+    for args, target, code in ((["consolidate", str(master), "--inbox", str(inbox), "-q"], master, 4),
+                               (["rollup", str(inbox), "--out", str(out), "-q"], out, 4)):
+        with writer_lock(target):
+            start = time.monotonic()
+            r = cli(*args, env={"CCHC_LOCK_WAIT_SECONDS": "0.3"})
+            took = time.monotonic() - start
+        assert r.returncode == code, r.stderr
+        assert took < 8, took               # not the 10 s default (interpreter start included)

@@ -384,3 +384,23 @@ def test_consolidate_from_excel_shows_a_conflict_with_both_versions(master, tmp_
     assert "Xung đột (cả hai bản" in text and "lan_1.xlsx" in text and "lan_2.xlsx" in text and "Trạng thái 'Hoàn thành'" in text, text
     row = task_table(after)[task]
     assert _plain(row["Trạng thái"]) == "Không thực hiện" and _plain(row["Ngày hoàn thành"]) in (None, "")
+
+
+def test_consolidate_from_excel_reads_nothing_until_it_holds_the_lock(master, tmp_path, monkeypatch):
+    """Issue #8: the ribbon's consolidation reads the open book's tables under the writer lock, not before it."""
+    from cchc_xl.excel.xw_book import XwBook
+    from cchc_xl.io.writelock import writer_lock
+
+    reads = []
+    real = XwBook.read_table
+    monkeypatch.setattr(XwBook, "read_table", lambda self, *a, **k: reads.append(a) or real(self, *a, **k))
+    monkeypatch.setenv("CCHC_LOCK_WAIT_SECONDS", "0.2")
+    inbox = tmp_path / "hop thu"
+    inbox.mkdir()
+    payload = live_payload(master)
+    with writer_lock(master):
+        _summary, actions, after = run_remote(payload, lambda b: entry.consolidate_inbox(str(inbox), b))
+    assert reads == []
+    from remote import alerts
+
+    assert "Một lệnh khác đang chạy" in alerts(after)[-1]["prompt"]
