@@ -9,8 +9,11 @@ one entry there (``arguments``/``run`` may be ``"module:function"`` strings, imp
 
 Error policy (:func:`run_command`): a :class:`cchc_xl.errors.CchcError` is one Vietnamese line on stderr, exit
 code 2 — 4 when it is a :class:`~cchc_xl.errors.WorkbookBusyError` (another run holds the workbook's writer
-lock); a closed output pipe (``cchc-xl refresh … | head``) ends quietly; anything else is written with its
-traceback to a log file whose path the message gives (exit code 3) — users never see a traceback.
+lock); an ``OSError`` that reached it (a full disk, a read-only folder, a folder given for a file) is one
+sentence naming the file, the cause and what to do (:func:`cchc_xl.errors.describe_os_error`), exit code 2;
+a closed output pipe (``cchc-xl refresh … | head``) ends quietly; anything else is written with its
+traceback to a log file whose path the message gives (exit code 3; when the log folder cannot be written,
+the system's temporary folder; when neither can, the message says so) — users never see a traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
                        vietnamese_metavars)
-from .errors import CchcError, WorkbookBusyError
+from .errors import CchcError, WorkbookBusyError, describe_os_error
 
 __all__ = ["main", "build_parser", "command_parser", "run_command", "run_one", "command_table", "Command",
            "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG", "EXIT_BUSY"]
@@ -43,12 +46,36 @@ def log_dir() -> Path:
 
 
 def write_crash_log(exc: BaseException) -> Path:
-    """Write the traceback of an unexpected error to a timestamped log file and return its path."""
-    folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"loi-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-    return path
+    """Write the traceback of an unexpected error to a timestamped log file and return its path: in
+    :func:`log_dir`, else (that folder cannot be written) in the system's temporary folder. Raises
+    ``OSError`` when neither can be written."""
+    import tempfile
+
+    text = "".join(traceback.format_exception(exc))
+    name = f"loi-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    error: OSError | None = None
+    for folder in (log_dir(), Path(tempfile.gettempdir()) / "cchc-xl-logs"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError as e:
+            error = e
+    assert error is not None
+    raise error
+
+
+def _crash(exc: BaseException) -> None:
+    """Tell the user an unexpected error happened, in one sentence, and where its details are."""
+    try:
+        path = write_crash_log(exc)
+    except OSError as log_error:
+        print(f"Lỗi không mong đợi ({type(exc).__name__}: {str(exc)[:200]}). Không ghi được tệp chi tiết lỗi "
+              f"({describe_os_error(log_error).rstrip('.')}); hãy chụp lại thông báo này và báo cho người hỗ trợ.",
+              file=sys.stderr)
+        return
+    print(f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết đã ghi vào '{path}'.", file=sys.stderr)
 
 
 def _progress(quiet: bool):
@@ -192,10 +219,18 @@ def cmd_handout(args) -> int:
 
 
 def cmd_consolidate(args) -> int:
+    if Path(args.workbook).is_dir():
+        raise CchcError(f"'{args.workbook}' là một thư mục, không phải tệp sổ tính chính; hãy ghi đúng đường dẫn "
+                        "tới tệp .xlsm.")
     if not Path(args.workbook).is_file():
         raise CchcError(f"Không tìm thấy tệp sổ tính chính '{args.workbook}'.")
+    if Path(args.inbox).exists() and not Path(args.inbox).is_dir():
+        raise CchcError(f"'{args.inbox}' là một tệp, không phải thư mục hộp thư đến; hãy ghi đúng thư mục.")
     if not Path(args.inbox).is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{args.inbox}'.")
+    if args.log and Path(args.log).is_dir():
+        raise CchcError(f"--log '{args.log}' là một thư mục; hãy ghi tên tệp nhật ký, ví dụ "
+                        f"'{Path(args.log) / 'tong_hop.log'}'.")
     from .distribute.consolidate import consolidate
 
     s = consolidate(args.workbook, args.inbox, as_of=args.as_of, send=args.send, log_path=args.log,
@@ -271,7 +306,8 @@ def _args_consolidate(p) -> None:
                    help=AS_OF_HELP + "; báo cáo được lập lại cho kỳ có ngày đó (như lệnh refresh)")
     p.add_argument("--send", action="store_true", help="gửi báo cáo lên Sở sau khi tổng hợp")
     p.add_argument("--log", default=None, help="tệp nhật ký (mặc định INBOX/tong_hop.log)")
-    p.add_argument("--wait", type=float, default=10.0, help="số giây chờ khi có lần chạy khác (mặc định 10)")
+    p.add_argument("--wait", type=float, default=None,
+                   help="số giây chờ khi có lần chạy khác (mặc định CCHC_LOCK_WAIT_SECONDS, không có thì 10)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
@@ -345,8 +381,9 @@ COMMANDS: list[Command] = [
             "trang 'Báo cáo'. Lệnh refresh không bao giờ ghi đè mục đã sửa; mục để trống được soạn nháp tự động.",
             _args_redraft, cmd_redraft),
     Command("import-dossiers", "nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
-            "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM, "
-            "dấu phẩy hoặc chấm phẩy) hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc ISO.",
+            "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM), "
+            "UTF-16 hoặc Windows-1258, dấu phẩy, chấm phẩy hoặc tab; hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm "
+            "hoặc ISO. Dòng sai (giá trị không hợp lệ, nội dung dài quá một ô Excel) được bỏ qua, có ghi dòng và cột.",
             _args_import, cmd_import),
     Command("check", "liệt kê mọi vấn đề dữ liệu; mã thoát 1 nếu có",
             "Kiểm tra dữ liệu trong sổ tính, không ghi gì.", _args_check, cmd_check),
@@ -471,9 +508,11 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:   # the machine, not the program: a full disk, a read-only folder, a folder for a file
+        print(f"Lỗi: {describe_os_error(exc, 'đọc hoặc ghi')}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
-        path = write_crash_log(exc)
-        print(f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết đã ghi vào '{path}'.", file=sys.stderr)
+        _crash(exc)
         return EXIT_BUG
 
 

@@ -58,6 +58,8 @@ __all__ = [
     "ct2_counts",
     "vn_letter_key",
     "task_sort_key",
+    "completion_window",
+    "completion_problems",
     "VN_ALPHABET",
 ]
 
@@ -512,3 +514,42 @@ def task_sort_key(task_id: str) -> tuple:
     if len(parts) == 2 and parts[0].upper() == "PL" and parts[1].isdigit():
         return (1, int(parts[1]), ())
     return (2, 0, (s,))
+
+
+def completion_window(plan_year: int) -> tuple[date, date]:
+    """The completion dates a task of plan year ``plan_year`` may carry: 01/01 of the year before to 31/12 of
+    the year after (the same range as the drop-down validation of a hand-out copy).
+
+    >>> completion_window(2024)
+    (datetime.date(2023, 1, 1), datetime.date(2025, 12, 31))
+    """
+    return date(plan_year - 1, 1, 1), date(plan_year + 1, 12, 31)
+
+
+def completion_problems(status: str | None, done: date | None, plan_year: int | None) -> list[tuple[str, str]]:
+    """What is wrong with a task's (or an occurrence's) ``Trạng thái``/``Ngày hoàn thành`` pair, as
+    ``(column, Vietnamese reason)``: the one rule ``check`` reports and a returned copy is refused by.
+
+    ``status`` is the status key (``"done"``, ``"in_progress"`` … or None for a blank cell), ``done`` the
+    completion date.
+
+    >>> completion_problems("done", date(2024, 6, 12), 2024), completion_problems(None, None, 2024)
+    ([], [])
+    >>> completion_problems("in_progress", date(2024, 6, 12), 2024)
+    [('Trạng thái', "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")]
+    >>> completion_problems("done", date(1900, 1, 1), 2024)
+    [('Ngày hoàn thành', 'ngày hoàn thành 01/01/1900 nằm ngoài khoảng 01/01/2023–31/12/2025 của kế hoạch năm 2024')]
+    >>> completion_problems("done", None, 2024)
+    [('Ngày hoàn thành', "'Hoàn thành' nhưng chưa nhập ngày hoàn thành")]
+    """
+    out: list[tuple[str, str]] = []
+    if status == "done" and done is None:
+        out.append(("Ngày hoàn thành", "'Hoàn thành' nhưng chưa nhập ngày hoàn thành"))
+    if done is not None and status != "done":
+        out.append(("Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'"))
+    if done is not None and plan_year:
+        first, last = completion_window(plan_year)
+        if not first <= done <= last:
+            out.append(("Ngày hoàn thành", f"ngày hoàn thành {done:%d/%m/%Y} nằm ngoài khoảng {first:%d/%m/%Y}–"
+                                           f"{last:%d/%m/%Y} của kế hoạch năm {plan_year}"))
+    return out

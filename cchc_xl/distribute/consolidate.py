@@ -1,32 +1,38 @@
 """Scheduled consolidation of returned group copies (``cchc-xl consolidate``, ``scripts/consolidate.py``).
 
 Every regular file at the top of the inbox is examined by parsing the package (ooxml, never Excel,
-never macros). A copy is accepted or rejected AS A WHOLE — a group fixes the reason and resends:
+never macros). A copy is accepted or rejected AS A WHOLE (:mod:`.returned` lists every check) — a
+group fixes the reason and resends:
 
 * skipped (left in the inbox, retried next run): Excel's owner file ``~$NAME`` exists, the file was
   modified in the last ``SETTLE_SECONDS`` seconds, or its size/mtime changed during a 1 s check;
-* rejected (moved to ``INBOX/rejected/`` with ``NAME.txt`` giving the Vietnamese reasons): larger
-  than ``MAX_FILE_BYTES``, password-protected (CFB signature), not a workbook, corrupt zip, zip bomb
-  (ooxml limits), carries macros (``vbaProject.bin``), identity (custom properties AND the
-  veryHidden ``_cchc`` sheet) missing/inconsistent or for another plan/group, table or headers
-  changed, rows added/deleted/duplicated, tasks of another group, a locked column changed versus
-  the master, invalid values (status outside the list, a date that is not a date or lies in the
-  future, "Hoàn thành" without a date, formulas or error values in editable cells);
-* accepted (moved to ``INBOX/processed/<YYYY-MM-DD>/``): the editable cells the group changed
-  (versus the hand-out baseline in ``_cchc``) and that differ from the master are merged by task
-  ``Mã``. A text beginning with ``=`` is written as text, never as a formula.
+* ignored: the master itself, its backups and lock file, when the master lies in its own inbox;
+* rejected (moved to ``INBOX/rejected/`` with ``NAME.txt`` giving the Vietnamese reasons, each naming
+  row and column): the container, the identity, the tables, locked columns, values (status list, dates,
+  a text over a cell's limit, and for every row the group changed the rule ``check`` applies: a
+  completion date needs ``Hoàn thành`` and lies in the plan year's window);
+* accepted (moved to ``INBOX/processed/<YYYY-MM-DD>/``): every task (and occurrence) row the group
+  changed since hand-out is proposed WHOLE — status, date, evidence and note together.
 
-Two accepted copies changing the same cell differently: the newer copy (``dcterms:modified`` of
-``docProps/core.xml``, else the file mtime) wins and the conflict is reported. Every change and
-rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default). When
-anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
-with a verified backup, file and folder fsync'd, before any inbox file is moved — a run killed at any point leaves the
-master as before or after, and a rerun finds identical values and changes nothing (idempotent).
+One bad copy never stops the others: each fault of a file is a rejection of that file, and a file that
+cannot be moved afterwards is left in the inbox with the reason in the summary (the next run finds its
+update already in the master).
+
+Two accepted copies proposing different rows for one task: the copy that ARRIVED LATER in the inbox wins,
+the whole row (:mod:`.arrivals`: the time the inbox's file system recorded, kept in a small state file
+beside the inbox; never the copy's own save time, which the sender's clock sets), and the conflict is
+reported with both versions — in the summary, the log file, ``Nhật ký`` and the ribbon's message. Every
+change and rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default).
+When anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
+with a verified backup, file and folder fsync'd, before any inbox file is moved — a run killed at any point
+leaves the master as before or after, and a rerun finds identical values and changes nothing (idempotent).
+An inbox that cannot be written is refused before the master is touched.
 
 The workbook's writer lock (:mod:`cchc_xl.io.writelock`, ``MASTER.cchc-lock``, shared with refresh,
 import-dossiers and setup-excel) is held from reading the master to moving the last file: a second run
-waits ``lock_wait`` seconds and then returns exit code 4. Exit codes: :data:`EXIT_OK` 0,
-:data:`EXIT_REJECTED` 2 (completed, some files rejected), :data:`EXIT_FAILED` 3, :data:`EXIT_BUSY` 4.
+waits ``lock_wait`` seconds (``CCHC_LOCK_WAIT_SECONDS``, else 10) and then returns exit code 4. Exit codes:
+:data:`EXIT_OK` 0, :data:`EXIT_REJECTED` 2 (completed, some files rejected or left unfiled),
+:data:`EXIT_FAILED` 3 (nothing changed: the message says why), :data:`EXIT_BUSY` 4.
 """
 
 from __future__ import annotations
@@ -38,14 +44,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
-from ..errors import CchcError, WorkbookBusyError
+from ..errors import CchcError, WorkbookBusyError, describe_os_error
 from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
-from . import _common
-from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, task_hash
-from .intake import MACRO_REASON, MAX_FILE_BYTES, busy_reasons, container_problem, size_problem
+from .arrivals import Arrivals
+from .handout import EDITABLE, group_of
+from .intake import MAX_FILE_BYTES, busy_reasons, size_problem, write_reason_file
 from .intake import candidates as _candidates
 from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
 from .intake import move_unique as _move
+from .returned import Change, FileReport, canon as _canon, display as _display, examine as _examine, short
+from .returned import identity_sheet as _identity_sheet  # noqa: F401 - the name tests use
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
            "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
@@ -53,34 +61,6 @@ __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileRepo
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 SETTLE_SECONDS = 3.0
-_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-@dataclass
-class Change:
-    """One cell merged (or proposed) into the master; ``task`` is the row's ``Mã`` in ``table``
-    (``tblNhiemVu``, or ``tblLanThucHien`` for an occurrence of a periodic task)."""
-
-    file: str
-    group: str
-    task: str
-    column: str
-    old: object
-    new: object
-    when: dt.datetime | None = None
-    table: str = schema.TASKS.table
-
-
-@dataclass
-class FileReport:
-    name: str
-    status: str  # accepted | rejected | skipped
-    group: str = ""
-    reasons: list[str] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    moved_to: Path | None = None
-    when: dt.datetime | None = None  # the copy's last save (core.xml modified, else file mtime)
-    path: Path | None = None
 
 
 @dataclass
@@ -95,6 +75,7 @@ class ConsolidationSummary:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     files: list[FileReport] = field(default_factory=list)
+    unfiled: list[str] = field(default_factory=list)     # files that could not be moved/annotated, and why
     exit_code: int = EXIT_OK
     message: str = ""
     log_path: Path | None = None
@@ -138,6 +119,7 @@ class ConsolidationSummary:
                 label = "TỪ CHỐI" if f.status == "rejected" else "BỎ QUA"
                 out.append(f"{label}: {f.name} — {'; '.join(f.reasons)}")
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
+        out += [f"CHƯA CHUYỂN: {u}" for u in self.unfiled]
         out += self.report_lines()
         if self.message:
             out.append(self.message)
@@ -145,16 +127,6 @@ class ConsolidationSummary:
 
 
 # ---------------------------------------------------------------------------------------- reading
-
-
-def _canon(v) -> str:
-    return baseline_text(v)
-
-
-def _display(v) -> str:
-    if isinstance(v, (dt.date, dt.datetime)):
-        return _common.date_vn(v.date() if isinstance(v, dt.datetime) and v.time() == dt.time(0) else v)
-    return "" if v is None else (_canon(v))
 
 
 @dataclass
@@ -211,231 +183,6 @@ def _require_headers(td, spec) -> None:
         raise CchcError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
 
 
-def _identity_sheet(book) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    if IDENTITY_SHEET not in book.sheet_names():
-        return {}, {}
-    cells = book.sheet_values(IDENTITY_SHEET)
-    max_row = max((r for r, _ in cells), default=0)
-    ident: dict[str, str] = {}
-    base: dict[tuple[str, str], str] = {}
-    r = 1
-    while cells.get((r, 1)) not in (None, ""):
-        key = str(cells[(r, 1)])
-        ident[key] = _canon(cells.get((r, 2), ""))
-        if key == "CCHC_DanhSachMa":
-            v = cells.get((r, 2))
-            ident["CCHC_DanhSachMa"] = str(v) if v is not None else ""
-        r += 1
-    while r <= max_row and _canon(cells.get((r, 1))) != BASELINE_HEADER[0]:
-        r += 1
-    r += 1
-    while r <= max_row:
-        tid = _canon(cells.get((r, 1)))
-        col = _canon(cells.get((r, 2)))
-        if tid and col:
-            base[(tid, col)] = _canon(cells.get((r, 3)))
-        r += 1
-    return ident, base
-
-
-def _parse_date(v) -> tuple[dt.date | None, bool]:
-    """(date, ok) for a ``Ngày hoàn thành`` value: a date cell, blank, or text dd/mm/yyyy / ISO."""
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None, True
-    if isinstance(v, dt.datetime):
-        return v.date(), True
-    if isinstance(v, dt.date):
-        return v, True
-    if isinstance(v, str):
-        m = _DMY.match(v)
-        try:
-            if m:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))), True
-            return dt.date.fromisoformat(v.strip()), True
-        except ValueError:
-            return None, False
-    return None, False
-
-
-def _examine(path: Path, data: bytes, mt: _MasterTasks, groups: set[str], today: dt.date,
-             max_bytes: int) -> FileReport:
-    """Validate one copy; returns a report with ``changes`` (vs the master) or ``reasons``."""
-    from ..io.file_book import FileBook
-    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
-
-    rep = FileReport(path.name, "rejected")
-    reasons = rep.reasons
-    problem = container_problem(data, max_bytes)
-    if problem:
-        reasons.append(problem)
-        return rep
-    try:
-        book = FileBook.from_bytes(data, path.name, max_total=MAX_COPY_UNZIPPED_BYTES)
-    except CchcError as exc:
-        reasons.append(str(exc).rstrip("."))
-        return rep
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the run
-        reasons.append(f"tệp bị hỏng, không đọc được ({type(exc).__name__})")
-        return rep
-    try:
-        return _examine_book(book, path, rep, mt, groups, today)
-    except CchcError as exc:
-        reasons.append(str(exc).rstrip("."))
-    except Exception as exc:  # noqa: BLE001
-        reasons.append(f"tệp bị hỏng, không đọc được nội dung ({type(exc).__name__}: {exc})")
-    rep.changes.clear()
-    return rep
-
-
-def _examine_book(book, path: Path, rep: FileReport, mt: _MasterTasks, groups: set[str],
-                  today: dt.date) -> FileReport:
-    reasons = rep.reasons
-    if book.has_macros():
-        reasons.append(MACRO_REASON)
-        return rep
-    props = book.custom_properties()
-    ident, baseline = _identity_sheet(book)
-    if not ident or props.get("CCHC_Loai") != IDENTITY_KIND or ident.get("CCHC_Loai") != IDENTITY_KIND:
-        reasons.append("tệp không phải bản phát cho tổ/nhóm (thiếu thông tin nhận dạng); hãy dùng đúng tệp "
-                       "văn phòng đã gửi")
-        return rep
-    for k in ("CCHC_KeHoach", "CCHC_Nam", "CCHC_ToNhom", "CCHC_MaBam"):
-        if _canon(props.get(k)) != _canon(ident.get(k)):
-            reasons.append("thông tin nhận dạng của tệp không nhất quán (có thể đã bị sửa)")
-            return rep
-    group = ident.get("CCHC_ToNhom", "")
-    rep.group = group
-    rep.when = book.modified() or dt.datetime.fromtimestamp(path.stat().st_mtime)
-    if ident.get("CCHC_KeHoach") != mt.plan_no or ident.get("CCHC_Nam") != str(mt.plan_year):
-        reasons.append(f"tệp thuộc kế hoạch khác ({ident.get('CCHC_KeHoach')} năm {ident.get('CCHC_Nam')}; "
-                       f"sổ chính là {mt.plan_no} năm {mt.plan_year})")
-        return rep
-    if group not in groups:
-        reasons.append(f"tổ/nhóm '{group}' không có trong kế hoạch")
-        return rep
-    ids_handed = [i for i in ident.get("CCHC_DanhSachMa", "").split("\n") if i]
-    occ_handed = [i for i in ident.get("CCHC_DanhSachLan", "").split("\n") if i]
-    if task_hash(ids_handed + occ_handed) != ident.get("CCHC_MaBam"):
-        reasons.append("danh sách nhiệm vụ trong thông tin nhận dạng đã bị sửa")
-        return rep
-    _compare_table(book, schema.TASKS, mt, ids_handed, rep, baseline, today, "nhiệm vụ",
-                   lambda vals: group_of(vals.get("Tổ/nhóm chuyên môn")) == group)
-    if occ_handed and not reasons:
-        if mt.occurrences is None:
-            reasons.append(f"sổ chính không có bảng '{schema.OCCURRENCES.table}' các lần thực hiện nhiệm vụ định kỳ")
-        else:
-            handed = set(ids_handed)
-            _compare_table(book, schema.OCCURRENCES, mt.occurrences, occ_handed, rep, baseline, today,
-                           "lần thực hiện", lambda vals: _canon(vals.get("Mã nhiệm vụ")) in handed)
-    if reasons:
-        rep.changes.clear()
-        return rep
-    rep.status = "accepted"
-    return rep
-
-
-def _compare_table(book, spec, mt: _MasterTasks, ids_handed: list[str], rep: FileReport,
-                   baseline: dict[tuple[str, str], str], today: dt.date, label: str, belongs) -> None:
-    """Check the copy's table ``spec`` against the master rows ``mt`` (rows handed out: ``ids_handed``;
-    ``belongs(master values)`` says a row is the group's) and add the group's edits to ``rep.changes``,
-    or the reasons to ``rep.reasons``."""
-    reasons = rep.reasons
-    group, path_name = rep.group, rep.name
-    td = book.read_table(spec.sheet, spec.table)
-    if td is None:
-        reasons.append(f"không tìm thấy bảng '{spec.table}' trên trang '{spec.sheet}' (đã đổi tên hoặc xóa)")
-        return
-    if list(td.headers) != list(mt.headers):
-        diff = [f"'{a}' → '{b}'" for a, b in zip(mt.headers, td.headers) if a != b]
-        more = "" if len(td.headers) == len(mt.headers) else f" (số cột {len(td.headers)}, cần {len(mt.headers)})"
-        reasons.append("tiêu đề cột đã bị thay đổi: " + (", ".join(diff) or "thứ tự/số cột") + more)
-        return
-    hi = {h: i for i, h in enumerate(td.headers)}
-    seen: dict[str, int] = {}
-    rows = []
-    for i, r in enumerate(td.rows):
-        excel_row = td.first_row + i
-        vals = {h: r[hi[h]] for h in td.headers}
-        tid = _canon(vals["Mã"].value)
-        if not tid:
-            if any(c.value not in (None, "") for c in r):
-                reasons.append(f"dòng {excel_row}: có dòng thêm không có 'Mã'")
-            continue
-        if tid in seen:
-            reasons.append(f"dòng {excel_row}: {label} '{tid}' bị lặp (dòng {seen[tid]})")
-            continue
-        seen[tid] = excel_row
-        rows.append((excel_row, tid, vals))
-    handed = set(ids_handed)
-    extra = [t for t in seen if t not in handed]
-    missing = [t for t in ids_handed if t not in seen]
-    if extra:
-        reasons.append("có dòng thêm không thuộc bản phát: " + ", ".join(extra))
-    if missing:
-        reasons.append("thiếu dòng (đã bị xóa): " + ", ".join(missing))
-    if reasons:
-        return
-    for excel_row, tid, vals in rows:
-        where = f"{label} {tid} (dòng {excel_row})"
-        m = mt.rows.get(tid)
-        if m is None:
-            reasons.append(f"{where}: không có trong sổ chính")
-            continue
-        if not belongs(m[1]):
-            reasons.append(f"{where}: không thuộc tổ/nhóm '{group}'")
-            continue
-        for h in td.headers:
-            if h in EDITABLE or h in spec.computed:
-                continue
-            cell = vals[h]
-            if _canon(cell.value) != _canon(m[1].get(h)):
-                reasons.append(f"{where}: cột '{h}' bị khóa nhưng đã bị sửa")
-        for h in EDITABLE:
-            cell = vals[h]
-            if cell.formula:
-                reasons.append(f"{where}: cột '{h}' chứa công thức; hãy nhập giá trị")
-                continue
-            if cell.error:
-                reasons.append(f"{where}: cột '{h}' có giá trị lỗi {cell.error}")
-                continue
-        status = vals["Trạng thái"].value
-        status_t = _canon(status)
-        if status_t and status_t not in schema.TASK_STATUS:
-            reasons.append(f"{where}: 'Trạng thái' = '{status_t}' không có trong danh sách "
-                           f"({', '.join(schema.TASK_STATUS)})")
-        done, ok = _parse_date(vals["Ngày hoàn thành"].value)
-        if not ok:
-            reasons.append(f"{where}: 'Ngày hoàn thành' = '{_canon(vals['Ngày hoàn thành'].value)}' không phải "
-                           "là ngày (dd/mm/yyyy)")
-        elif done is not None and done > today:
-            reasons.append(f"{where}: 'Ngày hoàn thành' {_common.date_vn(done)} ở tương lai")
-        elif status_t == "Hoàn thành" and done is None:
-            reasons.append(f"{where}: trạng thái 'Hoàn thành' cần có 'Ngày hoàn thành'")
-        if reasons:
-            continue
-        new_vals = {"Trạng thái": status_t or None, "Ngày hoàn thành": done,
-                    "Minh chứng": _text_or_none(vals["Minh chứng"].value),
-                    "Ghi chú": _text_or_none(vals["Ghi chú"].value)}
-        for h, new in new_vals.items():
-            b = baseline.get((tid, h))
-            if b is not None and _canon(new) == b:
-                continue  # not changed by the group since hand-out
-            old = m[1].get(h)
-            if _canon(new) != _canon(old):
-                rep.changes.append(Change(path_name, group, tid, h, old, new, table=spec.table))
-
-
-def _text_or_none(v):
-    if v is None:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return _display(v)
-    s = str(v).strip()
-    return s or None
-
-
 # ---------------------------------------------------------------------------------------- files
 
 
@@ -466,16 +213,17 @@ _Log = InboxLog
 
 def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.date | None = None,
                 send: bool = False, log_path: str | os.PathLike | None = None, progress=None,
-                lock_wait: float = _common.LOCK_WAIT_SECONDS, settle_seconds: float = SETTLE_SECONDS,
+                lock_wait: float | None = None, settle_seconds: float = SETTLE_SECONDS,
                 max_bytes: int = MAX_FILE_BYTES, now: dt.datetime | None = None,
                 env=None) -> ConsolidationSummary:
     """Consolidate every returned copy in ``inbox`` into ``master``; never raises for bad copies.
 
     Returns a :class:`ConsolidationSummary` whose ``exit_code`` a scheduler can act on. A master
-    that cannot be read or written (missing, locked by Excel, changed meanwhile) gives
-    :data:`EXIT_FAILED` with ``message`` set, and no inbox file is moved. ``send`` sends the report
-    (:func:`cchc_xl.distribute.send.send_report`) after a successful run; a send failure gives
-    :data:`EXIT_FAILED` too.
+    that cannot be read or written (missing, locked by Excel, changed meanwhile, a full disk, a folder
+    without write permission) or an inbox that cannot be written gives :data:`EXIT_FAILED` with
+    ``message`` set, and no inbox file is moved. ``lock_wait`` defaults to ``CCHC_LOCK_WAIT_SECONDS``
+    (else 10 s). ``send`` sends the report (:func:`cchc_xl.distribute.send.send_report`) after a
+    successful run; a send failure gives :data:`EXIT_FAILED` too.
     """
     master, inbox = Path(master), Path(inbox)
     step = progress or (lambda f, m: None)
@@ -493,6 +241,10 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
         summary.exit_code = EXIT_FAILED
         summary.message = f"Tổng hợp thất bại: {exc}"
         log(summary.message)
+    except OSError as exc:          # the master or the inbox could not be read or written: nothing was moved
+        summary.exit_code = EXIT_FAILED
+        summary.message = f"Tổng hợp thất bại: {describe_os_error(exc, 'đọc hoặc ghi')} Sổ chính chưa bị thay đổi."
+        log(summary.message)
     finally:
         try:
             log.flush()
@@ -508,7 +260,10 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
             summary.exit_code = EXIT_FAILED
             summary.message = (summary.message + f" Gửi báo cáo thất bại: {exc}").strip()
         log(summary.message)
-        log.flush()
+        try:
+            log.flush()
+        except OSError:
+            pass
     return summary
 
 
@@ -517,7 +272,8 @@ class ConsolidationPlan:
     """What a run does, computed without writing anything (:func:`plan_consolidation`).
 
     ``files``: a report per inbox file (accepted / rejected / skipped); ``changes``: the cells to merge
-    after conflict resolution (the newest copy wins per task and column); ``conflicts``: Vietnamese lines.
+    after conflict resolution (per task row, the copy that arrived last wins, the whole row);
+    ``conflicts``: Vietnamese lines naming both versions; ``arrivals``: the inbox's arrival times.
     """
 
     now: dt.datetime
@@ -525,17 +281,19 @@ class ConsolidationPlan:
     changes: list[Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     files_read: int = 0
+    arrivals: Arrivals | None = None
+    conflict_rows: list[tuple[str, str, str]] = field(default_factory=list)   # (table, Mã, group) per conflict
 
     def log_rows(self) -> list[dict]:
-        """The rows for ``Nhật ký`` (keys ``_log.LOG_HEADERS``): every change, conflict and rejection."""
+        """The rows for ``Nhật ký`` (keys ``schema.LOG_HEADERS``): every change, conflict and rejection."""
         now = self.now
         rows: list[dict] = []
         for ch in self.changes:
             rows.append({"Thời gian": now, "Tệp": ch.file, "Tổ/nhóm": ch.group, "Mã": ch.task, "Cột": ch.column,
                          "Giá trị cũ": _display(ch.old), "Giá trị mới": _display(ch.new), "Ghi chú": "Cập nhật"})
-        for msg in self.conflicts:
-            rows.append({"Thời gian": now, "Tệp": "", "Tổ/nhóm": "", "Mã": "", "Cột": "", "Giá trị cũ": "",
-                         "Giá trị mới": "", "Ghi chú": "Xung đột: " + msg})
+        for (_table, tid, group), msg in zip(self.conflict_rows, self.conflicts):
+            rows.append({"Thời gian": now, "Tệp": "", "Tổ/nhóm": group, "Mã": tid, "Cột": "", "Giá trị cũ": "",
+                         "Giá trị mới": "", "Ghi chú": ("Xung đột: " + msg)[:30000]})
         for rep in self.files:
             if rep.status == "rejected":
                 rows.append({"Thời gian": now, "Tệp": rep.name, "Tổ/nhóm": rep.group, "Mã": "", "Cột": "",
@@ -553,20 +311,34 @@ class ConsolidationPlan:
         return out
 
 
+def _belongs_to_master(p: Path, master: Path | None) -> bool:
+    """The master itself, its backups, its lock file or Excel's owner file: never a returned copy."""
+    if master is None:
+        return False
+    name = p.name
+    if name == master.name or name == master.name + ".cchc-lock":
+        try:
+            return name != master.name or p.resolve() == master.resolve()
+        except OSError:
+            return True
+    return bool(re.fullmatch(re.escape(master.stem) + r"\.bak-\d{8}-\d{6}(-\d+)?" + re.escape(master.suffix), name))
+
+
 def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.datetime,
                        settle_seconds: float = SETTLE_SECONDS, max_bytes: int = MAX_FILE_BYTES,
-                       exclude: Path | None = None, progress=None) -> ConsolidationPlan:
+                       exclude: Path | None = None, progress=None, master: Path | None = None) -> ConsolidationPlan:
     """Examine every file of ``inbox`` against the master tasks ``mt`` (see :func:`master_tasks`) and
-    resolve conflicts. Reads the inbox files only: writes and moves nothing. ``exclude`` is the log file."""
+    resolve conflicts. Reads the inbox files only: writes and moves nothing. ``exclude`` is the log file;
+    ``master`` the master's path (when it lies in the inbox, it and its backups are not copies)."""
     step = progress or (lambda f, m: None)
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
-    plan = ConsolidationPlan(now=now)
+    plan = ConsolidationPlan(now=now, arrivals=Arrivals.load(inbox))
     groups = {group_of(v.get("Tổ/nhóm chuyên môn")) for _, v in mt.rows.values()} - {""}
     today = now.date()
 
-    files = _candidates(inbox, exclude)
+    files = [p for p in _candidates(inbox, exclude) if not _belongs_to_master(p, master)]
     busy_by_file = busy_reasons(files, settle_seconds)
     reports: list[FileReport] = []
     for i, p in enumerate(files):
@@ -578,6 +350,7 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
             st = p.stat()
         except FileNotFoundError:
             continue
+        arrived = plan.arrivals.of(p, st)
         if busy:
             rep = FileReport(p.name, "skipped", reasons=[busy])
         else:
@@ -588,38 +361,63 @@ def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.da
                 else:
                     rep = _examine(p, p.read_bytes(), mt, groups, today, max_bytes)
             except OSError as exc:
-                rep = FileReport(p.name, "skipped", reasons=[f"không đọc được tệp ({exc.strerror or exc})"])
-        rep.path = p
+                rep = FileReport(p.name, "skipped", reasons=[describe_os_error(exc, "đọc").rstrip(".")])
+        rep.path, rep.arrived = p, arrived
         reports.append(rep)
     plan.files = reports
-
-    # conflicts: newest copy wins per (task, column)
-    proposals: dict[tuple[str, str, str], list[tuple[dt.datetime, Change]]] = {}
-    for rep in reports:
-        if rep.status != "accepted":
-            continue
-        when = rep.when or now
-        for ch in rep.changes:
-            ch.when = when
-            proposals.setdefault((ch.table, ch.task, ch.column), []).append((when, ch))
-    for (_table, tid, col), props in proposals.items():
-        props.sort(key=lambda x: (x[0], x[1].file))
-        winner = props[-1][1]
-        distinct = {_canon(c.new) for _, c in props}
-        if len(distinct) > 1:
-            losers = ", ".join(f"{c.file} ('{_display(c.new)}')" for _, c in props[:-1] if _canon(c.new) != _canon(winner.new))
-            msg = (f"nhiệm vụ {tid}, cột '{col}': {losers} khác với {winner.file} ('{_display(winner.new)}'); "
-                   f"giữ bản mới hơn {winner.file}")
-            plan.conflicts.append(msg)
-        plan.changes.append(winner)
+    _resolve(plan)
     return plan
+
+
+def _row_text(row: dict) -> str:
+    return ", ".join(f"{h} '{short(_display(row.get(h)))}'" for h in EDITABLE)
+
+
+def _resolve(plan: ConsolidationPlan) -> None:
+    """Per task (and occurrence) row: the copy that arrived last wins, the whole row; a conflict — copies
+    proposing different rows — is reported with every version."""
+    proposals: dict[tuple[str, str], list[FileReport]] = {}
+    for rep in plan.files:
+        if rep.status == "accepted":
+            for key in rep.rows:
+                proposals.setdefault(key, []).append(rep)
+    for (table, tid), reps in proposals.items():
+        reps.sort(key=lambda r: (r.arrived or plan.now, r.name))
+        winner = reps[-1]
+        for ch in winner.changes:
+            if (ch.table, ch.task) == (table, tid):
+                ch.when = winner.arrived
+                plan.changes.append(ch)
+        versions = {tuple(_canon(r.rows[(table, tid)].get(h)) for h in EDITABLE) for r in reps}
+        if len(versions) > 1:
+            label = "lần thực hiện" if table == schema.OCCURRENCES.table else "nhiệm vụ"
+            told = "; ".join(f"bản '{r.name}' (đến hộp thư lúc {r.arrived:%d/%m/%Y %H:%M:%S}): "
+                             f"{_row_text(r.rows[(table, tid)])}" for r in reps)
+            plan.conflicts.append(f"{label} {tid} (tổ/nhóm {winner.group}) có {len(reps)} bản khác nhau — {told}. "
+                                  f"Đã lấy nguyên dòng của bản đến sau cùng '{winner.name}'; nếu cần bản khác, hãy "
+                                  "sửa trong sổ chính hoặc gửi lại bản đúng.")
+            plan.conflict_rows.append((table, tid, winner.group))
+
+
+def check_inbox_writable(inbox: Path) -> None:
+    """Refuse (``CchcError``) an inbox whose files could not be moved after the master is written."""
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=inbox, prefix=".cchc-thu-ghi-", suffix=".part")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CchcError(f"Không ghi được vào thư mục hộp thư '{inbox}' để chuyển các bản đã xử lý: "
+                        + describe_os_error(exc).split(": ", 1)[-1] + " Sổ chính chưa bị thay đổi.") from None
 
 
 def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: ConsolidationSummary,
               log: InboxLog, now_overdue: int | None = None) -> None:
     """After the master holds the changes: move accepted copies to ``processed/<date>/``, rejected ones
     to ``rejected/`` with ``NAME.txt`` giving the reasons, leave skipped ones; fill ``summary`` and the
-    log lines (the caller flushes ``log``)."""
+    log lines (the caller flushes ``log``). Never raises for one file: a file that cannot be moved stays in
+    the inbox and the summary says why (its update, if any, is already in the master)."""
     inbox = Path(inbox)
     now = plan.now
     summary.files_read = plan.files_read
@@ -627,36 +425,56 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
     summary.conflicts = list(plan.conflicts)
     summary.changes = plan.changes
     summary.cells_changed = len(plan.changes)
-    summary.tasks_changed = len({c.task for c in plan.changes})
+    summary.tasks_changed = len({(c.table, c.task) for c in plan.changes})
     summary.now_overdue = now_overdue
     day = now.strftime("%Y-%m-%d")
+    left: set[str] = set()
     for rep in plan.files:
         src = rep.path
-        if rep.status == "accepted":
-            summary.accepted += 1
-            rep.moved_to = _move(src, inbox / "processed" / day)
-            log(f"CHẤP NHẬN {rep.name} (tổ/nhóm: {rep.group}; {len(rep.changes)} ô khác sổ chính)")
-        elif rep.status == "rejected":
-            summary.rejected += 1
-            rep.moved_to = _move(src, inbox / "rejected")
-            reason_file = rep.moved_to.with_name(rep.moved_to.name + ".txt")
-            reason_file.write_text(
-                f"Tệp: {rep.name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
-                + (f"Tổ/nhóm: {rep.group}\n" if rep.group else "")
-                + "Tệp bị TỪ CHỐI, chưa có thay đổi nào được đưa vào sổ chính. Lý do:\n"
-                + "".join(f"- {r}\n" for r in rep.reasons)
-                + "Hãy sửa theo lý do trên rồi gửi lại.\n", encoding="utf-8")
-            log(f"TỪ CHỐI {rep.name}: {'; '.join(rep.reasons)}")
-        else:
-            summary.skipped += 1
-            log(f"BỎ QUA {rep.name}: {'; '.join(rep.reasons)}")
+        arrived = f"; đến hộp thư lúc {rep.arrived:%d/%m/%Y %H:%M:%S}" if rep.arrived else ""
+        try:
+            if rep.status == "accepted":
+                summary.accepted += 1
+                rep.moved_to = _move(src, inbox / "processed" / day)
+                log(f"CHẤP NHẬN {rep.name} (tổ/nhóm: {rep.group}; {len(rep.changes)} ô khác sổ chính{arrived})")
+            elif rep.status == "rejected":
+                summary.rejected += 1
+                rep.moved_to = _move(src, inbox / "rejected")
+                write_reason_file(rep.moved_to, _reason_text(rep, now))
+                log(f"TỪ CHỐI {rep.name}: {'; '.join(rep.reasons)}")
+            else:
+                summary.skipped += 1
+                left.add(rep.name)
+                log(f"BỎ QUA {rep.name}: {'; '.join(rep.reasons)}")
+        except OSError as exc:
+            where = "chuyển tệp" if rep.moved_to is None else "ghi tệp lý do"
+            rep.filing = f"không {where} được: {describe_os_error(exc).split(': ', 1)[-1]}"
+            if rep.moved_to is None:
+                left.add(rep.name)
+                rep.filing += " Tệp được để lại trong hộp thư; lần chạy sau sẽ xử lý lại."
+            summary.unfiled.append(f"{rep.name}: {rep.filing}")
+            log(f"CHƯA CHUYỂN {rep.name}: {rep.filing}")
     for ch in plan.changes:
         log(f"THAY ĐỔI {ch.file} | {ch.group} | {ch.task} | {ch.column}: '{_display(ch.old)}' → '{_display(ch.new)}'")
     for c in summary.conflicts:
         log(f"XUNG ĐỘT {c}")
     log(f"KẾT QUẢ đọc {summary.files_read}, chấp nhận {summary.accepted}, từ chối {summary.rejected}, "
         f"bỏ qua {summary.skipped}, nhiệm vụ cập nhật {summary.tasks_changed}, quá hạn {summary.now_overdue}")
-    summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
+    if plan.arrivals is not None:
+        try:
+            plan.arrivals.save(left)
+        except OSError as exc:
+            log(f"Không ghi được thứ tự đến của các tệp: {describe_os_error(exc)}")
+    summary.exit_code = EXIT_REJECTED if summary.rejected or summary.unfiled else EXIT_OK
+
+
+def _reason_text(rep: FileReport, now: dt.datetime) -> str:
+    return (f"Tệp: {rep.name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
+            + (f"Đến hộp thư lúc: {rep.arrived:%d/%m/%Y %H:%M:%S}\n" if rep.arrived else "")
+            + (f"Tổ/nhóm: {rep.group}\n" if rep.group else "")
+            + "Tệp bị TỪ CHỐI, chưa có thay đổi nào được đưa vào sổ chính. Lý do:\n"
+            + "".join(f"- {r}\n" for r in rep.reasons)
+            + "Hãy sửa theo lý do trên rồi gửi lại.\n")
 
 
 def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None) -> bool:
@@ -687,18 +505,21 @@ def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None)
 
 
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
-         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float) -> None:
+         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float | None) -> None:
     from ..engine import compute, load_data, write_outputs
     from ..io.file_book import FileBook
     from ..report_record import read_record, record_of
 
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
+    if master.is_dir():
+        raise CchcError(f"'{master}' là một thư mục, không phải tệp sổ tính chính; hãy ghi đúng đường dẫn tới tệp .xlsm.")
+    check_inbox_writable(inbox)
     step(0.02, "Đang đọc sổ tính chính…")
     with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
         mt, td, occ_td = _read_master(book, master.name)
         plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
-                                  exclude=log.path, progress=step)
+                                  exclude=log.path, progress=step, master=master)
         step(0.7, "Đang cập nhật sổ tính chính…")
         changed = apply_plan(book, td, mt, plan, occ_td)
         # The report follows the one as-of rule (core.report_date): it is made again when anything changed, or
@@ -714,6 +535,6 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
             summary.report_written = True
         summary.report, summary.report_previous, summary.report_note = made, before, result.figures.date_note
         summary.report_as_of_words = result.chosen.as_of_words if result.chosen else ""
-        # only now (master durably written) move the files and write the reasons
+        # only now (master durably written) move the files and write the reasons; never raises for one file
         file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
     step(1.0, "Xong.")

@@ -19,24 +19,29 @@ Each copy (written new with XlsxWriter, no macros) holds:
   against, so that only what the group changed is merged).
 
 The same identity is stored in custom document properties (``CCHC_*``). Tasks with a blank
-group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``; a name clash gets a
-numeric suffix.
+group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``, at most 80 bytes (a long
+group name is cut and ends with a short hash, :func:`._common.fit_name`); a name clash gets a numeric
+suffix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema
-from ..errors import WorkbookError
+from ..core.tasks import completion_window
+from ..core.text import clean_text
+from ..errors import WorkbookError, describe_os_error
 from . import _common
 
 __all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
-           "group_of", "read_master_tasks"]
+           "group_of", "read_master_tasks", "prop_value"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -44,10 +49,21 @@ IDENTITY_SHEET = "_cchc"
 IDENTITY_KIND = "cchc-xl handout"
 PROTECTION_PASSWORD = ""  # documented: sheets are protected against accidents, not against people
 BASELINE_HEADER = ("Mã", "Cột", "Giá trị khi phát")
+MAX_NAME_BYTES = 80   # hand-out file names stay short (a 330-character group name): fit_name adds a hash
 
 _WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
            "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
            "Ngày hoàn thành": 14, "Minh chứng": 30, "Ghi chú": 28, "Tình trạng hạn": 20}
+
+
+def prop_value(text: str) -> str:
+    """``text`` as a custom document property holds it: Excel keeps at most 255 characters, so a longer text (a
+    330-character group name) is cut and ends with ``~`` and a short hash of the whole (the hidden ``_cchc``
+    sheet keeps the whole text; the consolidation compares the two through this function)."""
+    text = str(text)
+    if len(text) <= 255:
+        return text
+    return text[:246] + "~" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
 def task_hash(ids) -> str:
@@ -96,8 +112,8 @@ def _values(td) -> list[list[object]]:
 
 
 def group_of(value) -> str:
-    """The group named by a ``Tổ/nhóm chuyên môn`` cell (surrounding spaces removed)."""
-    return " ".join(str(value or "").split())
+    """The group named by a ``Tổ/nhóm chuyên môn`` cell (:func:`~cchc_xl.core.text.clean_text`, one line)."""
+    return clean_text(str(value or ""), single_line=True)
 
 
 def _date(v):
@@ -127,14 +143,15 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         "CCHC_MaBam": task_hash(ids + occ_ids),
         "CCHC_SoNhiemVu": str(len(ids)),
     }
-    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    buffer = io.BytesIO()       # made in memory, then written: a failed write is our own OSError, nothing half-open
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False})
     try:
         wb.set_properties({"title": f"Nhiệm vụ CCHC {master.plan_year} – {group}", "author": "cchc-xl",
                            "comments": "Bản phát cho tổ/nhóm; chỉ sửa các cột được mở khóa.",
                            "created": when})
         for k, v in ident.items():
-            wb.set_custom_property(k, v)
+            wb.set_custom_property(k, prop_value(v))
         f_title = wb.add_format({"bold": True, "font_size": 14, "font_name": "Times New Roman"})
         f_text = wb.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 12})
         f_bold = wb.add_format({"bold": True, "font_name": "Times New Roman", "font_size": 12})
@@ -210,6 +227,8 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         hid.protect(PROTECTION_PASSWORD)
     finally:
         wb.close()
+    with open(dest, "wb") as fh:
+        fh.write(buffer.getvalue())
 
 
 def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats, plan_year: int) -> None:
@@ -244,8 +263,8 @@ def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats
         "input_title": "Trạng thái", "input_message": "Chọn một trạng thái trong danh sách.",
         "error_title": "Giá trị không hợp lệ", "error_message": "Chỉ chọn trạng thái có trong danh sách."})
     ws.data_validation(1, ci["Ngày hoàn thành"], last, ci["Ngày hoàn thành"], {
-        "validate": "date", "criteria": "between", "minimum": dt.date(plan_year - 1, 1, 1),
-        "maximum": dt.date(plan_year + 1, 12, 31), "ignore_blank": True,
+        "validate": "date", "criteria": "between", "minimum": completion_window(plan_year)[0],
+        "maximum": completion_window(plan_year)[1], "ignore_blank": True,
         "input_title": "Ngày hoàn thành", "input_message": "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/02/2024.",
         "error_title": "Ngày không hợp lệ",
         "error_message": f"Nhập một ngày trong năm {plan_year - 1}–{plan_year + 1}."})
@@ -269,7 +288,7 @@ def baseline_text(v) -> str:
         return v.isoformat()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return clean_text(str(v))
 
 
 def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetime | None = None,
@@ -277,12 +296,20 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
     """Write one hand-out copy per group of the master at ``path`` into ``out_dir``.
 
     Returns the paths written, in the order groups first appear in the table. Existing files
-    with the same names are replaced. Raises :class:`WorkbookError` when the master has no
-    task table or lacks a contract header.
+    with the same names are replaced. File names are at most :data:`MAX_NAME_BYTES` bytes (a long group
+    name is cut, with a hash that keeps two names apart). Either every copy is written or none: a full disk
+    or a folder that cannot be written is a :class:`WorkbookError` in one sentence and leaves the folder as
+    it was. Raises :class:`WorkbookError` too when the master has no task table or lacks a contract header.
     """
+
     master_path = Path(path)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise WorkbookError(f"'{out}' là một tệp, không phải thư mục; hãy chọn một thư mục để ghi các bản phát.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbookError(describe_os_error(exc, "tạo thư mục")) from None
     master = read_master_tasks(master_path)
     when = (now or dt.datetime.now()).replace(microsecond=0)
     gi = master.headers.index("Tổ/nhóm chuyên môn")
@@ -291,19 +318,34 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         g = group_of(row[gi])
         if g:
             groups.setdefault(g, []).append(row)
-    written: list[Path] = []
+    plans: list[tuple[str, list[list[object]], Path]] = []
     used: set[str] = set()
-    for i, (group, rows) in enumerate(groups.items()):
+    for group, rows in groups.items():
         base = f"CCHC{master.plan_year}_{_common.ascii_slug(group)}"
-        name, k = base, 2
+        name, k = _common.fit_name(base + ".xlsx", out, max_bytes=MAX_NAME_BYTES), 2
         while name.lower() in used:
-            name, k = f"{base}_{k}", k + 1
+            name, k = _common.fit_name(f"{base}_{k}.xlsx", out, max_bytes=MAX_NAME_BYTES), k + 1
         used.add(name.lower())
-        dest = out / f"{name}.xlsx"
-        tmp = dest.with_name(f".tmp-{dest.name}")
-        _write_copy(tmp, master, group, rows, when)
-        os.replace(tmp, dest)
-        written.append(dest)
-        if progress:
-            progress((i + 1) / len(groups), f"Đã tạo {dest.name}")
-    return written
+        plans.append((group, rows, out / name))
+    # every copy is written to a temporary file first; only when all are written are they renamed, so a
+    # full disk or a refused folder leaves the folder as it was
+    temps: list[Path] = []
+    try:
+        for i, (group, rows, dest) in enumerate(plans):
+            tmp = dest.with_name(f".tmp-{dest.name}")
+            temps.append(tmp)
+            _write_copy(tmp, master, group, rows, when)
+            if progress:
+                progress((i + 1) / (len(plans) + 1), f"Đã tạo {dest.name}")
+        for tmp, (_g, _r, dest) in zip(temps, plans):
+            os.replace(tmp, dest)
+    except BaseException as exc:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if isinstance(exc, OSError):
+            raise WorkbookError(describe_os_error(exc) + " Chưa tạo bản phát nào.") from None
+        raise
+    if progress:
+        progress(1.0, f"Đã tạo {len(plans)} bản phát")
+    return [dest for _g, _r, dest in plans]

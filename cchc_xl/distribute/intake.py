@@ -10,10 +10,13 @@ schools' exchange files (:mod:`cchc_xl.rollup`). Nothing here opens a file in Ex
 * :func:`container_problem` — the first checks on the raw bytes: size cap, password protection
   (an encrypted OOXML file and an old ``.xls`` are both CFB containers), not a zip;
 * :func:`zip_problems` — the package checks for a reader that does not go through
-  :mod:`cchc_xl.io.ooxml`: corrupt zip, too many parts, declared and real decompressed size caps
-  (the CRC of every part is verified while counting, so a header that lies is caught), abnormal
-  compression ratio, not a spreadsheet, macros;
-* :func:`move_unique` — move a file into a folder without overwriting (``NAME (2).xlsx``).
+  :mod:`cchc_xl.io.ooxml`: the same bounded decompression as every workbook read
+  (:class:`cchc_xl.io.ooxml.archive.ZipIn`: declared and real sizes against the cap of a returned file,
+  every member inflated as a counted stream with its CRC checked, abnormal compression ratio), then not
+  a spreadsheet, macros;
+* :func:`move_unique` — move a file into a folder without overwriting (``NAME (2).xlsx``), its name
+  shortened by bytes when it would be too long (:func:`._common.fit_name`);
+* :func:`write_reason_file` — ``NAME.txt`` beside a rejected file, its name fitted the same way.
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ import time
 import zipfile
 from pathlib import Path
 
+from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
+from ._common import fit_name, unique_path
+
 __all__ = ["MAX_FILE_BYTES", "MAX_UNZIPPED_BYTES", "MAX_RATIO", "MAX_PARTS", "CFB", "MACRO_REASON",
-           "candidates", "busy_reasons", "size_problem", "container_problem", "zip_problems", "move_unique", "in_use"]
+           "candidates", "busy_reasons", "size_problem", "container_problem", "zip_problems", "move_unique", "in_use",
+           "write_reason_file"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-MAX_RATIO = 250  # uncompressed / compressed, for parts larger than _RATIO_MIN_SIZE
+MAX_UNZIPPED_BYTES = MAX_COPY_UNZIPPED_BYTES   # one cap for every returned file (io/ooxml/limits.py)
+MAX_RATIO = 250  # uncompressed / compressed, for parts larger than 1 MB (limits.RATIO_MIN_SIZE)
 MAX_PARTS = 2000
-_RATIO_MIN_SIZE = 1024 * 1024
 CFB = bytes.fromhex("D0CF11E0A1B11AE1")
 MACRO_REASON = "tệp có macro (VBA); hãy lưu lại dạng .xlsx không có macro"
 _NOT_XLSX = "tệp không phải là sổ tính Excel (.xlsx)"
@@ -39,11 +45,12 @@ _NOT_XLSX = "tệp không phải là sổ tính Excel (.xlsx)"
 
 def candidates(inbox: Path, exclude: Path | None = None) -> list[Path]:
     """Regular files at the top of ``inbox``, sorted by name, except Excel owner files (``~$``),
-    hidden/temporary files, ``*.log`` files and ``exclude`` (a log file of ours)."""
+    hidden/temporary files, ``*.log`` files, writer-lock files (``*.cchc-lock``) and ``exclude`` (a log file
+    of ours)."""
     out = []
     excluded = exclude.resolve() if exclude is not None else None
     for p in sorted(inbox.iterdir()):
-        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log"):
+        if not p.is_file() or p.name.startswith(("~$", ".")) or p.suffix.lower() in (".tmp", ".log", ".cchc-lock"):
             continue
         if excluded is not None and p.resolve() == excluded:
             continue
@@ -114,52 +121,57 @@ def container_problem(data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str | Non
     return None
 
 
-def zip_problems(zf: zipfile.ZipFile, max_unzipped: int = MAX_UNZIPPED_BYTES, max_ratio: float = MAX_RATIO,
-                 max_parts: int = MAX_PARTS) -> list[str]:
-    """Problems of an opened package ``zf`` (empty when it may be handed to a reader).
+def zip_problems(zf: zipfile.ZipFile | bytes, max_unzipped: int = MAX_UNZIPPED_BYTES,
+                 max_ratio: float = MAX_RATIO, max_parts: int = MAX_PARTS, name: str = "") -> list[str]:
+    """Problems of a package (its bytes, or an opened ``zipfile.ZipFile`` over bytes): empty when it may
+    be handed to a reader.
 
-    Checks, in order: part count, declared total size, compression ratio per part, every part's real
-    size and CRC (read in 64 KiB chunks, stopping at the cap), a spreadsheet's two mandatory parts,
-    and macros (a ``vbaProject.bin`` part or a macro-enabled content type).
+    Every member is inflated by :class:`cchc_xl.io.ooxml.archive.ZipIn` — part count, declared total size
+    and compression ratio checked first, then each member as a counted stream with its CRC verified, stopped
+    at ``max_unzipped`` — then a spreadsheet's two mandatory parts, and macros (a ``vbaProject.bin`` part
+    or a macro-enabled content type).
     """
-    infos = zf.infolist()
-    if len(infos) > max_parts:
-        return [f"tệp có quá nhiều thành phần ({len(infos)}); từ chối mở để an toàn"]
-    declared = sum(i.file_size for i in infos)
-    if declared > max_unzipped:
-        return [f"tệp quá lớn khi giải nén ({declared / 1048576:.0f} MB, giới hạn {max_unzipped / 1048576:.0f} MB); "
-                "có thể là tệp độc hại"]
-    for i in infos:
-        if i.file_size > _RATIO_MIN_SIZE and i.file_size > max_ratio * max(i.compress_size, 1):
-            return [f"thành phần '{i.filename}' nén bất thường (tỉ lệ {i.file_size // max(i.compress_size, 1)}:1); "
-                    "có thể là tệp độc hại"]
-    total = 0
-    for i in infos:
-        try:
-            with zf.open(i) as fh:
-                while chunk := fh.read(65536):
-                    total += len(chunk)
-                    if total > max_unzipped:
-                        return [f"tệp quá lớn khi giải nén (trên {max_unzipped / 1048576:.0f} MB); "
-                                "có thể là tệp độc hại"]
-        except Exception as exc:  # noqa: BLE001 - bad CRC, truncated data, unsupported method, encrypted part
-            return [f"tệp bị hỏng, không giải nén được thành phần '{i.filename}' ({type(exc).__name__})"]
-    names = {i.filename for i in infos}
+    from ..errors import WorkbookError
+    from ..io.ooxml.archive import ZipIn
+
+    if isinstance(zf, zipfile.ZipFile):
+        fp = zf.fp
+        fp.seek(0)
+        data = fp.read()
+    else:
+        data = zf
+    try:
+        zin = ZipIn(data, name or "tệp", max_total=max_unzipped, max_ratio=max_ratio, max_parts=max_parts)
+        for member in zin.names:
+            zin.read(member)
+    except WorkbookError as exc:
+        return [_without_name(str(exc), name or "tệp")]
+    names = set(zin.names)
     if "[Content_Types].xml" not in names or not any(n.lower() == "xl/workbook.xml" for n in names):
         return [_NOT_XLSX]
-    types = zf.read("[Content_Types].xml")
+    types = zin.read("[Content_Types].xml")
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
         return [MACRO_REASON]
     return []
 
 
+def _without_name(message: str, name: str) -> str:
+    """``"Tệp 'x' bị hỏng (…)."`` → ``"tệp bị hỏng (…)"``: a reason listed under the file's name."""
+    return message.replace(f"Tệp '{name}' ", "tệp ", 1).rstrip(".")
+
+
 def move_unique(src: Path, folder: Path) -> Path:
-    """Move ``src`` into ``folder`` (created), as ``NAME (2).ext`` … when the name is taken."""
+    """Move ``src`` into ``folder`` (created), as ``NAME (2).ext`` … when the name is taken; a name too long
+    for the folder is shortened (:func:`._common.fit_name`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / src.name
-    n = 2
-    while dest.exists():
-        dest = folder / f"{src.stem} ({n}){src.suffix}"
-        n += 1
+    dest = unique_path(folder, src.name)
     shutil.move(os.fspath(src), os.fspath(dest))
+    return dest
+
+
+def write_reason_file(moved: Path, text: str) -> Path:
+    """Write ``text`` to ``NAME.txt`` beside the rejected file ``moved`` (the name fitted, so a 255-byte file
+    name still gets its reasons); returns the path. Raises ``OSError`` when the folder cannot be written."""
+    dest = moved.with_name(fit_name(moved.name + ".txt", moved.parent))
+    dest.write_text(text, encoding="utf-8")
     return dest

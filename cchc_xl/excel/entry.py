@@ -385,27 +385,30 @@ def consolidate_inbox(folder: str, book: Any = None):
     rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
     from .. import engine, schema  # noqa: PLC0415
     from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
-                                          file_away, master_tasks, plan_consolidation)
+                                          check_inbox_writable, file_away, master_tasks, plan_consolidation)
     from ..errors import WorkbookError  # noqa: PLC0415
     from ..report_record import record_of  # noqa: PLC0415
 
     def work(xb: XwBook):
         inbox = _folder(folder, create=False)
         now = dt.datetime.now().replace(microsecond=0)
-        xb.progress(0.02, "Đang đọc bảng nhiệm vụ…")
-        settings = engine.load_data(xb).settings
-        spec = schema.TASKS
-        td = xb.read_table(spec.sheet, spec.table)
-        if td is None:
-            raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-        missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
-        if missing:
-            raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
-        occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-        mt = master_tasks(td, settings, occ_td=occ_td)
+        check_inbox_writable(inbox)
         log = InboxLog(inbox / "tong_hop.log")
-        with _inbox_lock(xb):   # not with the scheduled run on the same inbox at the same time
-            plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress)
+        with _inbox_lock(xb):   # not with another writer (the scheduled run) at the same time: read under it
+            xb.progress(0.02, "Đang đọc bảng nhiệm vụ…")
+            settings = engine.load_data(xb).settings
+            spec = schema.TASKS
+            td = xb.read_table(spec.sheet, spec.table)
+            if td is None:
+                raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
+            missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
+            if missing:
+                raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột "
+                                    + ", ".join(missing) + ".")
+            occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+            mt = master_tasks(td, settings, occ_td=occ_td)
+            plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress,
+                                      master=_saved_path(xb))
             xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
             apply_plan(xb, td, mt, plan, occ_td)  # the file path writes the same way (one write per column)
             xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
@@ -416,11 +419,22 @@ def consolidate_inbox(folder: str, book: Any = None):
             try:
                 file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
             finally:
-                log.flush()
+                try:
+                    log.flush()
+                except OSError:
+                    pass
         xb.alert(_consolidation_text(summary, inbox), title=_TITLE, mode="info")
         return summary
 
     return _run("Tổng hợp bản nộp lại", book, work)
+
+
+def _saved_path(xb: XwBook):
+    """The workbook's saved file, or None for a book never saved."""
+    try:
+        return _saved_file(xb)
+    except CchcError:
+        return None
 
 
 def _inbox_lock(xb: XwBook):
@@ -456,7 +470,7 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
     lines += [f"• Nhiệm vụ được cập nhật: {summary.tasks_changed} ({summary.cells_changed} ô)",
               f"• Nhiệm vụ đang quá hạn: {summary.now_overdue}"]
     if summary.conflicts:
-        lines.append(f"• Xung đột (giữ bản mới hơn): {len(summary.conflicts)}")
+        lines.append(f"• Xung đột (giữ nguyên dòng của bản đến hộp thư sau cùng): {len(summary.conflicts)}")
     lines += ["• " + line for line in summary.report_lines()]
     rejected = [f for f in summary.files if f.status == "rejected"]
     if rejected:
@@ -466,6 +480,14 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
             lines.append(f"• {f.name}: {why[:200]}{'…' if len(why) > 200 else ''}")
         if len(rejected) > MAX_PROBLEMS_SHOWN:
             lines.append(f"… và {len(rejected) - MAX_PROBLEMS_SHOWN} tệp khác.")
+    if summary.conflicts:
+        lines += ["", "Xung đột (cả hai bản, cũng ghi trong trang 'Nhật ký'):"]
+        for c in summary.conflicts[:MAX_PROBLEMS_SHOWN]:
+            lines.append(f"• {c[:400]}{'…' if len(c) > 400 else ''}")
+        if len(summary.conflicts) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"… và {len(summary.conflicts) - MAX_PROBLEMS_SHOWN} xung đột khác.")
+    if summary.unfiled:
+        lines += ["", "Tệp chưa chuyển được (để lại trong hộp thư):"] + [f"• {u}" for u in summary.unfiled[:MAX_PROBLEMS_SHOWN]]
     if summary.cells_changed or summary.rejected or summary.conflicts:
         lines += ["", "Các thay đổi đã được đưa vào sổ đang mở nhưng CHƯA được lưu: hãy lưu sổ (Ctrl+S). "
                   "Các bản đã xử lý nằm trong thư mục con 'processed'."]

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..cell_styles import STYLES
-from ..errors import DataError, WorkbookError
+from ..core.text import MAX_CELL_CHARS, cell_limit_problem, clean_text
+from ..errors import CellTextTooLongError, DataError, WorkbookError
 from ..io.ooxml import col_letter
 from ..io.tables import Cell, TableData
 from ..schema import LOG_HEADERS, SHEET_LOG, SHEET_REPORT
@@ -58,6 +59,14 @@ class _Geometry:
 
     def __init__(self, header_row: int, first_col: int, headers: list[str], n_rows: int):
         self.header_row, self.first_col, self.headers, self.n_rows = header_row, first_col, headers, n_rows
+
+
+def _check_text(value: Any, sheet: str, row: int, column: str) -> None:
+    """Refuse a text longer than a cell holds, naming where it was going (as the file engine does)."""
+    if value.__class__ is str and len(value) > MAX_CELL_CHARS // 2:
+        problem = cell_limit_problem(value)
+        if problem:
+            raise CellTextTooLongError(problem + "; chưa ghi gì vào sổ", sheet=sheet, row=row, column=column)
 
 
 class XwBook:
@@ -169,7 +178,7 @@ class XwBook:
             raise DataError(f"bảng '{table}' có ô bị gộp (merge); hãy bỏ gộp ô trong bảng dữ liệu", sheet=sheet)
         values = [list(row) for row in (values or [])]
         header_vals = values[0] if values else []
-        headers = ["" if h is None else str(h).strip() for h in header_vals]
+        headers = ["" if h is None else clean_text(str(h), single_line=True) for h in header_vals]
         body = values[1:]
         if totals and body:
             body = body[:-1]
@@ -214,8 +223,10 @@ class XwBook:
         n = len(values)
         if n == 0:
             return
-        sht = self._sheet(sheet)
         first = g.header_row + 1
+        for i, v in enumerate(values):                     # refused before Excel is asked anything
+            _check_text(v, sheet, first + i, header)
+        sht = self._sheet(sheet)
         col = g.first_col + j
         if n > g.n_rows:
             tbl = self._table(sheet, table)
@@ -241,8 +252,10 @@ class XwBook:
         data row of the workbook). Formats and page breaks are cosmetic: an engine that lacks them (the remote
         engine) skips them, and a failure there never fails the refresh."""
         sheet = getattr(grid, "sheet", None) or SHEET_REPORT
-        sht = self._sheet(sheet)
         cells: dict[tuple[int, int], Any] = dict(grid.cells)
+        for (r, c), item in cells.items():
+            _check_text(item[0] if isinstance(item, tuple) else item, sheet, r, col_letter(c))
+        sht = self._sheet(sheet)
         self._optional("unmerge", lambda: sht.cells.unmerge())
         self._optional("clear", lambda: sht.clear())  # the previous layout's formats go too
         if "clear" in self.unsupported:
@@ -356,6 +369,9 @@ class XwBook:
         if not rows:
             return
         sht, _header_row, cols, last = self._log_layout()
+        for i, row in enumerate(rows):
+            for h, v in row.items():
+                _check_text(v, SHEET_LOG, last + 1 + i, h)
         c1, c2 = min(cols.values()), max(cols.values())
         block = []
         for row in rows:

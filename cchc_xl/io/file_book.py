@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .. import schema
 from ..cell_styles import STYLES
-from ..errors import WorkbookError
+from ..core.text import clean_text
+from ..errors import CellTextTooLongError, WorkbookError
 from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
 from .tables import TableData
@@ -57,6 +58,10 @@ class FileBook:
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
         """Open ``path`` (to read; :meth:`save` writes ``out``, else ``path`` in place with a backup)."""
         path = Path(path)
+        for p in (path, Path(out) if out else None):
+            if p is not None and p.is_dir():
+                raise WorkbookError(f"'{p}' là một thư mục, không phải tệp sổ tính; hãy ghi đúng đường dẫn tới "
+                                    f"tệp .xlsm/.xlsx.")
         if not path.exists():
             raise WorkbookError(f"Không tìm thấy tệp '{path}'.")
         return cls(Package.open(path), path, out, backup)
@@ -142,7 +147,7 @@ class FileBook:
         if info is None:
             raise WorkbookError(f"Không tìm thấy bảng '{table}' trong trang tính '{sheet}'.")
         r1, c1, _, _ = parse_ref(info.ref)
-        headers = [h.strip() for h in info.headers]
+        headers = [clean_text(h, single_line=True) for h in info.headers]
         if header not in headers:
             raise WorkbookError(f"Trang tính '{info.sheet}': bảng '{table}' thiếu cột '{header}'.")
         j = headers.index(header)
@@ -159,7 +164,10 @@ class FileBook:
                     old[i][j] = v
         else:
             cells = {(first + i, col): v for i, v in enumerate(values)}
-        self.package.set_cells(info.sheet, cells)
+        try:
+            self.package.set_cells(info.sheet, cells)
+        except CellTextTooLongError as exc:     # name the column by its header
+            raise CellTextTooLongError(exc.message, sheet=info.sheet, row=exc.row, column=header) from None
 
     def append_log(self, rows: list[dict]) -> None:
         """Append rows (dicts keyed by ``schema.LOG_HEADERS``) below the last row of ``Nhật ký``."""

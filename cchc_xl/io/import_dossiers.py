@@ -1,10 +1,15 @@
 """Import dossiers from the one-stop system's export into ``tblHoSo``.
 
-Accepted files: CSV in UTF-8 (with or without BOM), comma- or semicolon-separated; or
-XLSX (first sheet). Headers as in ``tblHoSo`` (``Mã hồ sơ`` is required; computed columns
-are ignored). Dates: ``dd/mm/yyyy``, ``dd/mm/yyyy hh:mm`` or ISO. Rows are added, or
-updated by ``Mã hồ sơ``; a bad row is skipped with a message naming its line and column,
-and the workbook is written atomically with a backup.
+Accepted files: CSV in UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode Text"), or the older
+Vietnamese Windows-1258 (recognised when its header row reads right once decoded; otherwise the message
+names the encoding to save in), comma-, semicolon- or tab-separated; or XLSX (first sheet). Headers as in
+``tblHoSo`` (``Mã hồ sơ`` is required; computed columns are ignored). Every text — headers and values — is
+normalised by :func:`cchc_xl.core.text.clean_text` (NFC, zero-width characters and surrounding spaces
+removed) before it is matched or stored. Dates: ``dd/mm/yyyy``, ``dd/mm/yyyy hh:mm`` or ISO. Rows are
+added, or updated by ``Mã hồ sơ``; a bad row — an invalid value, or a text longer than one Excel cell
+holds (32,767 characters; a CSV field of any length up to the file's size is read) — is skipped with a
+message naming its line and column, the other rows are imported, and the workbook is written atomically
+with a backup.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
-from ..errors import CchcError, ImportFileError
+from ..core.text import cell_limit_problem, clean_text
+from ..errors import CchcError, ImportFileError, describe_os_error
 from .file_book import FileBook, parse_ref
 from .ooxml import col_letter
 
@@ -42,10 +48,13 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    encoding: str = ""          # of a CSV file, when it was not UTF-8
 
     def summary(self) -> str:
         lines = [f"Đã thêm {self.added} hồ sơ, cập nhật {self.updated}, không đổi {self.unchanged}, "
                  f"bỏ qua {len(self.skipped)} dòng."]
+        if self.encoding:
+            lines.append(f"Tệp được đọc theo bảng mã {self.encoding}.")
         if self.ignored_columns:
             lines.append("Các cột không dùng: " + ", ".join(self.ignored_columns) + ".")
         lines.extend(self.skipped)
@@ -78,33 +87,84 @@ def _parse_datetime(text: str, with_time: bool):
 
 
 def read_import_file(path: str | Path) -> tuple[list[str], list[list[object]]]:
-    """Header and rows of a CSV/XLSX export; raises :class:`ImportFileError` in Vietnamese."""
+    """Header and rows of a CSV/XLSX export; raises :class:`ImportFileError` in Vietnamese. ``rows[i]`` is line
+    ``i + 2`` of the file (blank lines inside are kept, as blank rows)."""
+    header, rows, _encoding = read_import_file_with_encoding(path)
+    return header, rows
+
+
+def read_import_file_with_encoding(path: str | Path) -> tuple[list[str], list[list[object]], str]:
+    """:func:`read_import_file`, plus the encoding of a CSV that was not UTF-8 (``""`` otherwise)."""
     path = Path(path)
+    if path.is_dir():
+        raise ImportFileError(f"'{path}' là một thư mục, không phải tệp nhập; hãy chỉ đúng tệp .csv hoặc .xlsx.")
     if not path.exists():
         raise ImportFileError(f"Không tìm thấy tệp nhập '{path}'.")
-    if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportFileError(f"Tệp '{path.name}' quá lớn (giới hạn {MAX_IMPORT_BYTES // 1024 // 1024} MB).")
-    raw = path.read_bytes()
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise ImportFileError(f"Tệp '{path.name}' quá lớn (giới hạn {MAX_IMPORT_BYTES // 1024 // 1024} MB).")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(describe_os_error(exc, "đọc")) from None
+    encoding = ""
     if raw[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(raw, path.name)
     else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                f"Tệp '{path.name}' không phải văn bản UTF-8 (có thể đang ở bảng mã Windows-1258/ANSI). "
-                "Hãy mở tệp và lưu lại dạng 'CSV UTF-8 (Comma delimited)'.") from None
+        text, encoding = _decode(raw, path.name)
         first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    rows = [r for r in rows if any(str(v).strip() for v in r if v is not None)]
+        delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
+        limit = csv.field_size_limit()
+        csv.field_size_limit(max(limit, MAX_IMPORT_BYTES))   # a huge field is one bad row, not a bad file
+        try:
+            rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        except csv.Error as exc:
+            raise ImportFileError(f"Tệp '{path.name}' không đọc được dạng CSV ({exc}).") from None
+        finally:
+            csv.field_size_limit(limit)
+    while rows and not _filled(rows[0]):
+        rows.pop(0)
+    while rows and not _filled(rows[-1]):
+        rows.pop()
     if not rows:
         raise ImportFileError(f"Tệp '{path.name}' không có dữ liệu.")
-    header = [re.sub(r"\s+", " ", str(h or "")).strip() for h in rows[0]]
+    header = [clean_text(str(h or ""), single_line=True) for h in rows[0]]
     if "Mã hồ sơ" not in header:
         raise ImportFileError(f"Tệp '{path.name}' thiếu cột 'Mã hồ sơ' ở dòng tiêu đề; các cột cần có: "
                               + ", ".join(_INPUT_HEADERS) + ".")
-    return header, rows[1:]
+    return header, rows[1:], encoding
+
+
+def _filled(row) -> bool:
+    return any(str(v).strip() for v in row if v is not None)
+
+
+_SAVE_AS_UTF8 = ("Hãy mở tệp bằng Excel và lưu lại: File → Save As → kiểu 'CSV UTF-8 (Comma delimited) (*.csv)', "
+                 "rồi nhập lại.")
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    """The text of a CSV file and its encoding when not UTF-8: UTF-8 (BOM or not), UTF-16 with its BOM, or
+    Windows-1258 when its first line, once decoded and normalised, has the header ``Mã hồ sơ`` (Windows-1258
+    writes tone marks as combining characters: the text is NFC-normalised afterwards, with every value)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise ImportFileError(f"Tệp '{name}' hỏng: không đọc được theo bảng mã UTF-16. " + _SAVE_AS_UTF8) from None
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1258")
+    except UnicodeDecodeError:
+        text = ""
+    first = clean_text(text.split("\n", 1)[0])
+    if "Mã hồ sơ" in {clean_text(h, single_line=True) for h in re.split(r"[;,\t]", first)}:
+        return text, "Windows-1258 (tiếng Việt cũ)"
+    raise ImportFileError(
+        f"Tệp '{name}' không phải văn bản UTF-8, và đọc theo bảng mã Windows-1258 cũng không thấy cột 'Mã hồ sơ' "
+        "(có thể tệp dùng bảng mã TCVN3/VNI hoặc bảng mã khác). " + _SAVE_AS_UTF8)
 
 
 def _xlsx_rows(raw: bytes, name: str) -> list[list]:
@@ -135,7 +195,9 @@ def _xlsx_rows(raw: bytes, name: str) -> list[list]:
 
 def _convert(header: str, value: object, line: int, skipped: list[str]):
     """Value ready for the workbook, or raise ValueError with a Vietnamese message."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str):
+        value = clean_text(value)
+    if value is None or value == "":
         return None
     if header in _DATE_COLUMNS:
         with_time = _DATE_COLUMNS[header]
@@ -147,7 +209,11 @@ def _convert(header: str, value: object, line: int, skipped: list[str]):
             return _parse_datetime(str(value), with_time)
         except ValueError:
             raise ValueError(f"'{value}' không phải ngày (dùng dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc YYYY-MM-DD)")
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    if isinstance(value, str):
+        problem = cell_limit_problem(value)
+        if problem:
+            raise ValueError(problem)
+    text = clean_text(str(value), single_line=True)
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
     if header in _ENUMS and text not in _ENUMS[header]:
@@ -194,12 +260,15 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
     current = table.row_values()
     for i, values in enumerate(current):
         value = values[key_col] if key_col < len(values) else None
-        if value is not None and str(value).strip():
-            existing[str(value).strip()] = i
+        key = clean_text(str(value), single_line=True) if value is not None else ""
+        if key:
+            existing[key] = i
             last = i
     plan = ImportPlan(report, first_new_index=last + 1)
     seen: set[str] = set()
     for n, raw in enumerate(rows, start=2):
+        if not _filled(raw):
+            continue            # a blank line inside the file: nothing to import
         record, errors = {}, []
         for i, h in used:
             try:
@@ -233,7 +302,7 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
 def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | None = None) -> ImportReport:
     """Add or update dossiers of ``workbook`` from ``file``; write atomically (backup kept). The workbook's
     writer lock is held from reading it to writing it (a second run waits, then gives up with exit code 4)."""
-    header, rows = read_import_file(file)
+    header, rows, encoding = read_import_file_with_encoding(file)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
     with FileBook.for_update(workbook, out=out) as book:
@@ -243,6 +312,7 @@ def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | No
             raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang "
                                   f"'{schema.DOSSIERS.sheet}'.")
         plan = plan_import(header, rows, table, Path(file).name)
+        plan.report.encoding = encoding
         if not plan.changed:
             return plan.report
         _apply(book, info, table, plan)

@@ -17,7 +17,8 @@ from ..core.dossiers import Dossier, Procedure
 from ..core.indicators import IndicatorRow
 from ..core.narrative import NarrativeEntry, normalize
 from ..core.settings import Settings, parse_settings
-from ..core.tasks import Occurrence, Task
+from ..core.tasks import Occurrence, Task, completion_problems
+from ..core.text import clean_text
 
 __all__ = [
     "Cell",
@@ -190,7 +191,7 @@ class _Rows:
 
     def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
         self.td, self.spec, self.problems = td, spec, problems
-        self.index = {str(h).strip(): i for i, h in enumerate(td.headers) if h is not None}
+        self.index = {clean_text(str(h), single_line=True): i for i, h in enumerate(td.headers) if h is not None}
         self.ok = True
         for header in spec.headers:
             if header not in self.index and header not in spec.optional:
@@ -262,7 +263,7 @@ class _Rows:
                 self.add(row, header, "ô chứa công thức; hãy nhập giá trị trực tiếp (đã dùng giá trị đang hiển thị)")
             value = cell.value
         if isinstance(value, str):
-            value = value.strip()
+            value = clean_text(value)       # NFC, no zero-width characters, no surrounding spaces
             if not value:
                 return None
         return value
@@ -270,7 +271,7 @@ class _Rows:
     def text(self, row, record, header) -> str:
         value = record[header]
         if value.__class__ is str and not (record.cells and header in record.cells):   # the common case, inline
-            value = value.strip()
+            value = clean_text(value)
             if "  " in value or not value.isprintable():
                 value = _WS.sub(" ", value).strip()
             return value
@@ -281,7 +282,7 @@ class _Rows:
             value = int(value)
         if isinstance(value, (dt.datetime, dt.date)):
             return value.strftime("%d/%m/%Y")
-        text = value if value.__class__ is str else str(value)
+        text = value if value.__class__ is str else clean_text(str(value))
         # every \s character but the ASCII space is non-printable: printable text without double
         # spaces is already normalised (skips a regex call per cell)
         if "  " in text or not text.isprintable():
@@ -443,7 +444,7 @@ def _parse_tasks(data: WorkbookData) -> None:
             area_text = rows.text(r, rec, "Lĩnh vực")
             m2 = re.match(r"^(\d+)", area_text)
             area = int(m2.group(1)) if m2 else 0
-        status, done_date = _status_and_done(rows, r, rec, "nhiệm vụ")
+        status, done_date = _status_and_done(rows, r, rec, "nhiệm vụ", _plan_year(data))
         data.tasks.append(Task(
             id=task_id, area=area, letter=letter,
             content=rows.text(r, rec, "Nội dung công việc"),
@@ -461,16 +462,30 @@ def _parse_tasks(data: WorkbookData) -> None:
         data.task_rows.append(r)
 
 
-def _status_and_done(rows: _Rows, r: int, rec: dict, what: str) -> tuple[str, dt.date | None]:
-    """``Trạng thái`` and ``Ngày hoàn thành`` of a task or occurrence row, with their consistency checks."""
+def _status_and_done(rows: _Rows, r: int, rec: dict, what: str, plan_year: int | None = None
+                     ) -> tuple[str, dt.date | None]:
+    """``Trạng thái`` and ``Ngày hoàn thành`` of a task or occurrence row, with their consistency checks
+    (:func:`cchc_xl.core.tasks.completion_problems`, the rule a returned copy is refused by too); a date
+    outside the plan year's window is reported and not used."""
     status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
     done_date = rows.date(r, rec, "Ngày hoàn thành")
-    if status == "done" and done_date is None:
-        rows.add(r, "Ngày hoàn thành", f"{what} 'Hoàn thành' nhưng chưa nhập ngày hoàn thành; "
-                                       "tạm coi là hoàn thành vào ngày tính đến")
-    if done_date and status != "done":
-        rows.add(r, "Trạng thái", "đã có ngày hoàn thành nhưng trạng thái chưa phải 'Hoàn thành'")
+    for column, message in completion_problems(status, done_date, plan_year):
+        if column == "Trạng thái":
+            rows.add(r, column, message)
+        elif done_date is None:
+            rows.add(r, column, f"{what} {message}; tạm coi là hoàn thành vào ngày tính đến")
+        else:
+            rows.add(r, column, message + "; đã bỏ qua ngày này" +
+                     (" (tạm coi là hoàn thành vào ngày tính đến)" if status == "done" else ""))
+            done_date = None
     return status, done_date
+
+
+def _plan_year(data: WorkbookData) -> int | None:
+    try:
+        return int(data.settings["nam_ke_hoach"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _parse_occurrences(data: WorkbookData) -> None:
@@ -485,7 +500,7 @@ def _parse_occurrences(data: WorkbookData) -> None:
         if not task_id:
             rows.add(r, "Mã nhiệm vụ", "chưa nhập mã nhiệm vụ; dòng này bị bỏ qua")
             continue
-        status, done_date = _status_and_done(rows, r, rec, "lần thực hiện")
+        status, done_date = _status_and_done(rows, r, rec, "lần thực hiện", _plan_year(data))
         data.occurrences.append(Occurrence(
             id=occ_id, task_id=task_id, label=rows.text(r, rec, "Lần thực hiện"),
             deadline=rows.date(r, rec, "Hạn hoàn thành"), status=status, done_date=done_date,

@@ -92,6 +92,10 @@ def writer_lock(target: str | os.PathLike, wait: float | None = None):
 
             raise WorkbookError(f"Không ghi được vào thư mục '{lock.parent}' (không có quyền ghi); "
                                 f"hãy chép sổ tính sang thư mục có quyền ghi rồi chạy lại.") from None
+        except OSError as exc:          # a read-only drive, a full disk, a name too long…
+            from ..errors import WorkbookError, describe_os_error
+
+            raise WorkbookError(describe_os_error(exc) + " Chưa có gì bị thay đổi.") from None
         if _try_lock(fd):
             try:        # the holder may have removed the file between our open and our lock: start again
                 same = os.path.samestat(os.fstat(fd), os.stat(lock))

@@ -31,12 +31,12 @@ import io
 import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..core.periods import PERIOD_KEYS, get_period
+from ..core.text import ZERO_WIDTH_PATTERN, clean_text
 from ..distribute import _common, intake
 from ..errors import CchcError
 
@@ -151,6 +151,8 @@ def read_units(path: str | os.PathLike):
     import pandas as pd
 
     path = Path(path)
+    if path.is_dir():
+        raise CchcError(f"'{path}' là một thư mục, không phải tệp danh sách đơn vị (.csv); hãy ghi đúng tên tệp.")
     if not path.is_file():
         raise CchcError(f"Không tìm thấy tệp danh sách đơn vị '{path}'.")
     raw = path.read_bytes()
@@ -164,12 +166,12 @@ def read_units(path: str | os.PathLike):
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise CchcError(f"Không đọc được tệp danh sách đơn vị '{path.name}': {exc}".rstrip(".") + ".") from None
-    df.columns = [re.sub(r"\s+", " ", str(c)).strip() for c in df.columns]
+    df.columns = [clean_text(str(c), single_line=True) for c in df.columns]
     missing = [c for c in ("Mã định danh", "Tên đơn vị") if c not in df.columns]
     if missing:
         raise CchcError(f"Tệp '{path.name}' thiếu cột {', '.join(repr(c) for c in missing)} ở dòng tiêu đề.")
     df = df.rename(columns={"Mã định danh": "unit_code", "Tên đơn vị": "unit_name"})[["unit_code", "unit_name"]]
-    df = df.apply(lambda s: s.str.strip())
+    df = df.apply(lambda s: s.str.replace(ZERO_WIDTH_PATTERN, "", regex=True).str.normalize("NFC").str.strip())
     blank = df.index[df["unit_code"] == ""]
     if len(blank):
         raise CchcError(f"Tệp '{path.name}', dòng {blank[0] + 2}: thiếu 'Mã định danh'.")
@@ -198,11 +200,7 @@ def _examine(path: Path, data: bytes, max_bytes: int) -> tuple[object, str | Non
     problem = intake.container_problem(data, max_bytes)
     if problem:
         return None, problem
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the run
-        return None, f"tệp bị hỏng, không giải nén được ({type(exc).__name__})"
-    problems = intake.zip_problems(zf)
+    problems = intake.zip_problems(data, name=path.name)
     if problems:
         return None, problems[0]
     try:
@@ -214,17 +212,17 @@ def _examine(path: Path, data: bytes, max_bytes: int) -> tuple[object, str | Non
 
 
 def _reason_file(moved: Path, name: str, now: dt.datetime, reason: str) -> None:
-    moved.with_name(moved.name + ".txt").write_text(
-        f"Tệp: {name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
+    intake.write_reason_file(
+        moved, f"Tệp: {name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
         "Tệp bị TỪ CHỐI, chưa được đưa vào báo cáo tổng hợp của Sở. Lý do:\n"
-        f"- {reason}\nĐơn vị hãy sửa theo lý do trên rồi gửi lại.\n", encoding="utf-8")
+        f"- {reason}\nĐơn vị hãy sửa theo lý do trên rồi gửi lại.\n")
 
 
 def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | None = None,
            units: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
            deadline: dt.date | None = None, options: RollupOptions | None = None,
            now: dt.datetime | None = None, settle_seconds: float = SETTLE_SECONDS,
-           max_bytes: int = intake.MAX_FILE_BYTES, lock_wait: float = _common.LOCK_WAIT_SECONDS,
+           max_bytes: int = intake.MAX_FILE_BYTES, lock_wait: float | None = None,
            progress=None) -> RollupSummary:
     """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler
     can act on. User errors (missing inbox, bad units list, bad period) raise :class:`CchcError`."""
@@ -320,8 +318,11 @@ def _run(inbox: Path, out: Path, summary: RollupSummary, key, year, expected, un
         accepted = [(e.sha, e.path.name, e.size, e.arrived, e.submission) for e in fresh if e.submission is not None]
         rejected = [e for e in fresh if e.submission is None]
         for e in rejected:  # move first: a run killed before the commit re-examines nothing left in the inbox
-            moved = intake.move_unique(e.path, inbox / "rejected")
-            _reason_file(moved, e.path.name, now, e.reason)
+            try:
+                moved = intake.move_unique(e.path, inbox / "rejected")
+                _reason_file(moved, e.path.name, now, e.reason)
+            except OSError as exc:      # the rejection stands (recorded below); only its filing failed
+                e.reason += f" (không chuyển được vào thư mục 'rejected': {exc.strerror or exc})"
             summary.rejections.append((e.path.name, e.reason))
         step(0.6, "Đang lưu vào cơ sở dữ liệu…")
         store.record(accepted, [(e.sha, e.path.name, e.size, e.arrived, e.reason) for e in rejected], now)

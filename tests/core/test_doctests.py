@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["calendar", "dossiers", "figures", "indicators", "narrative", "periods", "rates", "report_date", "settings",
-           "tasks", "vnformat"]
+           "tasks", "text", "vnformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -110,3 +110,18 @@ def copies(tmp_path, master) -> dict[str, Path]:
 def group_tasks(master: Path, group: str) -> list[str]:
     return [tid for tid, row in master_values(master).items()
             if str(row["Tổ/nhóm chuyên môn"].value).strip() == group]
+
+
+def edit_occurrences(src: Path, dest: Path, edits: dict[str, dict[str, object]]) -> Path:
+    """Write ``src`` with ``edits`` ({occurrence Mã: {header: value}}) in its occurrence table to ``dest``."""
+    from cchc_xl.io.file_book import FileBook
+    from cchc_xl.io.ooxml import Package
+
+    td = FileBook.open(src).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    rows = {str(r[0].value): td.first_row + i for i, r in enumerate(td.rows)}
+    pkg = Package.open(src)
+    pkg.set_cells(schema.OCCURRENCES.sheet, {(rows[oid], schema.OCCURRENCES.col(h) + 1): v
+                                            for oid, cols in edits.items() for h, v in cols.items()})
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    pkg.save(dest, backup=False)
+    return age(dest)

@@ -308,13 +308,14 @@ def _set_modified(path: Path, when: dt.datetime) -> None:
     age(path)
 
 
-def test_conflict_newer_copy_wins(master, inbox, copies):
+def test_conflict_the_copy_that_arrived_last_wins(master, inbox, copies):
+    """Arrival in the inbox decides, not the save time a copy claims (issue #8 §5)."""
     g = _group(copies)
     tid = group_tasks(master, g)[0]
     old = fill_copy(copies[g], inbox / "z_cu.xlsx", {tid: {"Ghi chú": "bản cũ"}})
     new = fill_copy(copies[g], inbox / "a_moi.xlsx", {tid: {"Ghi chú": "bản mới"}})
-    _set_modified(old, dt.datetime(2024, 6, 1, 8, 0))
-    _set_modified(new, dt.datetime(2024, 6, 2, 8, 0))
+    _set_modified(old, dt.datetime(2024, 6, 2, 8, 0))      # claims to be newer, but arrived first
+    _set_modified(new, dt.datetime(2024, 6, 1, 8, 0))
     s = _run(master, inbox)
     assert s.exit_code == EXIT_OK and s.accepted == 2
     assert master_values(master)[tid]["Ghi chú"].value == "bản mới"

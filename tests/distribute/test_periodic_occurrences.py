@@ -10,9 +10,8 @@ import openpyxl
 from cchc_xl import schema
 from cchc_xl.distribute.consolidate import EXIT_OK, EXIT_REJECTED, consolidate
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.io.ooxml import Package
 
-from distfix import age
+from distfix import edit_occurrences as _edit_occurrences
 
 GROUP = "Tổ Sử - Địa - GDCD"  # holds 2.d "Hằng quý"
 
@@ -20,17 +19,6 @@ GROUP = "Tổ Sử - Địa - GDCD"  # holds 2.d "Hằng quý"
 def _occurrences(path: Path) -> dict[str, dict]:
     td = FileBook.open(path).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
     return {str(r[0].value): {h: c.value for h, c in zip(td.headers, r)} for r in td.rows if r[0].value}
-
-
-def _edit_occurrences(src: Path, dest: Path, edits: dict[str, dict[str, object]]) -> Path:
-    td = FileBook.open(src).read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-    rows = {str(r[0].value): td.first_row + i for i, r in enumerate(td.rows)}
-    pkg = Package.open(src)
-    pkg.set_cells(schema.OCCURRENCES.sheet, {(rows[oid], schema.OCCURRENCES.col(h) + 1): v
-                                            for oid, cols in edits.items() for h, v in cols.items()})
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    pkg.save(dest, backup=False)
-    return age(dest)
 
 
 def test_copy_holds_the_groups_occurrences_editable(copies):

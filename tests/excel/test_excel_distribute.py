@@ -363,3 +363,44 @@ def test_consolidate_from_excel_merges_occurrences_of_periodic_tasks(master, tmp
     assert cells[(row, c1 + headers.index("Trạng thái"))] == "Hoàn thành"
     assert cells[(row, c1 + headers.index("Ngày hoàn thành"))] == dt.datetime(2024, 6, 10)
     assert cells[(row, c1 + headers.index("Tình trạng hạn"))] == "Hoàn thành đúng hạn"  # refreshed
+
+
+def test_consolidate_from_excel_shows_a_conflict_with_both_versions(master, tmp_path):
+    """Issue #8 §5: the ribbon's message shows each conflict with both versions; the later arrival wins, whole."""
+    import time
+
+    from remote import alerts
+
+    copy = [p for p in handout(master, tmp_path / "phat") if "Toan_Tin" in p.name][0]
+    task = group_tasks(master, "Tổ Toán - Tin")[0]
+    inbox = tmp_path / "hop thu"
+    fill_copy(copy, inbox / "lan_1.xlsx", {task: {"Trạng thái": "Hoàn thành",
+                                                  "Ngày hoàn thành": dt.datetime(2024, 6, 12)}})
+    time.sleep(0.02)
+    fill_copy(copy, inbox / "lan_2.xlsx", {task: {"Trạng thái": "Không thực hiện", "Ngày hoàn thành": None}})
+    summary, _actions, after = run_remote(live_payload(master), lambda b: entry.consolidate_inbox(str(inbox), b))
+    assert summary.accepted == 2 and len(summary.conflicts) == 1
+    text = alerts(after)[-1]["prompt"]
+    assert "Xung đột (cả hai bản" in text and "lan_1.xlsx" in text and "lan_2.xlsx" in text and "Trạng thái 'Hoàn thành'" in text, text
+    row = task_table(after)[task]
+    assert _plain(row["Trạng thái"]) == "Không thực hiện" and _plain(row["Ngày hoàn thành"]) in (None, "")
+
+
+def test_consolidate_from_excel_reads_nothing_until_it_holds_the_lock(master, tmp_path, monkeypatch):
+    """Issue #8: the ribbon's consolidation reads the open book's tables under the writer lock, not before it."""
+    from cchc_xl.excel.xw_book import XwBook
+    from cchc_xl.io.writelock import writer_lock
+
+    reads = []
+    real = XwBook.read_table
+    monkeypatch.setattr(XwBook, "read_table", lambda self, *a, **k: reads.append(a) or real(self, *a, **k))
+    monkeypatch.setenv("CCHC_LOCK_WAIT_SECONDS", "0.2")
+    inbox = tmp_path / "hop thu"
+    inbox.mkdir()
+    payload = live_payload(master)
+    with writer_lock(master):
+        _summary, actions, after = run_remote(payload, lambda b: entry.consolidate_inbox(str(inbox), b))
+    assert reads == []
+    from remote import alerts
+
+    assert "Một lệnh khác đang chạy" in alerts(after)[-1]["prompt"]

@@ -307,3 +307,22 @@ def test_decode_helper():
     assert decode("2024-03-05T00:00:00.000Z") == dt.datetime(2024, 3, 5)
     assert decode("") is None and decode("Quá hạn") == "Quá hạn"
     assert io  # keep import for readers
+
+
+def test_a_text_over_a_cells_limit_is_refused_before_excel_is_asked(excel_workbook):
+    """Issue #8 §4: the xlwings adapter refuses what the file adapter refuses, naming sheet, row and header."""
+    from cchc_xl.errors import CellTextTooLongError
+
+    def work(book):
+        xb = XwBook(book)
+        td = xb.read_table(schema.TASKS.sheet, schema.TASKS.table)
+        values = [None] * len(td.rows)
+        values[1] = "y" * 32_768
+        with pytest.raises(CellTextTooLongError) as info:
+            xb.write_column(schema.TASKS.sheet, schema.TASKS.table, "Minh chứng", values)
+        return td.first_row, str(info.value)
+
+    (first_row, message), actions, _ = run_remote(build_payload(excel_workbook), work)
+    assert message.startswith(f"Trang tính '{schema.TASKS.sheet}', dòng {first_row + 1}, cột 'Minh chứng': "
+                              "nội dung dài 32.768 ký tự")
+    assert actions == []

@@ -21,12 +21,12 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from ...core.text import MAX_CELL_CHARS as MAX_CELL_TEXT
 from .serials import DATE_FMT, DATETIME_FMT, TIME_FMT, to_serial
 from .xmltext import escape_cell_text, xml_text
 
 __all__ = ["Formula", "CellWriter", "MAX_CELL_TEXT"]
 
-MAX_CELL_TEXT = 32767
 _CACHE_SIZE = 4096
 
 

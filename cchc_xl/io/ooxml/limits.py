@@ -5,7 +5,8 @@ A small hostile file must cost little: decompression is counted as it streams an
 the cells the file really holds, never to a range it declares (``A1:XFD1048576`` is 17 billion cells).
 
 * ``MAX_UNZIPPED_BYTES`` — a workbook (the master, an ``.xlsx`` import file) may inflate to at most this;
-* ``MAX_COPY_UNZIPPED_BYTES`` — the same for a group's returned copy (``consolidate``): copies are small;
+* ``MAX_COPY_UNZIPPED_BYTES`` — the same for a file returned to an inbox: a group's copy (``consolidate``) or a
+  school's exchange file (``rollup``, through ``distribute.intake``): such files are small;
 * ``MAX_PARTS`` — zip members in one package;
 * ``MAX_RATIO`` — inflated/compressed ratio allowed for a member larger than ``RATIO_MIN_SIZE``
   (Excel's own sheets stay well under 100:1; a bomb is 1000:1);

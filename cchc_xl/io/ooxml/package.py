@@ -25,12 +25,13 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ...errors import WorkbookError
+from ...core.text import cell_limit_problem
+from ...errors import CellTextTooLongError, WorkbookError
 from .archive import ZipIn, ZipOut, deflate
 from .cell_xml import MAX_CELL_TEXT, CellWriter, Formula
 from .limits import MAX_RATIO, MAX_UNZIPPED_BYTES
 from .parts import PartStore
-from .refs import MAX_COL, MAX_ROW, cell_ref
+from .refs import MAX_COL, MAX_ROW, cell_ref, col_letter
 from .saving import KEEP_BACKUPS, fingerprint, save_atomic
 from .shared_strings import read_shared_strings
 from .sheet_reader import Cell, SheetData, read_sheet_data
@@ -58,7 +59,7 @@ class _Packed:
 _PLAIN = frozenset({type(None), bool, int, dt.date, dt.datetime, dt.time, Formula})
 
 
-def _check_values(values: Mapping) -> None:
+def _check_values(values: Mapping, sheet: str | None = None) -> None:
     """Refuse what cannot go into a cell (``ValueError``/``TypeError``) before anything is written."""
     for key, value in values.items():
         cls = value.__class__
@@ -66,16 +67,19 @@ def _check_values(values: Mapping) -> None:
             r, c = key
             if 1 <= r <= MAX_ROW and 1 <= c <= MAX_COL:
                 continue
-        _check_value(key, value)
+        _check_value(key, value, sheet)
 
 
-def _check_value(key, value) -> None:
+def _check_value(key, value, sheet: str | None = None) -> None:
     r, c = key
     if not (1 <= r <= MAX_ROW and 1 <= c <= MAX_COL):
         raise ValueError(f"cell ({r}, {c}) is outside the sheet")
     if value is None or isinstance(value, (str, bool, dt.date, dt.time, Formula)):
-        if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
-            raise ValueError(f"Excel cells hold at most {MAX_CELL_TEXT} characters")
+        if isinstance(value, str):
+            problem = cell_limit_problem(value)
+            if problem:
+                raise CellTextTooLongError(problem + "; chưa ghi gì vào tệp", sheet=sheet, row=r,
+                                           column=col_letter(c))
         return
     if isinstance(value, numbers.Real):
         if not isinstance(value, numbers.Integral) and not math.isfinite(float(value)):
@@ -304,8 +308,8 @@ class Package(PartStore):
         if not values and not styles:
             return
         part = self.workbook.worksheet_part(sheet)
-        _check_values(values)
-        _check_values(dict.fromkeys(styles))
+        _check_values(values, sheet)
+        _check_values(dict.fromkeys(styles), sheet)
         pending_values, pending_styles, blocks = self._edits.setdefault(part, ({}, {}, []))
         if blocks:                            # a later cell write wins over an earlier row block
             self._apply_edits(part)
@@ -329,7 +333,7 @@ class Package(PartStore):
             for j, v in enumerate(row):
                 cls = v.__class__
                 if cls not in plain and not (cls is str and len(v) <= limit):
-                    _check_value((first_row + i, first_col + j), v)
+                    _check_value((first_row + i, first_col + j), v, sheet)
         self._edits.setdefault(part, ({}, {}, []))[2].append(
             RowBlock(first_row, first_col, rows, list(styles or [None] * max(len(r) for r in rows))))
         self._pending(part)
@@ -389,7 +393,7 @@ class Package(PartStore):
         part = self.workbook.worksheet_part(sheet)
         self._edits.pop(part, None)
         for key, (value, _style) in cells.items():
-            _check_value(key, value)
+            _check_value(key, value, sheet)
         st = self.sheet_text(sheet)
         had_formula = re.search(b"<" + st.prefix + rb"f[\s/>]", st.body) is not None
         writer = CellWriter(self.styles, self.date1904, st.prefix)

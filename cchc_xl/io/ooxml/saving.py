@@ -47,10 +47,10 @@ def lock_file_for(path: str | os.PathLike) -> Path | None:
     """Excel's owner file (``~$NAME``) beside ``path`` when it exists."""
     p = Path(path)
     candidates = [p.with_name("~$" + p.name)]
-    if len(p.name) > 2 and not p.with_name(p.name[2:]).exists():
+    if len(p.name) > 2 and not os.path.exists(p.with_name(p.name[2:])):
         candidates.append(p.with_name("~$" + p.name[2:]))
     for c in candidates:
-        if c.exists():
+        if os.path.exists(c):       # False, not an error, for a name too long to exist (a 255-byte name)
             return c
     return None
 
@@ -73,7 +73,9 @@ def _os_error(exc: OSError, target: Path) -> WorkbookError:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return WorkbookError(f"Không ghi được vào thư mục '{_folder(target)}' (không có quyền ghi hoặc ổ chỉ "
                              f"đọc). Hãy chép sổ tính sang thư mục có quyền ghi rồi chạy lại; tệp cũ vẫn còn nguyên.")
-    return WorkbookError(f"Không ghi được '{target.name}' ({exc.strerror or exc}); tệp cũ vẫn còn nguyên.")
+    from ...errors import describe_os_error
+
+    return WorkbookError(describe_os_error(exc, path=target.name) + " Tệp cũ vẫn còn nguyên.")
 
 
 def _fsync_folder(folder: Path) -> None:

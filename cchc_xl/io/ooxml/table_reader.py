@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from ...core.text import clean_text
 from ...errors import WorkbookError
 from ..tables import Cell, TableData
 from .limits import MAX_BLANK_CELLS
@@ -105,7 +106,7 @@ def read_table(pkg, info: TableInfo) -> TableData:
         values = [[None if v == "" else datetime(v.year, v.month, v.day) if v.__class__ is date else v
                    for v in row] for row in values]
     marks = pkg.on_sheet_text(info.sheet, lambda st: _marks(st, first, last, c1, c1 + width - 1, values))
-    return TableData(sheet=info.sheet, table=info.name, headers=[h.strip() for h in info.headers],
+    return TableData(sheet=info.sheet, table=info.name, headers=[clean_text(h, single_line=True) for h in info.headers],
                      first_row=first, values=values, marks=marks)
 
 
