@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["calendar", "dossiers", "figures", "indicators", "periods", "rates", "report_date", "settings", "tasks", "vnformat"]
+MODULES = ["calendar", "dossier_columns", "dossiers", "figures", "indicators", "periods", "rates", "report_date", "settings", "tasks", "vnformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)
