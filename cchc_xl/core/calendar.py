@@ -12,7 +12,7 @@ Working days are precomputed per year into one sorted list of ordinals, so that
 (:mod:`cchc_xl.core.dossier_columns`), which search it with ``numpy.searchsorted``.
 
 Only Vietnam's rules are loaded: ``holidays.country_holidays`` would import the package of every
-country (~45 ms of a command's start-up); :func:`_vietnam` loads ``holidays/countries/vietnam.py``
+country (~45 ms of a command's start-up); :func:`vietnam_rules` loads ``holidays/countries/vietnam.py``
 alone, and falls back to ``country_holidays('VN')`` if the package's layout ever changes.
 
 >>> from datetime import date
@@ -29,32 +29,41 @@ from __future__ import annotations
 
 import bisect
 import functools
+import threading
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-__all__ = ["WorkCalendar"]
+__all__ = ["WorkCalendar", "vietnam_rules"]
 
 _VIETNAM = None
+_VIETNAM_LOCK = threading.Lock()
+
+
+def vietnam_rules():
+    """The ``holidays`` class of Vietnam's days off and make-up days, loaded once (and alone: the package's
+    ``countries`` imports every country, ~45 ms; the public registry is the fallback)."""
+    global _VIETNAM
+    with _VIETNAM_LOCK:
+        if _VIETNAM is None:
+            import holidays  # the base classes; countries are registered lazily
+
+            try:
+                import importlib.util
+                from pathlib import Path
+
+                spec = importlib.util.spec_from_file_location(
+                    "holidays.countries.vietnam", Path(holidays.__file__).with_name("countries") / "vietnam.py")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                _VIETNAM = module.Vietnam
+            except Exception:  # noqa: BLE001 - another layout of the package: its public way, all countries
+                _VIETNAM = lambda years: holidays.country_holidays("VN", years=years)  # noqa: E731
+        return _VIETNAM
 
 
 def _vietnam(year: int):
     """Vietnam's holidays for ``year`` (a ``holidays.HolidayBase``: ``is_working_day`` knows make-up days)."""
-    global _VIETNAM
-    if _VIETNAM is None:
-        import holidays  # the base classes; countries are registered lazily
-
-        try:        # holidays.countries' __init__ imports every country: load Vietnam's module alone
-            import importlib.util
-            from pathlib import Path
-
-            spec = importlib.util.spec_from_file_location(
-                "holidays.countries.vietnam", Path(holidays.__file__).with_name("countries") / "vietnam.py")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            _VIETNAM = module.Vietnam
-        except Exception:  # noqa: BLE001 - another layout of the package: its public way, all countries
-            _VIETNAM = lambda years: holidays.country_holidays("VN", years=years)  # noqa: E731
-    return _VIETNAM(years=year)
+    return vietnam_rules()(years=year)
 
 
 @functools.lru_cache(maxsize=None)
