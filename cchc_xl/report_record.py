@@ -132,29 +132,38 @@ def data_fingerprint(data) -> str:
         if not keep:
             continue
         rows = td.row_values()
-        if not rows:
-            continue
         width = len(td.headers)
-        if min(map(len, rows)) < width:
-            rows = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in rows]
-        columns = [_canon_column(list(map(operator.itemgetter(j), rows))) for j in keep]
         at = {j: k for k, j in enumerate(keep)}
-        for (i, j), cell in td.cell_marks().items():      # an error cell counts as its text (e.g. "#N/A")
+        errors: dict[int, list[tuple[int, str]]] = {}       # an error cell counts as its text (e.g. "#N/A")
+        for (i, j), cell in td.cell_marks().items():
             if cell.error and j in at:
-                columns[at[j]][i] = cell.error
-        lines = list(map("\x1f".join, zip(*columns)))
+                errors.setdefault(i, []).append((at[j], cell.error))
+        key_at = at[td.headers.index("Khóa")] if spec is schema.SETTINGS and "Khóa" in td.headers else None
         blank = "\x1f" * (len(keep) - 1)                   # every value empty (a value is never shorter)
-        if spec is schema.SETTINGS and "Khóa" in td.headers:
-            keys = columns[at[td.headers.index("Khóa")]]
-            lines = [line for line, key in zip(lines, keys) if line != blank and key.strip() not in DELIVERY_SETTINGS]
-        else:
-            lines = [line for line in lines if line != blank]
-        if lines:
-            h.update(("\x1d" + "\x1d".join(lines)).encode())
+        for start in range(0, len(rows), _CHUNK):          # a chunk at a time: memory stays small
+            chunk = rows[start:start + _CHUNK]
+            if min(map(len, chunk)) < width:
+                chunk = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk]
+            columns = [_canon_column(list(map(operator.itemgetter(j), chunk))) for j in keep]
+            for i, cells in errors.items():
+                if start <= i < start + len(chunk):
+                    for k, error in cells:
+                        columns[k][i - start] = error
+            lines = map("\x1f".join, zip(*columns))
+            if key_at is None:
+                lines = [line for line in lines if line != blank]
+            else:
+                lines = [line for line, key in zip(lines, columns[key_at])
+                         if line != blank and key.strip() not in DELIVERY_SETTINGS]
+            if lines:
+                h.update(("\x1d" + "\x1d".join(lines)).encode())
     for ind in data.indicators:
         if ind.manual_value is not None:
             h.update(f"\x1e{ind.code}\x1f{_canon(ind.manual_value)}".encode())
     return h.hexdigest()[:32]
+
+
+_CHUNK = 4096      # rows hashed at a time
 
 
 def _canon_column(values: list) -> list[str]:

@@ -68,9 +68,8 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
 
 def _day_ordinals(values: list) -> np.ndarray:
     """Day ordinals of a date column: ``0`` blank, ``-1`` a value that is not a date."""
-    by_value = {v: v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else -1 for v in set(values)}
-    by_value[None] = 0
-    return np.array([by_value[v] for v in values], dtype=np.int64)
+    return np.array([v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else 0 if v is None else -1
+                     for v in values], dtype=np.int64)
 
 
 def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
