@@ -66,10 +66,18 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
     return np.array([by_value[v] for v in values], dtype=np.int64)
 
 
-def _day_ordinals(values: list) -> np.ndarray:
-    """Day ordinals of a date column: ``0`` blank, ``-1`` a value that is not a date."""
-    return np.array([v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else 0 if v is None else -1
-                     for v in values], dtype=np.int64)
+def _day_ordinals(values: list, distinct: bool = False) -> np.ndarray:
+    """Day ordinals of a date column: ``0`` blank, ``-1`` a value that is not a date. ``distinct``: most values
+    differ (receipt times), so none is worth remembering."""
+    kinds = set(map(type, values))
+    if kinds <= {_DATETIME, _DATE}:
+        return np.array([v.toordinal() for v in values], dtype=np.int64)
+    if distinct:
+        return np.array([v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else 0 if v is None else -1
+                         for v in values], dtype=np.int64)
+    by_value = {v: v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else -1 for v in set(values)}
+    by_value[None] = 0
+    return np.array([by_value[v] for v in values], dtype=np.int64)
 
 
 def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
@@ -107,7 +115,7 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
         slow |= np.array(bad, dtype=bool)
 
         raw_received = column("Ngày tiếp nhận")
-        received_day = _day_ordinals(raw_received)
+        received_day = _day_ordinals(raw_received, distinct=True)
         appointment = _day_ordinals(column("Ngày hẹn trả"))
         finished = _day_ordinals(column("Ngày có kết quả"))
         complete = _day_ordinals(column("Ngày nhận đủ hồ sơ")) if has_complete else np.zeros(n, dtype=np.int64)
@@ -144,17 +152,17 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
     parts = []
     fast = np.flatnonzero(~slow)
     if fast.size:
-        take = fast.tolist()
-        received = [raw_received[i] for i in take]
-        received = [v if v.__class__ is _DATETIME else _DATETIME.combine(v, dt.time()) for v in received]
+        received = _objects(raw_received)[fast]
+        if _DATE in set(map(type, received)):           # a plain date counts as received at 00:00
+            received = _objects([v if v.__class__ is _DATETIME else _DATETIME.combine(v, dt.time()) for v in received])
         seconds = np.array([v.hour * 3600 + v.minute * 60 + v.second for v in received], dtype=np.int64)
         parts.append(DossierColumns(
-            ids=_objects([ids[i] for i in take]), codes=_objects([codes[i] for i in take]),
-            received=_objects(received), received_day=received_day[fast], late_15h=seconds >= _CUTOFF,
+            ids=_objects(ids)[fast], codes=_objects(codes)[fast],
+            received=received, received_day=received_day[fast], late_15h=seconds >= _CUTOFF,
             channel=channel[fast].astype(np.int8), appointment=appointment[fast], finished=finished[fast],
             status=status[fast].astype(np.int8), digitised=digitised[fast].astype(np.int8),
             rating=rating[fast].astype(np.int8), complaint=complaint[fast].astype(bool),
-            rows=_objects([td.first_row + i for i in take]), complete=complete[fast]))
+            rows=_objects((fast + td.first_row).tolist()), complete=complete[fast]))
     if slow.any():
         # fast rows' keys are on no other row, so the long way needs only the keys it sees itself
         seen: set[str] = set()
