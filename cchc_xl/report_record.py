@@ -163,7 +163,7 @@ def data_fingerprint(data) -> str:
     return h.hexdigest()[:32]
 
 
-_CHUNK = 4096      # rows hashed at a time
+_CHUNK = 16384     # rows hashed at a time
 
 
 def _canon_column(values: list) -> list[str]:
