@@ -35,7 +35,7 @@ from operator import itemgetter
 import numpy as np
 
 from .. import schema
-from ..core.dossier_columns import CHANNELS, RATINGS, STATUSES, DossierColumns
+from ..core.dossier_columns import CHANNELS, RATINGS, STATUSES, DossierColumns, _objects
 from ..core.dossiers import CUTOFF_15H, Dossier, Procedure
 from .tables import _clean_text, _Record, _Rows
 
@@ -179,9 +179,3 @@ def _text_of(rows: _Rows, value: object) -> str:
     record = _Record(k=value)
     record.cells = None
     return rows.text(None, record, "k")
-
-
-def _objects(values: list) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
