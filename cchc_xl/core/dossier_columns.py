@@ -305,8 +305,8 @@ def column_stats(dossiers: Iterable[Dossier], procedures: Mapping[str, Procedure
     s = DossierStats(satisfaction_measure=satisfaction)
     if not len(cols):
         return s
-    known, n, _ = _procedure_arrays(cols.codes, procedures)
-    wd = _working_days(cal, cols.received_day, cols.complete, extra_days=int(n.max(initial=0)))
+    longest = max((max(0, int(p.working_days)) for p in procedures.values()), default=0)
+    wd = _working_days(cal, cols.received_day, cols.complete, extra_days=longest)
     due = due_ordinals(cols, procedures, cal, restart, roll, wd)
     day = receipt_ordinals(cols, cal, roll, wd)
     start, end = period.start.toordinal(), period.end.toordinal()
