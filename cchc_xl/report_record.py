@@ -104,7 +104,9 @@ def _canon(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(timespec="seconds")
+        if value.hour or value.minute or value.second or value.microsecond:
+            return value.isoformat(timespec="seconds")
+        return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -117,7 +119,12 @@ def data_fingerprint(data, period: str | None = None) -> str:
     every contract table's headers and the values of its input columns (rows wholly blank skipped), the
     hand-entered result of CT1 and, of the narrative sheet, the texts a person wrote for the report's
     ``period`` (its label, ``"6 tháng đầu năm 2024"``; every period when None) — the engine's drafts follow
-    from the data, and the other periods' texts are not in the report. 32 hex digits of SHA-256."""
+    from the data, and the other periods' texts are not in the report. 32 hex digits of SHA-256.
+
+    What is hashed, table by table: ``\x1e<table>\x1f<header>\x1f…``, then ``\x1d<value>\x1f<value>…`` for each
+    row with a value (:func:`_canon` of each cell; an error cell counts as its text, e.g. ``#N/A``), then
+    ``\x1e<code>\x1f<result>`` for CT1, then the narrative texts. Computed column by column
+    (:func:`_canon_column`), the same bytes as row by row."""
     h = hashlib.sha256()
     for spec in schema.TABLES:
         if spec is schema.NARRATIVE:  # below: what a person wrote, not the drafts the refresh writes
@@ -127,31 +134,35 @@ def data_fingerprint(data, period: str | None = None) -> str:
             h.update(f"\x1e{spec.table}\x1fNONE".encode())
             continue
         keep = [j for j, name in enumerate(td.headers) if name not in spec.computed]
-        skip_at = keep.index(td.headers.index("Khóa")) if spec is schema.SETTINGS and "Khóa" in td.headers else None
         h.update(("\x1e" + spec.table + "\x1f" + "\x1f".join(td.headers[j] for j in keep)).encode())
         if not keep:
             continue
-        # an error cell counts as its text (e.g. "#N/A"); errors are rare, looked up per row
-        errors: dict[int, dict[int, str]] = {}
-        for (i, j), cell in td.cell_marks().items():
-            if cell.error and j in keep:
-                errors.setdefault(i, {})[keep.index(j)] = cell.error
+        rows = td.row_values()
         width = len(td.headers)
-        dates: dict[dt.datetime, str] = {}
-        datetime = dt.datetime
-        pick = operator.itemgetter(*keep) if len(keep) > 1 else (lambda row, j=keep[0]: (row[j],))
-        for i, row in enumerate(td.row_values()):
-            if len(row) < width:
-                row = list(row) + [None] * (width - len(row))
-            # texts and blanks (most cells) without a call, dates through a cache; _canon for the rest — the same
-            # text either way
-            values = [v if (c := v.__class__) is str else "" if v is None else
-                      (dates.get(v) or dates.setdefault(v, _canon(v))) if c is datetime else _canon(v)
-                      for v in pick(row)]
-            for k, error in errors.get(i, {}).items():
-                values[k] = error
-            if any(values) and (skip_at is None or values[skip_at].strip() not in DELIVERY_SETTINGS):
-                h.update(("\x1d" + "\x1f".join(values)).encode())
+        at = {j: k for k, j in enumerate(keep)}
+        errors: dict[int, list[tuple[int, str]]] = {}       # an error cell counts as its text (e.g. "#N/A")
+        for (i, j), cell in td.cell_marks().items():
+            if cell.error and j in at:
+                errors.setdefault(i, []).append((at[j], cell.error))
+        key_at = at[td.headers.index("Khóa")] if spec is schema.SETTINGS and "Khóa" in td.headers else None
+        blank = "\x1f" * (len(keep) - 1)                   # every value empty (a value is never shorter)
+        for start in range(0, len(rows), _CHUNK):          # a chunk at a time: memory stays small
+            chunk = rows[start:start + _CHUNK]
+            if min(map(len, chunk)) < width:
+                chunk = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk]
+            columns = [_canon_column(list(map(operator.itemgetter(j), chunk))) for j in keep]
+            for i, cells in errors.items():
+                if start <= i < start + len(chunk):
+                    for k, error in cells:
+                        columns[k][i - start] = error
+            lines = map("\x1f".join, zip(*columns))
+            if key_at is None:
+                lines = [line for line in lines if line != blank]
+            else:
+                lines = [line for line, key in zip(lines, columns[key_at])
+                         if line != blank and key.strip() not in DELIVERY_SETTINGS]
+            if lines:
+                h.update(("\x1d" + "\x1d".join(lines)).encode())
     for ind in data.indicators:
         if ind.manual_value is not None:
             h.update(f"\x1e{ind.code}\x1f{_canon(ind.manual_value)}".encode())
@@ -159,6 +170,23 @@ def data_fingerprint(data, period: str | None = None) -> str:
         if (period is None or entry.period == period) and entry.person_text:
             h.update(f"\x1e{entry.period}\x1f{entry.code}\x1f{entry.person_text}".encode())
     return h.hexdigest()[:32]
+
+
+_CHUNK = 16384     # rows hashed at a time
+
+
+def _canon_column(values: list) -> list[str]:
+    """:func:`_canon` of every value of a column (a new list): texts as they are, other values once per distinct
+    value — unless the column mixes booleans with numbers, which compare equal (``True == 1``)."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return values
+    if kinds == {type(None)}:
+        return [""] * len(values)
+    if bool in kinds and (int in kinds or float in kinds):
+        return [_canon(v) for v in values]
+    canon = {v: v if v.__class__ is str else _canon(v) for v in set(values)}
+    return [canon[v] for v in values]
 
 
 def record_of(result) -> ReportRecord:

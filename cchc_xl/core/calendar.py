@@ -7,7 +7,13 @@ Rows of the ``Ngày nghỉ`` sheet are layered on top as overrides: ``True`` = w
 
 Working days are precomputed per year into one sorted list of ordinals, so that
 :meth:`WorkCalendar.add_working_days` and :meth:`WorkCalendar.working_days_between` are
-``O(log n)`` binary searches, cheap enough for tens of thousands of dossiers.
+``O(log n)`` binary searches, cheap enough for tens of thousands of dossiers;
+:meth:`WorkCalendar.working_days` hands that list to the vectorised dossier rules
+(:mod:`cchc_xl.core.dossier_columns`), which search it with ``numpy.searchsorted``.
+
+Only Vietnam's rules are loaded: ``holidays.country_holidays`` would import the package of every
+country (~45 ms of a command's start-up); :func:`vietnam_rules` loads ``holidays/countries/vietnam.py``
+alone, and falls back to ``country_holidays('VN')`` if the package's layout ever changes.
 
 >>> from datetime import date
 >>> cal = WorkCalendar()
@@ -22,12 +28,57 @@ datetime.date(2024, 2, 19)
 from __future__ import annotations
 
 import bisect
+import functools
+import threading
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-import holidays
+__all__ = ["WorkCalendar", "vietnam_rules"]
 
-__all__ = ["WorkCalendar"]
+_VIETNAM = None
+_VIETNAM_LOCK = threading.Lock()
+
+
+def vietnam_rules():
+    """The ``holidays`` class of Vietnam's days off and make-up days, loaded once (and alone: the package's
+    ``countries`` imports every country, ~45 ms; the public registry is the fallback)."""
+    global _VIETNAM
+    with _VIETNAM_LOCK:
+        if _VIETNAM is None:
+            import holidays  # the base classes; countries are registered lazily
+
+            try:
+                import importlib.util
+                from pathlib import Path
+
+                spec = importlib.util.spec_from_file_location(
+                    "holidays.countries.vietnam", Path(holidays.__file__).with_name("countries") / "vietnam.py")
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                _VIETNAM = module.Vietnam
+            except Exception:  # noqa: BLE001 - another layout of the package: its public way, all countries
+                _VIETNAM = lambda years: holidays.country_holidays("VN", years=years)  # noqa: E731
+        return _VIETNAM
+
+
+def _vietnam(year: int):
+    """Vietnam's holidays for ``year`` (a ``holidays.HolidayBase``: ``is_working_day`` knows make-up days)."""
+    return vietnam_rules()(years=year)
+
+
+@functools.lru_cache(maxsize=None)
+def _national_year(year: int) -> tuple[int, ...]:
+    """The ordinals of the national working days of ``year`` (Vietnam's days off and make-up days); the same
+    for every calendar of the process, computed once a year is asked for."""
+    vn = _vietnam(year)
+    out = []
+    d = date(year, 1, 1)
+    one = timedelta(days=1)
+    while d.year == year:
+        if vn.is_working_day(d):
+            out.append(d.toordinal())
+        d += one
+    return tuple(out)
 
 
 class WorkCalendar:
@@ -53,18 +104,14 @@ class WorkCalendar:
 
     # -- loading -------------------------------------------------------------------------
     def _year_ordinals(self, year: int) -> list[int]:
-        vn = holidays.country_holidays("VN", years=year)
-        out = []
-        d = date(year, 1, 1)
-        one = timedelta(days=1)
-        while d.year == year:
-            working = self._overrides.get(d)
-            if working is None:
-                working = vn.is_working_day(d)
-            if working:
-                out.append(d.toordinal())
-            d += one
-        return out
+        national = _national_year(year)
+        mine = {d: v for d, v in self._overrides.items() if d.year == year}
+        if not mine:
+            return list(national)
+        days = set(national)
+        for d, working in mine.items():
+            (days.add if working else days.discard)(d.toordinal())
+        return sorted(days)
 
     def _ensure(self, first: int, last: int) -> None:
         """Make sure years ``first..last`` (inclusive) are loaded."""
@@ -132,6 +179,18 @@ class WorkCalendar:
             if target >= 0:
                 return date.fromordinal(self._ords[target])
             self._ensure(self._first_year - 1 - (-target) // 240, self._last_year)
+
+    def working_days(self, first_year: int, last_year: int) -> list[int]:
+        """The sorted ordinals of every working day of years ``first_year..last_year`` (inclusive).
+
+        >>> ords = WorkCalendar().working_days(2024, 2024)
+        >>> len(ords), date.fromordinal(ords[0]), date(2024, 5, 4).toordinal() in ords
+        (251, datetime.date(2024, 1, 2), True)
+        """
+        self._ensure(first_year, last_year)
+        ords = self._ords
+        return ords[bisect.bisect_left(ords, date(first_year, 1, 1).toordinal()):
+                    bisect.bisect_right(ords, date(last_year, 12, 31).toordinal())]
 
     def working_days_between(self, a: date, b: date) -> int:
         """Number of working days in the half-open interval ``(a, b]``; ``0`` when ``b <= a``.

@@ -43,6 +43,17 @@ def _shows(old, new) -> bool:
     return old == new
 
 
+def _changed(shown: list, values: list) -> list[int]:
+    """Positions ``i`` (of both lists) where a cell showing ``shown[i]`` does not show ``values[i]`` (:func:`_shows`):
+    the same class and value decided at once (a date compared as the datetime the reader gives back), the rest
+    by :func:`_shows`."""
+    datetime, date = dt.datetime, dt.date
+    as_read = {v: datetime(v.year, v.month, v.day) for v in set(values) if v.__class__ is date}
+    read = [as_read.get(v, v) if v.__class__ is date else v for v in values] if as_read else values
+    return [i for i, (o, v) in enumerate(zip(shown, read))
+            if not (o.__class__ is v.__class__ and o == v) and not _shows(o, values[i])]
+
+
 class FileBook:
     """A workbook file opened for one run."""
 
@@ -157,8 +168,9 @@ class FileBook:
         if td is not None and td.first_row == first:   # a cell already showing the value is left alone
             old = td.row_values()
             marks = td.cell_marks()
-            cells = {(first + i, col): v for i, v in enumerate(values)
-                     if i >= len(old) or (i, j) in marks or not _shows(old[i][j] if j < len(old[i]) else None, v)}
+            shown = [r[j] if j < len(r) else None for r in old]
+            cells = {(first + i, col): values[i] for i in _changed(shown, values)}
+            cells.update(((first + i, col), v) for i, v in enumerate(values) if i >= len(old) or (i, j) in marks)
             for i, v in enumerate(values):                 # what the file holds now, for a later write
                 if i < len(old) and j < len(old[i]):
                     old[i][j] = v

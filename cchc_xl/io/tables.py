@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import schema
@@ -158,7 +159,7 @@ class WorkbookData:
 
     tasks: list[Task] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
-    dossiers: list[Dossier] = field(default_factory=list)
+    dossiers: Sequence[Dossier] = field(default_factory=list)   # the reader gives DossierColumns
     procedures: dict[str, Procedure] = field(default_factory=dict)
     indicators: list[IndicatorRow] = field(default_factory=list)
     overrides: dict[dt.date, bool] = field(default_factory=dict)
@@ -203,6 +204,10 @@ class _Rows:
         self.problems.append(Problem(self.spec.sheet, row, column, message))
 
     def __iter__(self):
+        return self.select()
+
+    def select(self, indices=None):
+        """The rows as iterating gives them, only those at ``indices`` (0-based, ascending) when given."""
         if not self.ok:
             return
         items = list(self.index.items())
@@ -219,7 +224,8 @@ class _Rows:
                 special.setdefault(i, {})[names[j]] = cell
         first_row = self.td.first_row
         last_filled = self.td.last_filled()     # a blank row before it is in the middle of the table
-        for i, vals in enumerate(self.td.row_values()):
+        values = self.td.row_values()
+        for i, vals in enumerate(values) if indices is None else ((i, values[i]) for i in indices):
             row = first_row + i
             if len(vals) < width:
                 vals = list(vals) + [None] * (width - len(vals))
@@ -270,11 +276,8 @@ class _Rows:
 
     def text(self, row, record, header) -> str:
         value = record[header]
-        if value.__class__ is str and not (record.cells and header in record.cells):   # the common case, inline
-            value = clean_text(value)
-            if "  " in value or not value.isprintable():
-                value = _WS.sub(" ", value).strip()
-            return value
+        if value.__class__ is str and not (record.cells and header in record.cells):   # the common case
+            return _clean_text(value)
         value = self.value(row, record, header)
         if value is None:
             return ""
@@ -282,12 +285,7 @@ class _Rows:
             value = int(value)
         if isinstance(value, (dt.datetime, dt.date)):
             return value.strftime("%d/%m/%Y")
-        text = value if value.__class__ is str else clean_text(str(value))
-        # every \s character but the ASCII space is non-printable: printable text without double
-        # spaces is already normalised (skips a regex call per cell)
-        if "  " in text or not text.isprintable():
-            text = _WS.sub(" ", text)
-        return text.strip()
+        return _clean_text(value if value.__class__ is str else str(value))
 
     def date(self, row, record, header, with_time: bool = False):
         value = self.value(row, record, header)
@@ -345,6 +343,26 @@ def _short(value: object, limit: int = 40) -> str:
 
 _TASK_ID = re.compile(r"^(\d+)\.(\S+)$")
 _WS = re.compile(r"\s+")
+
+
+def _clean_text(value: str) -> str:
+    """A text as the tables read it: :func:`cchc_xl.core.text.clean_text` (NFC, no zero-width characters, no
+    surrounding whitespace incl. NBSP) with every run of whitespace one space. The one cleaning of text cells:
+    :meth:`_Rows.text` and the dossier columns (:mod:`.dossier_table`) both call it.
+
+    >>> _clean_text("  Trực\u00a0tuyến \n")
+    'Trực tuyến'
+    >>> _clean_text("Hoa\u0300n tha\u0300nh\u200b") == "Hoàn thành"
+    True
+    """
+    if not value.isascii():
+        value = clean_text(value)
+    value = value.strip()
+    # every \s character but the ASCII space is non-printable: printable text without double
+    # spaces is already normalised (skips a regex call per cell)
+    if "  " in value or not value.isprintable():
+        value = _WS.sub(" ", value).strip()
+    return value
 
 
 def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
@@ -510,56 +528,76 @@ def _parse_occurrences(data: WorkbookData) -> None:
 
 
 def _parse_dossiers(data: WorkbookData) -> None:
+    """``tblHoSo`` → :class:`~cchc_xl.core.dossier_columns.DossierColumns`, column by column; a row that
+    needs a closer look goes through :func:`_dossier_from_row` (:mod:`.dossier_table`)."""
+    from .dossier_table import parse_dossier_table
+
+    rows = _Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
+    _check_readable(data, rows)
+    data.dossiers = parse_dossier_table(rows, data.procedures, _dossier_from_row)
+    data.dossier_rows = data.dossiers.rows.tolist()
+
+
+def _parse_dossiers_by_row(data: WorkbookData) -> None:
+    """``tblHoSo`` one row at a time (what :func:`_parse_dossiers` must equal: the tests compare them)."""
     rows = _Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
     _check_readable(data, rows)
     has_complete = "Ngày nhận đủ hồ sơ" in rows.index
     seen: set[str] = set()
     for r, rec in rows:
-        dossier_id = rows.key(r, rec, "hồ sơ", seen)
-        if dossier_id is None:
-            continue
-        received = rows.date(r, rec, "Ngày tiếp nhận", with_time=True)
-        if received is None:
-            if rows.value(r, rec, "Ngày tiếp nhận") is None:
-                rows.add(r, "Ngày tiếp nhận", "chưa nhập ngày tiếp nhận")
-            continue
-        code = rows.text(r, rec, "Mã TTHC")
-        appointment = rows.date(r, rec, "Ngày hẹn trả")
-        if code not in data.procedures and appointment is None:
-            rows.add(r, "Mã TTHC", f"mã thủ tục '{_short(code)}' không có trong trang 'Thủ tục' và chưa có "
-                                   "ngày hẹn trả; không tính được hạn trả")
-        finished = rows.date(r, rec, "Ngày có kết quả")
-        if finished and finished < received.date():
-            rows.add(r, "Ngày có kết quả", f"ngày có kết quả {finished:%d/%m/%Y} trước ngày tiếp nhận "
-                                           f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
-            finished = None
-        status = rows.enum(r, rec, "Trạng thái", schema.DOSSIER_STATUS, required=True, default="processing")
-        if status in ("returned", "refused") and finished is None:
-            rows.add(r, "Ngày có kết quả", "hồ sơ đã trả kết quả/từ chối nhưng chưa có ngày có kết quả; "
-                                           "tạm coi là đang xử lý")
-        if status in ("processing", "waiting") and finished is not None:
-            rows.add(r, "Trạng thái", "hồ sơ đã có ngày có kết quả nhưng trạng thái vẫn là đang xử lý; "
-                                      "tạm coi là chưa có kết quả")
-            finished = None
-        complete = rows.date(r, rec, "Ngày nhận đủ hồ sơ") if has_complete else None
-        if complete is not None and complete < received.date():
-            rows.add(r, "Ngày nhận đủ hồ sơ", f"ngày nhận đủ hồ sơ {complete:%d/%m/%Y} trước ngày tiếp nhận "
-                                              f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
-            complete = None
-        if complete is not None and status == "waiting":
-            rows.add(r, "Trạng thái", "đã có ngày nhận đủ hồ sơ nhưng trạng thái vẫn là 'Chờ bổ sung'; "
-                                      "hãy đổi thành 'Đang xử lý' (hồ sơ vẫn được tính là chờ bổ sung)")
-        data.dossiers.append(Dossier(
-            id=dossier_id, procedure_code=code, received=received,
-            channel=rows.enum(r, rec, "Hình thức nộp", schema.DOSSIER_CHANNEL, required=True,
-                              default="direct"),
-            appointment=appointment, finished=finished, status=status,
-            digitised=rows.enum(r, rec, "Số hóa kết quả", schema.YES_NO),
-            rating=rows.enum(r, rec, "Đánh giá", schema.RATING),
-            complaint=bool(rows.enum(r, rec, "Có phản ánh", schema.YES_NO, default=False)),
-            row=r, complete=complete,
-        ))
-        data.dossier_rows.append(r)
+        dossier = _dossier_from_row(rows, r, rec, seen, data.procedures, has_complete)
+        if dossier is not None:
+            data.dossiers.append(dossier)
+            data.dossier_rows.append(r)
+
+
+def _dossier_from_row(rows: _Rows, r: int, rec: dict, seen: set[str], procedures: dict[str, Procedure],
+                      has_complete: bool) -> Dossier | None:
+    """One row of ``tblHoSo`` as a :class:`Dossier` (None when it cannot be one), its problems added to
+    ``rows``."""
+    dossier_id = rows.key(r, rec, "hồ sơ", seen)
+    if dossier_id is None:
+        return None
+    received = rows.date(r, rec, "Ngày tiếp nhận", with_time=True)
+    if received is None:
+        if rows.value(r, rec, "Ngày tiếp nhận") is None:
+            rows.add(r, "Ngày tiếp nhận", "chưa nhập ngày tiếp nhận")
+        return None
+    code = rows.text(r, rec, "Mã TTHC")
+    appointment = rows.date(r, rec, "Ngày hẹn trả")
+    if code not in procedures and appointment is None:
+        rows.add(r, "Mã TTHC", f"mã thủ tục '{_short(code)}' không có trong trang 'Thủ tục' và chưa có "
+                               "ngày hẹn trả; không tính được hạn trả")
+    finished = rows.date(r, rec, "Ngày có kết quả")
+    if finished and finished < received.date():
+        rows.add(r, "Ngày có kết quả", f"ngày có kết quả {finished:%d/%m/%Y} trước ngày tiếp nhận "
+                                       f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
+        finished = None
+    status = rows.enum(r, rec, "Trạng thái", schema.DOSSIER_STATUS, required=True, default="processing")
+    if status in ("returned", "refused") and finished is None:
+        rows.add(r, "Ngày có kết quả", "hồ sơ đã trả kết quả/từ chối nhưng chưa có ngày có kết quả; "
+                                       "tạm coi là đang xử lý")
+    if status in ("processing", "waiting") and finished is not None:
+        rows.add(r, "Trạng thái", "hồ sơ đã có ngày có kết quả nhưng trạng thái vẫn là đang xử lý; "
+                                  "tạm coi là chưa có kết quả")
+        finished = None
+    complete = rows.date(r, rec, "Ngày nhận đủ hồ sơ") if has_complete else None
+    if complete is not None and complete < received.date():
+        rows.add(r, "Ngày nhận đủ hồ sơ", f"ngày nhận đủ hồ sơ {complete:%d/%m/%Y} trước ngày tiếp nhận "
+                                          f"{received:%d/%m/%Y}; đã bỏ qua ngày này")
+        complete = None
+    if complete is not None and status == "waiting":
+        rows.add(r, "Trạng thái", "đã có ngày nhận đủ hồ sơ nhưng trạng thái vẫn là 'Chờ bổ sung'; "
+                                  "hãy đổi thành 'Đang xử lý' (hồ sơ vẫn được tính là chờ bổ sung)")
+    return Dossier(
+        id=dossier_id, procedure_code=code, received=received,
+        channel=rows.enum(r, rec, "Hình thức nộp", schema.DOSSIER_CHANNEL, required=True, default="direct"),
+        appointment=appointment, finished=finished, status=status,
+        digitised=rows.enum(r, rec, "Số hóa kết quả", schema.YES_NO),
+        rating=rows.enum(r, rec, "Đánh giá", schema.RATING),
+        complaint=bool(rows.enum(r, rec, "Có phản ánh", schema.YES_NO, default=False)),
+        row=r, complete=complete,
+    )
 
 
 def _parse_indicators(data: WorkbookData) -> None:

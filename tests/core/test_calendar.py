@@ -91,3 +91,48 @@ def test_years_loaded_out_of_order():
     assert cal.working_days_between(date(2023, 12, 14), date(2024, 12, 14)) == 250
     assert not cal.is_working_day(date(2020, 1, 1))
     assert cal.working_days_between(date(2023, 12, 14), date(2024, 12, 14)) == 250
+
+
+def test_vietnam_alone_is_the_national_calendar():
+    """The calendar loads holidays' Vietnam module alone (not every country): the same days as
+    ``holidays.country_holidays('VN')``, make-up Saturdays included, over a century."""
+    import holidays
+
+    reference = holidays.country_holidays("VN", years=range(1995, 2061))
+    cal = WorkCalendar()
+    d = date(1995, 1, 1)
+    while d.year < 2061:
+        assert cal.is_working_day(d) == reference.is_working_day(d), d
+        d += timedelta(days=1)
+
+
+def test_vietnam_falls_back_to_the_registry(monkeypatch):
+    """Should holidays' layout change (no countries/vietnam.py), the public registry is used instead."""
+    import importlib.util
+
+    from cchc_xl.core import calendar
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("countries/vietnam.py")
+
+    monkeypatch.setattr(calendar, "_VIETNAM", None)
+    monkeypatch.setattr(importlib.util, "spec_from_file_location", missing)
+    calendar._national_year.cache_clear()
+    try:
+        cal = WorkCalendar()
+        assert cal.is_working_day(date(2024, 5, 4)) and not cal.is_working_day(date(2024, 2, 12))
+        assert calendar._VIETNAM.__name__ == "<lambda>"
+    finally:
+        calendar._national_year.cache_clear()
+        monkeypatch.setattr(calendar, "_VIETNAM", None)   # the next calendar loads the module again
+
+
+def test_working_days_is_the_table_behind_the_searches():
+    cal = WorkCalendar({date(2024, 3, 9): True, date(2024, 3, 11): False})
+    ords = cal.working_days(2023, 2025)
+    assert ords == sorted(ords) and len(set(ords)) == len(ords)
+    assert date.fromordinal(ords[0]) == date(2023, 1, 3) and date.fromordinal(ords[-1]).year == 2025
+    assert date(2024, 3, 9).toordinal() in ords and date(2024, 3, 11).toordinal() not in ords
+    assert all(cal.is_working_day(date.fromordinal(o)) for o in ords)
+    assert len(ords) == cal.working_days_between(date(2022, 12, 31), date(2025, 12, 31))
+    assert cal.working_days(2024, 2024) == [o for o in ords if date.fromordinal(o).year == 2024]

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["calendar", "dossiers", "figures", "indicators", "narrative", "periods", "rates", "report_date", "settings",
-           "tasks", "text", "vnformat"]
+MODULES = ["calendar", "dossier_columns", "dossiers", "figures", "indicators", "narrative", "periods", "rates",
+           "report_date", "settings", "tasks", "text", "vnformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)

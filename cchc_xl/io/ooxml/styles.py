@@ -45,6 +45,8 @@ class StyleSheet:
         self._date_xfs: list[bool] | None = None
         self._spec_cache: dict[tuple, int] = {}
         self._num_fmt_xf: dict[tuple[int, str], int] = {}
+        # signature -> first index, per collection element (fonts, borders, cellXfs…), with its item count
+        self._signatures: dict[int, tuple[object, int, dict[tuple, int]]] = {}
 
     def invalidate(self, part: str) -> None:
         low = part.lower()
@@ -52,6 +54,7 @@ class StyleSheet:
             self._date_xfs = None
             self._spec_cache.clear()
             self._num_fmt_xf.clear()
+            self._signatures.clear()
         if low.endswith(".rels"):
             self._part = None
 
@@ -111,16 +114,27 @@ class StyleSheet:
             insert_ordered(root, el, STYLESHEET_ORDER)
         return el
 
-    @staticmethod
-    def _find_or_append(coll, new) -> int:
+    def _find_or_append(self, coll, new) -> int:
+        """The index of the item of ``coll`` equal to ``new`` (the first), appending ``new`` when there is none.
+
+        The items' signatures are computed once per collection and kept while its number of items is the one
+        this method left (a change to the part through the store clears them: :meth:`invalidate`)."""
         sig = signature(new)
-        items = [c for c in coll if isinstance(c.tag, str)]
-        for i, c in enumerate(items):
-            if signature(c) == sig:
-                return i
+        n = sum(1 for c in coll if isinstance(c.tag, str))
+        known = self._signatures.get(id(coll))
+        if known is None or known[0] is not coll or known[1] != n:
+            index: dict[tuple, int] = {}
+            for i, c in enumerate(c for c in coll if isinstance(c.tag, str)):
+                index.setdefault(signature(c), i)
+            known = self._signatures[id(coll)] = (coll, n, index)
+        hit = known[2].get(sig)
+        if hit is not None:
+            return hit
         coll.append(new)
-        coll.set("count", str(len(items) + 1))
-        return len(items)
+        coll.set("count", str(n + 1))
+        known[2][sig] = n
+        self._signatures[id(coll)] = (coll, n + 1, known[2])
+        return n
 
     def _num_fmt_id(self, root, code: str) -> int:
         if code in BUILTIN_FORMATS:

@@ -1,0 +1,181 @@
+"""The dossier table (``tblHoSo``) → :class:`~cchc_xl.core.dossier_columns.DossierColumns`, column by column.
+
+A refresh reads tens of thousands of dossier rows; reading them one cell at a time through
+:class:`~.tables._Rows` costs ~6 µs a row. Here each column is converted in one pass (a cache per distinct
+value for texts and enumerations, numpy for the checks across columns), and only the rows that need a
+closer look go through the row-by-row reader (:func:`.tables._dossier_from_row`), which reports their
+problems. The result — records, their order, and every problem with its sheet, row, column and sentence —
+is the same as reading every row one by one (``tests/test_dossier_table.py`` checks it on the bundled and
+generated workbooks, every bad-input case and generated tables).
+
+A row is converted by columns when every cell is what a well-kept table holds:
+
+* no cell of the row lies in a merged range, and no cell it reads holds a formula or an error value
+  (``Tên TTHC`` and the computed columns are not read);
+* ``Mã hồ sơ`` is a text, not blank, and no other row has the same (cleaned) text;
+* ``Ngày tiếp nhận`` is a date; ``Ngày hẹn trả``, ``Ngày có kết quả``, ``Ngày nhận đủ hồ sơ`` are dates or
+  blank;
+* ``Mã TTHC`` is blank or a text, of a known procedure unless an appointment date is printed;
+* the enumerated columns hold one of their values (or blank where that is allowed);
+* the dates and the status agree (a result dated on or after the receipt, when and only when the status
+  says there is one; a complete date on or after the receipt, and no longer *Chờ bổ sung*).
+
+Any other row — blank, a missing or repeated key, a number or a stray text, a value not in the list,
+dates or a status that disagree — takes the row-by-row path. Texts are cleaned by the one function
+:func:`.tables._clean_text`, once per distinct value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping
+from operator import itemgetter
+
+import numpy as np
+
+from .. import schema
+from ..core.dossier_columns import CHANNELS, RATINGS, STATUSES, DossierColumns, _objects
+from ..core.dossiers import CUTOFF_15H, Dossier, Procedure
+from .tables import _clean_text, _Record, _Rows
+
+__all__ = ["parse_dossier_table"]
+
+# the columns the row-by-row reader reads (a formula or an error there is a problem it reports)
+_READ = ("Mã hồ sơ", "Mã TTHC", "Ngày tiếp nhận", "Hình thức nộp", "Ngày hẹn trả", "Ngày có kết quả", "Trạng thái",
+         "Số hóa kết quả", "Đánh giá", "Có phản ánh", "Ngày nhận đủ hồ sơ")
+
+_BAD = -9          # a cell that sends its row to the row-by-row path
+_CUTOFF = CUTOFF_15H.hour * 3600 + CUTOFF_15H.minute * 60 + CUTOFF_15H.second
+_DATETIME, _DATE = dt.datetime, dt.date
+
+
+def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, default: int) -> np.ndarray:
+    """Codes of an enumerated column: ``mapping`` (label → value) then ``codes`` (value → code); a blank
+    cell is ``default`` (``_BAD`` when ``required``), an unknown label or a value that is not a text ``_BAD``."""
+    by_value = {}
+    for v in set(values):
+        if v is None:
+            by_value[v] = _BAD if required else default
+        elif v.__class__ is str:
+            label = _clean_text(v)
+            by_value[v] = (_BAD if required else default) if not label else \
+                codes[mapping[label]] if label in mapping else _BAD
+        else:
+            by_value[v] = _BAD
+    return np.array([by_value[v] for v in values], dtype=np.int64)
+
+
+def _day_ordinals(values: list, distinct: bool = False) -> np.ndarray:
+    """Day ordinals of a date column: ``0`` blank, ``-1`` a value that is not a date. ``distinct``: most values
+    differ (receipt times), so none is worth remembering."""
+    kinds = set(map(type, values))
+    if kinds <= {_DATETIME, _DATE}:
+        return np.array([v.toordinal() for v in values], dtype=np.int64)
+    if distinct:
+        return np.array([v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else 0 if v is None else -1
+                         for v in values], dtype=np.int64)
+    by_value = {v: v.toordinal() if (c := v.__class__) is _DATETIME or c is _DATE else -1 for v in set(values)}
+    by_value[None] = 0
+    return np.array([by_value[v] for v in values], dtype=np.int64)
+
+
+def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
+                        by_row: Callable[..., Dossier | None]) -> DossierColumns:
+    """The dossiers of ``rows`` (a :class:`~.tables._Rows` of ``tblHoSo``) in sheet order, problems added to
+    ``rows.problems``; ``by_row(rows, r, record, seen, procedures, has_complete)`` reads one row the long way."""
+    has_complete = "Ngày nhận đủ hồ sơ" in rows.index
+    td = rows.td
+    values = td.row_values() if rows.ok else []
+    n = len(values)
+    slow = np.zeros(n, dtype=bool)
+    if n:
+        index = rows.index
+        width = max(index.values()) + 1
+        if min(map(len, values)) < width:
+            values = [v if len(v) >= width else list(v) + [None] * (width - len(v)) for v in values]
+
+        def column(header: str) -> list:
+            return list(map(itemgetter(index[header]), values))
+
+        # a formula or an error where the row is read, or a merged cell anywhere: the long way reports it
+        read = {index[h] for h in _READ if h in index}
+        columns = set(index.values())
+        for (i, j), cell in td.cell_marks().items():
+            if cell.merged and j in columns or (cell.formula or cell.error) and j in read:
+                slow[i] = True
+
+        # the key: a text, not blank, its cleaned text on no other row (any row: the long way compares the same)
+        raw_ids = column(schema.DOSSIERS.key)
+        ids = [_clean_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
+        bad = [v.__class__ is not str or not k for v, k in zip(raw_ids, ids)]
+        if len(set(ids)) < n:
+            counts = Counter(ids)
+            bad = [b or counts[k] > 1 for b, k in zip(bad, ids)]
+        slow |= np.array(bad, dtype=bool)
+
+        raw_received = column("Ngày tiếp nhận")
+        received_day = _day_ordinals(raw_received, distinct=True)
+        appointment = _day_ordinals(column("Ngày hẹn trả"))
+        finished = _day_ordinals(column("Ngày có kết quả"))
+        complete = _day_ordinals(column("Ngày nhận đủ hồ sơ")) if has_complete else np.zeros(n, dtype=np.int64)
+        slow |= (received_day <= 0) | (appointment < 0) | (finished < 0) | (complete < 0)
+
+        # the procedure: a text (or blank), known unless an appointment is printed
+        raw_codes = column("Mã TTHC")
+        code_of = {v: _clean_text(v) for v in set(raw_codes) if v.__class__ is str}
+        code_of[None] = ""
+        codes = [code_of.get(v) for v in raw_codes]            # None: not a text
+        state = {c: 0 if c in procedures else 1 for c in code_of.values()}   # 1: unknown, 2: not a text
+        state[None] = 2
+        code_state = np.array([state[c] for c in codes], dtype=np.int8)
+        slow |= (code_state == 2) | ((code_state == 1) & (appointment == 0))
+
+        status = _enum_codes(column("Trạng thái"), schema.DOSSIER_STATUS, {s: k for k, s in enumerate(STATUSES)},
+                             required=True, default=0)
+        channel = _enum_codes(column("Hình thức nộp"), schema.DOSSIER_CHANNEL, {c: k for k, c in enumerate(CHANNELS)},
+                              required=True, default=0)
+        digitised = _enum_codes(column("Số hóa kết quả"), schema.YES_NO, {True: 1, False: 0}, False, -1)
+        rating = _enum_codes(column("Đánh giá"), schema.RATING, {r: k for k, r in enumerate(RATINGS)}, False, -1)
+        complaint = _enum_codes(column("Có phản ánh"), schema.YES_NO, {True: 1, False: 0}, False, 0)
+        for codes_of_column in (status, channel, digitised, rating, complaint):
+            slow |= codes_of_column == _BAD
+
+        # dates and status that disagree: the row-by-row reader says so (and what it assumed)
+        has_result = np.isin(status, [STATUSES.index("returned"), STATUSES.index("refused")])
+        in_progress = np.isin(status, [STATUSES.index("processing"), STATUSES.index("waiting")])
+        slow |= (finished > 0) & (finished < received_day)
+        slow |= has_result & (finished == 0)
+        slow |= in_progress & (finished > 0)
+        slow |= (complete > 0) & ((complete < received_day) | (status == STATUSES.index("waiting")))
+
+    parts = []
+    fast = np.flatnonzero(~slow)
+    if fast.size:
+        received = _objects(raw_received)[fast]
+        if _DATE in set(map(type, received)):           # a plain date counts as received at 00:00
+            received = _objects([v if v.__class__ is _DATETIME else _DATETIME.combine(v, dt.time()) for v in received])
+        seconds = np.array([v.hour * 3600 + v.minute * 60 + v.second for v in received], dtype=np.int64)
+        parts.append(DossierColumns(
+            ids=_objects(ids)[fast], codes=_objects(codes)[fast],
+            received=received, received_day=received_day[fast], late_15h=seconds >= _CUTOFF,
+            channel=channel[fast].astype(np.int8), appointment=appointment[fast], finished=finished[fast],
+            status=status[fast].astype(np.int8), digitised=digitised[fast].astype(np.int8),
+            rating=rating[fast].astype(np.int8), complaint=complaint[fast].astype(bool),
+            rows=_objects((fast + td.first_row).tolist()), complete=complete[fast]))
+    if slow.any():
+        # fast rows' keys are on no other row, so the long way needs only the keys it sees itself
+        seen: set[str] = set()
+        found = [by_row(rows, r, rec, seen, procedures, has_complete)
+                 for r, rec in rows.select(np.flatnonzero(slow).tolist())]
+        parts.append(DossierColumns.from_dossiers([d for d in found if d is not None]))
+    if not parts:
+        return DossierColumns.from_dossiers([])
+    return parts[0] if len(parts) == 1 else DossierColumns.concat_by_row(parts)
+
+
+def _text_of(rows: _Rows, value: object) -> str:
+    """What :meth:`~.tables._Rows.text` reads in a cell holding ``value`` (a number, a date…)."""
+    record = _Record(k=value)
+    record.cells = None
+    return rows.text(None, record, "k")
