@@ -32,6 +32,7 @@ class PartStore:
         self._new: dict[str, bytes] = {}          # parts given new bytes (write_part, flushed trees)
         self._trees: dict[str, object] = {}       # parsed parts that are (to be) modified
         self._ro: dict[str, object] = {}          # parsed parts only read so far (never mutated)
+        self._memo: dict[object, tuple[frozenset, list]] = {}   # see remember()
         if not self.has_part(ContentTypes.PART):
             raise WorkbookError(f"Tệp '{filename}' không phải là sổ tính Excel (thiếu [Content_Types].xml).")
         self.content_types = ContentTypes(self)
@@ -69,7 +70,9 @@ class PartStore:
         if name.lower() not in self._lower:
             self._order.append(name)
             self._lower[name.lower()] = name
+            self._memo.clear()              # part names resolved before may now resolve to this one
         self._new[name] = bytes(data)
+        self._forget(name)
         self.invalidate(name)
 
     def invalidate(self, name: str) -> None:
@@ -96,9 +99,29 @@ class PartStore:
                 tree = self._parse(name)
             self._trees[name] = tree
             self._new.pop(name, None)
+        self._forget(name)
         if invalidate:
             self.invalidate(name)
         return tree
+
+    # -- what is derived from read-only parts ---------------------------------------------------------------
+    def remember(self, key, parts, value: list) -> list:
+        """Keep ``value`` (a list derived from ``parts``) under ``key`` until one of ``parts`` is written or
+        taken for modification; nothing is kept while one of them is held for modification (:meth:`tree`), as
+        its holder may change it at any time. Returns a copy of ``value``."""
+        parts = frozenset(parts)
+        if not parts & self._trees.keys():
+            self._memo[key] = (parts, value)
+        return list(value)
+
+    def recall(self, key) -> list | None:
+        """A copy of what :meth:`remember` keeps under ``key``, or None."""
+        hit = self._memo.get(key)
+        return None if hit is None else list(hit[1])
+
+    def _forget(self, name: str) -> None:
+        if self._memo:
+            self._memo = {k: v for k, v in self._memo.items() if name not in v[0]}
 
     def _parse(self, name: str):
         data = self.read(name)
@@ -118,6 +141,9 @@ class PartStore:
         rp = self.real(rels_name(part))
         if not self.has_part(rp):
             return []
+        hit = self.recall(("rels", part))
+        if hit is not None:
+            return hit
         out = []
         for el in self.tree_ro(rp):
             if local_name(el) != "Relationship":
@@ -126,7 +152,7 @@ class PartStore:
             target = el.get("Target", "")
             out.append(Rel(el.get("Id"), el.get("Type", ""), target,
                            None if ext else self.real(resolve(part, target)), ext))
-        return out
+        return self.remember(("rels", part), (rp,), out)
 
     def add_rel(self, source: str, rel_type: str, target_part: str, rid: str | None = None) -> str:
         rp = self.real(rels_name(source))

@@ -14,7 +14,7 @@ from lxml import etree
 
 from ...errors import WorkbookError
 from .refs import parse_ref, range_ref
-from .relationships import CT_WORKSHEET, REL_WORKSHEET, same_type
+from .relationships import CT_WORKSHEET, REL_WORKSHEET, rels_name, same_type
 from .xmltext import (NS_MAIN, NS_R, RID, WORKBOOK_ORDER, XML_DECL, insert_ordered, local_name, ns_of,
                       unescape_cell_text)
 
@@ -84,6 +84,9 @@ class Workbook:
 
     # -- sheets ----------------------------------------------------------------------------------------------
     def sheets(self) -> list[SheetInfo]:
+        hit = self._store.recall("sheets")
+        if hit is not None:
+            return hit
         root = self._root()
         ns = ns_of(root)
         rels = {r.id: r for r in self._store.rels(self.part)}
@@ -97,7 +100,7 @@ class Workbook:
             kind = rel.type.rsplit("/", 1)[-1] if rel else "worksheet"
             out.append(SheetInfo(unescape_cell_text(el.get("name", "")), int(el.get("sheetId", "0") or 0), rid,
                                  rel.part if rel else None, kind, el.get("state", "visible")))
-        return out
+        return self._store.remember("sheets", (self.part, self._store.real(rels_name(self.part))), out)
 
     def sheet_info(self, name: str) -> SheetInfo:
         sheets = self.sheets()
@@ -145,13 +148,18 @@ class Workbook:
     # -- tables ----------------------------------------------------------------------------------------------
     def tables(self) -> list[TableInfo]:
         s = self._store
-        out = []
+        hit = s.recall("tables")
+        if hit is not None:
+            return hit
+        out, parts = [], {self.part, s.real(rels_name(self.part))}
         for sh in self.sheets():
             if sh.kind != "worksheet" or sh.part is None or not s.has_part(sh.part):
                 continue
+            parts.add(s.real(rels_name(sh.part)))
             for rel in s.rels(sh.part):
                 if not same_type(rel.type, "table") or not rel.part or not s.has_part(rel.part):
                     continue
+                parts.add(s.real(rel.part))
                 t = s.tree_ro(rel.part)
                 ns = ns_of(t)
                 cols = t.find(ns + "tableColumns")
@@ -163,7 +171,7 @@ class Workbook:
                     hrc, trc = 1, 0
                 out.append(TableInfo(t.get("name", ""), t.get("displayName", t.get("name", "")), sh.name,
                                      s.real(rel.part), t.get("ref", ""), headers, hrc, trc))
-        return out
+        return s.remember("tables", parts, out)
 
     def table(self, name: str) -> TableInfo:
         key = norm_name(name)
