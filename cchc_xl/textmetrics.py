@@ -48,22 +48,32 @@ def _metrics() -> dict:
     return {"upm": upm, "styles": styles}
 
 
-@lru_cache(maxsize=4096)
-def _char_em(ch: str, key: str) -> float:
-    starts, runs, default = _metrics()["styles"][key]
-    cp = ord(ch)
-    i = bisect_right(starts, cp) - 1
-    if i >= 0:
-        first, count, width = runs[i]
-        if cp < first + count:
-            return width / _metrics()["upm"]
-    return default  # a character outside the table: as wide as a digit
+class _EmWidths(dict):
+    """Advance widths in em of one style, looked up by character (filled as characters are met)."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+
+    def __missing__(self, ch: str) -> float:
+        starts, runs, default = _metrics()["styles"][self.key]
+        cp = ord(ch)
+        i = bisect_right(starts, cp) - 1
+        width = default  # a character outside the table: as wide as a digit
+        if i >= 0:
+            first, count, w = runs[i]
+            if cp < first + count:
+                width = w / _metrics()["upm"]
+        self[ch] = width
+        return width
+
+
+_EM = {key: _EmWidths(key) for key in _STYLE_KEYS.values()}
 
 
 def text_width(text: str, size: float, bold: bool = False, italic: bool = False) -> float:
     """Width in points of ``text`` set in Times New Roman (Liberation Serif) at ``size`` points."""
-    key = _STYLE_KEYS[(bool(bold), bool(italic))]
-    return sum(_char_em(ch, key) for ch in text) * size
+    return sum(map(_EM[_STYLE_KEYS[(bool(bold), bool(italic))]].__getitem__, text)) * size
 
 
 def line_height(size: float) -> float:
@@ -83,6 +93,9 @@ def wrap(text: str, width: float, size: float, bold: bool = False, italic: bool 
     lines: list[str] = []
     space = text_width(" ", size, bold, italic)
     for paragraph in str(text).split("\n"):
+        if text_width(paragraph, size, bold, italic) <= width - 1e-6:   # fits whole (a margin for rounding)
+            lines.append(paragraph)
+            continue
         words = paragraph.split(" ")
         current, current_w = "", 0.0
         started = False
