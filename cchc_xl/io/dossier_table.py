@@ -66,6 +66,21 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
     return np.array([by_value[v] for v in values], dtype=np.int64)
 
 
+def _all_clean(values: list) -> bool:
+    """Every value is a text that :func:`~.tables._clean_text` leaves as it is, told in a few passes over one
+    joined text (dossier codes are printable ASCII): no other character, no space at either end, no two spaces
+    in a row — an empty value or a space at a value's end makes two spaces at the joins.
+
+    >>> _all_clean(["THPTKT-240102-000001", "A B"]), _all_clean(["A", ""]), _all_clean([" A"]), _all_clean([])
+    (True, False, False, True)
+    """
+    if not all(v.__class__ is str for v in values):
+        return False
+    joined = " ".join(values)
+    return joined.isascii() and joined.isprintable() and "  " not in joined and \
+        joined[:1] != " " and joined[-1:] != " " and (len(values) != 1 or values[0] != "")
+
+
 def _day_ordinals(values: list, distinct: bool = False) -> np.ndarray:
     """Day ordinals of a date column: ``0`` blank, ``-1`` a value that is not a date. ``distinct``: most values
     differ (receipt times), so none is worth remembering."""
@@ -107,7 +122,8 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
 
         # the key: a text, not blank, its cleaned text on no other row (any row: the long way compares the same)
         raw_ids = column(schema.DOSSIERS.key)
-        ids = [_clean_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
+        ids = raw_ids if _all_clean(raw_ids) else \
+            [_clean_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
         bad = [v.__class__ is not str or not k for v, k in zip(raw_ids, ids)]
         if len(set(ids)) < n:
             counts = Counter(ids)

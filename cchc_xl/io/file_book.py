@@ -170,10 +170,11 @@ class FileBook:
             marks = td.cell_marks()
             shown = [r[j] if j < len(r) else None for r in old]
             cells = {(first + i, col): values[i] for i in _changed(shown, values)}
-            cells.update(((first + i, col), v) for i, v in enumerate(values) if i >= len(old) or (i, j) in marks)
-            for i, v in enumerate(values):                 # what the file holds now, for a later write
-                if i < len(old) and j < len(old[i]):
-                    old[i][j] = v
+            cells.update(((first + i, col), values[i]) for i in range(len(old), len(values)))
+            cells.update(((first + i, col), values[i]) for i, c in marks if c == j and i < len(values))
+            for row, v in zip(old, values):                # what the file holds now, for a later write
+                if j < len(row):
+                    row[j] = v
         else:
             cells = {(first + i, col): v for i, v in enumerate(values)}
         try:
