@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -72,6 +71,11 @@ def default_wait() -> float:
         return LOCK_WAIT_SECONDS
 
 
+def _host() -> str:
+    """This computer's name (without importing :mod:`socket`, ~2 ms of every command's start)."""
+    return os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "?")
+
+
 @contextlib.contextmanager
 def writer_lock(target: str | os.PathLike, wait: float | None = None):
     """Hold the writer lock of workbook ``target`` while the block runs (see module docstring); ``wait``
@@ -110,7 +114,7 @@ def writer_lock(target: str | os.PathLike, wait: float | None = None):
                 f"lại, không thay đổi gì. Hãy chờ lệnh kia xong rồi chạy lại.")
         time.sleep(_POLL)
     try:
-        info = f"tiến trình {os.getpid()} trên {socket.gethostname()}, từ {dt.datetime.now():%H:%M:%S %d/%m/%Y}"
+        info = f"tiến trình {os.getpid()} trên {_host()}, từ {dt.datetime.now():%H:%M:%S %d/%m/%Y}"
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode("utf-8"), 0) if hasattr(os, "pwrite") else os.write(fd, info.encode("utf-8"))
     except OSError:
