@@ -196,3 +196,57 @@ def test_a_second_refresh_leaves_sheets_whose_values_did_not_change_untouched(tm
     refresh_file(first, out=second, as_of=dt.date(2024, 12, 14))     # later: the flags change and are written
     c = ZipIn(second.read_bytes(), "3")
     assert c.read(pkg.sheet_part(schema.TASKS.sheet)) != a.read(pkg.sheet_part(schema.TASKS.sheet))
+
+
+def test_sheet_table_and_relationship_lists_follow_every_change(tmp_path):
+    """What the package remembers of its workbook part (sheets, tables, relationships) is never stale: a list
+    handed out can be changed by its caller, and a change through any way in shows at once."""
+    pkg = Package.open(_book(tmp_path / "b.xlsx"))
+    sheets = pkg.sheets()
+    sheets.clear()                                             # the caller's copy
+    assert [s.name for s in pkg.sheets()] == ["Dữ liệu"]
+    pkg.add_sheet("Mới")
+    assert [s.name for s in pkg.sheets()] == ["Dữ liệu", "Mới"]
+    root = pkg.tree(pkg.workbook.part)                         # held for modification: changed in place later
+    assert [s.name for s in pkg.sheets()] == ["Dữ liệu", "Mới"]
+    next(el for el in root.iter() if el.get("name") == "Mới").set("name", "Đổi tên")
+    assert [s.name for s in pkg.sheets()] == ["Dữ liệu", "Đổi tên"]
+
+    assert pkg.table("tblX").ref == "A1:D7"
+    pkg.set_table_ref("tblX", "A1:D9")
+    assert pkg.table("tblX").ref == "A1:D9"
+
+    part = pkg.sheet_part("Dữ liệu")
+    before = len(pkg.rels(part))
+    pkg.add_rel(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
+                "xl/other.xml")
+    assert len(pkg.rels(part)) == before + 1
+    pkg.save(tmp_path / "o.xlsx", backup=False)
+    again = Package.open(tmp_path / "o.xlsx")
+    assert [s.name for s in again.sheets()] == ["Dữ liệu", "Đổi tên"] and again.table("tblX").ref == "A1:D9"
+
+
+def test_members_read_and_written_without_zlib_ng(tmp_path):
+    """zlib-ng only speeds up inflating and CRC-32: where its wheel is missing, the standard zlib reads and
+    writes the same members (and a corrupt member is still named)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nsys.modules['zlib_ng'] = None\n"
+            "from cchc_xl.io.ooxml import archive, Package\n"
+            "import zlib\nassert archive._inflating is zlib\n"
+            f"pkg = Package.open({str(BUNDLED)!r})\n"
+            "pkg.set_cells('Nhật ký', {(2, 1): 'một dòng'})\n"
+            f"pkg.save({str(tmp_path / 'o.xlsm')!r}, backup=False)\n"
+            f"print(Package.open({str(tmp_path / 'o.xlsm')!r}).read_range('Nhật ký', 2, 1, 2, 1)[0][0].value)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "một dòng"
+    data = bytearray(BUNDLED.read_bytes())
+    zin = ZipIn(bytes(data), "x")
+    info = zin.infos["xl/workbook.xml"]
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 10:start + 20] = b"\xff" * 10                # the deflate stream of workbook.xml broken
+    with pytest.raises(Exception, match="bị hỏng"):
+        ZipIn(bytes(data), "hỏng.xlsm").read("xl/workbook.xml")

@@ -190,6 +190,7 @@ class PartStore:
                 self._ro.pop(n, None)
                 self._order.remove(n)
                 self._lower.pop(n.lower(), None)
+                self._memo.clear()
                 self.content_types.remove_override(n)
         for rp in self._rels_parts():
             if any(self._points_to(rp, name, el) for el in self.tree_ro(rp)):
