@@ -2,7 +2,7 @@
 (core/dossier_columns.py) equal the row-by-row reader and the rule functions, on real workbooks and on
 every kind of bad input.
 
-The reference is the row-by-row path: ``io.tables._parse_dossiers_by_row`` (every row through ``_Rows``)
+The reference is the row-by-row path: ``io.tables._parse_dossiers_by_row`` (every row through ``io.table_rows.Rows``)
 and ``core.rates.dossier_stats`` (``core.dossiers.due_date``/``classify`` one dossier at a time). Compared:
 the records, their rows and order, every problem (sheet, row, column, sentence, in order), the due dates,
 classes and counts of every period at many dates, and what the engine writes.

@@ -4,7 +4,7 @@ The same word reaches the tool in several byte forms that look identical on scre
 on Windows is NFC (precomposed letters), pasted from a PDF or typed on a Mac it is often NFD (``a`` +
 combining grave), a Windows-1258 file decodes to a third form (base letter + combining tone mark), and a
 copy from a web page may carry a zero-width space or a non-breaking space. :func:`clean_text` is THE
-normalisation every text read from a file goes through (tables through ``io.tables._Rows``, hand-out
+normalisation every text read from a file goes through (tables through ``io.table_rows.Rows``, hand-out
 copies, import files, headers) before it is compared with a header or an enumerated value, and what the
 tool stores is its result:
 

@@ -1,7 +1,7 @@
 """The dossier table (``tblHoSo``) → :class:`~cchc_xl.core.dossier_columns.DossierColumns`, column by column.
 
 A refresh reads tens of thousands of dossier rows; reading them one cell at a time through
-:class:`~.tables._Rows` costs ~6 µs a row. Here each column is converted in one pass (a cache per distinct
+:class:`~.table_rows.Rows` costs ~6 µs a row. Here each column is converted in one pass (a cache per distinct
 value for texts and enumerations, numpy for the checks across columns), and only the rows that need a
 closer look go through the row-by-row reader (:func:`.tables._dossier_from_row`), which reports their
 problems. The result — records, their order, and every problem with its sheet, row, column and sentence —
@@ -22,7 +22,7 @@ A row is converted by columns when every cell is what a well-kept table holds:
 
 Any other row — blank, a missing or repeated key, a number or a stray text, a value not in the list,
 dates or a status that disagree — takes the row-by-row path. Texts are cleaned by the one function
-:func:`.tables._clean_text`, once per distinct value.
+:func:`.table_rows.clean_cell_text`, once per distinct value.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import numpy as np
 from .. import schema
 from ..core.dossier_columns import CHANNELS, RATINGS, STATUSES, DossierColumns, _objects
 from ..core.dossiers import CUTOFF_15H, Dossier, Procedure
-from .tables import _clean_text, _Record, _Rows
+from .table_rows import Record, Rows, clean_cell_text
 
 __all__ = ["parse_dossier_table"]
 
@@ -58,7 +58,7 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
         if v is None:
             by_value[v] = _BAD if required else default
         elif v.__class__ is str:
-            label = _clean_text(v)
+            label = clean_cell_text(v)
             by_value[v] = (_BAD if required else default) if not label else \
                 codes[mapping[label]] if label in mapping else _BAD
         else:
@@ -67,7 +67,7 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
 
 
 def _all_clean(values: list) -> bool:
-    """Every value is a text that :func:`~.tables._clean_text` leaves as it is, told in a few passes over one
+    """Every value is a text that :func:`~.table_rows.clean_cell_text` leaves as it is, told in a few passes over one
     joined text (dossier codes are printable ASCII): no other character, no space at either end, no two spaces
     in a row — an empty value or a space at a value's end makes two spaces at the joins.
 
@@ -95,9 +95,9 @@ def _day_ordinals(values: list, distinct: bool = False) -> np.ndarray:
     return np.array([by_value[v] for v in values], dtype=np.int64)
 
 
-def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
+def parse_dossier_table(rows: Rows, procedures: Mapping[str, Procedure],
                         by_row: Callable[..., Dossier | None]) -> DossierColumns:
-    """The dossiers of ``rows`` (a :class:`~.tables._Rows` of ``tblHoSo``) in sheet order, problems added to
+    """The dossiers of ``rows`` (a :class:`~.table_rows.Rows` of ``tblHoSo``) in sheet order, problems added to
     ``rows.problems``; ``by_row(rows, r, record, seen, procedures, has_complete)`` reads one row the long way."""
     has_complete = "Ngày nhận đủ hồ sơ" in rows.index
     td = rows.td
@@ -123,7 +123,7 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
         # the key: a text, not blank, its cleaned text on no other row (any row: the long way compares the same)
         raw_ids = column(schema.DOSSIERS.key)
         ids = raw_ids if _all_clean(raw_ids) else \
-            [_clean_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
+            [clean_cell_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
         bad = [v.__class__ is not str or not k for v, k in zip(raw_ids, ids)]
         if len(set(ids)) < n:
             counts = Counter(ids)
@@ -139,7 +139,7 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
 
         # the procedure: a text (or blank), known unless an appointment is printed
         raw_codes = column("Mã TTHC")
-        code_of = {v: _clean_text(v) for v in set(raw_codes) if v.__class__ is str}
+        code_of = {v: clean_cell_text(v) for v in set(raw_codes) if v.__class__ is str}
         code_of[None] = ""
         codes = [code_of.get(v) for v in raw_codes]            # None: not a text
         state = {c: 0 if c in procedures else 1 for c in code_of.values()}   # 1: unknown, 2: not a text
@@ -190,8 +190,8 @@ def parse_dossier_table(rows: _Rows, procedures: Mapping[str, Procedure],
     return parts[0] if len(parts) == 1 else DossierColumns.concat_by_row(parts)
 
 
-def _text_of(rows: _Rows, value: object) -> str:
-    """What :meth:`~.tables._Rows.text` reads in a cell holding ``value`` (a number, a date…)."""
-    record = _Record(k=value)
+def _text_of(rows: Rows, value: object) -> str:
+    """What :meth:`~.table_rows.Rows.text` reads in a cell holding ``value`` (a number, a date…)."""
+    record = Record(k=value)
     record.cells = None
     return rows.text(None, record, "k")
