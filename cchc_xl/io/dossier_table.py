@@ -69,7 +69,7 @@ def _enum_codes(values: list, mapping: dict, codes: dict, required: bool, defaul
 def _all_clean(values: list) -> bool:
     """Every value is a text that :func:`~.table_rows.clean_cell_text` leaves as it is, told in a few passes over one
     joined text (dossier codes are printable ASCII): no other character, no space at either end, no two spaces
-    in a row — an empty value or a space at a value's end makes two spaces at the joins.
+    in a row (an empty value among others, or a space at a value's end, makes two spaces at a join).
 
     >>> _all_clean(["THPTKT-240102-000001", "A B"]), _all_clean(["A", ""]), _all_clean([" A"]), _all_clean([])
     (True, False, False, True)
@@ -78,7 +78,7 @@ def _all_clean(values: list) -> bool:
         return False
     joined = " ".join(values)
     return joined.isascii() and joined.isprintable() and "  " not in joined and \
-        joined[:1] != " " and joined[-1:] != " " and (len(values) != 1 or values[0] != "")
+        joined[:1] != " " and joined[-1:] != " "
 
 
 def _day_ordinals(values: list, distinct: bool = False) -> np.ndarray:

@@ -29,9 +29,9 @@ try:
     # zlib-ng inflates and computes CRC-32 about twice as fast as zlib, with the same results by definition.
     # Deflating stays with zlib: zlib-ng's compressed bytes differ between processors, and the build of the
     # bundled workbook must give the same bytes on every machine.
-    from zlib_ng import zlib_ng as _inflating
+    from zlib_ng import zlib_ng as _zlib_ng
 except ImportError:  # a platform without its wheel: the standard module does the same, slower
-    _inflating = zlib
+    _zlib_ng = zlib
 
 __all__ = ["ZipIn", "ZipOut", "deflate", "CFB_SIGNATURE", "NEW_PART_DATE"]
 
@@ -125,15 +125,15 @@ class ZipIn:
         """One call to zlib, output limited to the declared size (+1 byte to see a lie), CRC checked."""
         if self.inflated + info.file_size > self.max_total:
             raise WorkbookError(self._too_big(self.inflated + info.file_size, self.max_total))
-        inflater = _inflating.decompressobj(-15)
+        inflater = _zlib_ng.decompressobj(-15)
         try:
             out = inflater.decompress(self.raw(name), info.file_size + 1)
-        except _inflating.error as exc:
+        except _zlib_ng.error as exc:
             raise _corrupt(self.filename, exc) from None
         self.inflated += len(out)
         if len(out) != info.file_size or not (inflater.eof or len(out) == 0 and info.file_size == 0):
             raise _corrupt(self.filename, f"thành phần '{name}' không khớp kích thước khai báo")
-        if _inflating.crc32(out) != info.CRC:
+        if _zlib_ng.crc32(out) != info.CRC:
             raise _corrupt(self.filename, f"Bad CRC-32 for file '{name}'")
         return out
 
@@ -223,7 +223,7 @@ def deflate(chunks, level: int) -> tuple[int, int, bytes]:
             while len(pending) >= 2:                      # a few blocks in flight: memory stays small
                 out.append(pending.pop(0).result())
             pending.append(_Segment(prev, level))
-        crc = _inflating.crc32(block, crc)
+        crc = _zlib_ng.crc32(block, crc)
         size += len(block)
         prev = block
     last = _deflate_segment(prev if prev is not None else b"", level, True)
@@ -325,7 +325,7 @@ class ZipOut:
         for chunk in chunks:
             if not chunk:
                 continue
-            crc = _inflating.crc32(chunk, crc)
+            crc = _zlib_ng.crc32(chunk, crc)
             size += len(chunk)
             out = comp.compress(chunk) if comp else chunk
             csize += len(out)
