@@ -103,11 +103,13 @@ def test_assessment_next_period_and_proposals_come_from_the_figures():
     assert "- Nhiệm vụ 7.c: chờ ngân hàng kết nối phần mềm thu." in d[CAUSES]
     assert d[PROPOSALS].startswith("Nhà trường đề nghị Sở Giáo dục và Đào tạo") and "7.c" in d[PROPOSALS]
     assert f"Đã hoàn thành 2/{len(TASKS)} nhiệm vụ" in d[STRENGTHS]
-    # IV: what falls due from the cut-off to the next report (14/09), in date order: 2.d's Quý II (due today, not
-    # done), 5.đ (20/06), 7.d (30/08), 2.d's Quý III (14/09); and the overdue tasks to finish
+    # IV: what falls due after the cut-off up to the next report (14/09), in date order: 5.đ (20/06), 7.d (30/08),
+    # 2.d's Quý III (14/09); apart, what is due on the report day itself and not done (2.d's Quý II); and the
+    # overdue tasks to finish
     assert "đến ngày 14/09/2024" in d[NEXT]
+    assert "- Hoàn thành các nhiệm vụ có hạn đúng ngày báo cáo (14/06/2024): 2.d (Quý II/2024)." in d[NEXT]
     due = d[NEXT].split("- Các nhiệm vụ đến hạn trong kỳ tới:")[1]
-    assert [m for m in re.findall(r"^\+ (\S+) ", due, re.M)] == ["2.d", "5.đ", "7.d", "2.d"]
+    assert [m for m in re.findall(r"^\+ (\S+) ", due, re.M)] == ["5.đ", "7.d", "2.d"]
     assert "Quý III/2024, hạn 14/09/2024" in due
     assert "Hoàn thành các nhiệm vụ quá hạn: 2.b" in d[NEXT]
 
