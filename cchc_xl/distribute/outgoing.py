@@ -24,17 +24,17 @@ from typing import Any
 from lxml import etree
 
 from ..errors import CchcError, WorkbookError
+from ..io.ooxml.xmltext import SAFE_HUGE_PARSER
 from ..schema import SHEET_REPORT
 
 __all__ = ["report_pdf", "find_soffice", "PdfMaker", "pdf_maker", "libreoffice_pdf", "excel_pdf", "NO_PDF_CONVERTER"]
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
 
 
 def _xml(data: bytes) -> etree._Element:
-    return etree.fromstring(data, _PARSER)
+    return etree.fromstring(data, SAFE_HUGE_PARSER)
 
 
 def _dump(root: etree._Element) -> bytes:

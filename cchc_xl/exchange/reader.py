@@ -74,8 +74,9 @@ def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
         data = zf.read("docProps/custom.xml")
     except KeyError:
         return {}
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    root = etree.fromstring(data, parser)
+    from ..io.ooxml.xmltext import SAFE_PARSER
+
+    root = etree.fromstring(data, SAFE_PARSER)
     return {p.get("name", ""): "".join(p.itertext()).strip() for p in root.iter(f"{{{_NS_CUSTOM}}}property")}
 
 

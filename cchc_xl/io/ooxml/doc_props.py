@@ -11,11 +11,12 @@ import datetime as dt
 
 from lxml import etree
 
+from .xmltext import SAFE_PARSER
+
 __all__ = ["custom_properties", "modified"]
 
 _NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _NS_DCTERMS = "http://purl.org/dc/terms/"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def custom_properties(pkg) -> dict[str, str]:
@@ -24,7 +25,7 @@ def custom_properties(pkg) -> dict[str, str]:
     if not data:
         return {}
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, SAFE_PARSER)
     except etree.XMLSyntaxError:
         return {}
     return {p.get("name", ""): "".join(p.itertext()).strip() for p in root.iter(f"{{{_NS_CUSTOM}}}property")}
@@ -36,7 +37,7 @@ def modified(pkg) -> dt.datetime | None:
     if not data:
         return None
     try:
-        el = etree.fromstring(data, _PARSER).find(f"{{{_NS_DCTERMS}}}modified")
+        el = etree.fromstring(data, SAFE_PARSER).find(f"{{{_NS_DCTERMS}}}modified")
         if el is not None and el.text:
             d = dt.datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
             return d.astimezone().replace(tzinfo=None) if d.tzinfo else d

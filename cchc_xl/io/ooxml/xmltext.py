@@ -25,7 +25,7 @@ __all__ = [
     "NS_MAIN", "NS_R", "NS_PKG_REL", "NS_CT", "XML_DECL", "XML_SPACE", "RID",
     "WORKSHEET_ORDER", "STYLESHEET_ORDER", "WORKBOOK_ORDER",
     "escape_cell_text", "unescape_cell_text", "xml_text", "xml_attr", "xml_unescape",
-    "parse_xml", "ns_of", "local_name", "insert_ordered", "signature", "serialize",
+    "SAFE_PARSER", "SAFE_HUGE_PARSER", "parse_xml", "ns_of", "local_name", "insert_ordered", "signature", "serialize",
 ]
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -59,10 +59,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                          remove_blank_text=False)
-_HUGE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
-                               remove_blank_text=False)
+# The parsers every XML of a received file goes through (no entities, no DTD, no network).
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                              remove_blank_text=False)
+SAFE_HUGE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+                                   remove_blank_text=False)
 
 
 def escape_cell_text(text: str) -> str:
@@ -114,11 +115,11 @@ def xml_unescape(text: str) -> str:
 def parse_xml(data: bytes, part: str, filename: str):
     """Parse a part with the safe parser; a broken part is a Vietnamese :class:`WorkbookError`."""
     try:
-        return etree.fromstring(data, _PARSER)
+        return etree.fromstring(data, SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
         if "huge" in str(exc).lower():
             try:
-                return etree.fromstring(data, _HUGE_PARSER)
+                return etree.fromstring(data, SAFE_HUGE_PARSER)
             except etree.XMLSyntaxError as exc2:
                 exc = exc2
         raise WorkbookError(f"Tệp '{filename}' bị hỏng: phần '{part}' không phải XML hợp lệ ({exc}).") from None
