@@ -17,7 +17,6 @@ latter declares ``IRibbonControl``). Output bytes are deterministic: the same in
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 import zipfile
@@ -31,7 +30,6 @@ __all__ = [
     "vba_sources",
     "xlwings_bas_path",
     "xlwings_vba_version",
-    "read_vba_modules",
     "DEFAULT_SHEET_CODE_NAMES",
     "VBA_PROJECT_STREAM",
 ]
@@ -161,38 +159,13 @@ def build_vba_project(sheet_code_names: Sequence[str] = DEFAULT_SHEET_CODE_NAMES
     return cfb.to_bytes()
 
 
-def read_vba_modules(data: bytes | str | Path) -> dict[str, str]:
-    """``{module name: source}`` of a ``vbaProject.bin`` (bytes) or a workbook/bin path, read with oletools.
-
-    Sources are returned with LF line ends, as stored (attribute lines included).
-    """
-    from oletools.olevba import VBA_Parser  # noqa: PLC0415
-
-    if isinstance(data, (str, Path)):
-        p = Path(data)
-        if p.suffix.lower() in (".xlsm", ".xlam", ".xlsb"):
-            with zipfile.ZipFile(p) as z:
-                data = z.read("xl/vbaProject.bin")
-        else:
-            data = p.read_bytes()
-    parser = VBA_Parser("vbaProject.bin", data=bytes(data))
-    try:
-        out: dict[str, str] = {}
-        for _f, stream, _name, code in parser.extract_macros():
-            module = stream.rsplit("/", 1)[-1]
-            out[module] = code.replace("\r\n", "\n")
-        return out
-    finally:
-        parser.close()
-
-
 def _main() -> None:  # pragma: no cover - manual helper
     import sys
 
     data = build_vba_project()
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("vbaProject.bin")
     out.write_bytes(data)
-    print(out, len(data), "bytes; modules:", ", ".join(read_vba_modules(io.BytesIO(data).getvalue())))
+    print(out, len(data), "bytes")
 
 
 if __name__ == "__main__":  # pragma: no cover

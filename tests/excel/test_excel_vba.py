@@ -12,7 +12,9 @@ import pytest
 import xlwings
 
 from cchc_xl.excel.ribbon import RIBBON_BAS_PATH
-from cchc_xl.excel.vba import build_vba_project, read_vba_modules, vba_sources, xlwings_vba_version
+from cchc_xl.excel.vba import build_vba_project, vba_sources, xlwings_vba_version
+
+from vba_structure import read_vba_modules
 
 COMMITTED_WORKBOOK = Path(__file__).resolve().parents[2] / "workbook" / "CCHC_2024.xlsm"
 

@@ -11,7 +11,7 @@ import pytest
 import xlwings
 
 from cchc_xl.excel.vba import VBA_PROJECT_STREAM
-from vba_structure import MODULE_DOC_CLASS, MODULE_PROCEDURAL, project_structure, workbook_code_names
+from vba_structure import MODULE_DOC_CLASS, MODULE_PROCEDURAL, project_structure, read_vba_modules, workbook_code_names
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "workbook" / "CCHC_2024.xlsm"
@@ -119,8 +119,6 @@ def expected_streams(s) -> set[str]:
 
 def test_class_module_header_as_the_vbe_stores_it():
     """Dictionary keeps the attribute block the VBE writes on import (as in the quickstart)."""
-    from cchc_xl.excel.vba import read_vba_modules
-
     def header(src):
         return [ln.split("=")[0].strip() for ln in src.splitlines() if ln.startswith("Attribute VB_")][:8]
 

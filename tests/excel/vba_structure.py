@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import olefile
-from oletools.olevba import decompress_stream
+from oletools.olevba import VBA_Parser, decompress_stream
 
 # dir stream record ids ([MS-OVBA] 2.3.4.2) this reader names
 REFERENCE_NAME, REFERENCE_REGISTERED, REFERENCE_PROJECT, REFERENCE_CONTROL, REFERENCE_ORIGINAL = (
@@ -178,3 +178,26 @@ def workbook_code_names(path: Path) -> list[str]:
             found = re.search(r'<sheetPr\b[^>]*\bcodeName="([^"]+)"', text)
             names.append(found.group(1) if found else "")
     return names
+
+
+def read_vba_modules(data: bytes | str | Path) -> dict[str, str]:
+    """``{module name: source}`` of a ``vbaProject.bin`` (bytes) or a workbook/bin path, read with oletools.
+
+    Sources are returned with LF line ends, as stored (attribute lines included).
+    """
+    if isinstance(data, (str, Path)):
+        p = Path(data)
+        if p.suffix.lower() in (".xlsm", ".xlam", ".xlsb"):
+            with zipfile.ZipFile(p) as z:
+                data = z.read("xl/vbaProject.bin")
+        else:
+            data = p.read_bytes()
+    parser = VBA_Parser("vbaProject.bin", data=bytes(data))
+    try:
+        out: dict[str, str] = {}
+        for _f, stream, _name, code in parser.extract_macros():
+            module = stream.rsplit("/", 1)[-1]
+            out[module] = code.replace("\r\n", "\n")
+        return out
+    finally:
+        parser.close()
