@@ -450,23 +450,20 @@ def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
     if late:
         lines.append("- Hoàn thành các nhiệm vụ quá hạn: "
                      + "; ".join(f"{o.task.id} ({o.task.group or 'chưa giao tổ/nhóm'})" for o in late) + ".")
-    due, today = [], []                  # due after the report day, up to the next report; due on the day itself
+    coming = []                          # (deadline, as named when due on the report day, as listed otherwise)
     for o in counted:
         if o.occurrences:
             for occ in o.occurrences:
                 if occ.deadline and f.cut <= occ.deadline <= ctx.next_end and occ.flag not in (
                         "done_on_time", "done_late", "not_done"):
-                    if occ.deadline == f.cut:
-                        today.append(f"{o.task.id} ({occ.occurrence.label})")
-                    else:
-                        due.append((occ.deadline, f"{o.task.id} ({short_content(o.task.content, 90)}) — "
-                                                  f"{occ.occurrence.label}, hạn {vnformat.date_vn(occ.deadline)}"))
+                    coming.append((occ.deadline, f"{o.task.id} ({occ.occurrence.label})",
+                                   f"{o.task.id} ({short_content(o.task.content, 90)}) — "
+                                   f"{occ.occurrence.label}, hạn {vnformat.date_vn(occ.deadline)}"))
         elif o.deadline and f.cut <= o.deadline <= ctx.next_end and o.flag in ("due_soon", "in_time"):
-            if o.deadline == f.cut:
-                today.append(o.task.id)
-            else:
-                due.append((o.deadline, f"{o.task.id} ({short_content(o.task.content, 90)}), hạn "
-                                        f"{vnformat.date_vn(o.deadline)}"))
+            coming.append((o.deadline, o.task.id, f"{o.task.id} ({short_content(o.task.content, 90)}), hạn "
+                                                  f"{vnformat.date_vn(o.deadline)}"))
+    today = [name for deadline, name, _ in coming if deadline == f.cut]      # due on the report day, not done
+    due = [(deadline, text) for deadline, _, text in coming if deadline > f.cut]
     if today:
         lines.append(f"- Hoàn thành các nhiệm vụ có hạn đúng ngày báo cáo ({vnformat.date_vn(f.cut)}): "
                      + "; ".join(today) + ".")
