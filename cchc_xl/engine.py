@@ -37,6 +37,7 @@ __all__ = [
     "OUTPUTS_ALL",
     "SECTION_TABLES",
     "redraft_file",
+    "stored_result",
 ]
 
 Progress = Callable[[float, str], None]
@@ -297,6 +298,19 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
                          signed_on=signed_on, chosen=chosen)
 
 
+def stored_result(data: WorkbookData, record) -> RefreshResult:
+    """The result of the report stored in the workbook (a :class:`cchc_xl.report.record.ReportRecord`):
+    ``data`` computed as of the record's date for its period — the same figures, and the same note, as the
+    report in the workbook (the period is passed on only when the rule would not choose it by itself)."""
+    s = data.settings
+    try:
+        natural = resolve_report_date(int(s["nam_ke_hoach"]), as_of=record.as_of,
+                                      setting_period=s["ky_bao_cao"] or None, windows=s.windows()).period.key
+    except ValueError:
+        natural = None
+    return compute(data, as_of=record.as_of, period=None if natural == record.period else record.period)
+
+
 def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, redraft: Collection[str],
                problems: list[Problem]) -> dict[str, SectionText]:
     """Drafts for the report of ``figures`` and, per section, the text the report prints (core.narrative)."""
@@ -340,8 +354,8 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
 
     A computed column whose table could not be read is left as it is (never overwritten with blanks).
     """
-    from .report_layout import build_report_grid
-    from .report_record import add_record
+    from .report.layout import build_report_grid
+    from .report.record import add_record
 
     data = result.data
     readable = [t for t in data.tables if t not in data.unreadable]
@@ -376,7 +390,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
                           _column_values(td, data.indicator_rows, status))
-    if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report_record)
+    if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report.record)
         _write_narrative(book, result)
         book.write_report(add_record(build_report_grid(result), result))
 
@@ -384,7 +398,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
 def _write_narrative(book: Book, result: RefreshResult) -> None:
     """The period's rows of the narrative table: the new drafts (text, source, fingerprint, replaced text);
     every other row and every text a person wrote stays as it is. ``result.data.narrative`` then holds what the
-    sheet holds, so the report's record (report_record) fingerprints the sheet as it is after the refresh."""
+    sheet holds, so the report's record (report.record) fingerprints the sheet as it is after the refresh."""
     data = result.data
     spec = schema.NARRATIVE
     if spec.table not in data.tables or spec.table in data.unreadable:

@@ -1,5 +1,5 @@
 """Regenerate ``cchc_xl/data/fonts/liberation_serif.json``: the advance widths of Liberation Serif 2
-(metric-compatible with Times New Roman) that :mod:`cchc_xl.textmetrics` uses to compute row heights and
+(metric-compatible with Times New Roman) that :mod:`cchc_xl.report.textmetrics` uses to compute row heights and
 page breaks of the report.
 
 Usage (needs ``fontTools`` and Debian's ``fonts-liberation2``)::

@@ -1,6 +1,6 @@
 """Read the ``Báo cáo`` sheet back as a person reads it: one entry per printed cell (a merged range counts once).
 
-The report is laid out on a grid of narrow columns (cchc_xl.report_flow): a table column or a paragraph is a
+The report is laid out on a grid of narrow columns (cchc_xl.report.flow): a table column or a paragraph is a
 range of merged cells. :func:`logical_rows` gives, per sheet row, the value of each merged range (its top-left
 cell) and of each cell outside any merge that holds a value, in column order — so a table row reads
 ``[TT, Lĩnh vực, Tổng số, …]`` whatever the widths. Read with openpyxl, independently of the project's reader.

@@ -195,7 +195,7 @@ def test_conditional_formats(wb):
 def test_report_sheet_prepared(wb, built):
     """The NĐ 30/2020 page of the report: A4 portrait at 100% (no shrinking), margins 20/20/30/15 mm, the layout
     grid A:X printed, page numbers at the top centre from page 2, the chart beside the report (not printed)."""
-    from cchc_xl.report_flow import COLUMNS
+    from cchc_xl.report.flow import COLUMNS
 
     ws = wb[SHEET_REPORT]
     assert ws.page_setup.orientation == "portrait" and ws.page_setup.paperSize in (9, "9")

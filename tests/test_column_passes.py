@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cchc_xl import report_record, schema
+from cchc_xl import schema
+from cchc_xl.report import record as report_record
 from cchc_xl.engine import load_data
 from cchc_xl.io.file_book import FileBook, _changed, _shows
 from cchc_xl.io.tables import Cell, TableData, WorkbookData
-from cchc_xl.report_record import DELIVERY_SETTINGS, _canon, data_fingerprint
+from cchc_xl.report.record import DELIVERY_SETTINGS, _canon, data_fingerprint
 
 
 def fingerprint_by_row(data) -> str:

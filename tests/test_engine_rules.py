@@ -300,8 +300,8 @@ def test_problem_messages_are_vietnamese_sentences():
 def test_report_layout_matches_the_workbook_build():
     from cchc_xl.build.workbook import REPORT_LAYOUT
     from cchc_xl.io.ooxml import col_index
-    from cchc_xl.report_flow import COLUMNS
-    from cchc_xl.report_layout import CHART_DATA, PRINT_COLUMNS
+    from cchc_xl.report.flow import COLUMNS
+    from cchc_xl.report.layout import CHART_DATA, PRINT_COLUMNS
 
     assert PRINT_COLUMNS == COLUMNS == REPORT_LAYOUT["column_count"]
     assert col_index(REPORT_LAYOUT["chart_category_col"]) == CHART_DATA["cat_col"] > COLUMNS

@@ -347,7 +347,7 @@ def test_import_xlsx_with_a_cell_over_the_limit_skips_that_row(master, tmp_path)
 def test_a_text_from_the_engine_over_a_cells_limit_is_refused_naming_row_and_column(master, monkeypatch, capsys):
     """A report line (as a narrative draft would be) longer than a cell holds: one sentence, nothing written."""
     from cchc_xl import cli as cli_module
-    from cchc_xl import report_layout
+    from cchc_xl.report import layout as report_layout
 
     real = report_layout.build_report_grid
 

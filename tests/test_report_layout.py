@@ -1,4 +1,4 @@
-"""The report grid (cchc_xl.report_layout) for the four periods: heights that hold their text, pages that hold their
+"""The report grid (cchc_xl.report.layout) for the four periods: heights that hold their text, pages that hold their
 rows, no heading at the foot of a page, tables with a header row and numbering, the NĐ 30/2020 header block."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 
 from cchc_xl import engine
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.report_flow import PAGE_BODY_PT, text_lines
-from cchc_xl.report_layout import STYLES, build_report_grid
-from cchc_xl.textmetrics import line_height
+from cchc_xl.report.flow import PAGE_BODY_PT, text_lines
+from cchc_xl.report.layout import STYLES, build_report_grid
+from cchc_xl.report.textmetrics import line_height
 
 REPORTS = [("q1", dt.date(2024, 3, 14)), ("h1", dt.date(2024, 6, 14)), ("q3", dt.date(2024, 9, 14)),
            ("year", dt.date(2024, 12, 14))]

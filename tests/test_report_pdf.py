@@ -16,7 +16,7 @@ import pytest
 from cchc_xl import engine
 from cchc_xl.core import vnformat
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.report_layout import build_report_grid
+from cchc_xl.report.layout import build_report_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice"))

@@ -19,13 +19,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import cchc_xl.report_record as report_record
+import cchc_xl.report.record as report_record
 from cchc_xl import schema
 from cchc_xl.engine import load_data, refresh_file
 from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
-from cchc_xl.report_layout import CHART_DATA, PRINT_COLUMNS
-from cchc_xl.report_record import RECORD_CELL, RECORD_LABEL_CELL, data_fingerprint, read_record
+from cchc_xl.report.layout import CHART_DATA, PRINT_COLUMNS
+from cchc_xl.report.record import RECORD_CELL, RECORD_LABEL_CELL, data_fingerprint, read_record
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from cchc_xl import textmetrics
+from cchc_xl.report import textmetrics
 
 FONTS = Path("/usr/share/fonts/truetype/liberation2")
 
 
-@pytest.mark.parametrize("name", ["cchc_xl.textmetrics", "cchc_xl.report_flow", "cchc_xl.excel.xw_book"])
+@pytest.mark.parametrize("name", ["cchc_xl.report.textmetrics", "cchc_xl.report.flow", "cchc_xl.excel.xw_book"])
 def test_doctests(name):
     failures, tried = doctest.testmod(importlib.import_module(name))
     assert failures == 0 and tried > 0
@@ -25,7 +25,7 @@ def test_the_shipped_widths_are_the_installed_fonts():
     ttlib = pytest.importorskip("fontTools.ttLib")
     if not (FONTS / "LiberationSerif-Regular.ttf").exists():
         pytest.skip("fonts-liberation2 is not installed")
-    shipped = Path(textmetrics.__file__).parent / "data" / "fonts" / "liberation_serif.json"
+    shipped = Path(textmetrics.__file__).parent.parent / "data" / "fonts" / "liberation_serif.json"
     data = json.loads(shipped.read_text("utf-8"))
     for key, name in (("regular", "Regular"), ("bold", "Bold"), ("italic", "Italic"), ("bold_italic", "BoldItalic")):
         font = ttlib.TTFont(str(FONTS / f"LiberationSerif-{name}.ttf"))

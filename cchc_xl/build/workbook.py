@@ -48,7 +48,7 @@ from ..schema import (
     TASKS,
     TableSpec,
 )
-from .report_sheet import DEFAULT_FONT, REPORT_LAYOUT, ReportWorksheet, report_page_setup, write_report_frame
+from ..report.frame import DEFAULT_FONT, REPORT_LAYOUT, ReportWorksheet, report_page_setup, write_report_frame
 from .sources import SRC_DIR, SourceTable, load_all, load_guide, load_layout
 
 __all__ = [

@@ -80,7 +80,7 @@ class ConsolidationSummary:
     message: str = ""
     log_path: Path | None = None
     sent: object = None
-    # The report now in the master (a report_record.ReportRecord), the one before the run, whether the run
+    # The report now in the master (a report.record.ReportRecord), the one before the run, whether the run
     # wrote it, the note of the as-of rule and where the date came from ("hôm nay"…).
     report: object = None
     report_previous: object = None
@@ -508,7 +508,7 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
          settle: float, max_bytes: int, now: dt.datetime, lock_wait: float | None) -> None:
     from ..engine import compute, load_data, write_outputs
     from ..io.file_book import FileBook
-    from ..report_record import read_record, record_of
+    from ..report.record import read_record, record_of
 
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")

@@ -2,7 +2,7 @@
 
 Flow of :func:`send_report`:
 
-1. read the report that is in the master (:mod:`cchc_xl.report_record`: its period and as-of date are
+1. read the report that is in the master (:mod:`cchc_xl.report.record`: its period and as-of date are
    recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or when
    ``--period``/``--as-of`` disagree) and compute its figures again (the master is not rewritten);
 2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
@@ -442,7 +442,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     """Build the attachments of the report that is in the workbook and send (or draft) them.
 
     The report's period and as-of date are those recorded with the ``Báo cáo`` sheet
-    (:func:`cchc_xl.report_record.stored_report`); ``period``/``as_of``, when given, must match them. A
+    (:func:`cchc_xl.report.record.stored_report`); ``period``/``as_of``, when given, must match them. A
     workbook whose data changed since its report was made is refused — the message names the command that
     makes the report again (``refresh_hint(period, as_of)``; default ``cchc-xl refresh …``).
 
@@ -457,9 +457,9 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
     the setting to fill (``outcome.warnings``).
     """
-    from ..engine import load_data
+    from ..engine import load_data, stored_result
     from ..io.file_book import FileBook
-    from ..report_record import stored_report, stored_result
+    from ..report.record import stored_report
 
     step = progress or (lambda f, m: None)
     master = Path(path)

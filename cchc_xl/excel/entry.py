@@ -387,7 +387,7 @@ def consolidate_inbox(folder: str, book: Any = None):
     from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
                                           check_inbox_writable, file_away, master_tasks, plan_consolidation)
     from ..errors import WorkbookError  # noqa: PLC0415
-    from ..report_record import record_of  # noqa: PLC0415
+    from ..report.record import record_of  # noqa: PLC0415
 
     def work(xb: XwBook):
         inbox = _folder(folder, create=False)
@@ -504,7 +504,7 @@ def _pdf_maker(xb: XwBook):
 
 def send_upward(book: Any = None):
     """Gửi báo cáo lên Sở: the report that is in the SAVED file — its period and as-of date recorded with the
-    report (:func:`cchc_xl.report_record.stored_report`; refused, naming the button *Cập nhật tất cả*, when the
+    report (:func:`cchc_xl.report.record.stored_report`; refused, naming the button *Cập nhật tất cả*, when the
     data changed since it was made) — as the exchange file of :mod:`cchc_xl.exchange` and the PDF
     (:mod:`cchc_xl.distribute.send`), the PDF printed by Excel itself (:func:`_pdf_maker`);
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
@@ -515,7 +515,7 @@ def send_upward(book: Any = None):
     from ..distribute import send as snd  # noqa: PLC0415
     from ..errors import SendError  # noqa: PLC0415
     from ..io.file_book import FileBook  # noqa: PLC0415
-    from ..report_record import RIBBON_REFRESH_HINT, stored_report  # noqa: PLC0415
+    from ..report.record import RIBBON_REFRESH_HINT, stored_report  # noqa: PLC0415
 
     def hint(_period, _as_of) -> str:
         return RIBBON_REFRESH_HINT

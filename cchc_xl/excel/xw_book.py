@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..cell_styles import STYLES
+from ..report.styles import STYLES
 from ..core.text import MAX_CELL_CHARS, cell_limit_problem, clean_text
 from ..errors import CellTextTooLongError, DataError, WorkbookError
 from ..io.ooxml import col_letter
@@ -301,7 +301,7 @@ class XwBook:
 
     def _format(self, sht: Any, styles: dict[tuple[int, int], str | None]) -> None:
         """Fonts, fills, wrapping, alignment and borders of the report, per style key of
-        :data:`cchc_xl.cell_styles.STYLES`, on unions of cell ranges (a few calls per style)."""
+        :data:`cchc_xl.report.styles.STYLES`, on unions of cell ranges (a few calls per style)."""
         by_style: dict[str, list[tuple[int, int]]] = {}
         for pos, key in styles.items():
             if key in STYLES:

@@ -140,9 +140,9 @@ class _Formats:
         self._report: dict[str, object] = {}
 
     def report(self, key: str):
-        """XlsxWriter format for a :data:`cchc_xl.cell_styles.STYLES` key."""
+        """XlsxWriter format for a :data:`cchc_xl.report.styles.STYLES` key."""
         if key not in self._report:
-            from ..cell_styles import STYLES
+            from ..report.styles import STYLES
 
             s = STYLES[key]
             props: dict[str, object] = {}
@@ -191,8 +191,8 @@ def _write(ws, r: int, c: int, value, fmt, fmts: _Formats, kind: str | None = No
 
 
 def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
-    """Write a :class:`~cchc_xl.report_layout.ReportGrid` into XlsxWriter sheet ``ws`` of ``wb``: values,
-    :data:`~cchc_xl.cell_styles.STYLES`, merges, row heights and page breaks; the print area covers the
+    """Write a :class:`~cchc_xl.report.layout.ReportGrid` into XlsxWriter sheet ``ws`` of ``wb``: values,
+    :data:`~cchc_xl.report.styles.STYLES`, merges, row heights and page breaks; the print area covers the
     grid's printed columns."""
     fmts = formats or _Formats(wb)
     covered = set()
@@ -216,8 +216,8 @@ def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
 
 
 def _report_sheet(wb, fmts: _Formats, result) -> None:
-    from ..build.report_sheet import ReportWorksheet, write_report_frame
-    from ..report_layout import build_report_grid
+    from ..report.frame import ReportWorksheet, write_report_frame
+    from ..report.layout import build_report_grid
 
     ws = wb.add_worksheet(schema.SHEET_REPORT, worksheet_class=ReportWorksheet)
     write_report_frame(wb, ws)
@@ -341,7 +341,7 @@ def write_exchange(result, dest: str | os.PathLike, made_at: dt.datetime | None 
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=dest.parent)
     os.close(fd)
     try:
-        from ..build.report_sheet import DEFAULT_FONT
+        from ..report.frame import DEFAULT_FONT
 
         wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
                                        "strings_to_numbers": False, "default_date_format": _DATE_FMT,

@@ -17,7 +17,7 @@ import gc
 from pathlib import Path
 
 from .. import schema
-from ..cell_styles import STYLES
+from ..report.styles import STYLES
 from ..core.text import clean_text
 from ..errors import CellTextTooLongError, WorkbookError
 from .log_sheet import append_log_rows, read_log_rows
@@ -147,7 +147,7 @@ class FileBook:
 
     def read_values(self, sheet: str, r1: int, c1: int, r2: int, c2: int) -> list[list[object]] | None:
         """The values of a block of cells (rows ``r1..r2``, columns ``c1..c2``); None when there is no such
-        sheet. Used to read the report's record (:mod:`cchc_xl.report_record`)."""
+        sheet. Used to read the report's record (:mod:`cchc_xl.report.record`)."""
         if sheet not in self.package.sheet_names():
             return None
         return [[cell.value for cell in row] for row in self.package.read_range(sheet, r1, c1, r2, c2)]

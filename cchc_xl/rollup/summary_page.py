@@ -1,4 +1,4 @@
-"""The Sở's printable summary report (sheet ``Báo cáo``), laid out as a :class:`~cchc_xl.report_layout.ReportGrid`.
+"""The Sở's printable summary report (sheet ``Báo cáo``), laid out as a :class:`~cchc_xl.report.layout.ReportGrid`.
 
 Same conventions as the school's report (NĐ 30/2020: two-column header with the issuer on the left
 — the governing authority above the Sở — and Quốc hiệu, Tiêu ngữ on the right; ``Số: …/BC-SGDĐT``;
@@ -13,7 +13,7 @@ import math
 
 from ..core import vnformat
 from ..core.periods import Period, report_title_phrase
-from ..report_layout import ReportGrid
+from ..report.layout import ReportGrid
 
 __all__ = ["build_summary_grid", "MAX_LISTED_UNITS"]
 

@@ -279,7 +279,7 @@ def _chart_style(chart, title: str) -> None:
 
 
 def _report_sheet(wb, data, options, made_at) -> None:
-    from ..build.workbook import report_page_setup
+    from ..report.frame import report_page_setup
     from ..exchange.writer import write_grid
     from .summary_page import build_summary_grid
 

@@ -20,7 +20,7 @@ from cchc_xl.core.periods import get_period, report_title_phrase
 from cchc_xl.distribute.send import send_report
 from cchc_xl.engine import refresh_file
 from cchc_xl.io.file_book import FileBook
-from cchc_xl.report_record import read_record
+from cchc_xl.report.record import read_record
 
 from distfix import fill_copy, group_tasks, master_values
 

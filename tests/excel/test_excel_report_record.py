@@ -15,7 +15,7 @@ from cchc_xl.engine import load_data, refresh_file
 from cchc_xl.excel import entry
 from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
-from cchc_xl.report_record import RECORD_CELL, ReportRecord, data_fingerprint, read_record
+from cchc_xl.report.record import RECORD_CELL, ReportRecord, data_fingerprint, read_record
 
 from remote import build_payload, run_remote, sheet_values
 

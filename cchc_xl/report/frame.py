@@ -1,10 +1,10 @@
 """The frame of the report sheets, written with XlsxWriter: page setup, column grid, print area, page
 numbers and the chart — the parts that do not change at a refresh (the engine writes the cells, row
-heights and page breaks, :mod:`cchc_xl.report_layout`).
+heights and page breaks, :mod:`cchc_xl.report.layout`).
 
 * :func:`write_report_frame` — the school's report (``Báo cáo`` of the workbook and of the exchange file):
   A4 portrait at 100%, margins of Nghị định 30/2020 (top and bottom 20 mm, left 30 mm, right 15 mm), the
-  24-column layout grid of :mod:`cchc_xl.report_flow`, print area A:X, the page number at the top centre
+  24-column layout grid of :mod:`cchc_xl.report.flow`, print area A:X, the page number at the top centre
   from page 2 (:class:`ReportWorksheet` writes ``differentFirst``, which XlsxWriter does not), the chart of
   task progress by area beside the report — on screen, outside the print area — and its hidden data.
 * :func:`report_page_setup` — the Sở's eight-column summary page (:mod:`cchc_xl.rollup`), fitted to the
@@ -20,10 +20,10 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from ..report_flow import COLUMN_UNITS, COLUMNS
-from ..report_layout import CHART_DATA
-from ..report_record import RECORD_CELL
 from ..schema import AREAS, SHEET_REPORT
+from .flow import COLUMN_UNITS, COLUMNS
+from .layout import CHART_DATA
+from .record import RECORD_CELL
 
 __all__ = ["ReportWorksheet", "REPORT_LAYOUT", "SUMMARY_LAYOUT", "DEFAULT_FONT", "write_report_frame",
            "report_page_setup"]
@@ -120,7 +120,7 @@ def write_report_frame(wb, ws) -> None:
     for r, label in enumerate(lay["chart_categories"], start=first):
         ws.write_string(r, cat, label)
     ws.set_column(cat, cat + len(lay["chart_headers"]) - 1, 14, None, {"hidden": True})
-    record = RECORD_CELL[1] - 1  # the report's record and its label (cchc_xl.report_record), hidden too
+    record = RECORD_CELL[1] - 1  # the report's record and its label (cchc_xl.report.record), hidden too
     ws.set_column(record, record, 60, None, {"hidden": True})
 
     sheet_ref = f"'{lay['sheet']}'"

@@ -25,16 +25,16 @@ import operator
 import re
 from dataclasses import dataclass
 
-from . import schema
-from .core.periods import PERIOD_KEYS, get_period, report_title_phrase
-from .core.vnformat import date_vn
-from .errors import SendError
+from .. import schema
+from ..core.periods import PERIOD_KEYS, get_period, report_title_phrase
+from ..core.vnformat import date_vn
+from ..errors import SendError
 
 __all__ = ["ReportRecord", "RECORD_CELL", "RECORD_LABEL_CELL", "RECORD_LABEL", "DELIVERY_SETTINGS", "data_fingerprint",
-           "record_of", "add_record", "read_record", "stored_report", "stored_result", "cli_refresh_hint", "RIBBON_REFRESH_HINT"]
+           "record_of", "add_record", "read_record", "stored_report", "cli_refresh_hint", "RIBBON_REFRESH_HINT"]
 
 # Column AO (hidden, right of the chart data AK:AM and outside the print area A:X): the label in AO1, the record
-# in AO2. The workbook build hides the column (cchc_xl.build.report_sheet).
+# in AO2. The workbook build hides the column (cchc_xl.report.frame).
 RECORD_LABEL_CELL = (1, 41)
 RECORD_CELL = (2, 41)
 RECORD_LABEL = "Bản ghi của báo cáo (chương trình dùng khi gửi báo cáo; không sửa):"
@@ -197,7 +197,7 @@ def record_of(result) -> ReportRecord:
 
 
 def add_record(grid, result):
-    """Add the record of ``result`` to the report ``grid`` (a :class:`cchc_xl.report_layout.ReportGrid`);
+    """Add the record of ``result`` to the report ``grid`` (a :class:`cchc_xl.report.layout.ReportGrid`);
     returns the grid. The cells sit in hidden column AO, outside what is printed."""
     grid.cells[RECORD_LABEL_CELL] = (RECORD_LABEL, "chart_data")
     grid.cells[RECORD_CELL] = (record_of(result).text(), "chart_data")
@@ -253,19 +253,3 @@ def stored_report(book, data, *, period: str | None = None, as_of: dt.date | Non
         raise SendError(f"Dữ liệu trong sổ đã thay đổi sau khi lập báo cáo {record.describe()} đang có ở "
                         f"trang '{sheet}'; hãy lập lại báo cáo rồi gửi: {how(record.period, record.as_of)}.")
     return record
-
-
-def stored_result(data, record: ReportRecord):
-    """The :class:`cchc_xl.engine.RefreshResult` of the stored report: ``data`` computed as of the record's
-    date for its period — the same figures, and the same note, as the report in the workbook (the period is
-    passed on only when the rule would not choose it by itself)."""
-    from .core.report_date import resolve_report_date
-    from .engine import compute
-
-    s = data.settings
-    try:
-        natural = resolve_report_date(int(s["nam_ke_hoach"]), as_of=record.as_of,
-                                      setting_period=s["ky_bao_cao"] or None, windows=s.windows()).period.key
-    except ValueError:
-        natural = None
-    return compute(data, as_of=record.as_of, period=None if natural == record.period else record.period)

@@ -10,7 +10,7 @@ new page.
 
 Every number comes from ``result.figures`` (:class:`cchc_xl.core.figures.ReportFigures`) and is written as
 Vietnamese text (``95,53%``, ``1.234``); targets without decimals (``100%``). The items are flowed onto A4
-pages by :mod:`cchc_xl.report_flow`, which computes every row height and the page breaks.
+pages by :mod:`cchc_xl.report.flow`, which computes every row height and the page breaks.
 
 Sheet columns: A:X (24) are the printed layout grid (print area, set by the workbook build); the chart's
 data are in AK:AM (hidden), the chart itself to the right of the report (not printed).
@@ -20,24 +20,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import schema
-from .core import narrative as nar
-from .core import vnformat
-from .core.periods import report_title_phrase
-from .cell_styles import STYLES
-from .core.tasks import TASK_FLAGS
-from .report_flow import COLUMNS, FONTS, Cell, Para, Row, paginate, text_lines
+from .. import schema
+from ..core import narrative as nar
+from ..core import vnformat
+from ..core.periods import report_title_phrase
+from ..core.tasks import TASK_FLAGS
+from .annexes import annexes
+from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, paginate, report_number, signed_date, text_lines
+from .styles import STYLES
 
 __all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
 
 # Chart data (columns AK:AM, hidden; the chart the workbook build anchors beside the report reads them).
 CHART_DATA = {"first_row": 1, "cat_col": 37, "done_col": 38, "open_col": 39}
 PRINT_COLUMNS = COLUMNS
-# First-line indent of a paragraph (NĐ 30/2020: 1–1,27 cm): nine no-break spaces ≈ 1 cm at 13 pt.
-INDENT = "\u00a0" * 9
 
-# Style key -> engine-neutral spec: defined in cchc_xl.cell_styles, which the adapters read too; measured here by
-# the key's font (report_flow.FONTS).
+# Style key -> engine-neutral spec: defined in cchc_xl.report.styles, which the adapters read too; measured here by
+# the key's font (flow.FONTS).
 for _key, _spec in STYLES.items():
     _font = _spec.get("font") or {}
     FONTS[_key] = (float(_font.get("size", 12)), bool(_font.get("bold")), bool(_font.get("italic")))
@@ -112,22 +111,12 @@ def _not_computed(result, section: str) -> Para:
                 space_after=2)
 
 
-def _report_number(s) -> str:
-    return f"{s['so_bao_cao'] or '……'}/{s['ky_hieu_bao_cao']}"
-
-
-def _signed(result):
-    return result.signed_on or result.settings["ngay_bao_cao"] or result.as_of
-
-
 # -- the report -----------------------------------------------------------------------------------------------
 
 def build_report_grid(result) -> ReportGrid:
     """The whole report for ``result`` (a :class:`cchc_xl.engine.RefreshResult`); every number comes
     from ``result.figures`` (:class:`cchc_xl.core.figures.ReportFigures`), the text from
     ``result.narrative``."""
-    from .report_annexes import annexes
-
     items: list = []
     items += _header(result)
     items += _body(result)
@@ -159,8 +148,8 @@ def _header(result) -> list:
         Row([Cell(*left, s["ten_truong"], "nd_issuer"), Cell(*right, "Độc lập - Tự do - Hạnh phúc", "nd_motto")],
             padding=6),  # the rules below keep a little distance from the text
         Row([Cell(4, 7, None, "nd_rule"), Cell(14, 21, None, "nd_rule")], height=9),
-        Row([Cell(*left, f"Số: {_report_number(s)}", "nd_number"),
-             Cell(*right, vnformat.place_date(s["dia_danh"], _signed(result)), "nd_place_date")], padding=3),
+        Row([Cell(*left, f"Số: {report_number(s)}", "nd_number"),
+             Cell(*right, vnformat.place_date(s["dia_danh"], signed_date(result)), "nd_place_date")], padding=3),
         Row([], height=12),
         Para("BÁO CÁO", "nd_title", keep=True, keep_with_next=True),
         Para(f"Kết quả thực hiện công tác cải cách hành chính {report_title_phrase(result.period)}", "nd_subject",
@@ -311,13 +300,3 @@ def _chart_data(g: ReportGrid, result) -> None:
         done = c["done_on_time"] + c["done_late"]
         g.put(cd["first_row"] + area, cd["done_col"], done, "chart_data")
         g.put(cd["first_row"] + area, cd["open_col"], c["total"] - done - c["not_done"], "chart_data")
-
-
-def annex_reference(result) -> str:
-    """``(Kèm theo Báo cáo số …/BC-… ngày … của …)`` under each annex title; on two lines (before ``của``) when it
-    does not fit on one."""
-    s = result.settings
-    head = f"(Kèm theo Báo cáo số {_report_number(s)} ngày {vnformat.date_vn(_signed(result))}"
-    tail = f"của {s['ten_truong_ngan']})"
-    one = f"{head} {tail}"
-    return one if len(text_lines(one, "annex_ref", 1, COLUMNS)) == 1 else f"{head}\n{tail}"

@@ -5,7 +5,7 @@ italic, underline, color 'RRGGBB'}), ``fill`` ('RRGGBB'), ``border`` ('thin' | '
 ``{side: 'thin'}`` for some sides only: the NĐ 30 rules are ``{"top": "thin"}``), ``align`` ({horizontal,
 vertical, wrap, indent, rotation, shrink}) and ``num_fmt`` (a format code). The first group serves the Sở's
 summary page (:mod:`cchc_xl.rollup.summary_page`, eight columns), the second the school's report (NĐ
-30/2020). The report layout (:mod:`cchc_xl.report_layout`) names them; the file adapter turns a spec into a
+30/2020). The report layout (:mod:`cchc_xl.report.layout`) names them; the file adapter turns a spec into a
 cell format (:meth:`cchc_xl.io.ooxml.Package.ensure_style`), the exchange writer into an XlsxWriter format,
 the xlwings adapter into fonts, fills, alignment and borders on unions of ranges. No module
 here imports the report, and the report imports no engine.

@@ -15,12 +15,11 @@ number comes from ``result.figures``.
 
 from __future__ import annotations
 
-from . import schema
-from .core import vnformat
-from .core.narrative import reason_of
-from .core.tasks import TASK_FLAGS
-from .report_flow import COLUMNS, Cell, PageBreak, Para, Row
-from .report_layout import INDENT, annex_reference
+from .. import schema
+from ..core import vnformat
+from ..core.narrative import reason_of
+from ..core.tasks import TASK_FLAGS
+from .flow import COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference
 
 __all__ = ["annexes", "task_columns"]
 

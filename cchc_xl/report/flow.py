@@ -1,7 +1,7 @@
 """Flow the report onto A4 pages: measured rows, page breaks, headings kept with what follows.
 
 The report sheet is a grid of :data:`COLUMNS` equal columns (the layout grid: a paragraph spans all of
-them, a table column spans a few). :mod:`cchc_xl.report_layout` describes the report as a list of items —
+them, a table column spans a few). :mod:`cchc_xl.report.layout` describes the report as a list of items —
 
 * :class:`Para` — text in one merged cell; it may be split between two pages at a line boundary (at least
   two lines on each side), unless ``keep`` says otherwise;
@@ -14,7 +14,7 @@ heading (``keep_with_next``) is never the last thing on a page: it moves to the 
 lines of what follows it.
 
 Heights: neither Excel nor LibreOffice fits rows with merged cells, so each row gets a height computed
-from its text (:mod:`cchc_xl.textmetrics`), rounded up to whole pixels (0.75 pt) as Excel stores them, so
+from its text (:mod:`cchc_xl.report.textmetrics`), rounded up to whole pixels (0.75 pt) as Excel stores them, so
 that the page breaks computed here are the ones both programs make.
 
 Geometry (see ``docs/ARCHITECTURE.md``): a column is written as 17/7 character units wide by XlsxWriter
@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from ..core.vnformat import date_vn
 from . import textmetrics
 
 __all__ = [
@@ -47,6 +48,10 @@ __all__ = [
     "text_lines",
     "quantize",
     "FONTS",
+    "INDENT",
+    "report_number",
+    "signed_date",
+    "annex_reference",
 ]
 
 COLUMNS = 24
@@ -57,8 +62,10 @@ _SAFETY = 0.995                # measured lines at most 99,5% of the room
 # A4 (297 mm) less the top and bottom margins (20 mm each), less a margin of safety for rounding.
 PAGE_BODY_PT = (297 - 20 - 20) / 25.4 * 72 - 8
 _MIN_LINES = 2                  # lines of a paragraph kept together at a page break (widows, orphans)
+# First-line indent of a paragraph (NĐ 30/2020: 1–1,27 cm): nine no-break spaces ≈ 1 cm at 13 pt.
+INDENT = "\u00a0" * 9
 
-# style key -> (size, bold, italic) for measuring; filled by cchc_xl.report_layout from its STYLES.
+# style key -> (size, bold, italic) for measuring; filled by cchc_xl.report.layout from its STYLES.
 FONTS: dict[str, tuple[float, bool, bool]] = {}
 
 
@@ -248,3 +255,25 @@ def paginate(items: list, page: float = PAGE_BODY_PT) -> tuple[list, list[int]]:
         used += it.height() if isinstance(it, Para) else it.height
         i += 1
     return out, breaks
+
+
+# -- what the report and its annexes both print ---------------------------------------------------------------
+
+def report_number(settings) -> str:
+    """``Số: …`` of the report: the number the school gives it (``……`` until then) and its symbol."""
+    return f"{settings['so_bao_cao'] or '……'}/{settings['ky_hieu_bao_cao']}"
+
+
+def signed_date(result):
+    """The date of the place-date line (and of the annexes' reference to the report)."""
+    return result.signed_on or result.settings["ngay_bao_cao"] or result.as_of
+
+
+def annex_reference(result) -> str:
+    """``(Kèm theo Báo cáo số …/BC-… ngày … của …)`` under each annex title; on two lines (before ``của``) when it
+    does not fit on one."""
+    s = result.settings
+    head = f"(Kèm theo Báo cáo số {report_number(s)} ngày {date_vn(signed_date(result))}"
+    tail = f"của {s['ten_truong_ngan']})"
+    one = f"{head} {tail}"
+    return one if len(text_lines(one, "annex_ref", 1, COLUMNS)) == 1 else f"{head}\n{tail}"
