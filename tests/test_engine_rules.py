@@ -159,7 +159,8 @@ def test_rates(result):
     assert r["early_or_on_time"] == pytest.approx(4 / 7)
     assert r["early"] == pytest.approx(2 / 7)
     assert r["late"] == pytest.approx(3 / 7)
-    assert r["late_incl_pending_overdue"] == pytest.approx(3 / 10)
+    # (late 3 + pending overdue 0) / (resolved 7 + pending overdue 0): never below the late rate (issue #15)
+    assert r["late_incl_pending_overdue"] == pytest.approx(3 / 7)
     assert r["online"] == pytest.approx(2 / 9)
     assert r["digitised"] == pytest.approx(4 / 7)
     assert r["satisfaction_survey"] == pytest.approx(4 / 5)
@@ -176,8 +177,14 @@ def test_task_flags(result):
     assert j["task_flags"]["1.b"]["due"] == "2024-06-30"
     assert j["tasks"] == {"total": 9, "done_on_time": 2, "done_late": 1, "overdue": 1, "unfinished": 0,
                           "due_soon": 1, "in_time": 2, "no_deadline": 1, "not_done": 1}
-    # CT2 = done on time / (done + due and not done): 1.a, 2.b / 1.a, 2.b, 3.a, 2.a
-    assert j["figures"]["tasks"]["ct2"] == {"numerator": 2, "denominator": 4, "rate": 0.5}
+    # CT2 = done on time / (done + due and not done): 1.a, 2.b / 1.a, 2.b, 3.a, 2.a (no periodic task: one unit each)
+    ct2 = j["figures"]["tasks"]["ct2"]
+    assert {k: ct2[k] for k in ("numerator", "denominator", "rate")} == {"numerator": 2, "denominator": 4, "rate": 0.5}
+    assert ct2["units"] == dict(zip(flags, ("done_on_time", "in_time", "due_soon", "overdue", "done_on_time",
+                                            "done_late", "not_done", "no_deadline", "in_time")))
+    # the completion rate: done 3 (1.a, 2.b, 3.a) of the 8 tasks carried out (3.b is not)
+    assert j["figures"]["tasks"]["completion"] == {"done": 3, "carried_out": 8, "rate": 3 / 8}
+    assert j["occurrence_flags"] == {}
     assert j["figures"]["tasks"]["not_done"] == [{"id": "3.b", "reason": ""}]
     assert j["overdue_tasks"] == [{"id": "2.a", "group": "Nhóm Văn phòng", "owner": "Văn thư",
                                    "due": "2024-03-31"}]

@@ -64,6 +64,18 @@ def from_json(j: dict) -> dict:
                          "waiting": d["waiting"]}}
 
 
+def ct2_from_json(j: dict) -> tuple[int, int]:
+    """CT2 recounted from ``task_flags`` and ``occurrence_flags`` alone (the counted tasks: not an appendix row)."""
+    skipped = {x["id"] for x in j["figures"]["tasks"]["not_counted"]}
+    flags = []
+    for tid, row in j["task_flags"].items():
+        if tid in skipped:
+            continue
+        flags += [o["flag"] for o in j["occurrence_flags"][tid]] if tid in j["occurrence_flags"] else [row["flag"]]
+    on_time = flags.count(schema.TASK_FLAG["done_on_time"])
+    return on_time, on_time + flags.count(schema.TASK_FLAG["done_late"]) + flags.count(schema.TASK_FLAG["overdue"])
+
+
 def _report_rows(path: Path) -> list[list[object]]:
     """The report's rows, one entry per printed cell (tests/report_sheet.py)."""
     return logical_rows(path)
@@ -99,11 +111,15 @@ def from_eml(path: Path) -> dict:
         tasks[lowered[label]] = _int(n)
     ct2 = re.search(r"\(chỉ tiêu CT2\): ([\d.]+)/([\d.]+)", body)
     d = re.search(r"^- Hồ sơ TTHC: ([\d.]+); đã giải quyết ([\d.]+) \(trước hạn ([\d.]+), đúng hạn ([\d.]+), trễ hạn "
-                  r"([\d.]+)\); đang giải quyết ([\d.]+) \(quá hạn ([\d.]+)\); chờ bổ sung ([\d.]+)", body, re.M)
+                  r"([\d.]+)\); đang giải quyết ([\d.]+) \(quá hạn ([\d.]+)\); chờ bổ sung ([\d.]+); rút hồ sơ "
+                  r"([\d.]+); từ chối không tính hạn ([\d.]+)$", body, re.M)
     overdue = re.search(r"^- Số nhiệm vụ quá hạn: ([\d.]+)", body, re.M)
+    numbers = dict(zip(("total", "resolved", "early", "on_time", "late", "pending", "pending_overdue", "waiting",
+                        "withdrawn", "refused"), map(_int, d.groups())))
+    # the e-mail's dossier line adds up (issue #15): total = resolved + pending + waiting + withdrawn + refused
+    assert numbers["total"] == sum(numbers[k] for k in ("resolved", "pending", "waiting", "withdrawn", "refused"))
     return {"tasks": tasks, "ct2": (_int(ct2.group(1)), _int(ct2.group(2))), "overdue": _int(overdue.group(1)),
-            "dossiers": dict(zip(("total", "resolved", "early", "on_time", "late", "pending", "pending_overdue",
-                                  "waiting"), map(_int, d.groups())))}
+            "dossiers": {k: v for k, v in numbers.items() if k not in ("withdrawn", "refused")}}
 
 
 def _table(path: Path, spec: schema.TableSpec) -> list[dict]:
@@ -158,10 +174,10 @@ def test_every_output_shows_the_same_figures(refreshed, as_of, period):
         "not_yet_due": tasks["due_soon"] + tasks["in_time"] + tasks["no_deadline"], "not_done": tasks["not_done"]}
     assert eml["overdue"] == tasks["overdue"] == len(j["overdue_tasks"])
 
-    # CT2: one numerator and denominator everywhere, made of the task categories
+    # CT2: one numerator and denominator everywhere, recounted per unit of work from --json (issue #15): a
+    # non-periodic task, or one occurrence of a periodic task, counts once; due or done = on time + late + overdue
     ct2 = js["ct2"]
-    assert ct2 == (tasks["done_on_time"],
-                   tasks["done_on_time"] + tasks["done_late"] + tasks["overdue"] + tasks["unfinished"])
+    assert ct2 == ct2_from_json(j)
     assert summary["ct2"] == report["ct2"] == eml["ct2"] == ct2
     assert report["ct2_indicator_row"].endswith(f"({ct2[0]}/{ct2[1]})")
     indicators = {row["Mã"]: row for row in _table(r["file"], schema.INDICATORS)}
@@ -206,9 +222,19 @@ def test_every_task_of_the_plan_is_accounted_for(refreshed, as_of, period):
     report_text = "\n".join(str(c).replace("\u00a0", " ") for row in _report_rows(r["file"]) for c in row if c)
     assert "Nhiệm vụ 4.đ không thực hiện. Lý do:" in report_text
     assert "PL.1" in report_text and "PL.2" in report_text
-    if period == "year":  # year report: every task is due
-        assert j["tasks"]["due_soon"] == j["tasks"]["in_time"] == j["tasks"]["no_deadline"] == 0
-        assert j["figures"]["year_end"] and figures["ct2"]["denominator"] == 30
+    # never late before the deadline (issue #15, replacing the year-end rule that made every task due at 14/12):
+    # no task or occurrence is overdue unless its deadline is before the as-of date, and none is "unfinished"
+    for tid, row in j["task_flags"].items():
+        if row["flag"] == schema.TASK_FLAG["overdue"]:
+            assert row["due"] < as_of, tid
+        for occ in j["occurrence_flags"].get(tid, []):
+            assert occ["flag"] != schema.TASK_FLAG["overdue"] or occ["due"] < as_of, (tid, occ)
+    assert j["tasks"]["unfinished"] == 0 and figures["unfinished"] == []
+    if period == "year":  # the tasks due 31/12 are in progress at the annual cut-off, not late
+        in_time = {tid for tid, row in j["task_flags"].items() if row["flag"] == schema.TASK_FLAG["in_time"]}
+        assert {"1.b", "1.d", "1.e", "2.a", "3.a", "4.b", "4.g", "5.b", "5.d", "5.e", "7.a"} <= in_time
+        assert all(j["task_flags"][t]["due"] == "2024-12-31" for t in in_time)
+        assert j["figures"]["year_end"] and figures["ct2"]["denominator"] == 22
         assert {i["status"] for i in j["indicators"]} <= {"Đạt", "Không đạt", "Theo dõi"}
     else:
         assert not j["figures"]["year_end"]

@@ -10,8 +10,15 @@ Definitions (issue #7):
   *counted* tasks are the rows that are not an appendix repetition or umbrella row. Each counted
   task has one flag, so ``sum(counts[flag] for flag in TASK_FLAGS) == counts["total"]``, also per
   area. ``not_done`` (*Không thực hiện*) tasks are counted apart and listed with their reason;
-* **CT2** = ``done_on_time / (done_on_time + done_late + overdue + unfinished)`` over the counted
-  tasks (:func:`cchc_xl.core.tasks.ct2_counts`); ``None`` when nothing is judged yet;
+* **CT2** per unit of work (:func:`cchc_xl.core.tasks.ct2_units`: a non-periodic task, or one
+  occurrence of a periodic task, counts once) = units done on time / units *due or done* (done on
+  time + done late + overdue: every unit done, whatever its deadline, and every unit whose deadline
+  has passed); ``None`` when nothing is due or done yet. A unit due on or after the as-of date and not
+  done is never in it (never late before the deadline);
+* **completion** = tasks done (on time or late) / tasks the school carries out (every counted task
+  but ``Không thực hiện``) — one denominator in every output;
+* **not started** — of the tasks not due yet, those whose status is *Chưa thực hiện*
+  (:attr:`TaskFigures.not_started`): named apart from those in progress;
 * **dossiers** — :class:`cchc_xl.core.rates.DossierStats`, whose classes add up:
   ``total == resolved + pending + waiting + withdrawn + refused_untimed``;
 * **unavailable** — a section (``tasks``, ``dossiers``, ``procedures``, ``indicators``) whose table
@@ -36,7 +43,8 @@ from dataclasses import dataclass, field
 from .indicators import IndicatorResult
 from .periods import Period, is_year_end
 from .rates import COUNT_FIELDS, DossierStats
-from .tasks import TASK_FLAGS, OccurrenceOutcome, TaskOutcome, ct2_counts, task_summary
+from .tasks import (NOT_YET_DUE, TASK_FLAGS, OccurrenceOutcome, TaskOutcome, Unit, ct2_counts, ct2_units,
+                    task_summary)
 
 __all__ = ["ReportFigures", "TaskFigures", "build_figures", "SECTIONS", "SECTION_LABELS"]
 
@@ -54,10 +62,34 @@ class TaskFigures:
     by_area: dict[int, dict[str, int]]
     ct2_numerator: int
     ct2_denominator: int
+    units: tuple[Unit, ...] = ()  # CT2's units of work (tasks, occurrences of periodic tasks)
 
     @property
     def ct2(self) -> float | None:
         return self.ct2_numerator / self.ct2_denominator if self.ct2_denominator else None
+
+    @property
+    def done(self) -> int:
+        """Counted tasks done, on time or late."""
+        return self.counts["done_on_time"] + self.counts["done_late"]
+
+    @property
+    def carried_out(self) -> int:
+        """Counted tasks the school carries out: all but *Không thực hiện* (the completion rate's denominator)."""
+        return self.counts["total"] - self.counts["not_done"]
+
+    @property
+    def completion(self) -> float | None:
+        """Tasks done / tasks carried out."""
+        return self.done / self.carried_out if self.carried_out else None
+
+    @property
+    def not_started(self) -> list[TaskOutcome]:
+        """Counted tasks not due yet whose status is *Chưa thực hiện* (not in progress)."""
+        return [o for o in self.counted if o.flag in NOT_YET_DUE and o.task.status == "not_started"]
+
+    def units_with_flag(self, *flags: str) -> list[Unit]:
+        return [u for u in self.units if u.flag in flags]
 
     @property
     def counted(self) -> list[TaskOutcome]:
@@ -82,6 +114,7 @@ class TaskFigures:
 
     @property
     def unfinished(self) -> list[TaskOutcome]:
+        """Always empty since issue #15 (no task is late before its deadline); kept for ``--json``'s key."""
         return self.with_flag("unfinished")
 
     @property
@@ -133,7 +166,10 @@ class ReportFigures:
             tasks = {
                 "counts": dict(t.counts),
                 "by_area": {str(a): dict(c) for a, c in t.by_area.items()},
-                "ct2": {"numerator": t.ct2_numerator, "denominator": t.ct2_denominator, "rate": t.ct2},
+                "ct2": {"numerator": t.ct2_numerator, "denominator": t.ct2_denominator, "rate": t.ct2,
+                        "units": {u.id: u.flag for u in t.units}},
+                "completion": {"done": t.done, "carried_out": t.carried_out, "rate": t.completion},
+                "not_started": [o.task.id for o in t.not_started],
                 "not_done": [{"id": o.task.id, "reason": o.task.note} for o in t.cancelled],
                 "not_counted": [{"id": o.task.id, "link": o.link_target} for o in t.not_counted],
                 "occurrences": {occ.occurrence.id: {"task": occ.occurrence.task_id, "label": occ.occurrence.label,
@@ -160,8 +196,9 @@ def _task_figures(outcomes: Sequence[TaskOutcome]) -> TaskFigures:
     by_area: dict[int, dict[str, int]] = {}
     for area in sorted({o.task.area for o in counted}):
         by_area[area] = task_summary(o.flag for o in counted if o.task.area == area)
-    n, d = ct2_counts(o.flag for o in counted)
-    return TaskFigures(tuple(outcomes), task_summary(o.flag for o in counted), by_area, n, d)
+    units = ct2_units(counted)
+    n, d = ct2_counts(u.flag for u in units)
+    return TaskFigures(tuple(outcomes), task_summary(o.flag for o in counted), by_area, n, d, tuple(units))
 
 
 def build_figures(

@@ -125,7 +125,8 @@ def report_title_phrase(period: Period) -> str:
 
 
 def is_year_end(period: Period, cut: date) -> bool:
-    """True for the year report at its annual cut-off: every task of the plan year is then due.
+    """True for the year report at its annual cut-off: the indicators' verdicts are final (``Không đạt``) and the
+    report lists apart the units not due yet (due 31/12) — never late before their deadline (issue #15).
 
     >>> is_year_end(get_period("year", 2024), date(2024, 12, 14)), is_year_end(get_period("year", 2024), date(2024, 6, 14))
     (True, False)

@@ -14,7 +14,7 @@ Rates are fractions, ``None`` when their denominator is 0:
 early_or_on_time           (E + O) / R            R = E + O + L (resolved)
 early                      E / R
 late                       L / R
-late_incl_pending_overdue  (L + Po) / (new + carried over)
+late_incl_pending_overdue  (L + Po) / (R + Po)    never below ``late`` (issue #15)
 online                     online new / new
 digitised                  resolved with digitised result / R
 satisfaction_survey        (very satisfied + satisfied) / rated
@@ -127,7 +127,10 @@ class DossierStats:
 
     @property
     def late_incl_pending_overdue(self) -> float | None:
-        return _ratio(self.late + self.pending_overdue, self.received_new + self.carried_over)
+        """(late + pending overdue) / (resolved + pending overdue): the dossiers that have reached their due date,
+        late or still open past it, among those — never lower than the plain late rate (a pending dossier not due
+        yet, waiting, withdrawn or refused untimed is in neither)."""
+        return _ratio(self.late + self.pending_overdue, self.resolved + self.pending_overdue)
 
     @property
     def online(self) -> float | None:

@@ -1,22 +1,26 @@
 """Plan tasks: deadline parsing from the plan's free text, deadline flags, periodic occurrences,
 appendix links, the judgement of every task for one report, and Vietnamese sorting.
 
-Rules (issue #7):
+Rules (issue #7, issue #15):
 
 * every task of the plan has exactly one flag (:data:`TASK_FLAGS`), so the counts per flag add up
   to the number of tasks; ``Không thực hiện`` tasks are flagged ``not_done`` and counted apart;
 * a task whose completion date is after the as-of date was not done yet on that date;
-* in the year report (annual cut-off reached) every task of the plan year is due: an unfinished
-  task whose deadline is not passed yet is ``unfinished`` (*Chưa hoàn thành*), a task without a
-  deadline is judged against 31/12 of the plan year;
+* **never late before the deadline**: a task (or occurrence) not done whose deadline is on or after
+  the as-of date is due soon or in time — in every report, the year report too (issue #15 replaced
+  the year-end rule that made every unfinished task of the year late at the annual cut-off); the
+  flag ``unfinished`` is kept in the vocabulary (files and ``--json`` keep the key) but no longer
+  given;
 * a periodic task (*Hằng quý*, *Hằng tháng*, *Định kỳ*) has one occurrence per quarter/month, each
   judged on its own (:func:`flag_task`); the task's flag follows from them (:func:`periodic_flag`):
-  an overdue (or, in the year report, unfinished) occurrence makes the task so; a late one makes it
-  done late; all done on time → done on time; otherwise it is on track, as its next occurrence;
+  an overdue occurrence makes the task so; a late one makes it done late; all done on time → done
+  on time; otherwise it is on track, as its next occurrence;
 * an appendix row linked to the section III task it repeats, or marked as the umbrella row, is
   listed but not counted again (``counted=False``);
-* CT2 = done on time / judged, where *judged* = done on time + done late + overdue + unfinished
-  (:data:`JUDGED`): tasks not due yet, without a deadline, or not carried out are outside it.
+* CT2 counts **units of work** (:func:`ct2_units`): a non-periodic task, or one occurrence of a
+  periodic task, counts once. CT2 = units done on time / units *due or done*, where *due or done* =
+  done on time + done late + overdue (:data:`JUDGED`): a unit already done counts whatever its
+  deadline; a unit not done counts only once its deadline has passed; units not carried out are out.
 
 >>> from datetime import date
 >>> parse_deadline("Trước ngày 25/1/2024", 2024, date(2024, 6, 1))
@@ -56,6 +60,8 @@ __all__ = [
     "judge_tasks",
     "task_summary",
     "ct2_counts",
+    "ct2_units",
+    "Unit",
     "vn_letter_key",
     "task_sort_key",
     "completion_window",
@@ -66,7 +72,7 @@ __all__ = [
 # schema.TASK_FLAG keys, in report order
 TASK_FLAGS = ("done_on_time", "done_late", "overdue", "unfinished", "due_soon", "in_time", "no_deadline",
               "not_done")
-JUDGED = ("done_on_time", "done_late", "overdue", "unfinished")  # CT2's denominator
+JUDGED = ("done_on_time", "done_late", "overdue")  # CT2's denominator: units due or done
 NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")  # not judged in this report
 VN_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _VN_INDEX = {c: i for i, c in enumerate(VN_ALPHABET)}
@@ -95,6 +101,7 @@ class Task:
     note: str
     row: int | None = None
     link: str = ""  # 'Liên kết': the Mã of the task this appendix row repeats, or the umbrella word
+    short_name: str = ""  # 'Tên ngắn': how the report's sentences name the task (blank: drafted by rule)
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,27 @@ class TaskOutcome:
     counted: bool = True
     occurrences: tuple[OccurrenceOutcome, ...] = ()
     link_target: str = ""  # the task id it repeats, or the umbrella word
+    periodic: bool = False  # judged per occurrence: its units of work are the occurrences
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work of CT2: a non-periodic task (``occurrence`` None) or one occurrence of a periodic one."""
+
+    outcome: TaskOutcome
+    occurrence: OccurrenceOutcome | None
+    flag: str
+    deadline: date | None
+
+    @property
+    def id(self) -> str:
+        return self.occurrence.occurrence.id if self.occurrence else self.outcome.task.id
+
+    @property
+    def label(self) -> str:
+        """``"2.d (Quý III/2024)"`` for an occurrence, the task id otherwise."""
+        t = self.outcome.task.id
+        return f"{t} ({self.occurrence.occurrence.label})" if self.occurrence else t
 
 
 # -- deadline parsing --------------------------------------------------------------------
@@ -223,38 +251,32 @@ def parse_deadline(text: str | None, plan_year: int, as_of: date) -> date | None
 
 
 # -- flags ---------------------------------------------------------------------------------
-def flag_task(task, deadline: date | None, as_of: date, cal: WorkCalendar, due_soon_days: int,
-              year_end: date | None = None) -> str:
+def flag_task(task, deadline: date | None, as_of: date, cal: WorkCalendar, due_soon_days: int) -> str:
     """Deadline flag of ``task`` (a :class:`Task` or an :class:`Occurrence`) as of ``as_of``.
 
     * ``cancelled`` → ``'not_done'``;
     * done on or before ``as_of`` (a done task without ``done_date`` counts as done on ``as_of``; the
       reader reports the missing date): on/before deadline → ``'done_on_time'``, after → ``'done_late'``;
-    * not done: ``as_of > deadline`` → ``'overdue'``; in the year report (``year_end`` = 31/12 of the
-      plan year) → ``'unfinished'``; at most ``due_soon_days`` working days in ``(as_of, deadline]`` →
-      ``'due_soon'`` (so the deadline day itself is due soon); else ``'in_time'``;
-    * no deadline → ``'no_deadline'``, except in the year report, where ``year_end`` is the deadline.
+    * not done: ``as_of > deadline`` → ``'overdue'``; never before: at most ``due_soon_days`` working days
+      in ``(as_of, deadline]`` → ``'due_soon'`` (so the deadline day itself is due soon); else ``'in_time'``
+      — in the year report too (a task due 31/12 is in time at the annual cut-off 14/12);
+    * no deadline → ``'no_deadline'``.
 
     >>> t = Task("1.a", 1, "a", "", "", "", "", None, "", "in_progress", None, "", "")
     >>> cal = WorkCalendar()
-    >>> flag_task(t, date(2024, 12, 31), date(2024, 12, 14), cal, 7)
-    'in_time'
-    >>> flag_task(t, date(2024, 12, 31), date(2024, 12, 14), cal, 7, year_end=date(2024, 12, 31))
-    'unfinished'
+    >>> due = date(2024, 12, 31)
+    >>> flag_task(t, due, date(2024, 12, 14), cal, 7), flag_task(t, due, date(2025, 1, 2), cal, 7)
+    ('in_time', 'overdue')
     """
     if task.status == "cancelled":
         return "not_done"
     if deadline is None:
-        if year_end is None:
-            return "no_deadline"
-        deadline = year_end
+        return "no_deadline"
     if task.status == "done" and (task.done_date is None or task.done_date <= as_of):
         done = task.done_date or as_of
         return "done_on_time" if done <= deadline else "done_late"
     if as_of > deadline:
         return "overdue"
-    if year_end is not None:
-        return "unfinished"
     if cal.working_days_between(as_of, deadline) <= due_soon_days:
         return "due_soon"
     return "in_time"
@@ -263,8 +285,7 @@ def flag_task(task, deadline: date | None, as_of: date, cal: WorkCalendar, due_s
 def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, date | None]:
     """Flag and deadline of a periodic task from its occurrences' ``(flag, deadline)``.
 
-    In this order: an overdue occurrence → ``'overdue'``; an unfinished one (year report) →
-    ``'unfinished'``; every occurrence done → ``'done_late'`` if one was late, else
+    In this order: an overdue occurrence → ``'overdue'``; every occurrence done → ``'done_late'`` if one was late, else
     ``'done_on_time'``; one done late while others are not due yet → ``'done_late'`` (the schedule was
     missed); otherwise the task is on track and takes the flag of its next occurrence (due soon, in
     time, no deadline). Occurrences not carried out are skipped; all of them not carried out →
@@ -290,10 +311,9 @@ def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, 
         known = [x for x in dates if x is not None]
         return flag, ((max(known) if latest else min(known)) if known else None)
 
-    for flag in ("overdue", "unfinished"):
-        hit = first(flag)
-        if hit:
-            return hit
+    hit = first("overdue")
+    if hit:
+        return hit
     done = [f for f, _ in live if f in ("done_on_time", "done_late")]
     if len(done) == len(live):
         return first("done_late", latest=True) or first("done_on_time", latest=True)
@@ -385,7 +405,6 @@ def judge_tasks(
     as_of: date,
     cal: WorkCalendar,
     due_soon_days: int,
-    year_end: bool = False,
     windows: Mapping | None = None,
     occurrence_rule: str = "Ngày chốt số liệu",
     periodic_default: str = "Hằng quý",
@@ -398,7 +417,6 @@ def judge_tasks(
     (``kind`` = ``'task'`` or ``'occurrence'``; Vietnamese messages) that the caller turns into data
     problems. ``occurrences_known=False`` (the occurrence table is missing): periodic tasks are noted.
     """
-    end = date(plan_year, 12, 31) if year_end else None
     notes: list[tuple[str, object, str, str]] = []
     by_task: dict[str, list[Occurrence]] = {}
     for occ in occurrences:
@@ -437,7 +455,7 @@ def judge_tasks(
                 notes.append(("task", task, "Thời gian thực hiện/hoàn thành",
                               f"không xác định được hạn từ '{task.timeframe or '(trống)'}'; hãy nhập "
                               "'Hạn hoàn thành' (dd/mm/yyyy)"))
-            flag = flag_task(task, deadline, as_of, cal, due_soon_days, end)
+            flag = flag_task(task, deadline, as_of, cal, due_soon_days)
             out.append(TaskOutcome(task, deadline, flag, counted, (), target))
             continue
         occ_out = []
@@ -448,7 +466,7 @@ def judge_tasks(
                               f"không xác định được hạn từ '{occ.label or '(trống)'}'; hãy ghi dạng 'Quý II/"
                               f"{plan_year}' hoặc 'Tháng 5/{plan_year}', hoặc nhập 'Hạn hoàn thành'"))
             cancelled = task.status == "cancelled"
-            f = "not_done" if cancelled else flag_task(occ, dl, as_of, cal, due_soon_days, end)
+            f = "not_done" if cancelled else flag_task(occ, dl, as_of, cal, due_soon_days)
             occ_out.append(OccurrenceOutcome(occ, dl, f))
         if task.status == "cancelled":
             flag, deadline = "not_done", None
@@ -459,7 +477,7 @@ def judge_tasks(
                               + ("" if occurrences_known else " (sổ chưa có bảng này)")
                               + "; chưa đánh giá được"))
             flag, deadline = periodic_flag([(o.flag, o.deadline) for o in occ_out])
-        out.append(TaskOutcome(task, deadline, flag, counted, tuple(occ_out), target))
+        out.append(TaskOutcome(task, deadline, flag, counted, tuple(occ_out), target, periodic=True))
     return out, notes
 
 
@@ -476,13 +494,35 @@ def task_summary(flags: Iterable[str]) -> dict[str, int]:
 
 
 def ct2_counts(flags: Iterable[str]) -> tuple[int, int]:
-    """CT2's ``(numerator, denominator)``: done on time, and judged (:data:`JUDGED`).
+    """CT2's ``(numerator, denominator)`` over the flags of units of work: done on time, and due or done
+    (:data:`JUDGED`).
 
-    >>> ct2_counts(["done_on_time", "overdue", "in_time", "not_done", "unfinished", "done_late"])
-    (1, 4)
+    >>> ct2_counts(["done_on_time", "overdue", "in_time", "not_done", "due_soon", "done_late"])
+    (1, 3)
     """
     c = Counter(flags)
     return c["done_on_time"], sum(c[k] for k in JUDGED)
+
+
+def ct2_units(outcomes: Iterable[TaskOutcome]) -> list[Unit]:
+    """The units of work of CT2 among ``outcomes`` (counted rows only): each non-periodic task once, each
+    occurrence of a periodic task once (a periodic task without occurrence rows has none).
+
+    >>> t = Task("2.d", 2, "d", "", "", "", "Hằng quý", None, "", "in_progress", None, "", "")
+    >>> o = Occurrence("2.d-Q1", "2.d", "Quý I/2024", None, "done", date(2024, 3, 12), "", "")
+    >>> q = OccurrenceOutcome(o, date(2024, 3, 14), "done_on_time")
+    >>> [u.label for u in ct2_units([TaskOutcome(t, None, "in_time", occurrences=(q,), periodic=True)])]
+    ['2.d (Quý I/2024)']
+    """
+    units: list[Unit] = []
+    for o in outcomes:
+        if not o.counted:
+            continue
+        if o.periodic:
+            units += [Unit(o, occ, occ.flag, occ.deadline) for occ in o.occurrences]
+        else:
+            units.append(Unit(o, None, o.flag, o.deadline))
+    return units
 
 
 # -- sorting -------------------------------------------------------------------------------

@@ -187,7 +187,8 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
     if d:
         lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
                      f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
-                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}")
+                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}; rút hồ sơ {n(d['withdrawn'])}; "
+                     f"từ chối không tính hạn {n(d['refused_untimed'])}")  # the parts add up to the total
     lines += [
         f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
         f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",

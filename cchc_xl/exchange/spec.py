@@ -103,8 +103,8 @@ LABELS: dict[str, str] = {
     "tasks.total": "Tổng số nhiệm vụ",
     "tasks.active": "Số nhiệm vụ phải thực hiện (trừ 'Không thực hiện')",
     "tasks.done": "Số nhiệm vụ đã hoàn thành",
-    "tasks.ct2_due": "Số nhiệm vụ đã đến hạn (mẫu số CT2)",
-    "tasks.ct2_done": "Số nhiệm vụ đến hạn đã hoàn thành đúng hạn (tử số CT2)",
+    "tasks.ct2_due": "Số nhiệm vụ, lần thực hiện nhiệm vụ định kỳ đã đến hạn hoặc đã hoàn thành (mẫu số CT2)",
+    "tasks.ct2_done": "Số nhiệm vụ, lần thực hiện nhiệm vụ định kỳ hoàn thành đúng hạn (tử số CT2)",
     # dossiers
     "dossiers.total": "Tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới tiếp nhận)",
     "dossiers.carried_over": "Hồ sơ kỳ trước chuyển sang",
@@ -144,7 +144,7 @@ LABELS: dict[str, str] = {
     "rates.satisfaction_qd766": "Tỷ lệ hài lòng (QĐ 766/QĐ-TTg)",
     "rates.cohort_early_or_on_time": "Tỷ lệ hồ sơ tiếp nhận trong kỳ giải quyết trước và đúng hạn",
     "rates.task_completion": "Tỷ lệ nhiệm vụ đã hoàn thành",
-    "rates.ct2": "Tỷ lệ nhiệm vụ đến hạn hoàn thành đúng hạn (CT2)",
+    "rates.ct2": "Tỷ lệ nhiệm vụ hoàn thành đúng hạn (CT2, trên số đã đến hạn hoặc đã hoàn thành)",
     "rates.published": "Tỷ lệ thủ tục công khai trên CSDL quốc gia",
 }
 
@@ -154,7 +154,7 @@ RATE_FORMULAS: dict[str, tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int
     "rates.early": ((("dossiers.early", 1),), (("dossiers.resolved", 1),)),
     "rates.late": ((("dossiers.late", 1),), (("dossiers.resolved", 1),)),
     "rates.late_incl_pending_overdue": ((("dossiers.late", 1), ("dossiers.pending_overdue", 1)),
-                                        (("dossiers.received_new", 1), ("dossiers.carried_over", 1))),
+                                        (("dossiers.resolved", 1), ("dossiers.pending_overdue", 1))),
     "rates.online": ((("dossiers.online_new", 1),), (("dossiers.received_new", 1),)),
     "rates.digitised": ((("dossiers.digitised", 1),), (("dossiers.resolved", 1),)),
     "rates.satisfaction_survey": ((("dossiers.satisfied", 1),), (("dossiers.rated", 1),)),

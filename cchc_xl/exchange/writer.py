@@ -86,8 +86,8 @@ def exchange_entries(result, made_at: dt.datetime | None = None,
                         + figures.unavailable_text() + ".")
     task_counts = figures.tasks.counts
     counts: dict[str, int] = {f"tasks.{name}": int(n) for name, n in task_counts.items()}
-    counts["tasks.active"] = task_counts["total"] - task_counts["not_done"]
-    counts["tasks.done"] = task_counts["done_on_time"] + task_counts["done_late"]
+    counts["tasks.active"] = figures.tasks.carried_out  # the completion rate's one denominator (core.figures)
+    counts["tasks.done"] = figures.tasks.done
     counts["tasks.ct2_done"] = figures.tasks.ct2_numerator
     counts["tasks.ct2_due"] = figures.tasks.ct2_denominator
     stats = figures.dossiers

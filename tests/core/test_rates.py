@@ -66,8 +66,9 @@ def test_per_dossier(stats):
 
 
 def test_rates(stats):
+    # late incl. pending overdue (issue #15: never below the late rate): (L 2 + Po 1 (M)) / (R 5 + Po 1) = 3/6
     assert stats.rates() == pytest.approx({
-        "early_or_on_time": 3 / 5, "early": 2 / 5, "late": 2 / 5, "late_incl_pending_overdue": 3 / 10,
+        "early_or_on_time": 3 / 5, "early": 2 / 5, "late": 2 / 5, "late_incl_pending_overdue": 3 / 6,
         "online": 3 / 8, "digitised": 3 / 5, "satisfaction_survey": 2 / 3, "satisfaction_qd766": 7 / 9,
     })
     assert stats.early_or_on_time == pytest.approx(0.6)
@@ -124,14 +125,15 @@ def test_rates_none_when_denominator_zero():
     r = only_pending.rates()
     assert r["early_or_on_time"] is None and r["early"] is None and r["late"] is None
     assert r["digitised"] is None and r["satisfaction_survey"] is None
-    assert r["online"] == 1.0 and r["late_incl_pending_overdue"] == 0.0 and r["satisfaction_qd766"] == 1.0
+    # nothing resolved and nothing past its due date: no late rate of either kind (issue #15)
+    assert r["online"] == 1.0 and r["late_incl_pending_overdue"] is None and r["satisfaction_qd766"] == 1.0
     carried_only = dossier_stats([D("Y", datetime(2023, 12, 1, 8), appt=date(2023, 12, 20))], PROCS, Q1,
                                  Q1.end, CAL)
     assert carried_only.rates()["online"] is None
-    assert carried_only.rates()["late_incl_pending_overdue"] == 1.0
+    assert carried_only.rates()["late_incl_pending_overdue"] == 1.0  # (0 + 1) / (0 + 1)
     withdrawn_only = dossier_stats([D("Z", datetime(2024, 1, 2, 8), status="withdrawn")], PROCS, Q1, Q1.end, CAL)
     assert withdrawn_only.rates()["satisfaction_qd766"] is None
-    assert withdrawn_only.rates()["late_incl_pending_overdue"] == 0.0
+    assert withdrawn_only.rates()["late_incl_pending_overdue"] is None  # a withdrawn dossier is in neither term
 
 
 def test_gia_lai_check_and_volume():

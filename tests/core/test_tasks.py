@@ -4,7 +4,8 @@ import pytest
 
 from cchc_xl.core.calendar import WorkCalendar
 from cchc_xl.core.tasks import (
-    Occurrence, Task, ct2_counts, flag_task, judge_tasks, occurrence_deadline, periodic_flag, parse_deadline, task_sort_key, task_summary, vn_letter_key,
+    Occurrence, Task, ct2_counts, ct2_units, flag_task, judge_tasks, occurrence_deadline, periodic_flag,
+    parse_deadline, task_sort_key, task_summary, vn_letter_key,
 )
 from cchc_xl.schema import TASK_FLAG
 
@@ -104,9 +105,8 @@ def T(code, status="in_progress", done=None, timeframe="", deadline=None, link="
                 "", "lý do" if status == "cancelled" else "", link=link)
 
 
-def judge(tasks, occurrences=(), as_of=AS_OF, year_end=False):
-    return judge_tasks(tasks, list(occurrences), plan_year=2024, as_of=as_of, cal=CAL, due_soon_days=7,
-                       year_end=year_end)
+def judge(tasks, occurrences=(), as_of=AS_OF):
+    return judge_tasks(tasks, list(occurrences), plan_year=2024, as_of=as_of, cal=CAL, due_soon_days=7)
 
 
 def test_ct2_counts_from_the_judged_tasks():
@@ -125,16 +125,33 @@ def test_ct2_counts_from_the_judged_tasks():
     assert ct2_counts([]) == (0, 0) and notes == []
 
 
-def test_year_end_every_task_is_due():
+def test_never_late_before_the_deadline_even_in_the_year_report():
+    # issue #15 replaces the year-end rule (every unfinished task late at the annual cut-off): as of 14/12 a task due
+    # 31/12 is in time; one due 30/11 is overdue; a task without a deadline has none; from 01/01 the 31/12 one is late
     tasks = [T("1.a", deadline=date(2024, 12, 31)), T("1.b", deadline=date(2024, 11, 30)),
              T("1.d", timeframe="khi có yêu cầu"), T("1.e", "done", date(2024, 7, 1), timeframe="khi có yêu cầu")]
-    outcomes, notes = judge(tasks, as_of=date(2024, 12, 14), year_end=True)
-    assert [o.flag for o in outcomes] == ["unfinished", "overdue", "unfinished", "done_on_time"]
-    assert ct2_counts(o.flag for o in outcomes) == (1, 4)
-    mid, _ = judge(tasks, as_of=date(2024, 12, 14))
-    assert [o.flag for o in mid] == ["in_time", "overdue", "no_deadline", "no_deadline"]
+    outcomes, notes = judge(tasks, as_of=date(2024, 12, 14))
+    assert [o.flag for o in outcomes] == ["in_time", "overdue", "no_deadline", "no_deadline"]
+    assert ct2_counts(o.flag for o in outcomes) == (0, 1)  # only 1.b is due (and not done)
     assert [(n[1].id, n[2]) for n in notes] == [("1.d", "Thời gian thực hiện/hoàn thành"),
                                                 ("1.e", "Thời gian thực hiện/hoàn thành")]
+    on_the_day, _ = judge(tasks[:1], as_of=date(2024, 12, 31))
+    after, _ = judge(tasks[:1], as_of=date(2025, 1, 2))
+    assert on_the_day[0].flag == "due_soon" and after[0].flag == "overdue"
+
+
+def test_ct2_counts_units_of_work():
+    # 1.a on time; 2.d periodic: Q1 on time, Q2 late, Q3 overdue (as of 20/09), Q4 not due; 1.b not due yet.
+    # Units: 1.a, 2.d-Q1, 2.d-Q2, 2.d-Q3, 2.d-Q4, 1.b → on time 2 (1.a, Q1) / due or done 4 (1.a, Q1, Q2, Q3)
+    tasks = [T("1.a", "done", date(2024, 1, 20), deadline=date(2024, 1, 25)), T("2.d", timeframe="Hằng quý"),
+             T("1.b", deadline=date(2024, 12, 31))]
+    occs = [occ("2.d", 1, "done", date(2024, 3, 1)), occ("2.d", 2, "done", date(2024, 6, 20)), occ("2.d", 3),
+            occ("2.d", 4)]
+    outcomes, _ = judge(tasks, occs, as_of=date(2024, 9, 20))
+    units = ct2_units(outcomes)
+    assert [u.id for u in units] == ["1.a", "2.d-Q1", "2.d-Q2", "2.d-Q3", "2.d-Q4", "1.b"]
+    assert ct2_counts(u.flag for u in units) == (2, 4)
+    assert ct2_counts(o.flag for o in outcomes) == (1, 2)  # per whole task it would be 1/2: not the rule
 
 
 def occ(task_id, q, status="not_started", done=None):
@@ -154,11 +171,11 @@ def test_periodic_task_judged_per_occurrence():
     assert flags[date(2024, 6, 14)][0] == "due_soon"  # Q2's deadline is the cut-off 14/06
     assert flags[date(2024, 9, 14)][:2] == ("overdue", date(2024, 6, 14))
     (o,), _ = judge([task], occs[:1] + [occ("2.d", q, "done", date(2024, 3 * q, 10)) for q in (2, 3, 4)],
-                    as_of=date(2024, 12, 14), year_end=True)
+                    as_of=date(2024, 12, 14))
     assert o.flag == "done_on_time" and o.deadline == date(2024, 12, 14)
-    (o,), _ = judge([task], occs[:1] + [occ("2.d", q) for q in (2, 3, 4)], as_of=date(2024, 12, 14),
-                    year_end=True)
-    assert [x.flag for x in o.occurrences] == ["done_on_time", "overdue", "overdue", "unfinished"]
+    (o,), _ = judge([task], occs[:1] + [occ("2.d", q) for q in (2, 3, 4)], as_of=date(2024, 12, 14))
+    # Q4 is due on the report day itself: due soon, not late (issue #15)
+    assert [x.flag for x in o.occurrences] == ["done_on_time", "overdue", "overdue", "due_soon"]
     (o,), notes = judge([task], [])
     assert o.flag == "no_deadline" and "chưa có dòng nào" in notes[0][3]
     (o,), _ = judge([T("2.d", "cancelled", timeframe="Hằng quý")], occs)
@@ -169,7 +186,6 @@ def test_periodic_flag_and_occurrence_deadline():
     assert periodic_flag([]) == ("no_deadline", None)
     assert periodic_flag([("not_done", None)]) == ("not_done", None)
     assert periodic_flag([("done_late", date(2024, 3, 14)), ("in_time", date(2024, 6, 14))])[0] == "done_late"
-    assert periodic_flag([("unfinished", date(2024, 12, 31)), ("done_late", None)])[0] == "unfinished"
     assert occurrence_deadline("Quý IV/2024", 2024) == date(2024, 12, 14)
     assert occurrence_deadline("Quý IV/2024", 2024, rule="Cuối kỳ") == date(2024, 12, 31)
     assert occurrence_deadline("Quý I", 2024, {"q1": ((15, 12), (20, 3))}) == date(2024, 3, 20)
