@@ -72,7 +72,7 @@ TASK_FLAG = {
     "done_on_time": "Hoàn thành đúng hạn",
     "done_late": "Hoàn thành trễ hạn",
     "overdue": "Quá hạn",
-    "unfinished": "Chưa hoàn thành",  # year report: due at the annual cut-off, not finished
+    "unfinished": "Chưa hoàn thành",  # no longer given (issue #15: never late before the deadline); key kept
     "due_soon": "Sắp đến hạn",
     "in_time": "Trong hạn",
     "no_deadline": "Chưa xác định hạn",
@@ -126,6 +126,7 @@ TASKS = TableSpec(
         "Mã",
         "Lĩnh vực",
         "Nội dung công việc",
+        "Tên ngắn",
         "Tổ/nhóm chuyên môn",
         "Cán bộ phụ trách",
         "Thời gian thực hiện/hoàn thành",
@@ -140,7 +141,9 @@ TASKS = TableSpec(
     ),
     computed=("Tình trạng hạn",),
     key="Mã",
-    optional=("Liên kết",),
+    # 'Tên ngắn' (issue #15): how the report's sentences name the task; the plan's text stays verbatim in 'Nội
+    # dung công việc'. Blank: the report drafts it (cchc_xl.core.shortname); a name a person wrote is kept.
+    optional=("Liên kết", "Tên ngắn"),
 )
 # One row per occurrence of a periodic task ('Hằng quý', 'Hằng tháng', 'Định kỳ'): each has its own
 # deadline, status and completion date; the build generates the rows, the groups fill them in.
@@ -237,8 +240,11 @@ NARRATIVE_SECTIONS = {
     "V": "Đề xuất, kiến nghị",
 }
 # Column 'Nguồn': who wrote the text the report prints.
+# 'stale' (issue #15): a person's text written before the figures of its section changed — kept, to be read again.
 NARRATIVE_SOURCE = {"draft": "Bản nháp tự động", "person": "Cán bộ viết/đã sửa (giữ nguyên khi cập nhật)",
-                    "blank": "Trống"}
+                    "blank": "Trống",
+                    "stale": "Cán bộ viết/đã sửa (giữ nguyên khi cập nhật): số liệu đã thay đổi sau khi sửa — hãy "
+                             "xem lại"}
 TABLES = (TASKS, DOSSIERS, PROCEDURES, INDICATORS, HOLIDAYS, SETTINGS, OCCURRENCES, NARRATIVE)
 
 SHEET_REPORT = "Báo cáo"

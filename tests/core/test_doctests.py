@@ -7,8 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["calendar", "dossier_columns", "dossiers", "figures", "indicators", "narrative", "periods", "rates",
-           "report_date", "settings", "tasks", "text", "vnformat"]
+MODULES = ["calendar", "dossier_columns", "dossiers", "figures", "indicators", "narrative", "narrative.text",
+           "narrative.resolve", "narrative.words", "narrative.steering", "narrative.drafts", "periods", "rates",
+           "report_date", "settings", "shortname", "tasks", "text", "vnformat"]
 
 
 @pytest.mark.parametrize("name", MODULES)
