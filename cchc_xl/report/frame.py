@@ -23,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from ..schema import AREAS, SHEET_REPORT
 from .flow import COLUMN_UNITS, COLUMNS
 from .layout import CHART_DATA
+from .page import HEADER, HEADER_MM, MARGINS_MM, PAPER_A4
 from .record import RECORD_CELL
 
 __all__ = ["ReportWorksheet", "REPORT_LAYOUT", "SUMMARY_LAYOUT", "DEFAULT_FONT", "write_report_frame",
@@ -36,11 +37,11 @@ REPORT_LAYOUT: dict[str, object] = {
     "columns": f"A:{xl_col_to_name(COLUMNS - 1)}",  # the printed layout grid
     "column_count": COLUMNS,
     "column_units": COLUMN_UNITS,
-    "paper": 9,  # A4
+    "paper": PAPER_A4,  # the page's values: report.page (a refresh restores them, report.repair)
     "portrait": True,
-    "margins_mm": {"left": 30, "right": 15, "top": 20, "bottom": 20},
-    "header_mm": 10,
-    "header": '&C&"Times New Roman,Regular"&13&P',  # page number, top centre, from page 2
+    "margins_mm": dict(MARGINS_MM),
+    "header_mm": HEADER_MM,
+    "header": HEADER,  # page number, top centre, from page 2
     "chart_title": "Tiến độ nhiệm vụ theo lĩnh vực",
     "chart_anchor": "Z2",  # beside the report, outside the print area: on screen, not printed
     "chart_size_px": (620, 320),
