@@ -128,6 +128,10 @@ def _summary(result) -> str:
                                                                         fig.tasks.unfinished)):
             if items:
                 lines.append(f"{label}: " + ", ".join(f"{o.task.id} ({o.task.group})" for o in items))
+    stale = [code for code, t in result.narrative.items() if t.stale]
+    if stale:  # a person's text written before its figures changed (kept as written)
+        lines.append(f"Mục {', '.join(stale)} do cán bộ sửa (trang 'Nội dung báo cáo', kỳ {result.period.label}): "
+                     "số liệu đã thay đổi sau khi sửa — hãy xem lại.")
     if result.problems:
         lines.append(f"Có {len(result.problems)} vấn đề dữ liệu (chạy 'cchc-xl check' để xem chi tiết).")
     return "\n".join(lines)

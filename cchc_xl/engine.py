@@ -18,10 +18,10 @@ from .core.calendar import WorkCalendar
 from .core.figures import SECTIONS, ReportFigures, build_figures
 from .core.indicators import IndicatorResult, evaluate
 from .core.narrative import DraftContext, SectionText, draft_sections, resolve
-from .core.periods import Period, get_period, is_year_end
+from .core.periods import Period, get_period
 from .core.rates import RATE_NAMES, DossierStats
 from .core.report_date import ReportDate, resolve_report_date
-from .core.tasks import TASK_FLAGS, TaskOutcome, judge_tasks, recurrence
+from .core.tasks import TASK_FLAGS, Task, TaskOutcome, judge_tasks, recurrence
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
 
@@ -160,6 +160,10 @@ class RefreshResult:
             "tasks": self.task_counts,
             "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": schema.TASK_FLAG[o.flag]}
                            for o in self.task_outcomes},
+            # every occurrence of every periodic task (issue #15): CT2 counts each one as a unit of work
+            "occurrence_flags": {o.task.id: [{"label": occ.occurrence.label, "due": iso(occ.deadline),
+                                              "flag": schema.TASK_FLAG[occ.flag]} for occ in o.occurrences]
+                                 for o in self.task_outcomes if o.periodic},
             "overdue_tasks": [_task_json(o, iso) for o in self.overdue_tasks],
             "indicators": [{"code": r.code, "actual": r.actual if not isinstance(r.actual, dt.date)
                             else iso(r.actual), "op": r.op, "threshold": r.threshold, "status": r.status}
@@ -167,7 +171,8 @@ class RefreshResult:
             "problems": [p.to_dict() for p in self.problems],
             "unavailable": dict(self.unavailable),
             "figures": figures,
-            "narrative": {code: {"source": t.source, "text": t.text} for code, t in self.narrative.items()},
+            "narrative": {code: {"source": t.source, "text": t.text, "stale": t.stale}
+                          for code, t in self.narrative.items()},
             "signed_on": iso(self.signed_on),
         }
 
@@ -245,15 +250,14 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
         raise CchcError(str(exc)) from None
     as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
-    year_end = is_year_end(the_period, cut)
     cal = WorkCalendar(data.overrides)
 
     # Tasks, and the occurrences of periodic ones.
     periodic_default = str(settings["tan_suat_dinh_ky"])
     periodic = any(t.deadline is None and recurrence(t.timeframe, periodic_default) for t in data.tasks)
     outcomes, notes = judge_tasks(
-        data.tasks, data.occurrences, plan_year=year, as_of=as_of, cal=cal,
-        due_soon_days=int(settings["so_ngay_sap_den_han"]), year_end=year_end, windows=windows,
+        _named_tasks(data, problems), data.occurrences, plan_year=year, as_of=as_of, cal=cal,
+        due_soon_days=int(settings["so_ngay_sap_den_han"]), windows=windows,
         occurrence_rule=str(settings["han_lan_dinh_ky"]), periodic_default=periodic_default,
         umbrella=schema.TASK_LINK_UMBRELLA,
         occurrences_known=schema.OCCURRENCES.table in data.tables)
@@ -285,7 +289,7 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     figures = build_figures(the_period, as_of, outcomes, stats, (), cut=cut, unavailable=unavailable,
                             sample_note=str(settings["du_lieu_mau"] or ""),
                             date_note=" ".join(n for n in (chosen.note, date_note.strip()) if n))
-    final = year_end or not settings["chua_dat_truoc_cuoi_nam"]
+    final = figures.year_end or not settings["chua_dat_truoc_cuoi_nam"]
     indicators = evaluate(data.indicators, figures.dossiers, figures.ct2, data.procedures, measure, final=final,
                           unavailable=unavailable)
     figures = dataclasses.replace(figures, indicators=tuple(indicators))
@@ -296,6 +300,27 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     return RefreshResult(as_of=as_of, period=the_period, cut=cut, data=data, figures=figures,
                          dossier_flags=flags, task_outcomes=outcomes, problems=problems, narrative=narrative,
                          signed_on=signed_on, chosen=chosen)
+
+
+SHORT_NAME = "Tên ngắn"
+
+
+def _named_tasks(data: WorkbookData, problems: list[Problem]) -> list[Task]:
+    """The tasks with their ``Tên ngắn`` (issue #15: how the report's sentences name a task), read from the task
+    table — a column the reader of records does not know, optional (an older workbook has none: the report then
+    drafts every name, core.shortname). A formula or an error in the column is reported, as any cell's."""
+    td = data.tables.get(schema.TASKS.table)
+    if td is None or schema.TASKS.table in data.unreadable:
+        return data.tasks
+    from .io.table_rows import Rows
+
+    found: list[Problem] = []
+    rows = Rows(td, schema.TASKS, found)
+    if SHORT_NAME not in rows.index:
+        return data.tasks
+    names = {r: rows.text(r, rec, SHORT_NAME) for r, rec in rows}
+    problems.extend(p for p in found if p.column == SHORT_NAME)
+    return [dataclasses.replace(t, short_name=names.get(t.row, "")) if names.get(t.row) else t for t in data.tasks]
 
 
 def stored_result(data: WorkbookData, record) -> RefreshResult:
@@ -320,7 +345,10 @@ def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, r
     ctx = DraftContext(school=str(settings["ten_truong_ngan"]), plan_number=str(settings["so_ke_hoach"]),
                        plan_date=settings["ngay_ke_hoach"], plan_year=year,
                        superior=str(settings["co_quan_nhan_bao_cao"]), next_end=nxt.end if nxt else None,
-                       next_label=nxt.label if nxt else "")
+                       next_label=nxt.label if nxt else "", superior_plan=str(settings["ke_hoach_cap_tren"] or ""),
+                       request=str(settings["van_ban_yeu_cau_bao_cao"] or ""),
+                       proposals=tuple(str(settings["de_xuat_kien_nghi"] or "").splitlines()),
+                       satisfaction_measure=str(settings["cach_tinh_hai_long"]))
     drafts = draft_sections(figures, ctx)
     unknown = set(redraft) - set(drafts)
     if unknown:
@@ -393,12 +421,18 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     if "report" in outputs:  # the report keeps a record of its period, as-of date and data (report.record)
         _write_narrative(book, result)
         book.write_report(add_record(build_report_grid(result), result))
+        package = getattr(book, "package", None)  # a file: what another program's save dropped comes back
+        if package is not None:
+            from .report.repair import restore_report_frame
+
+            restore_report_frame(package)
 
 
 def _write_narrative(book: Book, result: RefreshResult) -> None:
-    """The period's rows of the narrative table: the new drafts (text, source, fingerprint, replaced text);
-    every other row and every text a person wrote stays as it is. ``result.data.narrative`` then holds what the
-    sheet holds, so the report's record (report.record) fingerprints the sheet as it is after the refresh."""
+    """The period's rows of the narrative table: the new drafts (text, source, fingerprint, replaced text) and,
+    beside a person's text, its mark and whether it needs another look (``Nguồn``); a text a person wrote is never
+    written, nor is any other row. ``result.data.narrative`` then holds what the sheet holds, so the report's
+    record (report.record) fingerprints the sheet as it is after the refresh."""
     data = result.data
     spec = schema.NARRATIVE
     if spec.table not in data.tables or spec.table in data.unreadable:
@@ -406,19 +440,22 @@ def _write_narrative(book: Book, result: RefreshResult) -> None:
     td = data.tables[spec.table]
     index = {str(h).strip(): i for i, h in enumerate(td.headers)}
     by_row = {t.row: t for t in result.narrative.values() if t.row is not None}
-    columns = {"Nội dung": lambda t: t.text, "Nguồn": lambda t: schema.NARRATIVE_SOURCE[t.source],
-               "Mã bản nháp": lambda t: t.fingerprint, "Bản trước": lambda t: t.previous or None}
+    source = {"Nguồn": lambda t: schema.NARRATIVE_SOURCE["stale" if t.stale else t.source]}
+    mark = {"Mã bản nháp": lambda t: t.fingerprint or None}
+    draft = {"Nội dung": lambda t: t.text or None, "Bản trước": lambda t: t.previous or None}
     rows = td.row_values()
-    for header, value_of in columns.items():
-        j = index[header]
-        current = [row[j] if j < len(row) else None for row in rows]
-        new = list(current)
-        for i in range(len(rows)):
-            t = by_row.get(td.first_row + i)
-            if t is not None and (t.write or header == "Nguồn"):
-                new[i] = value_of(t)
-        if new != current:
-            book.write_column(spec.sheet, spec.table, header, new)
+    for columns, when in ((draft, lambda t: t.write and t.source != "person"), (mark, lambda t: t.write),
+                          (source, lambda t: True)):
+        for header, value_of in columns.items():
+            j = index[header]
+            current = [row[j] if j < len(row) else None for row in rows]
+            new = list(current)
+            for i in range(len(rows)):
+                t = by_row.get(td.first_row + i)
+                if t is not None and when(t):
+                    new[i] = value_of(t)
+            if new != current:
+                book.write_column(spec.sheet, spec.table, header, new)
     written = {t.row: t for t in by_row.values() if t.write}
     data.narrative = [dataclasses.replace(e, text=t.text, fingerprint=t.fingerprint, previous=t.previous or "")
                       if (t := written.get(e.row)) is not None else e for e in data.narrative]

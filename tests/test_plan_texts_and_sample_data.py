@@ -9,6 +9,7 @@ import pytest
 
 from cchc_xl import schema
 from cchc_xl.build.sources import load_all
+from cchc_xl.core.vnformat import typographic
 from cchc_xl.engine import refresh_file
 
 from report_sheet import logical_rows, report_texts
@@ -46,7 +47,9 @@ def test_report_prints_the_indicator_texts_whole(workbook_copy, tmp_path):
     codes = {r["Mã"] for r in load_all()[schema.INDICATORS.table].dicts()}
     printed = {row[1]: row[2] for row in logical_rows(out) if len(row) > 2 and row[1] in codes}  # [TT, Mã, Chỉ tiêu…]
     for row in load_all()[schema.INDICATORS.table].dicts():
-        assert printed[row["Mã"]] == row["Chỉ tiêu"]
+        # the plan's sentence whole, then (issue #15) what the result measures in this report
+        whole, _, measure = printed[row["Mã"]].partition("\nKết quả tính theo ")
+        assert whole == row["Chỉ tiêu"] and (measure or row["Mã"] == "CT1")
 
 
 _DOC = re.compile(r"số (\d+)/([A-ZĐ]+)-THPTKT ngày (\d{2})/(\d{2})/(\d{4})")
@@ -80,4 +83,4 @@ def test_sample_data_is_marked_in_the_workbook_and_the_report(workbook_copy, tmp
                 assert "giả định" in str(row["Ghi chú"]), row["Mã"]
     out = tmp_path / "o.xlsm"
     refresh_file(workbook_copy, as_of=dt.date(2024, 6, 14), out=out)
-    assert "Lưu ý: " + settings["du_lieu_mau"] in report_texts(out)
+    assert "Lưu ý: " + typographic(settings["du_lieu_mau"]) in report_texts(out)  # “…” for '…' (issue #15)

@@ -5,6 +5,7 @@ a page, every task accounted for, the same figures as ``refresh --json`` (issue 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import shutil
@@ -166,3 +167,37 @@ def test_the_exchange_files_report_prints_the_same_pages(printed, tmp_path):
     theirs = render.to_pdf([only], tmp_path)[0]
     assert render.page_count(theirs) == render.page_count(pdf) == len(grid.row_breaks) + 1
     assert [_norm(p) for p in _pages(theirs)] == [_norm(p) for p in _pages(pdf)]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_the_text_a_reviewer_would_not_return(printed, key):
+    """Issue #15, on the printed PDF: no cut title, no internal note, no zero clause, no advantage that is a
+    shortfall, no task called late before its deadline, the plan cited once, Vietnamese typography, targets as the
+    plan words them."""
+    result, _grid, pdf = printed[key]
+    text = _norm("\n".join(_pages(pdf))).replace("……/BC", "/BC")  # the number the school fills in by hand
+    body = text.split("Nơi nhận:")[0]
+    as_of = result.figures.as_of
+    assert "…" not in text  # no cut title: short names in sentences, whole texts in the annexes
+    assert "chưa báo cáo" not in text and "chưa ghi" not in text  # no internal note
+    # no zero clause in a sentence (the tables show their zeros)
+    assert not re.search(r"(?<![\d.,/])0 (hồ sơ|nhiệm vụ)|(quá hạn|bổ sung|trễ hạn|trực tuyến|trực tiếp|bưu chính|"
+                         r"chuyển sang|rút hồ sơ|đúng hạn|trước hạn) 0(?![\d,])", body), key
+    # never late before the deadline: every "quá hạn (hạn d" has d before the as-of date
+    for d in re.findall(r"quá hạn \(hạn (\d\d/\d\d/\d{4})", text):
+        assert dt.datetime.strptime(d, "%d/%m/%Y").date() < as_of, (key, d)
+    assert "chưa hoàn thành khi kết thúc năm" not in text
+    # an advantage is never a shortfall: III.1 names only indicators met
+    strengths = body.split("1. Ưu điểm")[1].split("2. Tồn tại, hạn chế")[0]
+    for r in result.figures.indicators:
+        if r.status != "Đạt":
+            assert f"chỉ tiêu {r.code} " not in strengths, (key, r.code)
+    assert "chưa đạt" not in strengths.lower() and "quá hạn" not in strengths
+    # the school's plan cited once (the opening), the school named once in the opening sentence
+    assert len(re.findall(r"30/KH- ?THPTKT", body)) == 1
+    opening = body.split("I. CÔNG TÁC CHỈ ĐẠO")[0].split("như sau:")[0]
+    assert opening.count("Trường THPT Kiến Thụy") == 1 and "Kế hoạch số 43/SGDĐT ngày 17/01/2024" in opening
+    # typography: no straight quote, targets as the plan words them
+    assert "'" not in text and '"' not in text
+    assert "≥" not in text and "≤" not in text and not re.search(r"= \d+%", text)  # "4/5 = 80,00%" is a result
+    assert "trên 95%" in text and "từ 90% trở lên" in text

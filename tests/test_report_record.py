@@ -135,7 +135,9 @@ def test_the_bundled_workbook_ships_without_an_as_of_date_and_says_its_sample_da
     notes = [t for t in texts if t.startswith("Lưu ý: ")]
     assert len(notes) == 1 and "ngày mẫu 14/06/2024" in notes[0], notes
     title = next(t for t in texts if t.startswith("Kết quả thực hiện công tác cải cách hành chính"))
-    assert texts.index(notes[0]) == texts.index(title) + 1 and any("tính đến ngày 14/06/2024" in t for t in texts)
+    # (issue #15: each figure names its span — tasks from the start of the year, dossiers for the period)
+    assert texts.index(notes[0]) == texts.index(title) + 1 and any("tính từ đầu năm đến ngày 14/06/2024" in t
+                                                                    for t in texts)
 
 
 # --- the record ---------------------------------------------------------------------------------------------------

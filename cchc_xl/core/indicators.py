@@ -31,6 +31,8 @@ __all__ = [
     "TOLERANCE",
     "INPUTS",
     "NOT_COMPUTABLE",
+    "target_words",
+    "measure_label",
 ]
 
 TOLERANCE = 1e-9
@@ -121,6 +123,60 @@ def compare(actual: float | None, op: object, threshold: float | None) -> str:
         "≤": a <= t + TOLERANCE,
     }[o]
     return "Đạt" if ok else "Không đạt"
+
+
+def target_words(op: object, threshold: object) -> str:
+    """A target as the plan words it: ``100%``, ``trên 95%``, ``từ 90% trở lên`` — never ``= 100%`` or ``≥ 100%``
+    (a rate cannot exceed 100%, so "at least 100%" is "100%"). A text threshold is printed as it is.
+
+    >>> [target_words(op, t) for op, t in (("=", 1), ("≥", 1), (">", 0.95), (">=", 0.9), ("≤", 0.05), (None, 0.8))]
+    ['100%', '100%', 'trên 95%', 'từ 90% trở lên', 'không quá 5%', '80%']
+    >>> target_words("=", "Duy trì thứ hạng"), target_words("≥", None)
+    ('Duy trì thứ hạng', '')
+    """
+    from .vnformat import percent
+
+    if threshold is None:
+        return ""
+    if isinstance(threshold, str):
+        return threshold.strip()
+    value = _number(threshold)
+    if value is None:
+        return str(threshold)
+    pct = percent(value, trim=True)
+    o = normalize_op(op)
+    if o in ("=", None) or (o == "≥" and value >= 1 - TOLERANCE):
+        return pct
+    return {">": f"trên {pct}", "≥": f"từ {pct} trở lên", "≤": f"không quá {pct}"}[o]
+
+
+# What each computed indicator measures, as a report names its result; CT3a counts the dossiers received in the
+# window: "trong kỳ" in a quarterly or 6-month report, "trong năm" only in the year report (issue #15).
+_MEASURES = {
+    "CT2": "tỷ lệ nhiệm vụ hoàn thành đúng hạn (trên số nhiệm vụ, lần thực hiện đã đến hạn hoặc đã hoàn thành)",
+    "CT3A": "tỷ lệ hồ sơ tiếp nhận {span} được giải quyết trước hạn và đúng hạn",
+    "CT3B": "tỷ lệ hài lòng ({measure})",
+    "CT4A": "tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn (trên tổng số hồ sơ đã giải quyết trong kỳ)",
+    "CT4B": "tỷ lệ hồ sơ giải quyết trước hạn",
+    "CT4C": "tỷ lệ hài lòng ({measure})",
+    "CT5A": "tỷ lệ thủ tục hành chính công khai trên Cơ sở dữ liệu quốc gia",
+    "CT5B": "tỷ lệ kết quả giải quyết thủ tục hành chính được số hóa",
+}
+
+
+def measure_label(code: str, *, year_report: bool, satisfaction_measure: str = "QĐ 766") -> str:
+    """What the result of indicator ``code`` measures, in a sentence (``""`` for CT1 and unknown codes).
+
+    >>> measure_label("CT3a", year_report=False)
+    'tỷ lệ hồ sơ tiếp nhận trong kỳ được giải quyết trước hạn và đúng hạn'
+    >>> measure_label("CT3a", year_report=True)
+    'tỷ lệ hồ sơ tiếp nhận trong năm được giải quyết trước hạn và đúng hạn'
+    >>> measure_label("ct3b", year_report=True, satisfaction_measure="Khảo sát")
+    'tỷ lệ hài lòng (phiếu khảo sát)'
+    """
+    text = _MEASURES.get(str(code).strip().upper(), "")
+    measure = "phiếu khảo sát" if satisfaction_measure == "Khảo sát" else "QĐ 766/QĐ-TTg"
+    return text.format(span="trong năm" if year_report else "trong kỳ", measure=measure)
 
 
 def _published_share(procedures: Mapping[str, Procedure] | Iterable[Procedure] | None) -> float | None:

@@ -50,6 +50,15 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("co_quan_nhan_bao_cao", "Sở Giáo dục và Đào tạo",
                 "Cơ quan nhận báo cáo, viết trong câu văn (mục V. Đề xuất, kiến nghị của bản nháp)"),
+    SettingSpec("ke_hoach_cap_tren", "Kế hoạch số 43/SGDĐT ngày 17/01/2024 của Sở Giáo dục và Đào tạo Hải Phòng",
+                "Văn bản của cấp trên mà nhà trường thực hiện, nêu đầu tiên trong phần căn cứ của báo cáo (để trống "
+                "nếu không có)"),
+    SettingSpec("van_ban_yeu_cau_bao_cao", "",
+                "Văn bản của Sở yêu cầu báo cáo kỳ này, nêu trong phần căn cứ, ví dụ 'Công văn số …/SGDĐT ngày … "
+                "của Sở GD&ĐT về việc báo cáo công tác cải cách hành chính quý I năm 2024' (để trống nếu không có)"),
+    SettingSpec("de_xuat_kien_nghi", "",
+                "Đề xuất, kiến nghị với Sở (mục V của báo cáo), mỗi dòng một đề xuất về việc Sở có thể làm: hướng "
+                "dẫn, tập huấn, phần mềm, nguồn lực (để trống: không có đề xuất)", "lines"),
     SettingSpec("ngay_tinh_den", None, "Ngày tính đến (để trống: hôm nay)", "date"),
     SettingSpec("ky_bao_cao", "", "Kỳ báo cáo: q1, h1, q3, year (để trống: kỳ chứa ngày tính đến)", "choice",
                 ("", "q1", "h1", "q3", "year")),

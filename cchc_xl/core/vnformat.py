@@ -12,10 +12,11 @@ artefact such as ``0.1249999``).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["percent", "integer", "number", "date_vn", "place_date", "day_month_year", "NONE_TEXT"]
+__all__ = ["percent", "integer", "number", "date_vn", "place_date", "day_month_year", "typographic", "NONE_TEXT"]
 
 NONE_TEXT = "–"
 
@@ -94,3 +95,21 @@ def place_date(place: str, d: date) -> str:
     'Hải Phòng, ngày 05 tháng 02 năm 2024'
     """
     return f"{place.strip()}, {day_month_year(d)}"
+
+
+_OPENING = re.compile(r"(?<![\w.,;:!?)\]%])['\"](?=\S)")
+_CLOSING = re.compile(r"(?<=\S)['\"]")
+
+
+def typographic(text: str) -> str:
+    """Straight quotes as Vietnamese print sets them: ``“…”`` (a quote that opens after a space or a bracket,
+    one that closes after a word or a sign).
+
+    >>> typographic("ghi 'Chưa đạt' khi chưa đạt."), typographic('ghi "(số mẫu)".')
+    ('ghi “Chưa đạt” khi chưa đạt.', 'ghi “(số mẫu)”.')
+    >>> typographic("không có dấu nháy")
+    'không có dấu nháy'
+    """
+    if "'" not in text and '"' not in text:
+        return text
+    return _CLOSING.sub("\u201d", _OPENING.sub("\u201c", text))

@@ -6,8 +6,10 @@
 * Phụ lục II — the plan's indicators (target, result, verdict — the word carries the meaning, the
   colour only adds to it);
 * Phụ lục III — dossiers received and resolved, and the rates;
-* Phụ lục IV — tasks overdue, unfinished at the year's end or not carried out, with their whole text,
-  group, officer, deadline and reason.
+* Phụ lục IV — tasks overdue or not carried out, with their whole text, group, officer, deadline and the reason
+  a group gave (nothing where none was given); a task not due yet is never in it.
+
+Each annex names its span: tasks from the start of the plan year to the as-of date, dossiers for the period.
 
 Every table has a header row (printed again on each page it continues on) and a numbering column; every
 number comes from ``result.figures``.
@@ -17,9 +19,10 @@ from __future__ import annotations
 
 from .. import schema
 from ..core import vnformat
-from ..core.narrative import reason_of
+from ..core.indicators import measure_label, target_words
+from ..core.narrative import reason_of, state_words
 from ..core.tasks import TASK_FLAGS
-from .flow import COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference
+from .flow import COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference, ct2_line
 
 __all__ = ["annexes", "task_columns"]
 
@@ -33,7 +36,7 @@ def annexes(result) -> list:
             ("TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH\nTHEO LĨNH VỰC", _tasks_by_area),
             ("KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU", _indicators),
             ("TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT\nHỒ SƠ THỦ TỤC HÀNH CHÍNH", _dossiers),
-            ("NHIỆM VỤ QUÁ HẠN, CHƯA HOÀN THÀNH, KHÔNG THỰC HIỆN", _late_tasks)), start=1):
+            ("NHIỆM VỤ QUÁ HẠN, NHIỆM VỤ KHÔNG THỰC HIỆN", _late_tasks)), start=1):
         items += [PageBreak(),
                   Para(f"Phụ lục {('I', 'II', 'III', 'IV')[number - 1]}", "annex_no", keep=True, keep_with_next=True),
                   Para(title, "annex_title", keep=True, keep_with_next=True, balance=True),
@@ -63,7 +66,23 @@ def _table(columns: list[tuple[str, int]], rows: list[list[tuple[object, str]]])
 
 
 def _note(text: str) -> Para:
-    return Para(INDENT + text, "t_note", space_after=1)
+    return Para(INDENT + vnformat.typographic(text), "t_note", space_after=1)
+
+
+def _span_note(text: str) -> Para:
+    """The span of an annex's figures, under its title."""
+    note = _note(text)
+    note.keep, note.keep_with_next, note.space_after = True, True, 4
+    return note
+
+
+def _tasks_span(result) -> str:
+    return f"Số liệu tính từ đầu năm đến ngày {vnformat.date_vn(result.figures.as_of)}."
+
+
+def _dossiers_span(result) -> str:
+    f = result.figures
+    return f"Số liệu trong kỳ, từ ngày {vnformat.date_vn(f.period.start)} đến ngày {vnformat.date_vn(f.cut)}."
 
 
 # -- Phụ lục I -----------------------------------------------------------------------------------------------
@@ -79,10 +98,8 @@ def _tasks_by_area(result) -> list:
     tasks = result.figures.tasks
     if tasks is None:
         return _not_computed(result, "tasks")
-    year_end = result.figures.year_end
     columns = [("TT", 2), ("Lĩnh vực", 8), ("Tổng số nhiệm vụ", 2), ("Hoàn thành đúng hạn", 2),
-               ("Hoàn thành trễ hạn", 2), ("Quá hạn, chưa hoàn thành" if year_end else "Quá hạn", 3),
-               ("Chưa đến hạn", 3), ("Không thực hiện", 2)]
+               ("Hoàn thành trễ hạn", 2), ("Quá hạn", 3), ("Chưa đến hạn", 3), ("Không thực hiện", 2)]
     areas = list(schema.AREAS) + sorted(a for a in tasks.by_area if a not in schema.AREAS)
     rows = []
     for i, area in enumerate(areas, start=1):
@@ -91,22 +108,22 @@ def _tasks_by_area(result) -> list:
         rows.append([(str(i), "t_center"), (name, "t_cell")] + [(_N(v), "t_center") for v in task_columns(c)])
     rows.append([("", "t_total"), ("Tổng cộng", "t_total_left")]
                 + [(_N(v), "t_total") for v in task_columns(tasks.counts)])
-    items: list = _table(columns, rows)
+    items: list = [_span_note(_tasks_span(result)), *_table(columns, rows)]
     items[-1].keep_with_next = True  # the total row goes with the CT2 line below it
-    num, den = tasks.ct2_numerator, tasks.ct2_denominator
     items.append(Row([], height=6, keep_with_next=True))
-    items.append(_note(f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {_N(num)}/{_N(den)} = "
-                       f"{vnformat.percent(tasks.ct2)} (số hoàn thành đúng hạn / số đã hoàn thành hoặc đã đến hạn)."))
+    items.append(_note(ct2_line(tasks)))
     counts = tasks.counts
-    parts = []
-    if year_end and counts["unfinished"]:
-        parts.append(f"quá hạn {_N(counts['overdue'])}, chưa hoàn thành khi kết thúc năm {_N(counts['unfinished'])}")
-    if counts["due_soon"]:
-        parts.append(f"sắp đến hạn {_N(counts['due_soon'])}")
-    if counts["no_deadline"]:
-        parts.append(f"chưa xác định hạn {_N(counts['no_deadline'])}")
-    if parts:
-        items.append(_note("Trong đó: " + "; ".join(parts) + "."))
+    not_due = counts["due_soon"] + counts["in_time"] + counts["no_deadline"]
+    if not_due:
+        parts = [("sắp đến hạn", counts["due_soon"]), ("chưa xác định hạn", counts["no_deadline"])]
+        text = f"Trong {_N(not_due)} nhiệm vụ chưa đến hạn: " + ", ".join(f"{w} {_N(n)}" for w, n in parts if n)
+        started = tasks.not_started
+        if started:
+            text += (", " if any(n for _, n in parts) else "") + \
+                f"chưa triển khai {_N(len(started))} ({', '.join(o.task.id for o in started)})"
+        if text.endswith(": "):
+            text += "đều đang thực hiện"
+        items.append(_note(text + "."))
     notes = _other_task_notes(result)
     if notes:
         items.append(Para("Ghi chú:", "h3", keep=True, keep_with_next=True))
@@ -115,13 +132,13 @@ def _tasks_by_area(result) -> list:
 
 
 def _other_task_notes(result) -> list[str]:
-    """Every task the table does not show on its own: not carried out (with the reason), appendix rows
-    that are not counted again, and the occurrences of periodic tasks."""
+    """Every task the table does not show on its own: not carried out (with the reason a group gave), appendix
+    rows that are not counted again, and the occurrences of periodic tasks (in the words of section II)."""
     tasks = result.figures.tasks
     lines = []
     for o in tasks.cancelled:
-        reason = reason_of(o.task.note) or o.task.note or "chưa ghi lý do"
-        lines.append(f"Nhiệm vụ {o.task.id} không thực hiện. Lý do: {reason}.")
+        reason = reason_of(o.task.note)
+        lines.append(f"Nhiệm vụ {o.task.id} không thực hiện." + (f" Lý do: {reason}." if reason else ""))
     for o in tasks.not_counted:
         if o.link_target == schema.TASK_LINK_UMBRELLA:
             lines.append(f"Dòng phụ lục {o.task.id} ({o.task.content.rstrip('.')}) là dòng tổng hợp của toàn bộ "
@@ -129,9 +146,11 @@ def _other_task_notes(result) -> list[str]:
         else:
             lines.append(f"Dòng phụ lục {o.task.id} ({o.task.content.rstrip('.')}) cùng nội dung với nhiệm vụ "
                          f"{o.link_target}: tính một lần.")
+    as_of = result.figures.as_of
     for o in tasks.counted:
-        if o.occurrences:
-            parts = [f"{occ.occurrence.label}: {schema.TASK_FLAG[occ.flag].lower()}" for occ in o.occurrences]
+        if o.periodic and o.occurrences:
+            parts = [f"{occ.occurrence.label}: {state_words(occ.occurrence, occ.flag, occ.deadline, as_of)}"
+                     for occ in o.occurrences]
             lines.append(f"Nhiệm vụ định kỳ {o.task.id} ({schema.TASK_FLAG[o.flag].lower()}): " + "; ".join(parts)
                          + ".")
     return lines
@@ -139,33 +158,32 @@ def _other_task_notes(result) -> list[str]:
 
 # -- Phụ lục II ----------------------------------------------------------------------------------------------
 
-def _target_text(op, threshold) -> str:
-    if threshold is None:
-        return ""
-    if isinstance(threshold, str):
-        return threshold
-    return f"{op or ''} {vnformat.percent(threshold, trim=True)}".strip()
-
-
 def _indicators(result) -> list:
     if "indicators" in result.figures.unavailable:
         return _not_computed(result, "indicators")
     columns = [("TT", 1), ("Mã", 2), ("Chỉ tiêu", 12), ("Chỉ tiêu đặt ra", 3), ("Kết quả", 3), ("Đánh giá", 3)]
     rows_by_code = {r.code: r for r in result.data.indicators}
     tasks = result.figures.tasks
+    year = result.figures.year_end
+    measure = str(result.settings["cach_tinh_hai_long"])
     rows = []
     for i, res in enumerate(result.figures.indicators, start=1):
         source = rows_by_code.get(res.code)
         actual = res.actual if isinstance(res.actual, str) else vnformat.percent(res.actual)
         if res.code.upper() == "CT2" and tasks is not None and res.actual is not None:
             actual += f" ({_N(tasks.ct2_numerator)}/{_N(tasks.ct2_denominator)})"
+        name = source.name if source else res.code
+        label = measure_label(res.code, year_report=year, satisfaction_measure=measure)
+        if label:  # what the result measures, in the words of this report (its span)
+            name = f"{name.rstrip()}\nKết quả tính theo {label}."
         style = {"Đạt": "t_ok", "Không đạt": "t_bad"}.get(res.status, "t_center")
-        rows.append([(str(i), "t_center"), (res.code, "t_center"), (source.name if source else res.code, "t_small"),
-                     (_target_text(res.op, res.threshold), "t_center"), (actual, "t_center"), (res.status, style)])
-    note = _note("Kết quả tính đến ngày " + vnformat.date_vn(result.cut) + "; "
-                 + ("đánh giá cuối năm." if result.figures.year_end else
-                    "chỉ tiêu năm chưa đạt trước kỳ báo cáo năm ghi 'Chưa đạt'."))
-    note.keep, note.keep_with_next, note.space_after = True, True, 4
+        rows.append([(str(i), "t_center"), (res.code, "t_center"), (vnformat.typographic(name), "t_small"),
+                     (target_words(res.op, res.threshold), "t_center"), (actual, "t_center"), (res.status, style)])
+    f = result.figures
+    note = _span_note(f"Kết quả về nhiệm vụ tính từ đầu năm đến ngày {vnformat.date_vn(f.as_of)}; về hồ sơ "
+                      f"thủ tục hành chính tính trong kỳ, từ ngày {vnformat.date_vn(f.period.start)} đến ngày "
+                      f"{vnformat.date_vn(f.cut)}; " + ("đánh giá cuối năm." if year else
+                                                        "chỉ tiêu năm chưa đạt trước kỳ báo cáo năm ghi 'Chưa đạt'."))
     return [note, *_table(columns, rows)]
 
 
@@ -198,15 +216,19 @@ def _dossiers(result) -> list:
     ]
     rows = [[(tt, "t_center"), (label, "t_total_left" if bold else "t_cell"), (_N(n), "t_center"),
              (p(rate) if rate is not None else "", "t_center")] for tt, label, n, rate, bold in lines]
-    items: list = [Para("1. Tiếp nhận và giải quyết hồ sơ", "h3", keep=True, keep_with_next=True)]
+    items: list = [_span_note(_dossiers_span(result)),
+                   Para("1. Tiếp nhận và giải quyết hồ sơ", "h3", keep=True, keep_with_next=True)]
     items += _table(columns, rows)
     items.append(Row([], height=10))
     items.append(Para("2. Các tỷ lệ", "h3", keep=True, keep_with_next=True))
+    year = result.figures.year_end
     rate_lines = [
-        ("Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn", rates["early_or_on_time"]),
+        (_capital(measure_label("CT4a", year_report=year)), rates["early_or_on_time"]),
+        (_capital(measure_label("CT3a", year_report=year)), st.cohort_early_or_on_time),
         ("Tỷ lệ hồ sơ giải quyết trước hạn", rates["early"]),
         ("Tỷ lệ hồ sơ giải quyết trễ hạn", rates["late"]),
-        ("Tỷ lệ trễ hạn, kể cả hồ sơ đang giải quyết quá hạn", rates["late_incl_pending_overdue"]),
+        ("Tỷ lệ trễ hạn, kể cả hồ sơ đang giải quyết quá hạn ((trễ hạn + đang quá hạn) / (đã giải quyết + "
+         "đang quá hạn))", rates["late_incl_pending_overdue"]),
         ("Tỷ lệ hồ sơ nộp trực tuyến", rates["online"]),
         ("Tỷ lệ kết quả giải quyết được số hóa", rates["digitised"]),
         ("Tỷ lệ hài lòng (QĐ 766/QĐ-TTg)", rates["satisfaction_qd766"]),
@@ -218,6 +240,10 @@ def _dossiers(result) -> list:
     return items
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 # -- Phụ lục IV ----------------------------------------------------------------------------------------------
 
 def _late_tasks(result) -> list:
@@ -226,8 +252,8 @@ def _late_tasks(result) -> list:
         return _not_computed(result, "tasks")
     late = tasks.with_flag("overdue", "unfinished", "not_done")
     if not late:
-        return [_note(f"Đến ngày {vnformat.date_vn(result.cut)} không có nhiệm vụ quá hạn, chưa hoàn thành hoặc "
-                      "không thực hiện.")]
+        return [_note(f"Đến ngày {vnformat.date_vn(result.figures.as_of)} không có nhiệm vụ quá hạn hoặc không "
+                      "thực hiện.")]
     columns = [("TT", 1), ("Mã", 2), ("Nội dung công việc", 10), ("Tổ/nhóm, cán bộ phụ trách", 4),
                ("Hạn hoàn thành", 3), ("Tình trạng, nguyên nhân", 4)]  # a date fits 3 columns at 11 pt
     rows = []
@@ -239,9 +265,9 @@ def _late_tasks(result) -> list:
             state += " (" + ", ".join(occ.occurrence.label for occ in late_occ) + ")"
         reason = ("; ".join(r for r in [reason_of(occ.occurrence.note) for occ in late_occ] if r) if o.occurrences
                   else reason_of(t.note))
-        state += (". Lý do: " if o.flag == "not_done" else ". Nguyên nhân: ") + (reason or "chưa báo cáo") + "."
+        state += "." + ((" Lý do: " if o.flag == "not_done" else " Nguyên nhân: ") + reason + "." if reason else "")
         who = ", ".join(x for x in (t.group, t.owner) if x) or "chưa giao"
         due = vnformat.date_vn(o.deadline) if o.deadline else (t.timeframe or "")
         rows.append([(str(i), "t_center"), (t.id, "t_center"), (t.content, "t_small"), (who, "t_small"),
                      (due, "t_small_center"), (state, "t_small")])
-    return _table(columns, rows)
+    return [_span_note(_tasks_span(result)), *_table(columns, rows)]

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from ..core.vnformat import date_vn
+from ..core.vnformat import date_vn, integer, percent
 from . import textmetrics
 
 __all__ = [
@@ -52,6 +52,8 @@ __all__ = [
     "report_number",
     "signed_date",
     "annex_reference",
+    "ct2_line",
+    "CT2_DEFINITION",
 ]
 
 COLUMNS = 24
@@ -277,3 +279,15 @@ def annex_reference(result) -> str:
     tail = f"của {s['ten_truong_ngan']})"
     one = f"{head} {tail}"
     return one if len(text_lines(one, "annex_ref", 1, COLUMNS)) == 1 else f"{head}\n{tail}"
+
+
+CT2_DEFINITION = ("số nhiệm vụ, lần thực hiện nhiệm vụ định kỳ hoàn thành đúng hạn / số đã đến hạn hoặc đã hoàn "
+                  "thành")
+
+
+def ct2_line(tasks) -> str:
+    """The CT2 sentence of section II and of Phụ lục I (``tasks``: :class:`cchc_xl.core.figures.TaskFigures`): the
+    same numbers and the same definition as the indicator sheet's ``Cách tính``."""
+    return (f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {integer(tasks.ct2_numerator)}/"
+            f"{integer(tasks.ct2_denominator)} = {percent(tasks.ct2)} ({CT2_DEFINITION}; mỗi nhiệm vụ, mỗi lần "
+            "thực hiện tính một lần).")

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from .. import schema
 from ..core import narrative as nar
 from ..core import vnformat
+from ..core.indicators import measure_label
 from ..core.periods import report_title_phrase
 from ..core.tasks import TASK_FLAGS
 from .annexes import annexes
-from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, paginate, report_number, signed_date, text_lines
+from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date, text_lines
 from .styles import STYLES
 
 __all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
@@ -92,12 +93,15 @@ _N = vnformat.integer
 
 
 def _para(text: str, style: str = "p", indent: bool = True, **kw) -> Para:
-    return Para((INDENT if indent else "") + text, style, **kw)
+    return Para((INDENT if indent else "") + vnformat.typographic(text), style, **kw)
 
 
 def _paras(text: str, style: str = "p") -> list[Para]:
-    """One paragraph per line of ``text`` (blank lines dropped), each with its first-line indent."""
-    return [_para(line.strip(), style, space_after=2) for line in str(text).split("\n") if line.strip()]
+    """One paragraph per line of ``text`` (blank lines dropped), each with its first-line indent; a line that
+    introduces a list (ends with ``:``) stays on the page of the list's first item."""
+    lines = [line.strip() for line in str(text).split("\n") if line.strip()]
+    return [_para(line, style, space_after=2, keep_with_next=line.endswith(":") and i + 1 < len(lines))
+            for i, line in enumerate(lines)]
 
 
 def _heading(text: str, style: str = "h1", indent: bool = False) -> Para:
@@ -158,7 +162,7 @@ def _header(result) -> list:
     ]
     notes = " ".join(result.figures.notes)  # the date note (core.report_date), the sample-data note
     if notes:
-        items.append(Para("Lưu ý: " + notes, "nd_note", keep=True, space_after=6))
+        items.append(Para("Lưu ý: " + vnformat.typographic(notes), "nd_note", keep=True, space_after=6))
     return items
 
 
@@ -184,69 +188,124 @@ def _body(result) -> list:
     items += _indicator_summary(result)
     for n, (code, title) in enumerate(((nar.STRENGTHS, "Ưu điểm"), (nar.WEAKNESSES, "Tồn tại, hạn chế"),
                                        (nar.CAUSES, "Nguyên nhân")), start=1):
+        text = _text(result, code)
+        if not text and code == nar.CAUSES:
+            continue  # no cause given: the report says nothing of causes (issue #15)
         items.append(_heading(f"{n}. {title}", "h2", indent=True))
-        items += _text(result, code) or [_para("(Chưa có nội dung.)")]
+        items += text or [_para("(Chưa có nội dung.)")]
     items.append(_heading("IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"))
     items += _text(result, nar.NEXT) or [_para("(Chưa có nội dung.)")]
     items.append(_heading("V. ĐỀ XUẤT, KIẾN NGHỊ"))
     items += _text(result, nar.PROPOSALS) or [_para("Không có đề xuất, kiến nghị.")]
     items.append(_para(f"Trên đây là báo cáo kết quả thực hiện công tác cải cách hành chính "
                        f"{report_title_phrase(result.period)} của {result.settings['ten_truong_ngan']}./.",
-                       space_after=4))
+                       space_after=4, keep=True, keep_with_next=True))  # never a signature alone on a page
     return items
 
 
-def _flag_counts(c: dict) -> str:
-    """``hoàn thành đúng hạn 5, …`` — the categories that add up to the total."""
-    parts = [("hoàn thành đúng hạn", c["done_on_time"]), ("hoàn thành trễ hạn", c["done_late"]),
-             ("quá hạn", c["overdue"]), ("chưa hoàn thành khi kết thúc năm", c["unfinished"]),
-             ("sắp đến hạn", c["due_soon"]), ("đang thực hiện, chưa đến hạn", c["in_time"]),
-             ("chưa xác định hạn", c["no_deadline"]), ("không thực hiện", c["not_done"])]
-    return ", ".join(f"{label} {_N(n)}" for label, n in parts if n) or "chưa có nhiệm vụ"
+def _span_tasks(result) -> str:
+    return f"tính từ đầu năm đến ngày {vnformat.date_vn(result.figures.as_of)}"
+
+
+def _span_dossiers(result) -> str:
+    f = result.figures
+    return f"từ ngày {vnformat.date_vn(f.period.start)} đến ngày {vnformat.date_vn(f.cut)}"
 
 
 def _task_totals(result) -> list[Para]:
     tasks = result.figures.tasks
     if tasks is None:
         return [_not_computed(result, "tasks")]
-    num, den = tasks.ct2_numerator, tasks.ct2_denominator
-    return [
-        _para(f"Kế hoạch có {_N(tasks.counts['total'])} nhiệm vụ; tính đến ngày {vnformat.date_vn(result.cut)}: "
-              f"{_flag_counts(tasks.counts)} (chi tiết tại Phụ lục I, Phụ lục IV).", space_after=2),
-        _para(f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {_N(num)}/{_N(den)} = "
-              f"{vnformat.percent(tasks.ct2)} (số hoàn thành đúng hạn / số đã hoàn thành hoặc đã đến hạn).",
+    items = [
+        _para(f"Tiến độ nhiệm vụ ({_span_tasks(result)}): Kế hoạch có {_N(tasks.counts['total'])} nhiệm vụ — "
+              f"{nar.count_phrase(tasks.counted)}; đã hoàn thành {_N(tasks.done)}/{_N(tasks.carried_out)} nhiệm vụ "
+              f"nhà trường thực hiện ({vnformat.percent(tasks.completion)}) (chi tiết tại Phụ lục I, Phụ lục IV).",
               space_after=2),
+        _para(ct2_line(tasks), space_after=2),
     ]
+    pending = nar.year_pending(result.figures)
+    if pending and result.figures.as_of < _year_end(result):
+        items.append(_para(
+            f"Đến ngày {vnformat.date_vn(result.figures.as_of)}, các nhiệm vụ, lần thực hiện sau chưa đến hạn (chưa "
+            f"hoàn thành nhưng không phải quá hạn) nên chưa tính vào tỷ lệ CT2: {_pending_text(pending)}. Tỷ lệ CT2 "
+            f"cả năm là tỷ lệ tính lại khi cập nhật số liệu vào ngày {vnformat.date_vn(_year_end(result))} hoặc sau "
+            "đó.", space_after=2))
+    return items
+
+
+def _year_end(result):
+    import datetime as dt
+
+    return dt.date(result.figures.period.year, 12, 31)
+
+
+def _pending_text(units) -> str:
+    groups: dict = {}
+    for u in sorted(units, key=lambda u: u.deadline):
+        groups.setdefault(u.deadline, []).append(u.label)
+    return "; ".join(f"{', '.join(labels)} (hạn {vnformat.date_vn(day)})" for day, labels in groups.items())
 
 
 def _area_figures(result, area: int) -> list[Para]:
     f = result.figures
     items: list[Para] = []
     if f.tasks is not None:
-        c = f.tasks.by_area.get(area)
-        text = (f"Số liệu: {_N(c['total'])} nhiệm vụ — {_flag_counts(c)}." if c else
+        outcomes = [o for o in f.tasks.counted if o.task.area == area]
+        text = (f"Số liệu: {_N(len(outcomes))} nhiệm vụ — {nar.count_phrase(outcomes)}." if outcomes else
                 "Số liệu: Kế hoạch không có nhiệm vụ thuộc lĩnh vực này.")
         items.append(_para(text, space_after=2))
     if area == 3:
         st = f.dossiers
-        if st is None:
-            items.append(_not_computed(result, "dossiers"))
-        else:
-            r = st.rates()
-            items.append(_para(
-                f"Hồ sơ thủ tục hành chính: tiếp nhận {_N(st.total)} hồ sơ (kỳ trước chuyển sang "
-                f"{_N(st.carried_over)}, "
-                f"mới tiếp nhận {_N(st.received_new)}: trực tuyến {_N(st.online_new)}, trực tiếp {_N(st.direct_new)}, "
-                f"qua bưu chính {_N(st.post_new)}); đã giải quyết {_N(st.resolved)} hồ sơ (trước hạn {_N(st.early)}, "
-                f"đúng hạn {_N(st.on_time)}, trễ hạn {_N(st.late)}), tỷ lệ giải quyết trước hạn và đúng hạn "
-                f"{vnformat.percent(r['early_or_on_time'])}; đang giải quyết {_N(st.pending)} hồ sơ (quá hạn "
-                f"{_N(st.pending_overdue)}); chờ bổ sung {_N(st.waiting)}; rút hồ sơ {_N(st.withdrawn)} (chi tiết tại "
-                "Phụ lục III).", space_after=2))
+        items.append(_not_computed(result, "dossiers") if st is None else _para(_dossier_text(result, st),
+                                                                                 space_after=2))
     if area == 7 and f.dossiers is not None:
         r = f.dossiers.rates()
-        items.append(_para(f"Tỷ lệ hồ sơ nộp trực tuyến {vnformat.percent(r['online'])}; tỷ lệ kết quả giải quyết "
-                           f"thủ tục hành chính được số hóa {vnformat.percent(r['digitised'])}.", space_after=2))
+        parts = [f"tỷ lệ hồ sơ nộp trực tuyến {vnformat.percent(r['online'])}" if r["online"] is not None else "",
+                 "tỷ lệ kết quả giải quyết thủ tục hành chính được số hóa "
+                 f"{vnformat.percent(r['digitised'])}" if r["digitised"] is not None else ""]
+        parts = [p for p in parts if p]
+        if parts:
+            items.append(_para(f"Trong kỳ ({_span_dossiers(result)}), " + "; ".join(parts) + ".", space_after=2))
     return items
+
+
+def _clauses(pairs) -> str:
+    """``"trước hạn 4, đúng hạn 8"`` — only the clauses whose number is not zero."""
+    return ", ".join(f"{label} {_N(n)}" for label, n in pairs if n)
+
+
+def _dossier_text(result, st) -> str:
+    """The dossier paragraph of II.3: counts of the period, no zero clause, each rate with its label."""
+    span = _span_dossiers(result)
+    if not st.total:
+        return f"Hồ sơ thủ tục hành chính: trong kỳ ({span}) nhà trường không tiếp nhận hồ sơ nào."
+    received = f"tiếp nhận {_N(st.total)} hồ sơ"
+    new = _clauses((("trực tuyến", st.online_new), ("trực tiếp", st.direct_new), ("qua bưu chính", st.post_new)))
+    if st.carried_over:
+        received += f" (kỳ trước chuyển sang {_N(st.carried_over)}; mới tiếp nhận {_N(st.received_new)}" + \
+                    (f": {new})" if new and st.received_new else ")")
+    elif new:
+        received += f" ({new})"
+    parts = [received]
+    if st.resolved:
+        parts.append(f"đã giải quyết {_N(st.resolved)} hồ sơ ("
+                     + _clauses((("trước hạn", st.early), ("đúng hạn", st.on_time), ("trễ hạn", st.late))) + ")")
+    if st.pending:
+        parts.append(f"đang giải quyết {_N(st.pending)} hồ sơ"
+                     + (f" (quá hạn {_N(st.pending_overdue)})" if st.pending_overdue else ""))
+    parts += [f"{_N(n)} hồ sơ {label}" for label, n in (("chờ bổ sung", st.waiting), ("đã rút", st.withdrawn),
+                                                         ("từ chối giải quyết", st.refused_untimed)) if n]
+    text = f"Hồ sơ thủ tục hành chính trong kỳ ({span}): " + "; ".join(parts) + "."
+    r = st.rates()
+    year = result.figures.year_end
+    rates = []
+    if r["early_or_on_time"] is not None:
+        rates.append(f"{measure_label('CT4a', year_report=year)} {vnformat.percent(r['early_or_on_time'])}")
+    if st.cohort_early_or_on_time is not None:
+        rates.append(f"{measure_label('CT3a', year_report=year)} {vnformat.percent(st.cohort_early_or_on_time)}")
+    if rates:
+        text += " " + "; ".join(rates)[0].upper() + "; ".join(rates)[1:] + "."
+    return text + " Chi tiết tại Phụ lục III."
 
 
 def _indicator_summary(result) -> list[Para]:
