@@ -158,6 +158,12 @@ def _other_task_notes(result) -> list[str]:
 
 # -- Phụ lục II ----------------------------------------------------------------------------------------------
 
+# Indicators whose result is not what the plan's sentence literally says: CT2 counts tasks and occurrences (due or
+# done by the as-of date), CT3a the dossiers received in this report's window ("trong năm" only in the year report),
+# CT4a every dossier resolved, early or on time. The others measure what their sentence names.
+_MEASURED_APART = frozenset({"CT2", "CT3A", "CT4A"})
+
+
 def _indicators(result) -> list:
     if "indicators" in result.figures.unavailable:
         return _not_computed(result, "indicators")
@@ -173,8 +179,8 @@ def _indicators(result) -> list:
         if res.code.upper() == "CT2" and tasks is not None and res.actual is not None:
             actual += f" ({_N(tasks.ct2_numerator)}/{_N(tasks.ct2_denominator)})"
         name = source.name if source else res.code
-        label = measure_label(res.code, year_report=year, satisfaction_measure=measure)
-        if label:  # what the result measures, in the words of this report (its span)
+        if res.code.upper() in _MEASURED_APART:  # the result measures more, or otherwise, than the plan's words say
+            label = measure_label(res.code, year_report=year, satisfaction_measure=measure)
             name = f"{name.rstrip()}\nKết quả tính theo {label}."
         style = {"Đạt": "t_ok", "Không đạt": "t_bad"}.get(res.status, "t_center")
         rows.append([(str(i), "t_center"), (res.code, "t_center"), (vnformat.typographic(name), "t_small"),
