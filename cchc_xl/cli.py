@@ -345,6 +345,11 @@ def _args_rollup(p) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
+def _args_mailbox(p) -> None:
+    _args_rollup(p)
+    _resolve("cchc_xl.mailbox.cli:mailbox_arguments")(p)
+
+
 # --- the registry -----------------------------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace], int]
@@ -419,6 +424,27 @@ COMMANDS: list[Command] = [
             "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
             "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
             "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+    Command("collect", "Sở: nhận tệp báo cáo các đơn vị gửi về hộp thư (IMAP) vào thư mục tổng hợp",
+            "Đọc các thư chưa nhận trong hộp thư của Sở (IMAP, mã hóa TLS mặc định), lưu tệp báo cáo của mỗi thư vào "
+            "THƯ_MỤC (PDF kèm theo vào THƯ_MỤC/kem_theo), ghi thời điểm thư đến máy chủ để tính nộp muộn, rồi mới "
+            "đánh dấu thư đã nhận. Thư không có đúng một tệp báo cáo, quá lớn hoặc hỏng được để lại trong hộp thư "
+            "(nhãn CchcBoQua). Mật khẩu chỉ lấy từ CCHC_IMAP_PASSWORD hoặc kho khóa (dịch vụ cchc-xl).\n"
+            "Mã thoát: 0 xong; 1 có thư bị bỏ qua; 2 sai cấu hình, không đăng nhập/kết nối được, lỗi ổ đĩa; "
+            "3 lỗi không mong đợi; 4 đang có lần chạy khác.", "cchc_xl.mailbox.cli:collect_arguments",
+            "cchc_xl.mailbox.cli:run_collect"),
+    Command("reply", "Sở: gửi thư trả lời kết quả tiếp nhận cho từng đơn vị sau khi tổng hợp",
+            "Mỗi tệp lệnh collect đã nhận và lệnh rollup đã xét được trả lời một lần, tới địa chỉ gửi thư của đơn "
+            "vị: đã tiếp nhận (kèm số liệu Sở ghi nhận), bị từ chối (kèm lý do và việc cần làm) hoặc đã có bản "
+            "lập sau. Máy chủ gửi thư như lệnh send (CCHC_SMTP_HOST, CCHC_SMTP_FROM…); --dry-run hoặc chưa có máy "
+            "chủ: tạo thư nháp .eml.\nMã thoát: 0 xong; 1 có tệp không có địa chỉ trả lời; 2 gửi lỗi hoặc sai "
+            "cấu hình; 3 lỗi không mong đợi; 4 đang có lần chạy khác.", "cchc_xl.mailbox.cli:reply_arguments",
+            "cchc_xl.mailbox.cli:run_reply"),
+    Command("mailbox", "Sở, chạy theo lịch: nhận thư, tổng hợp, trả lời đơn vị",
+            "Lệnh cho Task Scheduler/cron: collect → rollup (cùng tham số) → reply, giữ khóa hộp thư đến suốt lần "
+            "chạy. Hộp thư không kết nối được thì vẫn tổng hợp và trả lời các tệp đã có.\nMã thoát: 0 xong; 1 có "
+            "thư bị bỏ qua, tệp bị từ chối hoặc đơn vị không có địa chỉ trả lời; 2 sai cấu hình hoặc lỗi kết nối, "
+            "ổ đĩa; 3 lỗi không mong đợi; 4 đang có lần chạy khác.", _args_mailbox,
+            "cchc_xl.mailbox.cli:run_mailbox"),
 ]
 
 
