@@ -112,6 +112,14 @@ def _value(key: str, value) -> str:
     return str(value)
 
 
+def _label(key: str) -> str:
+    """The exchange format's label; a task flag reads as one phrase (``Nhiệm vụ quá hạn``)."""
+    group, _, flag = key.partition(".")
+    if group == "tasks" and flag in schema.TASK_FLAG:
+        return f"Nhiệm vụ {schema.TASK_FLAG[flag].lower()}"
+    return spec.label_for(key)
+
+
 def figure_lines(values: Mapping[str, object]) -> list[str]:
     """The recorded figures as ``- label: value`` lines: tasks, CT2, dossiers, rates, the unit's satisfaction
     measure, then each indicator with its assessment (labels from the exchange format).
@@ -120,13 +128,13 @@ def figure_lines(values: Mapping[str, object]) -> list[str]:
     ...                           "indicator.CT2.actual": 0.5, "indicator.CT2.status": "Chưa đạt"}):
     ...     print(line)
     - Tổng số nhiệm vụ: 31
-    - Nhiệm vụ: Quá hạn: 3
+    - Nhiệm vụ quá hạn: 3
     - Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn: 95,53%
     - Chỉ tiêu CT2: 50,00% (Chưa đạt)
     """
     survey = str(values.get("settings.satisfaction_measure") or "") == "Khảo sát"
     keys = [*_TASK_KEYS, *_DOSSIER_KEYS, "rates.satisfaction_survey" if survey else "rates.satisfaction_qd766"]
-    lines = [f"- {spec.label_for(k)}: {_value(k, values[k])}" for k in keys if k in values]
+    lines = [f"- {_label(k)}: {_value(k, values[k])}" for k in keys if k in values]
     codes = sorted({k.split(".")[1] for k in values if k.startswith("indicator.") and k.endswith(".status")})
     for code in codes:
         actual = values.get(spec.indicator_key(code, "actual"))
