@@ -1,5 +1,5 @@
-"""The Sở's three mailbox commands (registered in :data:`cchc_xl.cli.COMMANDS`): their arguments and thin run
-functions — parse → call the library → print a summary → an exit code.
+"""The Sở's three mailbox commands (registered, with their arguments, in :data:`cchc_xl.cli.COMMANDS`): thin run
+functions — the parsed arguments → the library → a summary printed → an exit code.
 
 * ``cchc-xl collect INBOX --host … --user …`` — :func:`.collect.collect_mailbox`;
 * ``cchc-xl reply INBOX --out TongHop.xlsx`` — :func:`.replies.reply_to_schools`;
@@ -11,8 +11,7 @@ functions — parse → call the library → print a summary → an exit code.
 Exit codes (the project's): 0 ok; 1 data problems (messages skipped, files rejected by the roll-up, a school
 without an address to answer); 2 a user error or a fault of the machine (a missing setting or password, a
 refused login, TLS, an unreachable server, a full disk — one ``Lỗi: …`` sentence); 3 unexpected (crash log,
-:func:`cchc_xl.cli.run_command`); 4 another run holds the inbox or the roll-up's workbook. Argument modules
-import only :mod:`cchc_xl.cli_args`, so ``cchc-xl --help`` stays fast.
+:func:`cchc_xl.cli.run_command`); 4 another run holds the inbox or the roll-up's workbook.
 """
 
 from __future__ import annotations
@@ -20,75 +19,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["collect_arguments", "reply_arguments", "mailbox_arguments", "run_collect", "run_reply", "run_mailbox",
-           "ROLLUP_EXIT"]
+__all__ = ["run_collect", "run_reply", "run_mailbox", "ROLLUP_EXIT"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 4
 
 #: The ``rollup`` command's exit codes (``cchc_xl/rollup/cli.py`` before issue #16: 0 ok, 2 done with rejected
 #: files, 3 failed, 4 busy) in the project's scheme. The one place to adapt when the roll-up's codes change.
 ROLLUP_EXIT = {0: EXIT_OK, 2: EXIT_PROBLEMS, 3: EXIT_ERROR, 4: EXIT_BUSY}
-
-
-# --- arguments ----------------------------------------------------------------------------------------------------
-
-def _imap_arguments(p) -> None:
-    g = p.add_argument_group("hộp thư IMAP của Sở (mật khẩu: biến môi trường CCHC_IMAP_PASSWORD hoặc kho khóa, "
-                             "dịch vụ cchc-xl)")
-    g.add_argument("--host", metavar="MÁY_CHỦ", help="máy chủ thư IMAP (mặc định CCHC_IMAP_HOST)")
-    g.add_argument("--port", type=int, metavar="CỔNG", help="cổng (mặc định 993 với SSL, 143 với STARTTLS/Không)")
-    g.add_argument("--security", metavar="BẢO_MẬT",
-                   help="SSL (mặc định), STARTTLS hoặc Không (không mã hóa — chỉ khi thật cần)")
-    g.add_argument("--user", metavar="TÀI_KHOẢN", help="tài khoản hộp thư (mặc định CCHC_IMAP_USER)")
-    g.add_argument("--folder", metavar="THƯ_MỤC_THƯ", help="thư mục thư cần đọc (mặc định INBOX)")
-    g.add_argument("--mark", choices=("flag", "move"), default="flag",
-                   help="đánh dấu thư đã nhận: flag (gắn nhãn CchcDaNhan, để nguyên chỗ; mặc định) hoặc move "
-                        "(chuyển sang --move-to)")
-    g.add_argument("--move-to", metavar="THƯ_MỤC_THƯ", default=None,
-                   help="thư mục chuyển thư đã nhận tới khi --mark move (mặc định 'Đã nhận báo cáo')")
-    g.add_argument("--max-messages", type=int, default=500, metavar="SỐ_THƯ",
-                   help="số thư tối đa mỗi lần chạy (còn lại để lần sau; mặc định 500)")
-    g.add_argument("--max-size", type=float, default=30, metavar="MB",
-                   help="thư lớn hơn bị bỏ qua, không tải về (mặc định 30 MB)")
-
-
-def _reply_options(p, *, standalone: bool) -> None:
-    g = p.add_argument_group("thư trả lời đơn vị (máy chủ gửi thư: CCHC_SMTP_HOST, CCHC_SMTP_FROM… như lệnh send)")
-    if not standalone:
-        g.add_argument("--no-reply", action="store_true", help="không gửi thư trả lời trong lần chạy này")
-    g.add_argument("--dry-run", action="store_true", help="chỉ tạo thư trả lời nháp .eml, không gửi")
-    g.add_argument("--drafts", metavar="THƯ_MỤC", default=None,
-                   help="thư mục ghi thư nháp (mặc định INBOX/thu_tra_loi)")
-    g.add_argument("--signature", metavar="TÊN", default="Sở Giáo dục và Đào tạo",
-                   help="tên cơ quan ký thư trả lời (mặc định 'Sở Giáo dục và Đào tạo')")
-
-
-def _wait(p) -> None:
-    p.add_argument("--wait", type=float, default=None,
-                   help="số giây chờ khi có lần chạy khác (mặc định CCHC_LOCK_WAIT_SECONDS, không có thì 10)")
-
-
-def collect_arguments(p) -> None:
-    p.add_argument("inbox", help="thư mục hộp thư đến mà lệnh rollup đọc")
-    _imap_arguments(p)
-    _wait(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
-
-
-def reply_arguments(p) -> None:
-    p.add_argument("inbox", help="thư mục hộp thư đến (nơi lệnh collect đã lưu tệp)")
-    p.add_argument("--out", default=None, help="sổ tính tổng hợp của lệnh rollup (cơ sở dữ liệu cạnh nó)")
-    p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite của lệnh rollup (thay cho --out)")
-    _reply_options(p, standalone=True)
-    _wait(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
-
-
-def mailbox_arguments(p) -> None:
-    """What ``mailbox`` adds to the ``rollup`` command's own arguments (:func:`cchc_xl.cli._args_mailbox`)."""
-    _imap_arguments(p)
-    _reply_options(p, standalone=False)
-    _wait(p)
 
 
 # --- the commands -------------------------------------------------------------------------------------------------
