@@ -33,6 +33,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,8 @@ class Ledger:
         self.path = self.inbox / LEDGER_NAME
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            # a rollback journal, not WAL: the inbox may be a network folder, where WAL's shared memory fails
+            self.db.execute("PRAGMA journal_mode=DELETE")
             self.db.execute("PRAGMA synchronous=FULL")      # a message is marked only after its row is durable
             row = self.db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
             if row is not None:
@@ -205,37 +207,41 @@ def inbox_lock(inbox: str | os.PathLike, wait: float | None = None):
 
 # --- the roll-up's hook --------------------------------------------------------------------------------------
 
-_CACHE: dict[Path, tuple[tuple[int, ...], dict[str, str]]] = {}
+_CACHE: dict[str, tuple[float, tuple[int, int], dict[str, str]]] = {}
 _CACHE_LOCK = threading.Lock()
+_RECHECK_SECONDS = 1.0
 
 
-def _arrivals(folder: Path) -> dict[str, str]:
-    """sha256 → arrived_at of the ledger in ``folder``, read once per state of the ledger (a roll-up of 3,000
-    files asks 3,000 times)."""
-    path = folder / LEDGER_NAME
+def _arrivals(folder: str) -> dict[str, str]:
+    """sha256 → arrived_at of the ledger in ``folder``: read again only when the ledger changed, and looked at
+    at most once a second (a roll-up of 3,000 files asks 3,000 times; a stale answer only means the file's own
+    time, which ``collect`` set to the same INTERNALDATE)."""
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(folder)
+    if cached and now - cached[0] < _RECHECK_SECONDS:
+        return cached[2]
+    path = Path(folder) / LEDGER_NAME
     try:
         st = path.stat()
     except OSError:
-        return {}
-    try:
-        wal = (folder / (LEDGER_NAME + "-wal")).stat()
-        key = (st.st_mtime_ns, st.st_size, wal.st_mtime_ns, wal.st_size)
-    except OSError:
-        key = (st.st_mtime_ns, st.st_size, 0, 0)
+        table: dict[str, str] = {}
+        key = (0, 0)
+    else:
+        key = (st.st_mtime_ns, st.st_size)
+        if cached and cached[1] == key:
+            table = cached[2]
+        else:
+            try:
+                con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    table = dict(con.execute("SELECT sha256, arrived_at FROM files").fetchall())
+                finally:
+                    con.close()
+            except (sqlite3.Error, ValueError, OSError):
+                table = {}
     with _CACHE_LOCK:
-        cached = _CACHE.get(path)
-        if cached and cached[0] == key:
-            return cached[1]
-    try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            table = dict(con.execute("SELECT sha256, arrived_at FROM files").fetchall())
-        finally:
-            con.close()
-    except (sqlite3.Error, ValueError):
-        table = {}
-    with _CACHE_LOCK:
-        _CACHE[path] = (key, table)
+        _CACHE[folder] = (now, key, table)
     return table
 
 
@@ -244,7 +250,7 @@ def server_arrival(path: str | os.PathLike, sha256: str) -> dt.datetime | None:
     as recorded by ``cchc-xl collect``, in this computer's local time without time zone (as the roll-up keeps
     times) — or None when the file did not come through ``collect``."""
     try:
-        text = _arrivals(Path(path).resolve().parent).get(sha256)
+        text = _arrivals(os.path.dirname(os.path.abspath(path))).get(sha256)
         if not text:
             return None
         return dt.datetime.fromisoformat(text).astimezone().replace(tzinfo=None, microsecond=0)

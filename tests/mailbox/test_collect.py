@@ -8,6 +8,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from cchc_xl.mailbox.collect import CollectPlan, collect_mailbox
 from cchc_xl.mailbox.ledger import LEDGER_NAME, Ledger, inbox_lock, server_arrival
 from cchc_xl.mailbox.settings import KEYWORD_COLLECTED, KEYWORD_SKIPPED, Limits, imap_password, imap_settings
 
-from mailfix import VN, attachment_of, cli, letter, school_mail_fast
+from mailfix import VN, XLSX, attachment_of, cli, letter, school_mail_fast
 
 ON_TIME = dt.datetime(2024, 6, 17, 9, 30, tzinfo=VN)
 
@@ -86,8 +87,6 @@ def test_the_same_file_twice_and_a_message_collected_twice_give_one_file(dovecot
     assert all(KEYWORD_COLLECTED in f for f in dovecot.messages(account).values())
     # a run stopped after writing the file, before the ledger: the file is recognised by its bytes
     (inbox / LEDGER_NAME).unlink()
-    for extra in ("-wal", "-shm"):
-        (inbox / (LEDGER_NAME + extra)).unlink(missing_ok=True)
     c = dovecot.client(account)
     c.select_folder("INBOX")
     c.remove_flags(c.search(["ALL"]), [KEYWORD_COLLECTED])
@@ -134,6 +133,9 @@ def test_starttls_and_both_kinds_of_password_and_the_keyring(dovecot, tmp_path, 
     s = _collect(dovecot, account, inbox, security="STARTTLS")
     assert len(s.collected) == 1
     assert _collect(dovecot, ascii_account, inbox, security="STARTTLS").exit_code == 0
+    dovecot.deliver(account, schools[2][1].read_bytes(), ON_TIME)
+    plain = _collect(dovecot, account, inbox, security="Không")          # no encryption: only when asked by name
+    assert len(plain.collected) == 1 and "143" not in plain.where
     # the password from the OS keyring when the environment has none (service cchc-xl, the account)
     import keyring
     from keyring.backend import KeyringBackend
@@ -182,6 +184,27 @@ def test_failures_are_one_sentence_and_change_nothing(dovecot, account, tmp_path
     with pytest.raises(CchcError, match="Chế độ bảo mật IMAP 'tls1' không hợp lệ"):
         imap_settings(host="h", user="u", security="tls1", env={})
     assert [p.name for p in inbox.iterdir() if not p.name.startswith(".")] == []
+
+
+def test_hostile_names_and_contents_stay_in_the_inbox(dovecot, account, tmp_path, schools):
+    base = tmp_path / "so"
+    inbox = base / "hop_thu"
+    inbox.mkdir(parents=True)
+    data = attachment_of(schools[1][1])[1]
+    names = ["../../../so/ngoai.xlsx", "/etc/cron.d/cchc.xlsx", "C:\\Windows\\System32\\x.xlsx", ".an.xlsx",
+             "~$mo.xlsx", "CON.xlsx", "BC\x01\x7f.xlsx", "Báo cáo kết quả công tác cải cách hành chính " * 10 + ".xlsx"]
+    for k, raw in enumerate(names):                       # different bytes each: the roll-up will judge them
+        dovecot.deliver(account, letter(f"Tên {k}", [(raw, data + bytes([k]) * 8, XLSX)]).as_bytes(), ON_TIME)
+    s = _collect(dovecot, account, inbox)
+    assert (len(s.collected), s.skipped) == (len(names), []), s.text()
+    outside = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if not p.is_relative_to(inbox))
+    assert outside == ["so"]                              # nothing was written beside or above the inbox
+    assert not (inbox / names[0]).resolve().exists()
+    saved = sorted(p.name for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert len(saved) == len(names) and all(n.endswith(".xlsx") and len(n.encode()) <= 255 for n in saved)
+    assert {"ngoai.xlsx", "cchc.xlsx", "x.xlsx", "_an.xlsx", "_$mo.xlsx", "_CON.xlsx", "BC__.xlsx"} <= set(saved)
+    assert not Path("/etc/cron.d/cchc.xlsx").exists()
+    assert sum("không dùng được nguyên văn" in note for note in s.notes) == len(names)
 
 
 def test_a_second_run_waits_then_stops_with_4(dovecot, account, tmp_path):
