@@ -18,8 +18,8 @@ module                        what it is
                               is marked
 :mod:`.verdicts`              the ONE reader of the roll-up's database: each file's verdict
 :mod:`.replies`               ``cchc-xl reply``: one Vietnamese receipt per file, by SMTP (``send``'s)
-:mod:`.scheduled`             ``cchc-xl mailbox``: collect → roll-up → replies, for the scheduler
-:mod:`.cli`                   the three commands' arguments and thin run functions
+:mod:`.cli`                   the commands' thin run functions: ``collect``, ``reply`` and ``mailbox`` (collect →
+                              roll-up → replies, for the scheduler; ``scripts/mailbox.py``)
 ============================  ==========================================================================
 
 The names below are public; they are imported when first used (``from cchc_xl.mailbox import collect``), so

@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +144,8 @@ def _which(uid: int, letter_from: str, subject: str) -> str:
 def collect(plan: CollectPlan, ledger: Ledger, mailbox, *, now: dt.datetime | None = None,
             progress=None) -> CollectSummary:
     """Collect the waiting messages of ``mailbox`` (an open :class:`~.imap.Mailbox`) into ``plan.inbox``; the
-    caller holds :func:`inbox_lock`. A :class:`CchcError` or ``OSError`` on the way (the connection lost, a
-    full disk) stops the run: what was collected so far stays collected and the summary says why it stopped."""
+    caller holds :func:`inbox_lock`. A :class:`CchcError`, ``OSError`` or SQLite error on the way (the connection
+    lost, a full disk) stops the run: what was collected so far stays collected and the summary says why it stopped."""
     step = progress or (lambda f, m: None)
     summary = CollectSummary(where=f"{plan.settings.user}, thư mục '{plan.settings.folder}' ({plan.settings.where})")
     folder, validity, limits = plan.settings.folder, mailbox.uidvalidity, plan.limits
@@ -161,6 +162,9 @@ def collect(plan: CollectPlan, ledger: Ledger, mailbox, *, now: dt.datetime | No
         summary.failure = str(exc)
     except OSError as exc:
         summary.failure = describe_os_error(exc, "ghi")
+    except sqlite3.Error as exc:         # the ledger: a full disk, a folder that became read-only…
+        summary.failure = (f"Không ghi được tệp theo dõi hộp thư '{ledger.path}' ({exc}); tệp vừa lưu sẽ được nhận "
+                           "ra ở lần chạy sau. Hãy kiểm tra ổ đĩa rồi chạy lại.")
     step(1.0, "Xong.")
     return summary
 

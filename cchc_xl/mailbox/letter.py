@@ -195,8 +195,10 @@ def _header_text(msg: Message, name: str) -> str:
     return "" if value is None else _one_line(str(value))
 
 
-def read_letter(raw: bytes, limits: Limits = Limits()) -> Letter:
-    """Read ``raw`` (RFC 822 bytes) into a :class:`Letter`; never raises for what the message contains."""
+def read_letter(raw: bytes, limits: Limits | None = None) -> Letter:
+    """Read ``raw`` (RFC 822 bytes) into a :class:`Letter` within ``limits`` (default :class:`Limits`); never
+    raises for what the message contains."""
+    limits = limits or Limits()
     letter = Letter()
     try:
         msg = message_from_bytes(raw, policy=email_policy.default)

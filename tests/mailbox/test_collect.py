@@ -29,10 +29,10 @@ def schools(tmp_path_factory):
     return {i: school_mail_fast(work, i) for i in (1, 2, 3)}
 
 
-def _plan(dovecot, account, inbox, security="SSL", limits=Limits(), **kw):
+def _plan(dovecot, account, inbox, security="SSL", limits=None, **kw):
     env = dovecot.env(account, security)
     settings = imap_settings(env=env, **kw)
-    return CollectPlan(inbox, settings, limits, lock_wait=0.5), imap_password(settings, env)
+    return CollectPlan(inbox, settings, limits or Limits(), lock_wait=0.5), imap_password(settings, env)
 
 
 def _collect(dovecot, account, inbox, **kw):
@@ -43,13 +43,13 @@ def _collect(dovecot, account, inbox, **kw):
 def test_each_report_is_collected_once_with_the_servers_arrival_time(dovecot, account, tmp_path, schools):
     inbox = tmp_path / "hop_thu"
     inbox.mkdir()
-    for k, (i, (_, eml)) in enumerate(sorted(schools.items())):
+    for k, (_, (_, eml)) in enumerate(sorted(schools.items())):
         dovecot.deliver(account, eml.read_bytes(), ON_TIME + dt.timedelta(hours=k))
     s = _collect(dovecot, account, inbox)
     assert (s.pending, len(s.collected), s.skipped, s.exit_code) == (3, 3, [], 0), s.text()
     saved = sorted(p.name for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
     assert saved == sorted(attachment_of(eml)[0] for _, eml in schools.values())
-    for k, (i, (_, eml)) in enumerate(sorted(schools.items())):
+    for k, (_, (_, eml)) in enumerate(sorted(schools.items())):
         name, data = attachment_of(eml)
         path = inbox / name
         assert path.read_bytes() == data                                  # the exact bytes the school sent
@@ -205,6 +205,27 @@ def test_hostile_names_and_contents_stay_in_the_inbox(dovecot, account, tmp_path
     assert {"ngoai.xlsx", "cchc.xlsx", "x.xlsx", "_an.xlsx", "_$mo.xlsx", "_CON.xlsx", "BC__.xlsx"} <= set(saved)
     assert not Path("/etc/cron.d/cchc.xlsx").exists()
     assert sum("không dùng được nguyên văn" in note for note in s.notes) == len(names)
+
+
+def test_a_full_disk_stops_the_run_before_the_message_is_marked(dovecot, account, tmp_path, schools, monkeypatch):
+    import errno
+
+    inbox = tmp_path / "hop_thu"
+    inbox.mkdir()
+    dovecot.deliver(account, schools[1][1].read_bytes(), ON_TIME)
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    s = _collect(dovecot, account, inbox)
+    assert s.exit_code == 2 and "ổ đĩa đã đầy" in s.failure and s.collected == []
+    assert [p.name for p in inbox.iterdir() if not p.name.startswith(".cchc")] == []      # no half file
+    assert all(KEYWORD_COLLECTED not in f for f in dovecot.messages(account).values())     # not marked
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    again = _collect(dovecot, account, inbox)
+    assert (len(again.collected), again.exit_code) == (1, 0)
 
 
 def test_a_second_run_waits_then_stops_with_4(dovecot, account, tmp_path):

@@ -44,7 +44,8 @@ def _expected_figures(own: dict) -> dict[str, str]:
     n, pct = vnformat.integer, (lambda x: "chưa có dữ liệu" if x is None else vnformat.percent(x))
     tasks, fig = own["tasks"], own["figures"]
     out = {"Tổng số nhiệm vụ": n(tasks["total"])}
-    out.update({f"Nhiệm vụ {label.lower()}": n(tasks[flag]) for flag, label in schema.TASK_FLAG.items() if flag in tasks})
+    out.update({f"Nhiệm vụ {label.lower()}": n(tasks[flag])
+                for flag, label in schema.TASK_FLAG.items() if flag in tasks})
     ct2 = fig["tasks"]["ct2"]
     out["Số nhiệm vụ đến hạn đã hoàn thành đúng hạn (tử số CT2)"] = n(ct2["numerator"])
     out["Số nhiệm vụ đã đến hạn (mẫu số CT2)"] = n(ct2["denominator"])
