@@ -349,6 +349,66 @@ def _args_rollup(p) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
+def _args_imap(p) -> None:
+    g = p.add_argument_group("hộp thư IMAP của Sở (mật khẩu: biến môi trường CCHC_IMAP_PASSWORD hoặc kho khóa, "
+                             "dịch vụ cchc-xl)")
+    g.add_argument("--host", metavar="MÁY_CHỦ", help="máy chủ thư IMAP (mặc định CCHC_IMAP_HOST)")
+    g.add_argument("--port", type=int, metavar="CỔNG", help="cổng (mặc định 993 với SSL, 143 với STARTTLS/Không)")
+    g.add_argument("--security", metavar="BẢO_MẬT",
+                   help="SSL (mặc định), STARTTLS hoặc Không (không mã hóa — chỉ khi thật cần)")
+    g.add_argument("--user", metavar="TÀI_KHOẢN", help="tài khoản hộp thư (mặc định CCHC_IMAP_USER)")
+    g.add_argument("--folder", metavar="THƯ_MỤC_THƯ", help="thư mục thư cần đọc (mặc định INBOX)")
+    g.add_argument("--mark", choices=("flag", "move"), default="flag",
+                   help="đánh dấu thư đã nhận: flag (gắn nhãn CchcDaNhan, để nguyên chỗ; mặc định) hoặc move "
+                        "(chuyển sang --move-to)")
+    g.add_argument("--move-to", metavar="THƯ_MỤC_THƯ", default=None,
+                   help="thư mục chuyển thư đã nhận tới khi --mark move (mặc định 'Đã nhận báo cáo')")
+    g.add_argument("--max-messages", type=int, default=500, metavar="SỐ_THƯ",
+                   help="số thư tối đa mỗi lần chạy (còn lại để lần sau; mặc định 500)")
+    g.add_argument("--max-size", type=float, default=30, metavar="MB",
+                   help="thư lớn hơn bị bỏ qua, không tải về (mặc định 30 MB)")
+
+
+def _args_replies(p, *, standalone: bool) -> None:
+    g = p.add_argument_group("thư trả lời đơn vị (máy chủ gửi thư: CCHC_SMTP_HOST, CCHC_SMTP_FROM… như lệnh send)")
+    if not standalone:
+        g.add_argument("--no-reply", action="store_true", help="không gửi thư trả lời trong lần chạy này")
+    g.add_argument("--dry-run", action="store_true", help="chỉ tạo thư trả lời nháp .eml, không gửi")
+    g.add_argument("--drafts", metavar="THƯ_MỤC", default=None,
+                   help="thư mục ghi thư nháp (mặc định INBOX/thu_tra_loi)")
+    g.add_argument("--signature", metavar="TÊN", default="Sở Giáo dục và Đào tạo",
+                   help="tên cơ quan ký thư trả lời (mặc định 'Sở Giáo dục và Đào tạo')")
+
+
+def _args_wait(p) -> None:
+    p.add_argument("--wait", type=float, default=None,
+                   help="số giây chờ khi có lần chạy khác (mặc định CCHC_LOCK_WAIT_SECONDS, không có thì 10)")
+
+
+def _args_collect(p) -> None:
+    p.add_argument("inbox", help="thư mục hộp thư đến mà lệnh rollup đọc")
+    _args_imap(p)
+    _args_wait(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_reply(p) -> None:
+    p.add_argument("inbox", help="thư mục hộp thư đến (nơi lệnh collect đã lưu tệp)")
+    p.add_argument("--out", default=None, help="sổ tính tổng hợp của lệnh rollup (cơ sở dữ liệu cạnh nó)")
+    p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite của lệnh rollup (thay cho --out)")
+    _args_replies(p, standalone=True)
+    _args_wait(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_mailbox(p) -> None:
+    """The ``rollup`` command's own arguments, then the mailbox's and the replies'."""
+    _args_rollup(p)
+    _args_imap(p)
+    _args_replies(p, standalone=False)
+    _args_wait(p)
+
+
 # --- the registry -----------------------------------------------------------------------------------------------
 
 Handler = Callable[[argparse.Namespace], int]
@@ -423,6 +483,27 @@ COMMANDS: list[Command] = [
             "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
             "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
             "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+    Command("collect", "Sở: nhận tệp báo cáo các đơn vị gửi về hộp thư (IMAP) vào thư mục tổng hợp",
+            "Đọc các thư chưa nhận trong hộp thư của Sở (IMAP, mã hóa TLS mặc định), lưu tệp báo cáo của mỗi thư vào "
+            "THƯ_MỤC (PDF kèm theo vào THƯ_MỤC/kem_theo), ghi thời điểm thư đến máy chủ để tính nộp muộn, rồi mới "
+            "đánh dấu thư đã nhận. Thư không có đúng một tệp báo cáo, quá lớn hoặc hỏng được để lại trong hộp thư "
+            "(nhãn CchcBoQua). Mật khẩu chỉ lấy từ CCHC_IMAP_PASSWORD hoặc kho khóa (dịch vụ cchc-xl).\n"
+            "Mã thoát: 0 xong; 1 có thư bị bỏ qua; 2 sai cấu hình, không đăng nhập/kết nối được, lỗi ổ đĩa; "
+            "3 lỗi không mong đợi; 4 đang có lần chạy khác.", _args_collect,
+            "cchc_xl.mailbox.cli:run_collect"),
+    Command("reply", "Sở: gửi thư trả lời kết quả tiếp nhận cho từng đơn vị sau khi tổng hợp",
+            "Mỗi tệp lệnh collect đã nhận và lệnh rollup đã xét được trả lời một lần, tới địa chỉ gửi thư của đơn "
+            "vị: đã tiếp nhận (kèm số liệu Sở ghi nhận), bị từ chối (kèm lý do và việc cần làm) hoặc đã có bản "
+            "lập sau. Máy chủ gửi thư như lệnh send (CCHC_SMTP_HOST, CCHC_SMTP_FROM…); --dry-run hoặc chưa có máy "
+            "chủ: tạo thư nháp .eml.\nMã thoát: 0 xong; 1 có tệp không có địa chỉ trả lời; 2 gửi lỗi hoặc sai "
+            "cấu hình; 3 lỗi không mong đợi; 4 đang có lần chạy khác.", _args_reply,
+            "cchc_xl.mailbox.cli:run_reply"),
+    Command("mailbox", "Sở, chạy theo lịch: nhận thư, tổng hợp, trả lời đơn vị",
+            "Lệnh cho Task Scheduler/cron: collect → rollup (cùng tham số) → reply, giữ khóa hộp thư đến suốt lần "
+            "chạy. Hộp thư không kết nối được thì vẫn tổng hợp và trả lời các tệp đã có.\nMã thoát: 0 xong; 1 có "
+            "thư bị bỏ qua, tệp bị từ chối hoặc đơn vị không có địa chỉ trả lời; 2 sai cấu hình hoặc lỗi kết nối, "
+            "ổ đĩa; 3 lỗi không mong đợi; 4 đang có lần chạy khác.", _args_mailbox,
+            "cchc_xl.mailbox.cli:run_mailbox"),
 ]
 
 

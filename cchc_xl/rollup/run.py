@@ -18,7 +18,8 @@ Flow of :func:`rollup` (never opens a file in Excel, never runs a macro):
 Period: ``--period q1|h1|q3|year`` optionally with ``/YYYY`` (e.g. ``h1/2024``); without a year, or
 without ``--period``, the latest period among the new files (else in the database) is used. The
 deadline for late reports defaults to the 20th of the period's last month (Văn bản 581/BNV-CCHC) and
-is a setting (``--deadline``); a unit is late when its first accepted file arrived (file time) after
+is a setting (``--deadline``); a unit is late when its first accepted file arrived (the mail server's
+time for a file ``cchc-xl collect`` saved, else the file's time) after
 that day. Exit codes as consolidation: 0 ok, 2 done with rejected files, 3 failed, 4 another run busy.
 """
 
@@ -39,6 +40,7 @@ from ..core.periods import PERIOD_KEYS, get_period
 from ..core.text import ZERO_WIDTH_PATTERN, clean_text
 from ..distribute import _common, intake
 from ..errors import CchcError
+from ..mailbox import server_arrival   # the mail server's arrival time of a file `collect` saved
 
 __all__ = ["rollup", "RollupSummary", "RollupOptions", "parse_period", "parent_of", "read_units", "default_deadline",
            "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY"]
@@ -285,7 +287,8 @@ def _run(inbox: Path, out: Path, summary: RollupSummary, key, year, expected, un
                 summary.already_known += 1
                 continue
             known.add(sha)
-            ex = _Examined(p, sha, st.st_size, dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0))
+            arrived = server_arrival(p, sha) or dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0)
+            ex = _Examined(p, sha, st.st_size, arrived)
             if st.st_size > max_bytes:
                 ex.reason = intake.size_problem(st.st_size, max_bytes)
             else:
