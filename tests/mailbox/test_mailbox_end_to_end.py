@@ -17,6 +17,7 @@ import pytest
 
 from cchc_xl import schema
 from cchc_xl.core import vnformat
+from cchc_xl.exchange.spec import LABELS
 from cchc_xl.mailbox.ledger import inbox_lock
 from cchc_xl.mailbox.settings import KEYWORD_COLLECTED, KEYWORD_SKIPPED
 
@@ -47,9 +48,9 @@ def _expected_figures(own: dict) -> dict[str, str]:
     out.update({f"Nhiệm vụ {label.lower()}": n(tasks[flag])
                 for flag, label in schema.TASK_FLAG.items() if flag in tasks})
     ct2 = fig["tasks"]["ct2"]
-    out["Số nhiệm vụ đến hạn đã hoàn thành đúng hạn (tử số CT2)"] = n(ct2["numerator"])
-    out["Số nhiệm vụ đã đến hạn (mẫu số CT2)"] = n(ct2["denominator"])
-    out["Tỷ lệ nhiệm vụ đến hạn hoàn thành đúng hạn (CT2)"] = pct(ct2["rate"])
+    out[LABELS["tasks.ct2_done"]] = n(ct2["numerator"])
+    out[LABELS["tasks.ct2_due"]] = n(ct2["denominator"])
+    out[LABELS["rates.ct2"]] = pct(ct2["rate"])
     d = fig["dossiers"]
     out["Tổng số hồ sơ phải giải quyết (kỳ trước chuyển sang + mới tiếp nhận)"] = n(d["total"])
     for key, label in (("resolved", "Hồ sơ đã giải quyết"), ("early", "Hồ sơ giải quyết trước hạn"),
