@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 from . import __version__
 from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
                        vietnamese_metavars)
-from .errors import CchcError, WorkbookBusyError, describe_os_error
+from .errors import CchcError, CchcWarning, WorkbookBusyError, describe_os_error
 
 __all__ = ["main", "build_parser", "command_parser", "run_command", "run_one", "command_table", "Command",
            "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG", "EXIT_BUSY"]
@@ -490,8 +491,27 @@ def _output_closed() -> None:
         pass
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A :class:`~cchc_xl.errors.CchcWarning` is one ``Chú ý: …`` line on standard error; any other warning is
+    Python's business (shown as usual)."""
+    if issubclass(category, CchcWarning):
+        print(f"Chú ý: {message}", file=sys.stderr)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command with the error policy of the module docstring; return its exit code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CchcWarning)
+        warnings.showwarning = _show_warning
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         code = _resolve(args.func)(args)
         sys.stdout.flush()

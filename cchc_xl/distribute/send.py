@@ -44,6 +44,7 @@ from .. import schema
 from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..errors import CchcError, SendError
+from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
@@ -496,7 +497,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     if dry_run or not cfg.host:
         msg["X-Unsent"] = "1"
         eml = outdir / (xlsx.stem + ".eml")
-        eml.write_bytes(bytes(msg))
+        replace_file(eml, bytes(msg))       # never through a link planted under the draft's name
         outcome.eml = eml
         why = "chạy thử (--dry-run)" if dry_run else "chưa cấu hình máy chủ thư (smtp_may_chu)"
         outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi." + _missing_code_note(settings)
