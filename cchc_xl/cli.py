@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
+from .cli_args import (AS_OF_HELP, DATE_FORMS, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
                        vietnamese_metavars)
 from .errors import CchcError, CchcWarning, WorkbookBusyError, describe_os_error
 
@@ -322,7 +322,7 @@ def _args_send(p) -> None:
     p.add_argument("--dry-run", action="store_true", help="chỉ tạo thư nháp .eml, không gửi")
     p.add_argument("--force", action="store_true", help="gửi lại dù kỳ này đã gửi")
     p.add_argument("--as-of", type=date_arg, default=None,
-                   help="ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra (YYYY-MM-DD)")
+                   help=f"ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra ({DATE_FORMS})")
     p.add_argument("--out-dir", default=None, help="thư mục ghi tệp đính kèm (mặc định cạnh sổ tính)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
@@ -336,7 +336,7 @@ def _args_rollup(p) -> None:
                    help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
     p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
     p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
-                   help="hạn gửi báo cáo (YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+                   help=f"hạn gửi báo cáo ({DATE_FORMS}); mặc định ngày 20 của tháng cuối kỳ")
     p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
     p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
     p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")

@@ -82,7 +82,12 @@ class WorkbookBusyError(WorkbookError):
 
 class WorkbookTooLargeError(WorkbookError):
     """Writing the workbook would take it past the size every command reads (``io/ooxml/limits.py``); nothing is
-    written."""
+    written. ``total``: the inflated bytes it would have (``at_least``: a lower bound of them), ``limit``: the
+    limit."""
+
+    def __init__(self, message: str, total: int = 0, limit: int = 0, at_least: bool = False):
+        super().__init__(message)
+        self.total, self.limit, self.at_least = total, limit, at_least
 
 
 class LinkRefusedError(CchcError):

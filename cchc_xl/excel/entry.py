@@ -269,7 +269,7 @@ def _import_rows(xb: XwBook, file: str):
     table = xb.read_table(spec.sheet, spec.table)
     if table is None:
         raise ImportFileError(f"Sổ tính không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-    plan = imp.plan_import(header, rows, table, Path(file).name)
+    plan = imp.plan_import(header, rows, table, Path(file).name, window=imp.import_window(xb))
     if not plan.changed:
         return plan.report
     width = max(len(table.rows), plan.first_new_index + len(plan.new_rows))
