@@ -528,6 +528,9 @@ def send_upward(book: Any = None):
         record = stored_report(book, data, hint=hint)  # the report that is in the saved workbook
         period, settings = get_period(record.period, record.year, data.settings.windows()), data.settings
         cfg = snd.smtp_config(settings, os.environ)
+        refusal = snd.unit_code_refusal(settings, dry_run_hint=False)
+        if refusal:       # every Sở would reject the exchange file: told before asking
+            raise SendError(refusal)
         if cfg.host and not cfg.to:
             raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
         make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
@@ -542,9 +545,6 @@ def send_upward(book: Any = None):
                          "của sổ, chưa gửi đi.")
         if previous:
             lines.append(f"CHÚ Ý: báo cáo {period.label} đã được gửi lúc {previous}; bấm OK sẽ gửi lại.")
-        if not str(settings.get("ma_dinh_danh") or "").strip():
-            lines.append("CHÚ Ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình; "
-                         "Sở sẽ không tổng hợp được tệp gửi đi.")
         lines += ["Báo cáo " + _saved_note(path), "",
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):
