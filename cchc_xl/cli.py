@@ -52,15 +52,15 @@ def write_crash_log(exc: BaseException) -> Path:
     ``OSError`` when neither can be written."""
     import tempfile
 
+    from .io.nofollow import write_new
+
     text = "".join(traceback.format_exception(exc))
     name = f"loi-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     error: OSError | None = None
     for folder in (log_dir(), Path(tempfile.gettempdir()) / "cchc-xl-logs"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
-            path.write_text(text, encoding="utf-8")
-            return path
+            return write_new(folder / name, text.encode("utf-8"))   # a new file, never through a planted link
         except OSError as e:
             error = e
     assert error is not None
@@ -157,15 +157,31 @@ def cmd_redraft(args) -> int:
     from .engine import redraft_file
     from .schema import NARRATIVE, NARRATIVE_SECTIONS
 
-    sections = [c.strip() for value in (args.section or ()) for c in value.split(",") if c.strip()]
+    given = list(args.section or ())
+    sections = [c.strip() for value in given for c in value.split(",") if c.strip()]
+    if given and not sections:      # --section "" is no section, never "every section"
+        raise CchcError("--section không nêu mục nào; hãy ghi mục cần soạn lại, ví dụ --section II.1 (bỏ --section "
+                        "để soạn lại mọi mục của kỳ).")
     result = redraft_file(args.workbook, sections, as_of=args.as_of, period=args.period, out=args.out)
-    done = [t for t in result.narrative.values() if t.row is not None and (t.write or t.code in sections)]
-    for t in done:
+    rows = [t for t in result.narrative.values() if t.row is not None]
+    chosen = [t for t in rows if not sections or t.code in sections]
+    redrafted = [t for t in chosen if t.source == "draft"]   # now the engine's fresh draft (written, or already it)
+    undrafted = [t for t in chosen if t.source != "draft"]   # no figures to draft from: left as it was
+    kept = [t for t in rows if t not in chosen and t.source == "person"]
+    for t in redrafted:
         line = f"Đã soạn lại mục {t.code} ({NARRATIVE_SECTIONS[t.code]})"
         if t.moved:
             line += f"; văn bản đã sửa được giữ ở cột 'Bản trước' (trang '{NARRATIVE.sheet}', dòng {t.row})"
         print(line + ".")
-    print(f"Kỳ {result.period.label}: đã soạn lại {len(done)} mục và lập lại trang 'Báo cáo' trong "
+    moved = sum(t.moved for t in redrafted)
+    parts = [f"đã soạn lại {len(redrafted)} mục" + (f" ({moved} mục do cán bộ viết, văn bản cũ giữ ở cột 'Bản "
+                                                     f"trước')" if moved else "")]
+    if kept:
+        parts.append(f"giữ nguyên {len(kept)} mục do cán bộ viết không được chọn ({', '.join(t.code for t in kept)})")
+    if undrafted:
+        parts.append(f"không soạn được {len(undrafted)} mục vì thiếu số liệu "
+                     f"({', '.join(t.code for t in undrafted)})")
+    print(f"Kỳ {result.period.label}: {'; '.join(parts)}; đã lập lại trang 'Báo cáo' trong "
           f"'{args.out or args.workbook}'.")
     return EXIT_OK
 
@@ -232,11 +248,25 @@ def cmd_consolidate(args) -> int:
     if args.log and Path(args.log).is_dir():
         raise CchcError(f"--log '{args.log}' là một thư mục; hãy ghi tên tệp nhật ký, ví dụ "
                         f"'{Path(args.log) / 'tong_hop.log'}'.")
-    from .distribute.consolidate import consolidate
+    from .distribute.consolidate import EXIT_BUSY as BUSY, EXIT_FAILED as FAILED, consolidate
 
     s = consolidate(args.workbook, args.inbox, as_of=args.as_of, send=args.send, log_path=args.log,
                     progress=_progress(args.quiet), lock_wait=args.wait)
-    print(s.table(), file=sys.stderr)
+    # results on standard output (the summary, what the run did); problems on standard error
+    if s.report is not None:         # the run got through (a later send may still have failed)
+        print(s.table(message=False))
+    if s.exit_code in (FAILED, BUSY):
+        print(f"Lỗi: {s.message}", file=sys.stderr)
+    elif s.message:
+        print(s.message)
+    if s.rejected:
+        print(f"Có {s.rejected} tệp bị từ chối; lý do ở tệp .txt cùng tên trong '{Path(args.inbox) / 'rejected'}'.",
+              file=sys.stderr)
+    if s.unfiled:
+        print(f"Có {len(s.unfiled)} tệp chưa chuyển được (dòng CHƯA CHUYỂN ở trên); lần chạy sau sẽ xử lý lại.",
+              file=sys.stderr)
+    if s.log_problem:
+        print(s.log_problem, file=sys.stderr)
     return s.exit_code
 
 

@@ -105,8 +105,9 @@ class ConsolidationSummary:
             lines.append("Lưu ý: " + self.report_note)
         return lines
 
-    def table(self) -> str:
-        """The final summary as a small text table (Vietnamese)."""
+    def table(self, message: bool = True) -> str:
+        """The final summary as a small text table (Vietnamese); ``message=False`` leaves out the run's message and
+        a log that could not be written (the command line prints those on the stream they belong to)."""
         rows = [("Tệp đã đọc", self.files_read), ("Chấp nhận", self.accepted), ("Từ chối", self.rejected),
                 ("Để lại lần sau (đang mở/ghi)", self.skipped), ("Nhiệm vụ được cập nhật", self.tasks_changed),
                 ("Ô thay đổi", self.cells_changed),
@@ -122,9 +123,9 @@ class ConsolidationSummary:
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
         out += [f"CHƯA CHUYỂN: {u}" for u in self.unfiled]
         out += self.report_lines()
-        if self.log_problem:
+        if message and self.log_problem:
             out.append(self.log_problem)
-        if self.message:
+        if message and self.message:
             out.append(self.message)
         return "\n".join(out)
 

@@ -60,8 +60,9 @@ def _write_log(job: str, exc: BaseException) -> Path | None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = folder / f"cchc-xl-{stamp}.log"
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        path.write_text(f"cchc-xl: {job}\nPython {sys.version}\n\n{text}", encoding="utf-8")
-        return path
+        from ..io.nofollow import write_new
+
+        return write_new(path, f"cchc-xl: {job}\nPython {sys.version}\n\n{text}".encode("utf-8"))
     except OSError:
         return None
 

@@ -9,7 +9,8 @@ So every file the program creates goes through this module, and nothing here eve
 * :func:`open_nofollow` — ``os.open`` with ``O_NOFOLLOW`` (and ``O_NONBLOCK``, so that a planted FIFO
   cannot hang the run); a link, a hard-linked file or anything that is not a regular file is refused with
   :class:`~cchc_xl.errors.LinkRefusedError`, one Vietnamese sentence naming the file. :func:`open_lock_file`
-  (a lock, read-write, created when missing) and :func:`append_text` (a log) are built on it.
+  (a lock, read-write, created when missing) and :func:`append_text` (a log) are built on it;
+  :func:`write_new` creates a file that must not exist yet (a crash log).
 * :func:`temp_beside` — a new temporary file ``.tmp-NAME-xxxxxxxx.part`` beside a target, created
   exclusively (``O_CREAT | O_EXCL`` never follows a link), with the mode the finished file should have,
   locked (``flock``) while it is open; :meth:`TempFile.commit` renames it over the target with
@@ -49,8 +50,8 @@ from typing import Callable
 
 from ..errors import LinkRefusedError
 
-__all__ = ["open_nofollow", "open_lock_file", "append_text", "temp_beside", "TempFile", "replace_file",
-           "remove_temps", "temp_prefix", "TEMP_SUFFIX", "real_path", "refuse_link", "file_mode"]
+__all__ = ["open_nofollow", "open_lock_file", "append_text", "write_new", "temp_beside", "TempFile", "replace_file",
+           "remove_temps", "temp_prefix", "TEMP_SUFFIX", "real_path", "refuse_link", "file_mode", "sync_folder"]
 
 _WINDOWS = sys.platform == "win32"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -122,6 +123,15 @@ def append_text(path: str | os.PathLike, text: str) -> None:
     fd = open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     with os.fdopen(fd, "ab") as fh:
         fh.write(text.encode("utf-8"))
+
+
+def write_new(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Path:
+    """Create ``path``, which must not exist yet (``O_CREAT | O_EXCL``: a link planted there is refused by the
+    system itself, ``FileExistsError``), and write ``data`` — a crash log under a fresh name."""
+    fd = os.open(os.fspath(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _EXTRA, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def real_path(path: str | os.PathLike) -> Path:
