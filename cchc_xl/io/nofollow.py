@@ -58,6 +58,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _EXTRA = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 TEMP_SUFFIX = ".part"
 _WINDOWS_TEMP_AGE = 600.0      # seconds: on Windows a temporary file this old belongs to no live run
+_LINK_TAGS = (0xA000000C, 0xA0000003)   # IO_REPARSE_TAG_SYMLINK, IO_REPARSE_TAG_MOUNT_POINT (a junction)
 
 _LINK = "đó là một liên kết (symlink) trỏ tới chỗ khác"
 _HARD_LINK = "đó là một liên kết cứng (hard link) tới một tệp khác"
@@ -77,7 +78,8 @@ def _is_link(path: str) -> bool:
         st = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISLNK(st.st_mode) or bool(getattr(st, "st_reparse_tag", 0))   # a Windows junction too
+    # a Windows junction too (not the other reparse points: OneDrive marks its ordinary files with one)
+    return stat.S_ISLNK(st.st_mode) or getattr(st, "st_reparse_tag", 0) in _LINK_TAGS
 
 
 def open_nofollow(path: str | os.PathLike, flags: int, mode: int = 0o644) -> int:
