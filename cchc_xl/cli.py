@@ -25,14 +25,15 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .cli_args import (AS_OF_HELP, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
+from .cli_args import (AS_OF_HELP, DATE_FORMS, PERIOD_CHOICES, PERIOD_HELP, VietnameseArgumentParser, date_arg,
                        vietnamese_metavars)
-from .errors import CchcError, WorkbookBusyError, describe_os_error
+from .errors import CchcError, CchcWarning, WorkbookBusyError, describe_os_error
 
 __all__ = ["main", "build_parser", "command_parser", "run_command", "run_one", "command_table", "Command",
            "COMMANDS", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_ERROR", "EXIT_BUG", "EXIT_BUSY"]
@@ -51,15 +52,15 @@ def write_crash_log(exc: BaseException) -> Path:
     ``OSError`` when neither can be written."""
     import tempfile
 
+    from .io.nofollow import write_new
+
     text = "".join(traceback.format_exception(exc))
     name = f"loi-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     error: OSError | None = None
     for folder in (log_dir(), Path(tempfile.gettempdir()) / "cchc-xl-logs"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
-            path.write_text(text, encoding="utf-8")
-            return path
+            return write_new(folder / name, text.encode("utf-8"))   # a new file, never through a planted link
         except OSError as e:
             error = e
     assert error is not None
@@ -160,15 +161,31 @@ def cmd_redraft(args) -> int:
     from .engine import redraft_file
     from .schema import NARRATIVE, NARRATIVE_SECTIONS
 
-    sections = [c.strip() for value in (args.section or ()) for c in value.split(",") if c.strip()]
+    given = list(args.section or ())
+    sections = [c.strip() for value in given for c in value.split(",") if c.strip()]
+    if given and not sections:      # --section "" is no section, never "every section"
+        raise CchcError("--section không nêu mục nào; hãy ghi mục cần soạn lại, ví dụ --section II.1 (bỏ --section "
+                        "để soạn lại mọi mục của kỳ).")
     result = redraft_file(args.workbook, sections, as_of=args.as_of, period=args.period, out=args.out)
-    done = [t for t in result.narrative.values() if t.row is not None and (t.write or t.code in sections)]
-    for t in done:
+    rows = [t for t in result.narrative.values() if t.row is not None]
+    chosen = [t for t in rows if not sections or t.code in sections]
+    redrafted = [t for t in chosen if t.source == "draft"]   # now the engine's fresh draft (written, or already it)
+    undrafted = [t for t in chosen if t.source != "draft"]   # no figures to draft from: left as it was
+    kept = [t for t in rows if t not in chosen and t.source == "person"]
+    for t in redrafted:
         line = f"Đã soạn lại mục {t.code} ({NARRATIVE_SECTIONS[t.code]})"
         if t.moved:
             line += f"; văn bản đã sửa được giữ ở cột 'Bản trước' (trang '{NARRATIVE.sheet}', dòng {t.row})"
         print(line + ".")
-    print(f"Kỳ {result.period.label}: đã soạn lại {len(done)} mục và lập lại trang 'Báo cáo' trong "
+    moved = sum(t.moved for t in redrafted)
+    parts = [f"đã soạn lại {len(redrafted)} mục" + (f" ({moved} mục do cán bộ viết, văn bản cũ giữ ở cột 'Bản "
+                                                     f"trước')" if moved else "")]
+    if kept:
+        parts.append(f"giữ nguyên {len(kept)} mục do cán bộ viết không được chọn ({', '.join(t.code for t in kept)})")
+    if undrafted:
+        parts.append(f"không soạn được {len(undrafted)} mục vì thiếu số liệu "
+                     f"({', '.join(t.code for t in undrafted)})")
+    print(f"Kỳ {result.period.label}: {'; '.join(parts)}; đã lập lại trang 'Báo cáo' trong "
           f"'{args.out or args.workbook}'.")
     return EXIT_OK
 
@@ -235,11 +252,25 @@ def cmd_consolidate(args) -> int:
     if args.log and Path(args.log).is_dir():
         raise CchcError(f"--log '{args.log}' là một thư mục; hãy ghi tên tệp nhật ký, ví dụ "
                         f"'{Path(args.log) / 'tong_hop.log'}'.")
-    from .distribute.consolidate import consolidate
+    from .distribute.consolidate import EXIT_BUSY as BUSY, EXIT_FAILED as FAILED, consolidate
 
     s = consolidate(args.workbook, args.inbox, as_of=args.as_of, send=args.send, log_path=args.log,
                     progress=_progress(args.quiet), lock_wait=args.wait)
-    print(s.table(), file=sys.stderr)
+    # results on standard output (the summary, what the run did); problems on standard error
+    if s.report is not None:         # the run got through (a later send may still have failed)
+        print(s.table(message=False))
+    if s.exit_code in (FAILED, BUSY):
+        print(f"Lỗi: {s.message}", file=sys.stderr)
+    elif s.message:
+        print(s.message)
+    if s.rejected:
+        print(f"Có {s.rejected} tệp bị từ chối; lý do ở tệp .txt cùng tên trong '{Path(args.inbox) / 'rejected'}'.",
+              file=sys.stderr)
+    if s.unfiled:
+        print(f"Có {len(s.unfiled)} tệp chưa chuyển được (dòng CHƯA CHUYỂN ở trên); lần chạy sau sẽ xử lý lại.",
+              file=sys.stderr)
+    if s.log_problem:
+        print(s.log_problem, file=sys.stderr)
     return s.exit_code
 
 
@@ -325,7 +356,7 @@ def _args_send(p) -> None:
     p.add_argument("--dry-run", action="store_true", help="chỉ tạo thư nháp .eml, không gửi")
     p.add_argument("--force", action="store_true", help="gửi lại dù kỳ này đã gửi")
     p.add_argument("--as-of", type=date_arg, default=None,
-                   help="ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra (YYYY-MM-DD)")
+                   help=f"ngày tính đến của báo cáo đang có trong trang Báo cáo, để kiểm tra ({DATE_FORMS})")
     p.add_argument("--out-dir", default=None, help="thư mục ghi tệp đính kèm (mặc định cạnh sổ tính)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
@@ -339,7 +370,7 @@ def _args_rollup(p) -> None:
                    help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
     p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
     p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
-                   help="hạn gửi báo cáo (YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+                   help=f"hạn gửi báo cáo ({DATE_FORMS}); mặc định ngày 20 của tháng cuối kỳ")
     p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
     p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
     p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
@@ -575,8 +606,27 @@ def _output_closed() -> None:
         pass
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A :class:`~cchc_xl.errors.CchcWarning` is one ``Chú ý: …`` line on standard error; any other warning is
+    Python's business (shown as usual)."""
+    if issubclass(category, CchcWarning):
+        print(f"Chú ý: {message}", file=sys.stderr)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
+_python_showwarning = warnings.showwarning
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command with the error policy of the module docstring; return its exit code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CchcWarning)
+        warnings.showwarning = _show_warning
+        return _run_command(args)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         code = _resolve(args.func)(args)
         sys.stdout.flush()

@@ -3,7 +3,8 @@
 :class:`VietnameseArgumentParser` gives every parser Vietnamese headings (``tham số``, ``tùy chọn``), usage prefix
 (``Cách dùng:``), ``-h/--help`` text and error messages (exit code 2, one ``Lỗi: …`` line after the usage);
 :func:`vietnamese_metavars` puts Vietnamese placeholders (``SỔ_TÍNH``, ``NGÀY``…) in the usage lines;
-:func:`date_arg` reads ``YYYY-MM-DD`` or ``dd/mm/yyyy``. No import of the project: a module that defines a
+:func:`date_arg` reads ``YYYY-MM-DD`` or ``dd/mm/yyyy`` (years 2000–2100); every help text that asks for a date says
+both forms (:data:`DATE_FORMS`). No import of the project: a module that defines a
 command's arguments imports this, never :mod:`cchc_xl.cli`.
 
 >>> date_arg("14/06/2024"), date_arg("2024-06-14")
@@ -18,11 +19,12 @@ import re
 import sys
 
 __all__ = ["VietnameseArgumentParser", "date_arg", "vietnamese_metavars", "PERIOD_CHOICES", "EXIT_USAGE",
-           "AS_OF_HELP", "PERIOD_HELP"]
+           "AS_OF_HELP", "PERIOD_HELP", "DATE_FORMS"]
 
 EXIT_USAGE = 2  # argparse's own code for a wrong command line; also the CLI's "user error"
 PERIOD_CHOICES = ("q1", "h1", "q3", "year")
 # The one rule of cchc_xl.core.report_date, as every command's --help states it.
+DATE_FORMS = "YYYY-MM-DD hoặc dd/mm/yyyy"
 AS_OF_HELP = ("ngày tính đến, YYYY-MM-DD hoặc dd/mm/yyyy; không ghi thì lấy ô ngay_tinh_den của trang Cấu hình "
               "nếu đã điền, nếu không thì hôm nay")
 PERIOD_HELP = ("kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year (năm); không ghi thì lấy ô ky_bao_cao "
@@ -30,17 +32,30 @@ PERIOD_HELP = ("kỳ báo cáo: q1 (Quý I), h1 (6 tháng), q3 (Quý III), year 
                "hoạch: báo cáo năm của kế hoạch)")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100   # the years the program computes with (cchc_xl.core.calendar.date_window)
+
+
 def date_arg(text: str) -> dt.date:
-    """An argparse type for dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``."""
+    """An argparse type for dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``, in the years 2000–2100.
+
+    >>> date_arg("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: ngày '9999-12-31' nằm ngoài các năm 2000–2100 mà chương trình tính được; hãy kiểm tra lại năm
+    """
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        pass
-    try:
-        return dt.datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD (ví dụ 2024-06-14) hoặc dd/mm/yyyy") from None
+        try:
+            day = dt.datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD (ví dụ 2024-06-14) hoặc dd/mm/yyyy (ví dụ "
+                f"14/06/2024)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"ngày '{text}' nằm ngoài các năm {FIRST_YEAR}–{LAST_YEAR} mà chương trình "
+                                         f"tính được; hãy kiểm tra lại năm")
+    return day
 
 
 class _VietnameseHelp(argparse.RawDescriptionHelpFormatter):

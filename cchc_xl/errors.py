@@ -18,8 +18,11 @@ __all__ = [
     "WorkbookLockedError",
     "WorkbookChangedError",
     "WorkbookBusyError",
+    "WorkbookTooLargeError",
+    "LinkRefusedError",
     "ImportFileError",
     "SendError",
+    "CchcWarning",
     "describe_os_error",
 ]
 
@@ -77,12 +80,32 @@ class WorkbookBusyError(WorkbookError):
     exit_code = 4
 
 
+class WorkbookTooLargeError(WorkbookError):
+    """Writing the workbook would take it past the size every command reads (``io/ooxml/limits.py``); nothing is
+    written. ``total``: the inflated bytes it would have (``at_least``: a lower bound of them), ``limit``: the
+    limit."""
+
+    def __init__(self, message: str, total: int = 0, limit: int = 0, at_least: bool = False):
+        super().__init__(message)
+        self.total, self.limit, self.at_least = total, limit, at_least
+
+
+class LinkRefusedError(CchcError):
+    """A file the program would create or write is a link (or not a plain file) that someone planted there: it is
+    never written through (:mod:`cchc_xl.io.nofollow`)."""
+
+
 class ImportFileError(CchcError):
     """An import file (CSV/XLSX from the one-stop system) cannot be read."""
 
 
 class SendError(CchcError):
     """Sending the report upward failed (SMTP unreachable, authentication, recipient)."""
+
+
+class CchcWarning(UserWarning):
+    """Something the user should know that does not stop the run (a setting replaced by its default); the
+    command line prints it as one ``Chú ý: …`` line on standard error."""
 
 
 _WINDOWS_SHARING = {32, 33}      # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION

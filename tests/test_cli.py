@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -163,7 +165,12 @@ def test_progress_bar_draws_only_on_a_terminal(tmp_path):
             bar(1.0, "Xong.")
             quiet = text_progress(tty, quiet=True)
             quiet(0.5, "không hiện")
-        drawn = os.read(master, 4096).decode("utf-8")
+        drawn = b""
+        deadline = time.monotonic() + 5        # a busy machine hands the pty's bytes over in pieces
+        while b"Xong." not in drawn and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                drawn += os.read(master, 4096)
+        drawn = drawn.decode("utf-8")
     finally:
         os.close(master)
         os.close(slave)

@@ -170,6 +170,10 @@ def bad_cases():
     yield "texts with stray spaces and line breaks", [
         dict(first, **{"Mã hồ sơ": "  D1\n", "Trạng thái": " Đã  trả\tkết quả ", "Hình thức nộp": "Trực\u00a0tiếp"}),
         dict(base[1], **{"Mã TTHC": " P5 ", "Đánh giá": "Hài lòng\r\n"})] + base[2:]
+    yield "dates outside the plan year's window", [dict(first, **{"Ngày tiếp nhận": T(9999, 6, 10, 8)}),
+                                                  dict(base[1], **{"Ngày hẹn trả": D(2042, 1, 1)}),
+                                                  dict(base[2], **{"Ngày có kết quả": D(1900, 1, 1)}),
+                                                  dict(base[3], **{"Ngày nhận đủ hồ sơ": D(2100, 1, 1)})] + base[4:]
     yield "dates as plain dates and numbers as ids", [dict(first, **{"Ngày tiếp nhận": D(2024, 2, 7)}),
                                                       dict(base[1], **{"Mã hồ sơ": 1234.0}),
                                                       dict(base[2], **{"Mã hồ sơ": T(2024, 1, 1)})] + base[3:]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl.errors import WorkbookChangedError, WorkbookError
+from cchc_xl.io import nofollow
 from cchc_xl.io.ooxml import Package, saving
 from cchc_xl.io.ooxml.archive import ZipOut
 
@@ -117,7 +118,7 @@ def test_folder_without_write_permission(book, monkeypatch):
 
     def denied(*a, **k):
         raise PermissionError(errno.EACCES, "Permission denied")
-    monkeypatch.setattr(saving.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(nofollow.tempfile, "mkstemp", denied)
     with pytest.raises(WorkbookError, match="không có quyền ghi"):
         _edit_and_save(book)
     assert book.read_bytes() == before and _names(book.parent) == names

@@ -60,7 +60,6 @@ def build(out: str | Path = "workbook/CCHC_2024.xlsm") -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     data = build_bytes()
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
-    return out
+    from ..io.nofollow import replace_file
+
+    return replace_file(out, data, durable=True)      # a temporary beside it, never through a link

@@ -139,7 +139,7 @@ def _integer(text: str) -> int:
 
 def _setting_value(key: str, text: str) -> object:
     kind = _SETTING_KIND.get(key, "text")
-    if kind == "int":
+    if kind in ("int", "year"):
         return int(text)
     if kind == "date":
         return parse_date(text)

@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, Mapping
@@ -489,17 +488,9 @@ def build_workbook(out_path: str | os.PathLike, *, vba_project: bytes | None = N
     data = build_bytes(vba_project=vba_project, vba_name=vba_name, sheet_codenames=sheet_codenames,
                        macro_enabled=macro, src_dir=src_dir, extra_sheets=extra_sheets)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~build-", suffix=out.suffix, dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..io.nofollow import replace_file
+
+    replace_file(out, data, durable=True)        # a temporary beside it, then renamed: never through a link
     if after_write is not None:
         after_write(out)
     return out

@@ -23,6 +23,11 @@ True
 datetime.date(2024, 2, 19)
 >>> cal.working_days_between(date(2023, 12, 14), date(2024, 3, 14))
 59
+
+The dates a workbook may hold are those of :func:`date_window`: five years either side of the plan year. A date
+beyond (``10/06/9999`` typed for ``10/06/2024``) is refused by the import and reported by ``check`` naming its row
+and column, and never reaches the calendar, which would otherwise load centuries of holidays (or run past year
+9999).
 """
 
 from __future__ import annotations
@@ -31,9 +36,47 @@ import bisect
 import functools
 import threading
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
-__all__ = ["WorkCalendar", "vietnam_rules"]
+__all__ = ["WorkCalendar", "vietnam_rules", "date_window", "outside_window", "FIRST_YEAR", "LAST_YEAR",
+           "PLAN_MARGIN_YEARS"]
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100     # the years any date may take when the plan year is not known
+PLAN_MARGIN_YEARS = 5                  # a workbook's dates lie within five years of its plan year
+
+
+def date_window(plan_year: int | None = None) -> tuple[date, date]:
+    """The dates a workbook of plan year ``plan_year`` may hold: 01/01 five years before to 31/12 five years after
+    (:data:`FIRST_YEAR`–:data:`LAST_YEAR` when the plan year is not known or not itself in that range).
+
+    >>> date_window(2024)
+    (datetime.date(2019, 1, 1), datetime.date(2029, 12, 31))
+    >>> date_window(None), date_window(9999)[1]
+    ((datetime.date(2000, 1, 1), datetime.date(2100, 12, 31)), datetime.date(2100, 12, 31))
+    """
+    if isinstance(plan_year, int) and FIRST_YEAR <= plan_year <= LAST_YEAR:
+        return date(plan_year - PLAN_MARGIN_YEARS, 1, 1), date(plan_year + PLAN_MARGIN_YEARS, 12, 31)
+    return date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
+
+
+def outside_window(d: date, window: tuple[date, date]) -> str | None:
+    """The Vietnamese reason when ``d`` (a date or a datetime) lies outside ``window``, else None.
+
+    >>> outside_window(date(9999, 6, 10), date_window(2024))
+    'ngày 10/06/9999 nằm ngoài khoảng 01/01/2019–31/12/2029 (năm kế hoạch ± 5 năm); hãy kiểm tra lại năm'
+    >>> outside_window(date(1, 6, 10), date_window(None))[:60]
+    'ngày 10/06/0001 nằm ngoài khoảng 01/01/2000–31/12/2100 (khoả'
+    >>> outside_window(date(2024, 6, 10), date_window(2024)) is None
+    True
+    """
+    day = d.date() if hasattr(d, "date") else d
+    first, last = window
+    if first <= day <= last:
+        return None
+    note = f"năm kế hoạch ± {PLAN_MARGIN_YEARS} năm" if (first.year, last.year) != (FIRST_YEAR, LAST_YEAR) else \
+        "khoảng ngày chương trình tính được"
+    return (f"ngày {day.day:02d}/{day.month:02d}/{day.year:04d} nằm ngoài khoảng {first:%d/%m/%Y}–{last:%d/%m/%Y} "
+            f"({note}); hãy kiểm tra lại năm")
 
 _VIETNAM = None
 _VIETNAM_LOCK = threading.Lock()
@@ -71,14 +114,8 @@ def _national_year(year: int) -> tuple[int, ...]:
     """The ordinals of the national working days of ``year`` (Vietnam's days off and make-up days); the same
     for every calendar of the process, computed once a year is asked for."""
     vn = _vietnam(year)
-    out = []
-    d = date(year, 1, 1)
-    one = timedelta(days=1)
-    while d.year == year:
-        if vn.is_working_day(d):
-            out.append(d.toordinal())
-        d += one
-    return tuple(out)
+    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+    return tuple(o for o in range(first, last + 1) if vn.is_working_day(date.fromordinal(o)))   # 9999 too
 
 
 class WorkCalendar:

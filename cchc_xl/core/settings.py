@@ -3,6 +3,11 @@
 Every rule the domain brief marks as an inference ``[I]`` is a setting here, with
 that default. Values arrive from the sheet as text, numbers or dates; :func:`parse`
 turns them into a :class:`Settings` object and reports what it cannot understand.
+
+A setting that goes into an e-mail header or a file name (kind ``line``: the school's short name, the unit
+code, the report's number and symbol, SMTP host and account, addresses) is one line: a line break typed in the
+cell (Alt+Enter) or a control character becomes a space. Dates lie within :func:`.calendar.date_window` (no plan
+year: 2000–2100) and the plan year within 2000–2100.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["SETTING_SPECS", "SettingSpec", "Settings", "parse_settings", "SettingProblem"]
+from .calendar import FIRST_YEAR, LAST_YEAR, date_window, outside_window
+
+__all__ = ["SETTING_SPECS", "SettingSpec", "Settings", "parse_settings", "SettingProblem", "one_line"]
 
 
 @dataclass(frozen=True)
@@ -19,23 +26,23 @@ class SettingSpec:
     key: str
     default: object
     description: str
-    kind: str = "text"  # text | int | date | daymonth | yesno | choice | lines
+    kind: str = "text"  # text | line | int | year | date | daymonth | yesno | choice | lines
     choices: tuple[str, ...] = ()
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("co_quan_chu_quan", "SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Cơ quan chủ quản (dòng 1 của tiêu đề trái)"),
     SettingSpec("ten_truong", "TRƯỜNG THPT KIẾN THỤY", "Tên đơn vị (dòng 2 của tiêu đề trái, chữ in hoa)"),
-    SettingSpec("ten_truong_ngan", "Trường THPT Kiến Thụy", "Tên đơn vị dùng trong câu văn và thư điện tử"),
+    SettingSpec("ten_truong_ngan", "Trường THPT Kiến Thụy", "Tên đơn vị dùng trong câu văn và thư điện tử", "line"),
     SettingSpec("ma_dinh_danh", "", "Mã định danh điện tử của đơn vị (QĐ 20/2020/QĐ-TTg); Sở dùng mã này để "
-                "tổng hợp báo cáo của các đơn vị"),
+                "tổng hợp báo cáo của các đơn vị", "line"),
     SettingSpec("dia_danh", "Hải Phòng", "Địa danh ghi ở dòng ngày tháng"),
-    SettingSpec("nam_ke_hoach", 2024, "Năm của kế hoạch", "int"),
+    SettingSpec("nam_ke_hoach", 2024, "Năm của kế hoạch", "year"),
     SettingSpec("so_ke_hoach", "30/KH-THPTKT", "Số, ký hiệu của kế hoạch"),
     SettingSpec("ngay_ke_hoach", dt.date(2024, 1, 25), "Ngày ban hành kế hoạch", "date"),
     SettingSpec("so_phu_luc", "29/KH-THPTKT", "Số kế hoạch ghi ở phụ lục (bản gốc ghi 29, khác số kế hoạch 30)"),
-    SettingSpec("so_bao_cao", "", "Số của báo cáo (để trống thì in dấu chấm để điền tay)"),
-    SettingSpec("ky_hieu_bao_cao", "BC-THPTKT", "Ký hiệu của báo cáo, sau dấu '/'"),
+    SettingSpec("so_bao_cao", "", "Số của báo cáo (để trống thì in dấu chấm để điền tay)", "line"),
+    SettingSpec("ky_hieu_bao_cao", "BC-THPTKT", "Ký hiệu của báo cáo, sau dấu '/'", "line"),
     SettingSpec("ngay_bao_cao", None, "Ngày ký báo cáo (để trống: ngày tính đến, hoặc ngày làm việc kế tiếp nếu "
                 "ngày tính đến là ngày nghỉ)", "date"),
     SettingSpec("chuc_vu_ky", "HIỆU TRƯỞNG", "Chức vụ người ký"),
@@ -91,13 +98,14 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("ky_q3_den", "14/09", "Kỳ Quý III: ngày kết thúc", "daymonth"),
     SettingSpec("ky_nam_tu", "15/12", "Kỳ năm: ngày bắt đầu", "daymonth"),
     SettingSpec("ky_nam_den", "14/12", "Kỳ năm: ngày kết thúc", "daymonth"),
-    SettingSpec("email_nguoi_nhan", "", "Địa chỉ thư điện tử nhận báo cáo (Sở GD&ĐT)"),
-    SettingSpec("email_nguoi_gui", "", "Địa chỉ thư điện tử gửi báo cáo"),
-    SettingSpec("smtp_may_chu", "", "Máy chủ gửi thư (SMTP)"),
+    SettingSpec("email_nguoi_nhan", "", "Địa chỉ thư điện tử nhận báo cáo (Sở GD&ĐT)", "line"),
+    SettingSpec("email_nguoi_gui", "", "Địa chỉ thư điện tử gửi báo cáo", "line"),
+    SettingSpec("smtp_may_chu", "", "Máy chủ gửi thư (SMTP)", "line"),
     SettingSpec("smtp_cong", 587, "Cổng SMTP", "int"),
     SettingSpec("smtp_bao_mat", "STARTTLS", "Bảo mật SMTP: SSL, STARTTLS hoặc Không", "choice",
                 ("SSL", "STARTTLS", "Không")),
-    SettingSpec("smtp_tai_khoan", "", "Tên đăng nhập SMTP (mật khẩu chỉ đặt trong biến môi trường CCHC_SMTP_PASSWORD)"),
+    SettingSpec("smtp_tai_khoan", "", "Tên đăng nhập SMTP (mật khẩu chỉ đặt trong biến môi trường CCHC_SMTP_PASSWORD)",
+                "line"),
 )
 
 _SPEC_BY_KEY = {s.key: s for s in SETTING_SPECS}
@@ -140,33 +148,31 @@ class Settings:
 def _coerce(spec: SettingSpec, value: object) -> object:
     """Convert one cell value to the setting's type; raise ValueError with a Vietnamese message."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        if spec.kind in ("text", "lines"):
+        if spec.kind in ("text", "line", "lines"):
             return ""
         if spec.kind in ("daymonth", "yesno") and isinstance(spec.default, str):
             return _coerce(spec, spec.default)
         return spec.default
-    if spec.kind == "int":
+    if spec.kind in ("int", "year"):
         if isinstance(value, bool):
             raise ValueError("cần một số nguyên")
         if isinstance(value, (int, float)) and float(value).is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        raise ValueError("cần một số nguyên")
+            number = int(value)
+        elif isinstance(value, str) and value.strip().isdigit():
+            number = int(value.strip())
+        else:
+            raise ValueError("cần một số nguyên")
+        if spec.kind == "year" and not FIRST_YEAR <= number <= LAST_YEAR:
+            raise ValueError(f"năm {number} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}")
+        return number
     if spec.kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            m = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", value) or None
-            if m:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise ValueError("cần một ngày dạng dd/mm/yyyy")
+        day = _date(value)
+        if day is None:
+            raise ValueError("cần một ngày dạng dd/mm/yyyy")
+        problem = outside_window(day, date_window(None))
+        if problem:
+            raise ValueError(problem)
+        return day
     if spec.kind == "daymonth":
         if isinstance(value, (dt.date, dt.datetime)):
             return (value.day, value.month)
@@ -191,9 +197,40 @@ def _coerce(spec: SettingSpec, value: object) -> object:
         return text
     if spec.kind == "lines":
         return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
+    if spec.kind == "line":
+        return one_line(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        m = re.match(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$", value) or None
+        try:
+            if m:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: every run of spaces, line breaks and control characters becomes one space — what
+    a setting that goes into an e-mail header or a file name holds (a line break there would end the header).
+
+    >>> one_line("Trường THPT\\nKiến Thụy\\r\\n"), one_line("a\\x00b\\u2028c")
+    ('Trường THPT Kiến Thụy', 'a b c')
+    """
+    return _BREAKS.sub(" ", text).strip()
 
 
 def parse_settings(pairs: list[tuple[int | None, object, object]]) -> tuple[Settings, list[SettingProblem]]:

@@ -23,7 +23,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -73,12 +72,7 @@ class Arrivals:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             return
-        fd, tmp = tempfile.mkstemp(dir=self.inbox, prefix=".tmp-thu-tu-den-", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": _VERSION, "files": self.records}, fh, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        from ..io.nofollow import replace_file
+
+        text = json.dumps({"version": _VERSION, "files": self.records}, ensure_ascii=False, indent=1)
+        replace_file(path, text.encode("utf-8"))    # never through a link planted under the state file's name

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
-from ..errors import CchcError, WorkbookBusyError, describe_os_error
+from ..errors import CchcError, LinkRefusedError, WorkbookBusyError, describe_os_error
 from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from .arrivals import Arrivals
 from .handout import EDITABLE, group_of
@@ -77,6 +77,7 @@ class ConsolidationSummary:
     files: list[FileReport] = field(default_factory=list)
     unfiled: list[str] = field(default_factory=list)     # files that could not be moved/annotated, and why
     exit_code: int = EXIT_OK
+    log_problem: str = ""                                # the log file could not be written, and why
     message: str = ""
     log_path: Path | None = None
     sent: object = None
@@ -104,8 +105,9 @@ class ConsolidationSummary:
             lines.append("Lưu ý: " + self.report_note)
         return lines
 
-    def table(self) -> str:
-        """The final summary as a small text table (Vietnamese)."""
+    def table(self, message: bool = True) -> str:
+        """The final summary as a small text table (Vietnamese); ``message=False`` leaves out the run's message and
+        a log that could not be written (the command line prints those on the stream they belong to)."""
         rows = [("Tệp đã đọc", self.files_read), ("Chấp nhận", self.accepted), ("Từ chối", self.rejected),
                 ("Để lại lần sau (đang mở/ghi)", self.skipped), ("Nhiệm vụ được cập nhật", self.tasks_changed),
                 ("Ô thay đổi", self.cells_changed),
@@ -121,7 +123,9 @@ class ConsolidationSummary:
         out += [f"XUNG ĐỘT: {c}" for c in self.conflicts]
         out += [f"CHƯA CHUYỂN: {u}" for u in self.unfiled]
         out += self.report_lines()
-        if self.message:
+        if message and self.log_problem:
+            out.append(self.log_problem)
+        if message and self.message:
             out.append(self.message)
         return "\n".join(out)
 
@@ -187,7 +191,9 @@ def _require_headers(td, spec) -> None:
 
 
 class InboxLog:
-    """The consolidation log file (``INBOX/tong_hop.log`` by default): lines buffered, appended on flush."""
+    """The consolidation log file (``INBOX/tong_hop.log`` by default): lines buffered, appended on flush —
+    through :func:`cchc_xl.io.nofollow.append_text`, so a link planted under its name is refused, never
+    written through."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -196,12 +202,21 @@ class InboxLog:
     def __call__(self, text: str) -> None:
         self.lines.append(f"{dt.datetime.now():%d/%m/%Y %H:%M:%S} {text}")
 
+    def check(self) -> None:
+        """Refuse (:class:`~cchc_xl.errors.LinkRefusedError`) a log that is a link or not a plain file, before
+        the run changes anything."""
+        from ..io.nofollow import open_nofollow
+
+        if os.path.lexists(self.path):
+            os.close(open_nofollow(self.path, os.O_WRONLY | os.O_APPEND))
+
     def flush(self) -> None:
+        from ..io.nofollow import append_text
+
         if not self.lines:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write("\n".join(self.lines) + "\n")
+        append_text(self.path, "\n".join(self.lines) + "\n")
         self.lines.clear()
 
 
@@ -231,6 +246,13 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
     summary.log_path = log.path
     try:
+        log.check()
+    except (OSError, LinkRefusedError) as exc:      # nothing is done when the log cannot be trusted
+        summary.exit_code = EXIT_FAILED
+        reason = str(exc) if isinstance(exc, LinkRefusedError) else describe_os_error(exc)
+        summary.message = f"Tổng hợp thất bại: {reason}"
+        return summary
+    try:
         _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
              (now or dt.datetime.now()).replace(microsecond=0), lock_wait)
     except WorkbookBusyError as exc:
@@ -246,10 +268,7 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
         summary.message = f"Tổng hợp thất bại: {describe_os_error(exc, 'đọc hoặc ghi')} Sổ chính chưa bị thay đổi."
         log(summary.message)
     finally:
-        try:
-            log.flush()
-        except OSError:
-            pass
+        _flush(log, summary)
     if send and summary.exit_code in (EXIT_OK, EXIT_REJECTED):
         from .send import send_report
 
@@ -260,11 +279,18 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
             summary.exit_code = EXIT_FAILED
             summary.message = (summary.message + f" Gửi báo cáo thất bại: {exc}").strip()
         log(summary.message)
-        try:
-            log.flush()
-        except OSError:
-            pass
+        _flush(log, summary)
     return summary
+
+
+def _flush(log: InboxLog, summary: ConsolidationSummary) -> None:
+    """Append the log's lines; a log that cannot be written is said in the summary (the run's work stands)."""
+    try:
+        log.flush()
+    except (OSError, LinkRefusedError) as exc:
+        reason = str(exc) if isinstance(exc, LinkRefusedError) else describe_os_error(exc)
+        summary.log_problem = f"Không ghi được nhật ký '{log.path}': {reason}"
+        log.lines.clear()
 
 
 @dataclass
@@ -399,10 +425,17 @@ def _resolve(plan: ConsolidationPlan) -> None:
             plan.conflict_rows.append((table, tid, winner.group))
 
 
-def check_inbox_writable(inbox: Path) -> None:
-    """Refuse (``CchcError``) an inbox whose files could not be moved after the master is written."""
+def check_inbox_writable(inbox: Path, day: str | None = None) -> None:
+    """Refuse (``CchcError``) an inbox whose files could not be moved after the master is written: one that
+    cannot be written, or whose ``rejected``/``processed``(``/day``) folder is a link another user planted
+    (the copies would land wherever it points)."""
     import tempfile
 
+    from ..io.nofollow import refuse_link
+
+    for sub in ("rejected", "processed", f"processed/{day}" if day else None):
+        if sub and (inbox / sub).is_symlink():
+            raise refuse_link(inbox / sub)
     try:
         fd, probe = tempfile.mkstemp(dir=inbox, prefix=".cchc-thu-ghi-", suffix=".part")
         os.close(fd)
@@ -446,9 +479,10 @@ def file_away(plan: ConsolidationPlan, inbox: str | os.PathLike, summary: Consol
                 summary.skipped += 1
                 left.add(rep.name)
                 log(f"BỎ QUA {rep.name}: {'; '.join(rep.reasons)}")
-        except OSError as exc:
+        except (OSError, LinkRefusedError) as exc:
             where = "chuyển tệp" if rep.moved_to is None else "ghi tệp lý do"
-            rep.filing = f"không {where} được: {describe_os_error(exc).split(': ', 1)[-1]}"
+            why = str(exc) if isinstance(exc, LinkRefusedError) else describe_os_error(exc).split(': ', 1)[-1]
+            rep.filing = f"không {where} được: {why}"
             if rep.moved_to is None:
                 left.add(rep.name)
                 rep.filing += " Tệp được để lại trong hộp thư; lần chạy sau sẽ xử lý lại."
@@ -514,7 +548,7 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
     if master.is_dir():
         raise CchcError(f"'{master}' là một thư mục, không phải tệp sổ tính chính; hãy ghi đúng đường dẫn tới tệp .xlsm.")
-    check_inbox_writable(inbox)
+    check_inbox_writable(inbox, now.strftime("%Y-%m-%d"))
     step(0.02, "Đang đọc sổ tính chính…")
     with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
         mt, td, occ_td = _read_master(book, master.name)

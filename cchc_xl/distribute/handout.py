@@ -124,7 +124,8 @@ def _date(v):
     return None
 
 
-def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]], when: dt.datetime) -> None:
+def _write_copy(tmp, master: _Master, group: str, rows: list[list[object]], when: dt.datetime) -> None:
+    """Write the copy of ``group`` into ``tmp`` (a :class:`cchc_xl.io.nofollow.TempFile`)."""
     import xlsxwriter
 
     headers = master.headers
@@ -227,8 +228,7 @@ def _write_copy(dest: Path, master: _Master, group: str, rows: list[list[object]
         hid.protect(PROTECTION_PASSWORD)
     finally:
         wb.close()
-    with open(dest, "wb") as fh:
-        fh.write(buffer.getvalue())
+    tmp.write(buffer.getvalue())
 
 
 def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats, plan_year: int) -> None:
@@ -327,25 +327,24 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
             name, k = _common.fit_name(f"{base}_{k}.xlsx", out, max_bytes=MAX_NAME_BYTES), k + 1
         used.add(name.lower())
         plans.append((group, rows, out / name))
-    # every copy is written to a temporary file first; only when all are written are they renamed, so a
-    # full disk or a refused folder leaves the folder as it was
-    temps: list[Path] = []
+    # every copy is written to a temporary file first (created exclusively beside it, never through a link);
+    # only when all are written are they renamed, so a full disk or a refused folder leaves the folder as it was
+    from ..io import nofollow
+
     try:
-        for i, (group, rows, dest) in enumerate(plans):
-            tmp = dest.with_name(f".tmp-{dest.name}")
-            temps.append(tmp)
-            _write_copy(tmp, master, group, rows, when)
-            if progress:
-                progress((i + 1) / (len(plans) + 1), f"Đã tạo {dest.name}")
-        for tmp, (_g, _r, dest) in zip(temps, plans):
-            os.replace(tmp, dest)
-    except BaseException as exc:
-        for tmp in temps:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        if isinstance(exc, OSError):
-            raise WorkbookError(describe_os_error(exc) + " Chưa tạo bản phát nào.") from None
-        raise
+        with contextlib.ExitStack() as stack:
+            temps = []
+            for i, (group, rows, dest) in enumerate(plans):
+                nofollow.remove_temps(dest)                 # what a killed hand-out left
+                tmp = stack.enter_context(nofollow.temp_beside(dest))
+                temps.append(tmp)
+                _write_copy(tmp, master, group, rows, when)
+                if progress:
+                    progress((i + 1) / (len(plans) + 1), f"Đã tạo {dest.name}")
+            for tmp in temps:
+                tmp.commit()            # os.replace: a link planted under the copy's name is replaced, not followed
+    except OSError as exc:
+        raise WorkbookError(describe_os_error(exc) + " Chưa tạo bản phát nào.") from None
     if progress:
         progress(1.0, f"Đã tạo {len(plans)} bản phát")
     return [dest for _g, _r, dest in plans]

@@ -15,8 +15,9 @@ schools' exchange files (:mod:`cchc_xl.rollup`). Nothing here opens a file in Ex
   every member inflated as a counted stream with its CRC checked, abnormal compression ratio), then not
   a spreadsheet, macros;
 * :func:`move_unique` — move a file into a folder without overwriting (``NAME (2).xlsx``), its name
-  shortened by bytes when it would be too long (:func:`._common.fit_name`);
-* :func:`write_reason_file` — ``NAME.txt`` beside a rejected file, its name fitted the same way.
+  shortened by bytes when it would be too long (:func:`._common.fit_name`); a folder that is a link is refused;
+* :func:`write_reason_file` — ``NAME.txt`` beside a rejected file, its name fitted the same way, written
+  through :func:`cchc_xl.io.nofollow.replace_file` (a link planted under that name is replaced, never followed).
 """
 
 from __future__ import annotations
@@ -163,6 +164,10 @@ def _without_name(message: str, name: str) -> str:
 def move_unique(src: Path, folder: Path) -> Path:
     """Move ``src`` into ``folder`` (created), as ``NAME (2).ext`` … when the name is taken; a name too long
     for the folder is shortened (:func:`._common.fit_name`)."""
+    from ..io.nofollow import refuse_link
+
+    if folder.is_symlink():          # another user's link: the file would land wherever it points
+        raise refuse_link(folder)
     folder.mkdir(parents=True, exist_ok=True)
     dest = unique_path(folder, src.name)
     shutil.move(os.fspath(src), os.fspath(dest))
@@ -172,6 +177,7 @@ def move_unique(src: Path, folder: Path) -> Path:
 def write_reason_file(moved: Path, text: str) -> Path:
     """Write ``text`` to ``NAME.txt`` beside the rejected file ``moved`` (the name fitted, so a 255-byte file
     name still gets its reasons); returns the path. Raises ``OSError`` when the folder cannot be written."""
+    from ..io.nofollow import replace_file
+
     dest = moved.with_name(fit_name(moved.name + ".txt", moved.parent))
-    dest.write_text(text, encoding="utf-8")
-    return dest
+    return replace_file(dest, text.encode("utf-8"))

@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import CchcError, WorkbookError
+from ..io.nofollow import replace_file
 from ..io.ooxml.xmltext import SAFE_HUGE_PARSER
 from ..schema import SHEET_REPORT
 
@@ -48,10 +49,19 @@ def _resolve(source_part: str, target: str) -> str:
 
 
 def find_soffice() -> str | None:
-    """Path of LibreOffice's ``soffice`` (env ``CCHC_SOFFICE`` first), or None."""
-    env = os.environ.get("CCHC_SOFFICE")
-    if env and Path(env).exists():
-        return env
+    """Path of LibreOffice's ``soffice`` (env ``CCHC_SOFFICE`` first), or None.
+
+    A ``CCHC_SOFFICE`` that names no program is a :class:`CchcError` (one sentence), never silently replaced by
+    another ``soffice``: the person who set it meant that one."""
+    env = os.environ.get("CCHC_SOFFICE", "").strip()
+    if env:
+        if Path(env).is_file() and os.access(env, os.X_OK):
+            return env
+        why = "không có tệp đó" if not os.path.lexists(env) else \
+            "đó là một thư mục" if Path(env).is_dir() else "tệp đó không chạy được"
+        raise CchcError(f"Biến môi trường CCHC_SOFFICE = '{env}' không trỏ tới chương trình LibreOffice (soffice) "
+                        f"nào ({why}); hãy sửa đường dẫn đó (ví dụ C:\\Program Files\\LibreOffice\\program\\"
+                        f"soffice.exe) hoặc xóa biến này rồi chạy lại; chưa có tệp nào được tạo.")
     for name in ("soffice", "libreoffice"):
         p = shutil.which(name)
         if p:
@@ -61,6 +71,21 @@ def find_soffice() -> str | None:
         if Path(p).exists():
             return p
     return None
+
+
+def _profile_dir(fallback: Path) -> Path:
+    """LibreOffice's profile for the PDF: a folder of this user's own (``~/.cchc-xl/libreoffice``, on Windows
+    ``%LOCALAPPDATA%\\cchc-xl\\libreoffice``), never a predictable name in the shared temporary folder where
+    another user could plant a link; ``fallback/profile`` (a fresh one, slower to start) when it cannot be made."""
+    base = os.environ.get("LOCALAPPDATA")
+    folder = (Path(base) / "cchc-xl" if base else Path.home() / ".cchc-xl") / "libreoffice"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if folder.is_dir() and not folder.is_symlink():
+            return folder
+    except OSError:
+        pass
+    return fallback / "profile"
 
 
 def _only_report_visible(src: Path, dst: Path, sheet: str) -> None:
@@ -127,7 +152,7 @@ def report_pdf(xlsx: str | os.PathLike, pdf: str | os.PathLike, sheet: str = SHE
         tmpd = Path(tmp)
         only = tmpd / (pdf.stem + ".xlsx")
         _only_report_visible(xlsx, only, sheet)
-        profile = Path(tempfile.gettempdir()) / f"lo_send_profile_{os.getuid() if hasattr(os, 'getuid') else 0}"
+        profile = _profile_dir(tmpd)
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
                "--convert-to", "pdf", "--outdir", str(tmpd / "out"), str(only)]
         try:
@@ -146,7 +171,7 @@ def report_pdf(xlsx: str | os.PathLike, pdf: str | os.PathLike, sheet: str = SHE
             if not ok:
                 raise CchcError("Tệp PDF xuất ra không chứa nội dung tiếng Việt của báo cáo; kiểm tra phông chữ của LibreOffice.")
         pdf.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(produced, pdf)
+        replace_file(pdf, produced.read_bytes())     # never through a link planted under the PDF's name
     return pdf
 
 

@@ -43,11 +43,14 @@ from pathlib import Path
 from .. import schema
 from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
+from ..core.settings import one_line
 from ..errors import CchcError, SendError
+from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
 __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
+           "unit_code_refusal",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
            "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 
@@ -123,11 +126,31 @@ def build_outgoing(result, outdir: str | os.PathLike, pdf: bool = True,
 
 
 def _missing_code_note(settings) -> str:
-    """A warning when the unit's code is empty: the Sở's roll-up rejects an exchange file without it."""
-    if str(settings.get("ma_dinh_danh") or "").strip():
+    """A warning when the unit's code is empty or invalid: the Sở's roll-up rejects such an exchange file."""
+    from ..exchange.spec import unit_code_problem
+
+    problem = unit_code_problem(settings.get("ma_dinh_danh"))
+    if problem is None:
         return ""
-    return (" Chú ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình, "
-            "Sở sẽ không tổng hợp được tệp gửi đi.")
+    if problem == "chưa có mã định danh":
+        return (" Chú ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình, "
+                "Sở sẽ không tổng hợp được tệp gửi đi.")
+    return f" Chú ý: ô 'ma_dinh_danh' của trang Cấu hình có {problem}, Sở sẽ không tổng hợp được tệp gửi đi."
+
+
+def unit_code_refusal(settings, dry_run_hint: bool = True) -> str | None:
+    """The one sentence refusing to send (not a dry run) a report whose exchange file every Sở's roll-up would
+    reject — ``ma_dinh_danh`` empty or not a valid code — or None when the code is fine. ``dry_run_hint``: say
+    that ``--dry-run`` still works (the command line; the ribbon has no dry run)."""
+    from ..exchange.spec import unit_code_problem
+
+    problem = unit_code_problem(settings.get("ma_dinh_danh"))
+    if problem is None:
+        return None
+    what = "đang để trống" if problem == "chưa có mã định danh" else f"có {problem}"
+    return (f"Không gửi báo cáo: ô 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình {what}, "
+            f"nên tệp trao đổi gửi đi sẽ bị mọi Sở từ chối khi tổng hợp; hãy điền mã định danh của trường rồi gửi lại"
+            + (" (chạy thử bằng --dry-run vẫn được)." if dry_run_hint else "."))
 
 
 def _governing_body(settings) -> str:
@@ -139,9 +162,17 @@ def _governing_body(settings) -> str:
 
 
 def subject_for(period: Period, settings) -> str:
-    """``V/v báo cáo kết quả thực hiện công tác CCHC năm 2024 – Trường THPT Kiến Thụy``."""
-    school = str(settings.get("ten_truong_ngan") or "").strip()
-    return f"V/v báo cáo kết quả thực hiện công tác CCHC {report_title_phrase(period)} – {school}".rstrip(" –")
+    """``V/v báo cáo kết quả thực hiện công tác CCHC năm 2024 – Trường THPT Kiến Thụy``: one line, whatever the
+    setting holds (a line break would end the header).
+
+    >>> import datetime as dt
+    >>> subject_for(Period("year", "Năm 2024", dt.date(2023, 12, 15), dt.date(2024, 12, 14)),
+    ...             {"ten_truong_ngan": "Trường THPT\\nKiến Thụy\\r\\n"})
+    'V/v báo cáo kết quả thực hiện công tác CCHC năm 2024 – Trường THPT Kiến Thụy'
+    """
+    school = one_line(str(settings.get("ten_truong_ngan") or ""))
+    subject = f"V/v báo cáo kết quả thực hiện công tác CCHC {report_title_phrase(period)} – {school}"
+    return one_line(subject).rstrip(" –")
 
 
 def compose_message(summary: Mapping, settings, period: Period, attachments: list[Path], sender: str = "",
@@ -485,6 +516,9 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     cfg = smtp_config(settings, env)
     if override:
         cfg.to = override
+    refusal = None if dry_run else unit_code_refusal(settings)
+    if refusal:                     # before anything is written: every Sở would reject the exchange file
+        raise SendError(refusal)
     if not force and not dry_run:
         when = _already_sent(master, per)
         if when is not None:
@@ -497,7 +531,7 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     if dry_run or not cfg.host:
         msg["X-Unsent"] = "1"
         eml = outdir / (xlsx.stem + ".eml")
-        eml.write_bytes(bytes(msg))
+        replace_file(eml, bytes(msg))       # never through a link planted under the draft's name
         outcome.eml = eml
         why = "chạy thử (--dry-run)" if dry_run else "chưa cấu hình máy chủ thư (smtp_may_chu)"
         outcome.message = f"Đã tạo thư nháp {eml.name} ({why}); chưa gửi." + _missing_code_note(settings)

@@ -60,8 +60,9 @@ def _write_log(job: str, exc: BaseException) -> Path | None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = folder / f"cchc-xl-{stamp}.log"
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        path.write_text(f"cchc-xl: {job}\nPython {sys.version}\n\n{text}", encoding="utf-8")
-        return path
+        from ..io.nofollow import write_new
+
+        return write_new(path, f"cchc-xl: {job}\nPython {sys.version}\n\n{text}".encode("utf-8"))
     except OSError:
         return None
 
@@ -269,7 +270,7 @@ def _import_rows(xb: XwBook, file: str):
     table = xb.read_table(spec.sheet, spec.table)
     if table is None:
         raise ImportFileError(f"Sổ tính không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-    plan = imp.plan_import(header, rows, table, Path(file).name)
+    plan = imp.plan_import(header, rows, table, Path(file).name, window=imp.import_window(xb))
     if not plan.changed:
         return plan.report
     width = max(len(table.rows), plan.first_new_index + len(plan.new_rows))
@@ -528,6 +529,9 @@ def send_upward(book: Any = None):
         record = stored_report(book, data, hint=hint)  # the report that is in the saved workbook
         period, settings = get_period(record.period, record.year, data.settings.windows()), data.settings
         cfg = snd.smtp_config(settings, os.environ)
+        refusal = snd.unit_code_refusal(settings, dry_run_hint=False)
+        if refusal:       # every Sở would reject the exchange file: told before asking
+            raise SendError(refusal)
         if cfg.host and not cfg.to:
             raise SendError("Chưa có địa chỉ người nhận: điền 'email_nguoi_nhan' trong trang Cấu hình.")
         make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
@@ -542,9 +546,6 @@ def send_upward(book: Any = None):
                          "của sổ, chưa gửi đi.")
         if previous:
             lines.append(f"CHÚ Ý: báo cáo {period.label} đã được gửi lúc {previous}; bấm OK sẽ gửi lại.")
-        if not str(settings.get("ma_dinh_danh") or "").strip():
-            lines.append("CHÚ Ý: chưa điền 'ma_dinh_danh' (mã định danh điện tử của đơn vị) trong trang Cấu hình; "
-                         "Sở sẽ không tổng hợp được tệp gửi đi.")
         lines += ["Báo cáo " + _saved_note(path), "",
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):

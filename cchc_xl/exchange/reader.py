@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -29,7 +28,7 @@ from . import spec
 
 __all__ = ["Submission", "ExchangeFormatError", "read_exchange"]
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+_CODE = spec.UNIT_CODE
 _NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 _RATE_TOLERANCE = 1e-9
 

@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,7 +34,26 @@ from .. import schema
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SHEET_DATA", "TABLE_DATA", "DATA_HEADERS", "META", "MetaKey",
            "PROPERTIES", "LABELS", "UNIT_TASKS", "UNIT_DOSSIERS", "UNIT_PROCEDURES", "UNIT_RATE", "UNIT_DATE",
            "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "indicator_key",
-           "INDICATOR_FIELDS"]
+           "INDICATOR_FIELDS", "UNIT_CODE", "unit_code_problem"]
+
+#: What the reader accepts as ``unit.code`` (the unit's electronic identifier, setting ``ma_dinh_danh``).
+UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+
+
+def unit_code_problem(code: object) -> str | None:
+    """Why a Sở's roll-up would reject an exchange file carrying ``code`` as its unit code, or None.
+
+    >>> unit_code_problem("000.00.21.H25") is None, unit_code_problem(""), unit_code_problem("mã số 1")[:22]
+    (True, 'chưa có mã định danh', "mã định danh 'mã số 1'")
+    """
+    text = "" if code is None else str(code).strip()
+    if not text:
+        return "chưa có mã định danh"
+    if not UNIT_CODE.match(text):
+        return (f"mã định danh '{text}' không hợp lệ (chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch ngang, gạch "
+                f"dưới; tối đa 64 ký tự)")
+    return None
+
 
 FORMAT_NAME = "cchc-xl/trao-doi-bao-cao-cchc"
 FORMAT_VERSION = 1

@@ -22,8 +22,8 @@ appears.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
-import tempfile
 from pathlib import Path
 
 from .. import __version__, schema
@@ -331,32 +331,28 @@ def write_exchange(result, dest: str | os.PathLike, made_at: dt.datetime | None 
     """Write the exchange file of ``result`` to ``dest`` (replaced if it exists) and return its path.
 
     ``made_at`` (default: now) is written as the time the file was made. Raises ``OSError`` only when
-    ``dest``'s folder cannot be written.
+    ``dest``'s folder cannot be written. Written through :func:`cchc_xl.io.nofollow.replace_file`: a link planted
+    under ``dest``'s name is replaced, never written through.
     """
     import xlsxwriter
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     entries = exchange_entries(result, made_at)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=dest.parent)
-    os.close(fd)
-    try:
-        from ..report.frame import DEFAULT_FONT
+    from ..io.nofollow import replace_file
+    from ..report.frame import DEFAULT_FONT
 
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False, "default_date_format": _DATE_FMT,
-                                       "default_format_properties": dict(DEFAULT_FONT)})
-        fmts = _Formats(wb)
-        _properties(wb, entries, result)
-        _report_sheet(wb, fmts, result)
-        _tasks_sheet(wb, fmts, result)
-        _indicators_sheet(wb, fmts, result)
-        _dossiers_sheet(wb, fmts, entries)
-        _data_sheet(wb, fmts, entries)
-        wb.close()
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the file is meant to be mailed and shared
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()      # made in memory, then written beside ``dest`` and renamed (never through a link)
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False, "default_date_format": _DATE_FMT,
+                                      "default_format_properties": dict(DEFAULT_FONT), "in_memory": True})
+    fmts = _Formats(wb)
+    _properties(wb, entries, result)
+    _report_sheet(wb, fmts, result)
+    _tasks_sheet(wb, fmts, result)
+    _indicators_sheet(wb, fmts, result)
+    _dossiers_sheet(wb, fmts, entries)
+    _data_sheet(wb, fmts, entries)
+    wb.close()
+    replace_file(dest, buffer.getvalue(), mode=0o644)   # the file is meant to be mailed and shared
     return dest

@@ -14,7 +14,7 @@ A row is converted by columns when every cell is what a well-kept table holds:
   (``Tên TTHC`` and the computed columns are not read);
 * ``Mã hồ sơ`` is a text, not blank, and no other row has the same (cleaned) text;
 * ``Ngày tiếp nhận`` is a date; ``Ngày hẹn trả``, ``Ngày có kết quả``, ``Ngày nhận đủ hồ sơ`` are dates or
-  blank;
+  blank; every date lies within the rows' window (:func:`cchc_xl.core.calendar.date_window`);
 * ``Mã TTHC`` is blank or a text, of a known procedure unless an appointment date is printed;
 * the enumerated columns hold one of their values (or blank where that is allowed);
 * the dates and the status agree (a result dated on or after the receipt, when and only when the status
@@ -135,6 +135,10 @@ def parse_dossier_table(rows: Rows, procedures: Mapping[str, Procedure],
         appointment = _day_ordinals(column("Ngày hẹn trả"))
         finished = _day_ordinals(column("Ngày có kết quả"))
         complete = _day_ordinals(column("Ngày nhận đủ hồ sơ")) if has_complete else np.zeros(n, dtype=np.int64)
+        if rows.window is not None:     # a date outside the workbook's window: the long way reports it
+            lo, hi = (d.toordinal() for d in rows.window)
+            for days in (received_day, appointment, finished, complete):
+                days[(days > 0) & ((days < lo) | (days > hi))] = -1
         slow |= (received_day <= 0) | (appointment < 0) | (finished < 0) | (complete < 0)
 
         # the procedure: a text (or blank), known unless an appointment is printed

@@ -10,6 +10,12 @@ added, or updated by ``Mã hồ sơ``; a bad row — an invalid value, or a text
 holds (32,767 characters; a CSV field of any length up to the file's size is read) — is skipped with a
 message naming its line and column, the other rows are imported, and the workbook is written atomically
 with a backup.
+
+What the import accepts, the workbook can hold and every other command can read: a date outside the
+workbook's window (:func:`cchc_xl.core.calendar.date_window`, five years either side of its plan year — not
+``10/06/9999``, not ``10/06/0001``) is a bad value of its row, named by line and column; an import that would
+take the workbook past the size every command reads (:data:`cchc_xl.io.ooxml.limits.MAX_UNZIPPED_BYTES`,
+checked on the package about to be written) is refused as a whole, naming that limit, and nothing is written.
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
+from ..core.calendar import date_window, outside_window
 from ..core.text import cell_limit_problem, clean_text
-from ..errors import CchcError, ImportFileError, describe_os_error
+from ..errors import CchcError, ImportFileError, WorkbookTooLargeError, describe_os_error
 from .file_book import FileBook, parse_ref
-from .ooxml import col_letter
+from .ooxml import MAX_ROW, col_letter
 
-__all__ = ["import_dossiers", "plan_import", "ImportPlan", "ImportReport", "read_import_file"]
+__all__ = ["import_dossiers", "plan_import", "ImportPlan", "ImportReport", "read_import_file", "import_window"]
 
 _INPUT_HEADERS = [h for h in schema.DOSSIERS.headers if h not in schema.DOSSIERS.computed]
 _DATE_COLUMNS = {"Ngày tiếp nhận": True, "Ngày hẹn trả": False, "Ngày có kết quả": False, "Ngày nhận đủ hồ sơ": False}
@@ -193,8 +200,9 @@ def _xlsx_rows(raw: bytes, name: str) -> list[list]:
                               f"({type(exc).__name__}).") from None
 
 
-def _convert(header: str, value: object, line: int, skipped: list[str]):
-    """Value ready for the workbook, or raise ValueError with a Vietnamese message."""
+def _convert(header: str, value: object, window: tuple[dt.date, dt.date]):
+    """Value ready for the workbook, or raise ValueError with a Vietnamese message; a date must lie in
+    ``window``."""
     if isinstance(value, str):
         value = clean_text(value)
     if value is None or value == "":
@@ -202,13 +210,19 @@ def _convert(header: str, value: object, line: int, skipped: list[str]):
     if header in _DATE_COLUMNS:
         with_time = _DATE_COLUMNS[header]
         if isinstance(value, dt.datetime):
-            return value if with_time else value.date()
-        if isinstance(value, dt.date):
-            return dt.datetime.combine(value, dt.time()) if with_time else value
-        try:
-            return _parse_datetime(str(value), with_time)
-        except ValueError:
-            raise ValueError(f"'{value}' không phải ngày (dùng dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc YYYY-MM-DD)")
+            day = value if with_time else value.date()
+        elif isinstance(value, dt.date):
+            day = dt.datetime.combine(value, dt.time()) if with_time else value
+        else:
+            try:
+                day = _parse_datetime(str(value), with_time)
+            except ValueError:
+                raise ValueError(f"'{value}' không phải ngày (dùng dd/mm/yyyy, dd/mm/yyyy hh:mm hoặc "
+                                 f"YYYY-MM-DD)") from None
+        problem = outside_window(day, window)
+        if problem:
+            raise ValueError(problem)
+        return day
     if isinstance(value, str):
         problem = cell_limit_problem(value)
         if problem:
@@ -240,14 +254,32 @@ class ImportPlan:
         return bool(self.updates or self.new_rows)
 
 
-def plan_import(header: list[str], rows: list[list[object]], table, source_name: str = "") -> ImportPlan:
+def import_window(book) -> tuple[dt.date, dt.date]:
+    """The dates an import into ``book`` (any Book adapter) accepts: :func:`cchc_xl.core.calendar.date_window` of
+    the plan year in its settings (``nam_ke_hoach``; 2000–2100 when it cannot be read)."""
+    from ..core.settings import parse_settings
+    from .table_rows import Rows
+
+    td = book.read_table(schema.SETTINGS.sheet, schema.SETTINGS.table)
+    if td is None:
+        return date_window(None)
+    rows = Rows(td, schema.SETTINGS, [])
+    settings, _problems = parse_settings([(r, rows.value(r, rec, "Khóa"), rows.value(r, rec, "Giá trị"))
+                                          for r, rec in rows])
+    return date_window(settings["nam_ke_hoach"])
+
+
+def plan_import(header: list[str], rows: list[list[object]], table, source_name: str = "",
+                window: tuple[dt.date, dt.date] | None = None) -> ImportPlan:
     """Plan the import of ``rows`` (as :func:`read_import_file` returns them) into ``table`` (a ``TableData``
     of ``tblHoSo`` from any Book adapter). Pure: reads nothing, writes nothing.
 
     Rules: only input columns of ``tblHoSo`` are used (others are listed in ``report.ignored_columns``);
-    a row with an invalid value, no ``Mã hồ sơ`` or a code repeated in the file is skipped with a message
-    naming its line and column; an existing code is updated, a new one appended.
+    a row with an invalid value — a date outside ``window`` (:func:`import_window`; default 2000–2100) too —, no
+    ``Mã hồ sơ`` or a code repeated in the file is skipped with a message naming its line and column; an
+    existing code is updated, a new one appended.
     """
+    window = window or date_window(None)
     report = ImportReport(ignored_columns=[h for h in header if h and h not in _INPUT_HEADERS])
     missing = [h for h in _INPUT_HEADERS if h not in table.headers and h not in schema.DOSSIERS.optional]
     if missing:
@@ -272,7 +304,7 @@ def plan_import(header: list[str], rows: list[list[object]], table, source_name:
         record, errors = {}, []
         for i, h in used:
             try:
-                record[h] = _convert(h, raw[i] if i < len(raw) else None, n, report.skipped)
+                record[h] = _convert(h, raw[i] if i < len(raw) else None, window)
             except ValueError as exc:
                 errors.append(f"cột '{h}': {exc}")
         key = record.get("Mã hồ sơ")
@@ -311,13 +343,26 @@ def import_dossiers(workbook: str | Path, file: str | Path, out: str | Path | No
         if info is None or table is None:
             raise ImportFileError(f"Sổ tính không có bảng '{schema.DOSSIERS.table}' ở trang "
                                   f"'{schema.DOSSIERS.sheet}'.")
-        plan = plan_import(header, rows, table, Path(file).name)
+        plan = plan_import(header, rows, table, Path(file).name, window=import_window(book))
         plan.report.encoding = encoding
         if not plan.changed:
             return plan.report
-        _apply(book, info, table, plan)
-        book.save()
+        try:
+            _apply(book, info, table, plan)
+            book.save()
+        except WorkbookTooLargeError as exc:
+            raise ImportFileError(_too_large(Path(file).name, plan, exc.total, exc.limit, exc.at_least)) from None
     return plan.report
+
+
+def _too_large(name: str, plan: ImportPlan, total: int, limit: int, at_least: bool = False) -> str:
+    from ..core.vnformat import integer
+
+    return (f"Không nhập tệp '{name}': thêm {integer(len(plan.new_rows))} hồ sơ (cập nhật "
+            f"{integer(len(plan.updates))}) sẽ làm sổ tính chiếm {'ít nhất ' if at_least else ''}"
+            f"{integer(round(total / 1048576))} MB khi giải nén, quá giới hạn {integer(round(limit / 1048576))} MB "
+            f"mà các lệnh refresh, check, consolidate, send đọc được (MAX_UNZIPPED_BYTES, docs/PROMISES.md). Hãy "
+            f"nhập từng phần nhỏ hơn, hoặc chuyển hồ sơ của các năm trước sang sổ khác; sổ tính chưa bị thay đổi.")
 
 
 def _apply(book, info, table, plan: ImportPlan) -> None:
@@ -335,7 +380,16 @@ def _apply(book, info, table, plan: ImportPlan) -> None:
     template = pkg.on_sheet_text(info.sheet, lambda st: st.row_styles(next_row - 1))
     order = [h for h in table.headers]
     rows = [[record.get(h) for h in order] for record in plan.new_rows]
-    pkg.set_rows(info.sheet, next_row, c1, rows, [template.get(c) for c in range(c1, c2 + 1)])
+    styles = [template.get(c) for c in range(c1, c2 + 1)]
+    if rows and next_row + len(rows) - 1 > MAX_ROW:
+        raise ImportFileError(f"Không nhập được: bảng hồ sơ sẽ kéo tới dòng {next_row + len(rows) - 1:,}, quá số "
+                              f"dòng tối đa {MAX_ROW:,} của một trang tính Excel; sổ tính chưa bị thay đổi."
+                              .replace(",", "."))
+    if rows:                # refused before the work of writing (the exact check is made when it is written)
+        floor = pkg.size_floor(info.sheet, next_row, c1, rows, styles)
+        if floor > pkg.max_total:
+            raise WorkbookTooLargeError("", total=floor, limit=pkg.max_total, at_least=True)
+    pkg.set_rows(info.sheet, next_row, c1, rows, styles)
     last_row = next_row + len(plan.new_rows) - 1
     if last_row > r2:
         pkg.set_table_ref(info.name, f"{col_letter(c1)}{r1}:{col_letter(c2)}{last_row}")

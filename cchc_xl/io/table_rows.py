@@ -10,6 +10,7 @@ import operator
 import re
 
 from .. import schema
+from ..core.calendar import outside_window
 from ..core.text import clean_text
 from .table_data import Cell, Problem, TableData
 
@@ -25,10 +26,12 @@ class Record(dict):
 
 
 class Rows:
-    """Iterate a table's non-blank rows as :class:`Record` (header → value), collecting problems."""
+    """Iterate a table's non-blank rows as :class:`Record` (header → value), collecting problems. ``window``: the
+    dates a cell may hold (:func:`cchc_xl.core.calendar.date_window`); a date outside is a problem and not used."""
 
-    def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem]):
-        self.td, self.spec, self.problems = td, spec, problems
+    def __init__(self, td: TableData, spec: schema.TableSpec, problems: list[Problem],
+                 window: tuple[dt.date, dt.date] | None = None):
+        self.td, self.spec, self.problems, self.window = td, spec, problems, window
         self.index = {clean_text(str(h), single_line=True): i for i, h in enumerate(td.headers) if h is not None}
         self.ok = True
         for header in spec.headers:
@@ -124,10 +127,17 @@ class Rows:
             return value.strftime("%d/%m/%Y")
         return clean_cell_text(value if value.__class__ is str else str(value))
 
-    def date(self, row, record, header, with_time: bool = False):
+    def date(self, row, record, header, with_time: bool = False, bounded: bool = True):
+        """The cell's date (a datetime with ``with_time``), or None with a problem for a value that is not a date
+        or — unless ``bounded`` is False — a date outside the rows' ``window`` (``10/06/9999``)."""
         value = self.value(row, record, header)
         if value is None:
             return None
+        if isinstance(value, (dt.datetime, dt.date)) and bounded and self.window is not None:
+            problem = outside_window(value, self.window)
+            if problem:
+                self.add(row, header, problem + "; ngày này không được dùng")
+                return None
         if isinstance(value, dt.datetime):
             return value if with_time else value.date()
         if isinstance(value, dt.date):

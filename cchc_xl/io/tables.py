@@ -12,6 +12,7 @@ import datetime as dt
 import re
 
 from .. import schema
+from ..core.calendar import date_window
 from ..core.dossiers import Dossier, Procedure
 from ..core.indicators import IndicatorRow
 from ..core.narrative import NarrativeEntry, normalize
@@ -41,6 +42,7 @@ def _check_readable(data: WorkbookData, rows: Rows) -> bool:
 
 
 _TASK_ID = re.compile(r"^(\d+)\.(\S+)$")
+MAX_PROCEDURE_DAYS = 365      # working days a procedure may take to settle a dossier
 
 
 def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
@@ -71,7 +73,7 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
         p.extend(Problem(schema.SETTINGS.sheet, sp.row, "Giá trị", sp.message) for sp in sproblems)
 
     if schema.HOLIDAYS.table in data.tables:
-        rows = Rows(data.tables[schema.HOLIDAYS.table], schema.HOLIDAYS, p)
+        rows = Rows(data.tables[schema.HOLIDAYS.table], schema.HOLIDAYS, p, _window(data))
         _check_readable(data, rows)
         for r, rec in rows:
             day = rows.date(r, rec, "Ngày")
@@ -103,6 +105,11 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
                 rows.add(r, "Số ngày làm việc", "cần một số nguyên không âm (0 = trả trong ngày); "
                                                 "thủ tục này không được dùng để tính hạn")
                 continue
+            if days > MAX_PROCEDURE_DAYS:       # a typo (9999999): a deadline centuries away, past the calendar
+                rows.add(r, "Số ngày làm việc", f"{int(days):,} ngày làm việc là quá dài (tối đa "
+                                                f"{MAX_PROCEDURE_DAYS} ngày, khoảng một năm rưỡi); thủ tục này không "
+                                                "được dùng để tính hạn".replace(",", "."))
+                continue
             data.procedures[code] = Procedure(
                 code=code,
                 name=rows.text(r, rec, "Tên TTHC"),
@@ -125,8 +132,14 @@ def parse_tables(tables: dict[str, TableData | None]) -> WorkbookData:
     return data
 
 
+def _window(data: WorkbookData):
+    """The dates the workbook's tables may hold: five years either side of the plan year (a date beyond is a
+    problem named by row and column, never a date handed to the calendar)."""
+    return date_window(_plan_year(data))
+
+
 def _parse_tasks(data: WorkbookData) -> None:
-    rows = Rows(data.tables[schema.TASKS.table], schema.TASKS, data.problems)
+    rows = Rows(data.tables[schema.TASKS.table], schema.TASKS, data.problems, _window(data))
     _check_readable(data, rows)
     has_link = "Liên kết" in rows.index
     seen: set[str] = set()
@@ -164,7 +177,7 @@ def _status_and_done(rows: Rows, r: int, rec: dict, what: str, plan_year: int | 
     (:func:`cchc_xl.core.tasks.completion_problems`, the rule a returned copy is refused by too); a date
     outside the plan year's window is reported and not used."""
     status = rows.enum(r, rec, "Trạng thái", schema.TASK_STATUS, default="not_started")
-    done_date = rows.date(r, rec, "Ngày hoàn thành")
+    done_date = rows.date(r, rec, "Ngày hoàn thành", bounded=False)     # the plan year's narrower window, below
     for column, message in completion_problems(status, done_date, plan_year):
         if column == "Trạng thái":
             rows.add(r, column, message)
@@ -185,7 +198,7 @@ def _plan_year(data: WorkbookData) -> int | None:
 
 
 def _parse_occurrences(data: WorkbookData) -> None:
-    rows = Rows(data.tables[schema.OCCURRENCES.table], schema.OCCURRENCES, data.problems)
+    rows = Rows(data.tables[schema.OCCURRENCES.table], schema.OCCURRENCES, data.problems, _window(data))
     _check_readable(data, rows)
     seen: set[str] = set()
     for r, rec in rows:
@@ -210,7 +223,7 @@ def _parse_dossiers(data: WorkbookData) -> None:
     needs a closer look goes through :func:`_dossier_from_row` (:mod:`.dossier_table`)."""
     from .dossier_table import parse_dossier_table
 
-    rows = Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
+    rows = Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems, _window(data))
     _check_readable(data, rows)
     data.dossiers = parse_dossier_table(rows, data.procedures, _dossier_from_row)
     data.dossier_rows = data.dossiers.rows.tolist()
@@ -218,7 +231,7 @@ def _parse_dossiers(data: WorkbookData) -> None:
 
 def _parse_dossiers_by_row(data: WorkbookData) -> None:
     """``tblHoSo`` one row at a time (what :func:`_parse_dossiers` must equal: the tests compare them)."""
-    rows = Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems)
+    rows = Rows(data.tables[schema.DOSSIERS.table], schema.DOSSIERS, data.problems, _window(data))
     _check_readable(data, rows)
     has_complete = "Ngày nhận đủ hồ sơ" in rows.index
     seen: set[str] = set()

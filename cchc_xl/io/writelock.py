@@ -12,28 +12,40 @@ beside the workbook: it is released when its holder ends, even by ``kill -9`` or
 no stale locks to guess about. The file names its holder (process id, host, start time) for the message,
 and is removed on release. Readers (``check``, ``send``, ``handout``) take no lock: the writer replaces the
 file atomically, so a reader sees the old or the new file, never a mix.
+
+The lock file is opened through :mod:`cchc_xl.io.nofollow`: a link (or a hard link) planted under its name by
+another user is refused in one sentence, never written through. A workbook reached through a link is locked
+(and written) at its real path. The wait is bounded: a value that is not a finite number of seconds ≥ 0
+(``nan``, ``inf``, ``1e400``, ``-5``) falls back to the default with a warning (:class:`~cchc_xl.errors.CchcWarning`,
+``Chú ý: …`` on the command line), and no run waits longer than :data:`MAX_LOCK_WAIT_SECONDS` (one hour).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from ..errors import WorkbookBusyError
+from ..errors import CchcWarning, WorkbookBusyError
+from .nofollow import open_lock_file, real_path
 
-__all__ = ["writer_lock", "lock_path", "default_wait", "LOCK_WAIT_SECONDS", "EXIT_BUSY"]
+__all__ = ["writer_lock", "lock_path", "default_wait", "lock_wait", "LOCK_WAIT_SECONDS", "MAX_LOCK_WAIT_SECONDS",
+           "EXIT_BUSY"]
 
 LOCK_WAIT_SECONDS = 10.0      # how long a run waits for the lock; CCHC_LOCK_WAIT_SECONDS overrides
+MAX_LOCK_WAIT_SECONDS = 3600.0   # no run waits longer than an hour, whatever it is told
 EXIT_BUSY = 4
 _POLL = 0.05
 
 
 def lock_path(target: str | os.PathLike) -> Path:
-    t = Path(target)
+    """``NAME.cchc-lock`` beside the real file of workbook ``target`` (a link to it shares its lock)."""
+    t = real_path(target)
     return t.with_name(t.name + ".cchc-lock")
 
 
@@ -63,12 +75,48 @@ def _holder(lock: Path) -> str:
     return f" (đang giữ: {text})" if text else ""
 
 
-def default_wait() -> float:
-    """:data:`LOCK_WAIT_SECONDS`, or the ``CCHC_LOCK_WAIT_SECONDS`` environment variable when it is a number."""
+def _seconds(value: object, where: str) -> float:
+    """``value`` as a bounded number of seconds (see :func:`lock_wait`), warning when it is not one."""
     try:
-        return max(float(os.environ.get("CCHC_LOCK_WAIT_SECONDS", "")), 0.0)
-    except ValueError:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        warnings.warn(CchcWarning(
+            f"{where} = '{value}' không phải một số giây hợp lệ (cần một số từ 0 đến "
+            f"{MAX_LOCK_WAIT_SECONDS:.0f}); dùng mặc định {LOCK_WAIT_SECONDS:.0f} giây."), stacklevel=3)
         return LOCK_WAIT_SECONDS
+    if seconds > MAX_LOCK_WAIT_SECONDS:
+        warnings.warn(CchcWarning(
+            f"{where} = '{value}' giây dài quá giới hạn {MAX_LOCK_WAIT_SECONDS:.0f} giây (một giờ); chỉ chờ "
+            f"tối đa {MAX_LOCK_WAIT_SECONDS:.0f} giây."), stacklevel=3)
+        return MAX_LOCK_WAIT_SECONDS
+    return seconds
+
+
+def default_wait() -> float:
+    """:data:`LOCK_WAIT_SECONDS`, or the ``CCHC_LOCK_WAIT_SECONDS`` environment variable bounded by
+    :func:`lock_wait` (``nan``, ``inf``, ``-1`` → the default, with a warning)."""
+    raw = os.environ.get("CCHC_LOCK_WAIT_SECONDS", "")
+    return _seconds(raw, "CCHC_LOCK_WAIT_SECONDS") if raw.strip() else LOCK_WAIT_SECONDS
+
+
+def lock_wait(wait: float | None = None) -> float:
+    """How long a run waits for the lock: ``wait`` (``consolidate --wait``) when given, else :func:`default_wait`.
+    A value that is not a finite number ≥ 0 gives :data:`LOCK_WAIT_SECONDS` and a :class:`CchcWarning`; one
+    above :data:`MAX_LOCK_WAIT_SECONDS` gives that bound and a warning.
+
+    >>> lock_wait(2.5), lock_wait(0)
+    (2.5, 0.0)
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     lock_wait(float("nan")), lock_wait(float("inf")), lock_wait(1e400), lock_wait(-5), lock_wait(7200)
+    (10.0, 10.0, 10.0, 10.0, 3600.0)
+    >>> len(seen), "không phải một số giây hợp lệ" in str(seen[0].message)
+    (5, True)
+    """
+    return default_wait() if wait is None else _seconds(wait, "thời gian chờ (--wait)")
 
 
 def _host() -> str:
@@ -79,14 +127,13 @@ def _host() -> str:
 @contextlib.contextmanager
 def writer_lock(target: str | os.PathLike, wait: float | None = None):
     """Hold the writer lock of workbook ``target`` while the block runs (see module docstring); ``wait``
-    defaults to :func:`default_wait`."""
-    if wait is None:
-        wait = default_wait()
+    is bounded by :func:`lock_wait` (default :func:`default_wait`)."""
+    wait = lock_wait(wait)
     lock = lock_path(target)
-    deadline = time.monotonic() + max(wait, 0.0)
+    deadline = time.monotonic() + wait
     while True:
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_lock_file(lock)       # never through a link: LinkRefusedError, one sentence
         except FileNotFoundError:
             from ..errors import WorkbookError
 
@@ -102,7 +149,7 @@ def writer_lock(target: str | os.PathLike, wait: float | None = None):
             raise WorkbookError(describe_os_error(exc) + " Chưa có gì bị thay đổi.") from None
         if _try_lock(fd):
             try:        # the holder may have removed the file between our open and our lock: start again
-                same = os.path.samestat(os.fstat(fd), os.stat(lock))
+                same = os.path.samestat(os.fstat(fd), os.lstat(lock))
             except FileNotFoundError:
                 same = False
             if same:

@@ -14,12 +14,30 @@ ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "workbook" / "CCHC_2024.xlsm"
 
 
+UNIT_CODE = "000.00.21.H25"      # a school's electronic identifier (the bundled workbook ships none)
+
+
+def with_unit_code(path: Path, code: str = UNIT_CODE) -> Path:
+    """Fill the setting ``ma_dinh_danh`` of the workbook at ``path`` (``send`` refuses to send without it; it is
+    not part of the report's data, so the report in the workbook stays the one to send)."""
+    from cchc_xl.io.file_book import FileBook
+    from cchc_xl.io.ooxml import Package
+
+    td = FileBook.open(path).read_table(schema.SETTINGS.sheet, schema.SETTINGS.table)
+    row = td.first_row + [r[0] for r in td.row_values()].index("ma_dinh_danh")
+    pkg = Package.open(path)
+    pkg.set_cells(schema.SETTINGS.sheet, {(row, td.headers.index("Giá trị") + 1): code})
+    pkg.save(path, backup=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def master_template(tmp_path_factory) -> Path:
-    """The bundled master workbook (tests/test_workbook_fresh.py keeps it equal to a fresh build)."""
+    """The bundled master workbook (tests/test_workbook_fresh.py keeps it equal to a fresh build), with a unit
+    code filled in as a school does before sending."""
     dest = tmp_path_factory.mktemp("master") / "CCHC_2024.xlsm"
     shutil.copyfile(BUNDLED, dest)
-    return dest
+    return with_unit_code(dest)
 
 
 @pytest.fixture()

@@ -82,7 +82,8 @@ def test_done_when(tmp_path, master):
     # 3. the scheduled script, twice
     r1 = _script(master, inbox)
     assert r1.returncode == 2, r1.stderr
-    assert "Chấp nhận" in r1.stderr and "TỪ CHỐI" in r1.stderr
+    assert "Chấp nhận" in r1.stdout and "TỪ CHỐI" in r1.stdout        # the summary: a result, on stdout
+    assert "Có 2 tệp bị từ chối" in r1.stderr                           # the problem, on stderr
     after_first = master.read_bytes()
     r2 = _script(master, inbox)
     assert r2.returncode == 0, r2.stderr

@@ -84,11 +84,11 @@ def test_the_scheduled_run_makes_the_right_period_on_every_date(tmp_path, master
         phrase = report_title_phrase(get_period(key, 2024))
         made.append((today, rec.period, rec.as_of.isoformat(), bool(note)))
         assert (rec.period, rec.year, rec.as_of) == (key, 2024, day), today
-        assert f"Báo cáo trong sổ: báo cáo {phrase} (tính đến {_vn(day)}) (hôm nay) — đã lập lại." in r.stderr
+        assert f"Báo cáo trong sổ: báo cáo {phrase} (tính đến {_vn(day)}) (hôm nay) — đã lập lại." in r.stdout
         if note:
-            assert f"Lưu ý: Ngày tính đến {_vn(day)} {note}" in r.stderr
+            assert f"Lưu ý: Ngày tính đến {_vn(day)} {note}" in r.stdout
         else:
-            assert "Lưu ý: Ngày tính đến" not in r.stderr
+            assert "Lưu ý: Ngày tính đến" not in r.stdout
         if today == "2024-06-20":
             assert master_values(master)[tid]["Trạng thái"].value == "Hoàn thành"
             assert not list(inbox.glob("*.xlsx")) and list((inbox / "processed").rglob("*.xlsx"))
@@ -105,7 +105,7 @@ def test_the_scheduled_run_makes_the_right_period_on_every_date(tmp_path, master
     # the same day again: nothing new, the report stays (the master is not rewritten)
     before = master.read_bytes()
     r = run_script(master, inbox, SCHEDULE[-1][0])
-    assert r.returncode == 0 and "— giữ nguyên, không có gì mới." in r.stderr
+    assert r.returncode == 0 and "— giữ nguyên, không có gì mới." in r.stdout
     assert master.read_bytes() == before
 
 
@@ -120,21 +120,21 @@ def test_a_year_report_is_never_silently_rewritten_as_another_period(tmp_path, m
     assert r.returncode == 0, r.stderr
     rec = read_record(FileBook.open(master))
     assert (rec.period, rec.as_of) == ("year", dt.date(2024, 12, 20))
-    assert "Báo cáo trong sổ: báo cáo năm 2024 (tính đến 20/12/2024) (hôm nay) — đã lập lại." in r.stderr
-    assert "Báo cáo trước đó" not in r.stderr and "Lưu ý: Ngày tính đến 20/12/2024 " + AFTER in r.stderr
+    assert "Báo cáo trong sổ: báo cáo năm 2024 (tính đến 20/12/2024) (hôm nay) — đã lập lại." in r.stdout
+    assert "Báo cáo trước đó" not in r.stdout and "Lưu ý: Ngày tính đến 20/12/2024 " + AFTER in r.stdout
 
     r = run_script(master, inbox, "2024-07-01")  # a clock set back: the rule gives Q3, and the summary says so
     assert r.returncode == 0, r.stderr
     rec = read_record(FileBook.open(master))
     assert (rec.period, rec.as_of) == ("q3", dt.date(2024, 7, 1))
     assert ("Báo cáo trước đó trong sổ là báo cáo năm 2024 (tính đến 20/12/2024); nay là báo cáo quý III năm 2024 "
-            "(tính đến 01/07/2024) theo ngày tính đến.") in r.stderr
+            "(tính đến 01/07/2024) theo ngày tính đến.") in r.stdout
 
     r = run_script(master, inbox, "2024-07-01", "--as-of", "2024-12-14")  # a date given wins over the clock
     assert r.returncode == 0, r.stderr
     rec = read_record(FileBook.open(master))
     assert (rec.period, rec.as_of) == ("year", dt.date(2024, 12, 14))
-    assert "(tính đến 14/12/2024) — đã lập lại." in r.stderr  # no "(hôm nay)": the date was given
+    assert "(tính đến 14/12/2024) — đã lập lại." in r.stdout  # no "(hôm nay)": the date was given
 
 
 def test_the_scheduled_run_with_send_sends_the_report_it_made(tmp_path, master):
@@ -148,7 +148,7 @@ def test_the_scheduled_run_with_send_sends_the_report_it_made(tmp_path, master):
     inbox.mkdir()
     r = run_script(master, inbox, "2025-01-10", "--send")
     assert r.returncode == 0, r.stderr
-    assert "Đã tạo thư nháp BC_CCHC_Nam2024_THPT_Kien_Thuy.eml" in r.stderr
+    assert "Đã tạo thư nháp BC_CCHC_Nam2024_THPT_Kien_Thuy.eml" in r.stdout
     body = _body(master.parent / "BC_CCHC_Nam2024_THPT_Kien_Thuy.eml")
     assert "(số liệu tính đến ngày 10/01/2025)" in body and "Lưu ý: Ngày tính đến 10/01/2025 " + AFTER in body
     assert (master.parent / "BC_CCHC_Nam2024_THPT_Kien_Thuy.pdf").stat().st_size > 1000

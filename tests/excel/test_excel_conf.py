@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import site
 import subprocess
 import sys
 import zipfile
@@ -126,12 +127,21 @@ def test_setup_excel_refuses_a_workbook_without_conf_sheet(tmp_path):
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _venv(where: Path, system_site_packages: bool = True) -> Path:
-    args = [sys.executable, "-m", "venv", "--without-pip", str(where)]
-    if system_site_packages:
-        args.insert(3, "--system-site-packages")
-    subprocess.run(args, check=True, capture_output=True)
-    return where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+def _venv(where: Path, inherit: bool = True) -> Path:
+    """A real virtual environment made by this interpreter (``venv --without-pip``). ``inherit``: it also sees the
+    packages of the environment running the tests — a ``.pth`` file in it adds their folders (``site.addsitedir``,
+    so their own ``.pth`` files, an editable install's among them, are read too). ``--system-site-packages`` would
+    not do: from inside a virtual environment it reaches the base interpreter's packages, not this environment's
+    (no lxml, no cchc-xl), so the tests would pass only where the project is installed into the base interpreter."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True, capture_output=True)
+    python = where / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    if inherit:
+        purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                 check=True, capture_output=True, text=True).stdout.strip()
+        folders = [d for d in site.getsitepackages() + [site.getusersitepackages()] if os.path.isdir(d)]
+        Path(purelib, "zz_tests_parent_environment.pth").write_text(
+            "import site; " + "; ".join(f"site.addsitedir({d!r})" for d in folders) + "\n", encoding="utf-8")
+    return python
 
 
 def _setup_with(python: Path, workbook: Path, code: str | None = None) -> subprocess.CompletedProcess:
@@ -159,7 +169,7 @@ def test_a_venv_python_is_written_as_is_and_imports_the_project(tmp_path):
 def test_a_python_that_cannot_import_the_project_is_not_ticked(tmp_path):
     """The written Python runs but has neither cchc_xl nor xlwings (a venv without the project): those lines
     stay [ ] — the old checklist ticked every line from the Python running setup-excel."""
-    python = _venv(tmp_path / "bare", system_site_packages=False)
+    python = _venv(tmp_path / "bare", inherit=False)
     path = _book(tmp_path / "b.xlsm")
     result = setup_excel(path, interpreter=str(python))
     assert not result.ok and _conf_value(path, KEY) == str(python)

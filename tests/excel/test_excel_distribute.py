@@ -25,7 +25,7 @@ from cchc_xl.excel import entry
 from remote import build_payload, clean, run_remote, sheet_values, table_ref
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import age, fill_copy, group_tasks, master_values  # noqa: E402
+from distfix import age, fill_copy, group_tasks, master_values, with_unit_code  # noqa: E402
 
 AS_OF = dt.date(2024, 6, 14)
 TODAY = dt.datetime.now().strftime("%Y-%m-%d")
@@ -33,11 +33,11 @@ TODAY = dt.datetime.now().strftime("%Y-%m-%d")
 
 @pytest.fixture(scope="module")
 def master_file(excel_workbook, tmp_path_factory) -> Path:
-    """The built workbook, refreshed once (as a school would have it)."""
+    """The built workbook, refreshed once, its unit code filled in (as a school would have it)."""
     dest = tmp_path_factory.mktemp("excel_master") / "CCHC_2024.xlsm"
     shutil.copyfile(excel_workbook, dest)
     refresh_file(dest, as_of=AS_OF, backup=False)
-    return dest
+    return with_unit_code(dest)
 
 
 @pytest.fixture()
@@ -276,7 +276,6 @@ def test_send_from_excel_asks_first_then_drafts_and_records_in_the_live_book(mas
     from python_calamine import CalamineWorkbook
 
     assert "Dữ liệu trao đổi" in CalamineWorkbook.from_path(str(outcome.xlsx)).sheet_names  # the exchange file
-    assert "ma_dinh_danh" in confirm["prompt"]  # the bundled workbook has no unit code yet: the user is warned
     assert outcome.subject in confirm["prompt"] and outcome.eml.name in done["prompt"]
     rows = log_rows(after)
     assert rows[:len(log_before)] == log_before and len(rows) == len(log_before) + 1
@@ -286,6 +285,18 @@ def test_send_from_excel_asks_first_then_drafts_and_records_in_the_live_book(mas
     from cchc_xl.distribute._log import read_log
 
     assert not any(r["Cột"] in (LOG_COLUMN_DRAFT, LOG_COLUMN_SEND) for r in read_log(master))  # file untouched
+
+
+def test_send_from_excel_without_a_unit_code_is_refused_before_asking(master):
+    """The bundled workbook ships no ``ma_dinh_danh``: every Sở would reject its exchange file, so the button says
+    so in one sentence naming the setting — before the confirmation, and nothing is written."""
+    with_unit_code(master, "")
+    before = sorted(p.name for p in master.parent.iterdir())
+    result, actions, after = run_remote(live_payload(master), answering("ok", lambda b: entry.send_upward(b)))
+    assert result is None and [a["func"] for a in actions] == ["alert"]
+    (alert,) = after["_alerts"]
+    assert "ma_dinh_danh" in alert["prompt"] and "từ chối" in alert["prompt"] and "--dry-run" not in alert["prompt"]
+    assert sorted(p.name for p in master.parent.iterdir()) == before
 
 
 @pytest.mark.parametrize("answer", ["cancel", None])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from cchc_xl.report.record import RECORD_CELL, ReportRecord, data_fingerprint, r
 
 from remote import build_payload, run_remote, sheet_values
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
+from distfix import with_unit_code  # noqa: E402
+
 
 @pytest.fixture()
 def master(excel_workbook, tmp_path, monkeypatch, log_dir) -> Path:
@@ -29,7 +33,7 @@ def master(excel_workbook, tmp_path, monkeypatch, log_dir) -> Path:
     d.mkdir()
     dest = d / "CCHC_2024.xlsm"
     shutil.copyfile(excel_workbook, dest)
-    return dest
+    return with_unit_code(dest)         # a school fills its code before sending (send refuses without it)
 
 
 def live_payload(path: Path) -> dict:

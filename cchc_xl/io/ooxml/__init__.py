@@ -30,7 +30,7 @@ from .archive import CFB_SIGNATURE
 from .cell_xml import Formula
 from .content_types import ContentTypes
 from .package import WRITE_LEVEL, Package
-from .refs import cell_ref, col_index, col_letter, parse_ref, range_ref
+from .refs import MAX_COL, MAX_ROW, cell_ref, col_index, col_letter, parse_ref, range_ref
 from .relationships import CT_STYLES, CT_WORKSHEET, Rel
 from .saving import KEEP_BACKUPS, lock_file_for, make_backup
 from .serials import is_date_format
@@ -40,7 +40,7 @@ from .xmltext import NS_CT, NS_MAIN, NS_R
 
 __all__ = [
     "Package", "Cell", "SheetData", "SheetInfo", "TableInfo", "DefinedName", "Rel", "ContentTypes", "Formula",
-    "col_letter", "col_index", "cell_ref", "parse_ref", "range_ref", "lock_file_for", "is_date_format",
+    "col_letter", "col_index", "cell_ref", "parse_ref", "range_ref", "MAX_ROW", "MAX_COL", "lock_file_for", "is_date_format",
     "make_backup", "KEEP_BACKUPS", "WRITE_LEVEL", "CFB_SIGNATURE", "NS_MAIN", "NS_CT", "NS_R", "CT_WORKSHEET",
     "CT_STYLES",
 ]

@@ -341,6 +341,10 @@ class ZipOut:
         self.fh.seek(end)
         self._entries.append(e)
 
+    def sizes(self) -> list[tuple[str, int, int]]:
+        """``(name, inflated size, compressed size)`` of every member written so far."""
+        return [(e.name, e.usize, e.csize) for e in self._entries]
+
     def close(self) -> None:
         start = self.fh.tell()
         for e in self._entries:

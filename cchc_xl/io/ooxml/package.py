@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ...core.text import cell_limit_problem
-from ...errors import CellTextTooLongError, WorkbookError
+from ...errors import CellTextTooLongError, WorkbookError, WorkbookTooLargeError
 from .archive import ZipIn, ZipOut, deflate
 from .cell_xml import MAX_CELL_TEXT, CellWriter, Formula
-from .limits import MAX_RATIO, MAX_UNZIPPED_BYTES
+from .limits import MAX_RATIO, MAX_UNZIPPED_BYTES, RATIO_MIN_SIZE
 from .parts import PartStore
 from .refs import MAX_COL, MAX_ROW, cell_ref, col_letter
 from .saving import KEEP_BACKUPS, fingerprint, save_atomic
@@ -94,6 +94,7 @@ class Package(PartStore):
     def __init__(self, data: bytes, filename: str = "workbook.xlsx", *, path: Path | None = None,
                  max_total: int = MAX_UNZIPPED_BYTES, max_ratio: float = MAX_RATIO):
         self.path = path
+        self.max_total, self.max_ratio = max_total, max_ratio      # what every later read of the file allows
         self._fingerprint = None
         self._source_bytes: bytes | None = None
         self._edits: dict[str, tuple[dict, dict, list]] = {}     # part -> (values, styles, row blocks)
@@ -338,6 +339,17 @@ class Package(PartStore):
             RowBlock(first_row, first_col, rows, list(styles or [None] * max(len(r) for r in rows))))
         self._pending(part)
 
+    def size_floor(self, sheet: str, first_row: int, first_col: int, rows: list[list],
+                   styles: list[int | None] | None = None) -> int:
+        """A lower bound of the bytes the package inflates to once :meth:`set_rows` writes ``rows`` there: its
+        members as they are, plus the XML of the rows past the sheet's last row (:meth:`RowBlock.min_size`). A
+        writer compares it with :attr:`max_total` to refuse, before the work of writing, what the final check of
+        :meth:`write_to` would refuse anyway."""
+        now = sum(info.file_size for info in self.zin.infos.values())
+        span = self.on_sheet_text(sheet, lambda st: st.row_span())
+        block = RowBlock(first_row, first_col, rows, list(styles or [None] * max(map(len, rows), default=0)))
+        return now + block.min_size(after_row=span[1] if span else 0)
+
     def _pending(self, part: str) -> None:
         self._sheet_cache.pop(part, None)     # the text stays: the pending writes are spliced into it
         self._packed.pop(part, None)
@@ -422,7 +434,25 @@ class Package(PartStore):
                 out.write(name, [data], WRITE_LEVEL, infos.get(name))
             else:
                 out.copy_raw(infos[name], self.zin.raw(name))
+        self._check_limits(out.sizes())
         out.close()
+
+    def _check_limits(self, sizes: list[tuple[str, int, int]]) -> None:
+        """Refuse (:class:`WorkbookTooLargeError`, before the file is put in place) a package that the next read —
+        under the limits this one was read with, those of :mod:`.limits` — would refuse: what a write makes,
+        every command can still open."""
+        total = sum(usize for _name, usize, _csize in sizes)
+        if total > self.max_total:
+            raise WorkbookTooLargeError(
+                f"Không ghi được '{self.filename}': sau khi ghi, sổ tính sẽ chiếm {total / 1048576:.0f} MB khi giải "
+                f"nén, quá giới hạn {self.max_total / 1048576:.0f} MB mà mọi lệnh đọc sổ tính (refresh, check, "
+                f"consolidate, send) áp dụng; chưa ghi gì, tệp cũ vẫn còn nguyên.", total=total, limit=self.max_total)
+        for name, usize, csize in sizes:
+            if usize > RATIO_MIN_SIZE and usize > self.max_ratio * max(csize, 1):
+                raise WorkbookTooLargeError(
+                    f"Không ghi được '{self.filename}': phần '{name}' sẽ nén với tỉ lệ {usize // max(csize, 1)}:1, "
+                    f"quá giới hạn {self.max_ratio}:1 mà mọi lệnh đọc sổ tính áp dụng; chưa ghi gì, tệp cũ vẫn còn "
+                    f"nguyên.", total=total, limit=self.max_total)
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()

@@ -13,6 +13,10 @@
 
 When any step fails, the temporary files and a backup made in step 4 are removed: the folder is as it was.
 A full disk or a folder without write permission is one Vietnamese sentence.
+
+Every file is created through :mod:`cchc_xl.io.nofollow`: temporaries exclusively (never through a link), the
+backup with the workbook's own permission bits, and a target reached through a link is written at its real
+path — the link stays a link to the updated workbook.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ import errno
 import hashlib
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable
 
 from ...errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
+from .. import nofollow
 
 __all__ = ["Fingerprint", "fingerprint", "lock_file_for", "save_atomic", "make_backup", "KEEP_BACKUPS",
            "temp_prefix"]
@@ -55,11 +59,7 @@ def lock_file_for(path: str | os.PathLike) -> Path | None:
     return None
 
 
-def temp_prefix(target: Path) -> str:
-    """``.tmp-NAME-`` (a hash of the name when it is long): temporary files of ``target`` only."""
-    name = target.name if len(target.name.encode("utf-8")) <= 120 else \
-        hashlib.sha1(target.name.encode("utf-8")).hexdigest()[:16]
-    return f".tmp-{name}-"
+temp_prefix = nofollow.temp_prefix        # ``.tmp-NAME-``: the temporary files of one target
 
 
 def _folder(target: Path) -> Path:
@@ -78,14 +78,7 @@ def _os_error(exc: OSError, target: Path) -> WorkbookError:
     return WorkbookError(describe_os_error(exc, path=target.name) + " Tệp cũ vẫn còn nguyên.")
 
 
-def _fsync_folder(folder: Path) -> None:
-    if hasattr(os, "O_DIRECTORY"):
-        with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+_fsync_folder = nofollow.sync_folder
 
 
 def _unlink(path: Path | str | None) -> None:
@@ -95,12 +88,8 @@ def _unlink(path: Path | str | None) -> None:
 
 
 def clean_leftovers(target: Path) -> None:
-    """Remove the temporary files a killed run left beside ``target`` (the caller holds its writer lock)."""
-    prefix = temp_prefix(target)
-    with contextlib.suppress(OSError):
-        for p in _folder(target).iterdir():
-            if p.name.startswith(prefix) and p.name.endswith(".part"):
-                _unlink(p)
+    """Remove the temporary files a killed run left beside ``target`` (:func:`cchc_xl.io.nofollow.remove_temps`)."""
+    nofollow.remove_temps(target)
 
 
 def _changed_message(target: Path) -> str:
@@ -144,7 +133,8 @@ def _backups(target: Path) -> list[tuple[tuple, Path]]:
 
 
 def make_backup(target: Path, data: bytes | None = None, keep: int = KEEP_BACKUPS) -> Path:
-    """A verified backup of ``target`` (of ``data``, the bytes read from it, when given) beside it; returns it.
+    """A verified backup of ``target`` (of ``data``, the bytes read from it, when given) beside it, with the
+    workbook's permission bits; returns it.
 
     Backups that do not open as a zip (left by a run killed while copying) are removed; of the good ones the
     ``keep`` newest are kept (at least one: the newest good backup is never removed)."""
@@ -152,27 +142,23 @@ def make_backup(target: Path, data: bytes | None = None, keep: int = KEEP_BACKUP
     if data is None:
         data = target.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target) + "bak-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    with nofollow.temp_beside(target, tag="bak-", mode=nofollow.file_mode(target)) as tmp:
+        with tmp.file() as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        with open(tmp, "rb") as fh:
+            fh.seek(0)
             back = fh.read()
-        if len(back) != len(data) or hashlib.sha256(back).hexdigest() != digest or not _is_zip(Path(tmp)):
+        if len(back) != len(data) or hashlib.sha256(back).hexdigest() != digest or not _is_zip(tmp.path):
             raise WorkbookError(f"Không tạo được bản sao lưu đúng của '{target.name}' (bản chép khác bản gốc); "
                                 f"tệp chưa bị ghi đè.")
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = target.with_name(f"{target.stem}.bak-{stamp}{target.suffix}")
         n = 2
-        while dest.exists():
+        while os.path.lexists(dest):
             dest = target.with_name(f"{target.stem}.bak-{stamp}-{n}{target.suffix}")
             n += 1
-        os.replace(tmp, dest)
-    except BaseException:
-        _unlink(tmp)
-        raise
+        tmp.commit(dest)
     _fsync_folder(folder)
     good = []
     for _, p in _backups(target):
@@ -186,56 +172,54 @@ def make_backup(target: Path, data: bytes | None = None, keep: int = KEEP_BACKUP
 
 
 def save_atomic(target: Path, write: Callable, *, source: Fingerprint | None = None,
-                source_bytes: bytes | None = None, backup: bool = True, keep_backups: int = KEEP_BACKUPS) -> None:
-    """Write a new ``target`` through ``write(fh)`` (see the module docstring for the steps).
+                source_bytes: bytes | None = None, backup: bool = True, keep_backups: int = KEEP_BACKUPS) -> Path:
+    """Write a new ``target`` through ``write(fh)`` (see the module docstring for the steps); returns the path
+    written — ``target``'s real path when ``target`` is a link to the workbook.
 
     ``source``: the fingerprint of ``target`` as it was read (None when ``target`` is not the file read);
     ``source_bytes``: those bytes (the backup is made from them, not from a second read)."""
-    lock = lock_file_for(target)
+    given, target = Path(target), nofollow.real_path(target)
+    lock = lock_file_for(target) or lock_file_for(given)      # Excel may have opened the link's name
     if lock is not None:
         raise WorkbookLockedError(f"Tệp '{target.name}' đang được mở trong Excel (có tệp khóa {lock.name}). "
                                   f"Hãy đóng Excel rồi chạy lại.")
     if source is not None:
         check_unchanged(target, source)
     folder = _folder(target)
-    try:
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
     clean_leftovers(target)
-    tmp = made = None
+    made = None
     try:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=temp_prefix(target), suffix=".part")
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-        except OSError as exc:
-            raise _os_error(exc, target) from None
-        if not _is_zip(Path(tmp)):
-            raise WorkbookError(f"Không ghi được '{target.name}': tệp tạm tạo ra bị hỏng; tệp cũ vẫn còn nguyên.")
-        if backup and target.exists():
+        with nofollow.temp_beside(target) as tmp:     # exclusive, never through a link; removed on failure
             try:
-                made = make_backup(target, source_bytes if source is not None else None, keep_backups)
+                with tmp.file() as fh:
+                    write(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
             except OSError as exc:
                 raise _os_error(exc, target) from None
-        if source is not None:
-            check_unchanged(target, source)       # under the writer lock, right before the rename
-        try:
-            os.replace(tmp, target)
-        except PermissionError:
-            raise WorkbookLockedError(
-                f"Không ghi được tệp '{target.name}': tệp đang được mở trong Excel hoặc chương trình khác. "
-                f"Hãy đóng nó rồi chạy lại.") from None
-        except OSError as exc:
-            raise _os_error(exc, target) from None
-        tmp = None
+            if not _is_zip(tmp.path):
+                raise WorkbookError(f"Không ghi được '{target.name}': tệp tạm tạo ra bị hỏng; tệp cũ vẫn còn "
+                                    f"nguyên.")
+            if backup and target.exists():
+                try:
+                    made = make_backup(target, source_bytes if source is not None else None, keep_backups)
+                except OSError as exc:
+                    raise _os_error(exc, target) from None
+            if source is not None:
+                check_unchanged(target, source)       # under the writer lock, right before the rename
+            try:
+                tmp.commit(target)
+            except PermissionError:
+                raise WorkbookLockedError(
+                    f"Không ghi được tệp '{target.name}': tệp đang được mở trong Excel hoặc chương trình khác. "
+                    f"Hãy đóng nó rồi chạy lại.") from None
+            except OSError as exc:
+                raise _os_error(exc, target) from None
+    except OSError as exc:          # the temporary file could not be created (every later step says its own)
+        _unlink(made)
+        raise _os_error(exc, target) from None
     except BaseException:
-        _unlink(tmp)
         _unlink(made)
         raise
     _fsync_folder(folder)
+    return target

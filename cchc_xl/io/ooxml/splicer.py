@@ -109,12 +109,45 @@ class RowBlock:
     rows: list[list]
     styles: list[int | None]
 
+    def min_size(self, after_row: int = 0) -> int:
+        """A lower bound of the bytes of XML these rows add past row ``after_row`` (rows a sheet does not hold yet):
+        ``<row r="N"></row>`` and, for every cell written, ``<c r="XN"/>`` (`` s="k"`` when styled) at least.
+
+        >>> RowBlock(9, 1, [["a", None], [None, None]], [3, None]).min_size()   # <row r="9"></row> <c r="A9" s="3"/>…
+        70
+        """
+        start = max(self.first_row, after_row + 1)
+        rows = self.rows[start - self.first_row:]
+        if not rows:
+            return 0
+        n, digits = len(rows), _digit_count(start, start + len(rows) - 1)
+        total = n * len(b'<row r=""></row>') + digits
+        for j in range(max(len(self.styles), max(map(len, rows)))):
+            style = self.styles[j] if j < len(self.styles) else None
+            cell = len(b'<c r=""/>') + len(col_letter(self.first_col + j)) + (len(b' s=""%d' % style) if style else 0)
+            if style is not None:            # written on every row, value or not
+                total += n * cell + digits
+            else:
+                total += sum(j < len(row) and row[j] is not None for row in rows) * (cell + len(str(start)))
+        return total
+
     def edits(self, r: int) -> tuple[dict[int, object], dict[int, int]]:
         row = self.rows[r - self.first_row]
         c0 = self.first_col
         values = {c0 + j: v for j, v in enumerate(row) if v is not None}
         styles = {c0 + j: s for j, s in enumerate(self.styles) if s is not None}
         return values, styles
+
+
+def _digit_count(a: int, b: int) -> int:
+    """The digits of every number from ``a`` to ``b``: ``_digit_count(9, 10) == 3``."""
+    total, lo = 0, a
+    while lo <= b:
+        width = len(str(lo))
+        hi = min(b, 10 ** width - 1)
+        total += (hi - lo + 1) * width
+        lo = hi + 1
+    return total
 
 
 def _by_row(cells: Mapping[tuple[int, int], object]) -> dict[int, dict[int, object]]:
