@@ -25,18 +25,17 @@ against the folder before writing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import vnformat
 from ..distribute._common import fit_name, unique_path
 from ..errors import CchcError, describe_os_error
+from ..io.nofollow import sync_folder, temp_beside
 from .ledger import EXTRAS_FOLDER, Ledger, inbox_lock
 from .letter import Attachment, read_letter, too_large_reason
 from .settings import ImapSettings, Limits
@@ -92,16 +91,6 @@ class CollectSummary:
         return "\n".join(lines)
 
 
-def _fsync_folder(folder: Path) -> None:
-    if os.name == "nt":          # Windows has no directory handle to flush; NTFS journals the rename
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_durably(folder: Path, name: str, data: bytes, when: dt.datetime) -> Path:
     """Write ``data`` as ``folder/name`` (``NAME (2).ext`` when another file has that name; the same bytes
     already there under that name are kept as they are), durably: temporary hidden file, fsync, modification
@@ -115,20 +104,13 @@ def save_durably(folder: Path, name: str, data: bytes, when: dt.datetime) -> Pat
     dest = unique_path(folder, name)
     if dest.parent.resolve() != folder.resolve() or dest.name in ("", ".", ".."):
         raise CchcError(f"Tên tệp '{name}' không hợp lệ; không ghi.")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-thu-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with temp_beside(dest, mode=0o644) as tmp:   # created exclusively; a link planted at dest is replaced
+        tmp.write(data)
+        tmp.sync()
         stamp = when.timestamp()
-        os.utime(tmp, (stamp, stamp))
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
+        os.utime(tmp.path, (stamp, stamp))
+        tmp.commit()
+    sync_folder(folder)
     return dest
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CchcError, WorkbookBusyError
+from ..io.nofollow import refuse_link
 
 __all__ = ["Ledger", "LEDGER_NAME", "EXTRAS_FOLDER", "server_arrival", "inbox_lock", "CollectedFile",
            "SCHEMA_VERSION"]
@@ -110,6 +111,8 @@ class Ledger:
     def __init__(self, inbox: str | os.PathLike):
         self.inbox = Path(inbox)
         self.path = self.inbox / LEDGER_NAME
+        if self.path.is_symlink():   # SQLite would follow it and write into whatever it points to
+            raise refuse_link(self.path)
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None)
             # a rollback journal, not WAL: the inbox may be a network folder, where WAL's shared memory fails

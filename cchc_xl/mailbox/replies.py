@@ -32,6 +32,7 @@ from .. import schema
 from ..core import vnformat
 from ..errors import CchcError, SendError
 from ..exchange import spec
+from ..io.nofollow import replace_file
 from .ledger import CollectedFile, Ledger, inbox_lock
 from .verdicts import Verdict, VerdictKind, read_verdicts
 
@@ -251,7 +252,7 @@ def send_replies(plan: ReplyPlan, ledger: Ledger, *, env: Mapping[str, str] = os
             msg["X-Unsent"] = "1"
             drafts.mkdir(parents=True, exist_ok=True)
             path = drafts / fit_name(_draft_name(item), drafts)
-            path.write_bytes(bytes(msg))
+            replace_file(path, bytes(msg))   # never through a link planted in the drafts folder
             summary.drafts.append(path)
             continue
         if failures >= _FAILURES_IN_A_ROW:

@@ -274,3 +274,28 @@ def test_the_command_line(dovecot, account, tmp_path, schools):
     assert os.environ.get("CCHC_IMAP_PASSWORD") is None
     with Ledger(inbox) as ledger:
         assert [f.sender for f in ledger.unanswered()] == ["vanthu.truong1@haiphong.edu.vn"]
+
+
+def test_a_ledger_or_draft_planted_as_a_link_is_never_written_through(tmp_path):
+    """Another user plants links where the mailbox writes: its ledger in the inbox (SQLite would follow it) and a
+    file it saves (replaced, never written through)."""
+    import datetime as dt
+
+    from cchc_xl.errors import LinkRefusedError
+    from cchc_xl.mailbox.collect import save_durably
+    from cchc_xl.mailbox.ledger import LEDGER_NAME, Ledger
+
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"do not touch")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / LEDGER_NAME).symlink_to(victim)
+    with pytest.raises(LinkRefusedError):
+        Ledger(inbox)
+    assert victim.read_bytes() == b"do not touch"
+
+    (inbox / "bao_cao.xlsx").symlink_to(victim)
+    saved = save_durably(inbox, "bao_cao.xlsx", b"the report", dt.datetime(2024, 6, 20, 9, 30))
+    assert victim.read_bytes() == b"do not touch"
+    assert not saved.is_symlink() and saved.read_bytes() == b"the report"
+    assert dt.datetime.fromtimestamp(saved.stat().st_mtime) == dt.datetime(2024, 6, 20, 9, 30)
