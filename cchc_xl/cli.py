@@ -330,18 +330,31 @@ def _args_rollup(p) -> None:
     p.add_argument("inbox", help="thư mục chứa các tệp đơn vị gửi về")
     p.add_argument("--out", required=True, help="sổ tính tổng hợp (.xlsx)")
     p.add_argument("--period", default=None, metavar="KỲ",
-                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ mới nhất")
+                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ có nhiều tệp "
+                        "nhất trong hộp thư")
     p.add_argument("--units", default=None, metavar="TỆP_CSV",
                    help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
     p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
+    p.add_argument("--log", default=None, metavar="TỆP", help="tệp nhật ký (mặc định cạnh --out, đuôi .log)")
     p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
-                   help="hạn gửi báo cáo (YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+                   help="hạn gửi báo cáo (dd/mm/yyyy hoặc YYYY-MM-DD); mặc định ngày 20 của tháng cuối kỳ")
+    p.add_argument("--date", type=date_arg, default=None, metavar="NGÀY",
+                   help="ngày ghi ở dòng địa danh, ngày tháng của báo cáo (dd/mm/yyyy hoặc YYYY-MM-DD); mặc định hôm nay")
     p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
     p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
     p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
     p.add_argument("--number", default="", metavar="SỐ", help="số của báo cáo (để trống: in dấu chấm để điền tay)")
     p.add_argument("--signer", default="", metavar="HỌ_TÊN", help="họ và tên người ký")
     p.add_argument("--signer-title", default="GIÁM ĐỐC", metavar="CHỨC_VỤ", help="chức vụ người ký")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+
+
+def _args_sample_inbox(p) -> None:
+    p.add_argument("workbook", metavar="SỔ_TÍNH", help="sổ tính của trường làm mẫu (ví dụ workbook/CCHC_2024.xlsm)")
+    p.add_argument("--out-dir", required=True, metavar="THƯ_MỤC", help="thư mục ghi các tệp trao đổi mẫu")
+    p.add_argument("--schools", type=int, default=40, metavar="SỐ", help="số trường mẫu (mặc định 40)")
+    p.add_argument("--period", default="h1", choices=PERIOD_CHOICES, help="kỳ báo cáo của các tệp (mặc định h1)")
+    p.add_argument("--seed", type=int, default=2024, help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
@@ -416,9 +429,14 @@ COMMANDS: list[Command] = [
     Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",
             "Đọc mọi tệp trao đổi báo cáo CCHC trong thư mục (không mở bằng Excel, không chạy macro), lưu vào cơ "
             "sở dữ liệu SQLite cạnh tệp kết quả, tổng hợp toàn ngành, xếp hạng, liệt kê đơn vị chưa báo cáo và "
-            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
-            "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
-            "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng được chuyển vào "
+            "INBOX/rejected kèm lý do; tệp của kỳ khác được lưu để tổng hợp kỳ đó. Mã thoát: 0 xong; 2 xong nhưng có "
+            "tệp bị từ chối, hoặc sai tham số (thư mục không có, --period sai…); 3 thất bại (không thay đổi gì); 4 "
+            "đang có lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+    Command("sample-inbox", "Sở: tạo tệp trao đổi mẫu của nhiều trường để thử lệnh rollup",
+            "Từ sổ tính của một trường, tạo N trường mẫu (mã định danh, tên, tiến độ nhiệm vụ và hồ sơ khác nhau), "
+            "tính báo cáo của từng trường và ghi tệp trao đổi của trường đó bằng đúng chức năng 'Gửi báo cáo lên Sở' "
+            "dùng, vào một thư mục để thử cchc-xl rollup.", _args_sample_inbox, "cchc_xl.rollup.cli:run_sample_inbox"),
 ]
 
 

@@ -123,6 +123,13 @@ def _table(path: Path, name: str) -> list[dict]:
     return [dict(zip(t.columns, row)) for row in t.to_python()]
 
 
+def _col(row: dict, prefix: str):
+    """The value of the one column whose header starts with ``prefix`` (headers carry unit counts, years)."""
+    keys = [k for k in row if k.startswith(prefix)]
+    assert len(keys) == 1, (prefix, list(row))
+    return row[keys[0]]
+
+
 def _sum(own: dict, group: str, key: str) -> int:
     return sum(int(s[group][key]) for s in own.values())
 
@@ -130,7 +137,9 @@ def _sum(own: dict, group: str, key: str) -> int:
 def test_summary_and_rejections(sở):
     s = sở["summary"]
     assert s.exit_code == EXIT_REJECTED
-    assert (s.accepted, s.rejected, s.units_reporting, s.units_missing, s.units_late) == (61, 8, 60, 2, 3)
+    # 61 files of the period and 2 of Quý I accepted (the latter set aside for that period), 6 hostile files rejected
+    assert (s.accepted, s.rejected, s.units_reporting, s.units_missing, s.units_late) == (63, 6, 60, 2, 3)
+    assert s.units_expected == 62 and s.units_reporting + s.units_missing == s.units_expected
     rejected = sở["inbox"] / "rejected"
     reasons = {p.name[:-4]: p.read_text(encoding="utf-8") for p in rejected.glob("*.txt")}
     expect = {"bom_nen.xlsx": "nén bất thường", "co_macro.xlsm": "tệp có macro", "khong_phai_excel.xlsx":
@@ -139,41 +148,47 @@ def test_summary_and_rejections(sở):
     for name, why in expect.items():
         assert why in reasons[name], (name, reasons[name])
         assert not (sở["inbox"] / name).exists() and (rejected / name).exists()
-    for p in sở["wrong"]:
-        assert "Quý I/2024, không phải kỳ đang tổng hợp (6 tháng đầu năm 2024)" in reasons[p.name]
+    set_aside = dict(s.set_aside)
+    for p in sở["wrong"]:   # another period's file is not rejected: stored for that period's roll-up
+        assert p.name not in reasons and p.exists()
+        assert "Quý I/2024: đã lưu để tổng hợp kỳ đó, không tính vào kỳ 6 tháng đầu năm 2024" in set_aside[p.name]
+        assert f"ĐỂ RIÊNG: {p.name}" in s.text()
     assert all("TỪ CHỐI" in text for text in reasons.values())
-    assert len(list(sở["inbox"].glob("*.xlsx"))) == 61  # accepted files stay where the mail put them
+    assert len(list(sở["inbox"].glob("*.xlsx"))) == 63  # accepted files stay where the mail put them
 
 
 def test_totals_equal_the_schools_own_refresh_json(sở):
     own = sở["own"]
     city = {r["Chỉ số"]: r for r in _table(sở["out"], "tblChiSoToanNganh")}
+    now = "Kỳ này (60 đơn vị)"
     total = sum(int(s["dossiers"]["carried_over"]) + int(s["dossiers"]["received_new"]) for s in own.values())
-    assert city["Tổng số hồ sơ TTHC"]["Kỳ này"] == total
+    assert city["Tổng số hồ sơ TTHC"][now] == total
     for label, key in (("Hồ sơ đã giải quyết", "resolved"), ("Giải quyết trước hạn", "early"),
                        ("Giải quyết đúng hạn", "on_time"), ("Giải quyết trễ hạn", "late"),
                        ("Hồ sơ nộp trực tuyến", "online_new"), ("Đang giải quyết quá hạn", "pending_overdue")):
-        assert city[label]["Kỳ này"] == _sum(own, "dossiers", key), label
+        assert city[label][now] == _sum(own, "dossiers", key), label
     for label, key in (("Hoàn thành đúng hạn", "done_on_time"), ("Hoàn thành trễ hạn", "done_late"),
                        ("Nhiệm vụ quá hạn", "overdue")):
-        assert city[label]["Kỳ này"] == _sum(own, "tasks", key), label
+        assert city[label][now] == _sum(own, "tasks", key), label
     active = sum(s["tasks"]["total"] - s["tasks"]["not_done"] for s in own.values())
-    assert city["Số nhiệm vụ phải thực hiện"]["Kỳ này"] == active
+    assert city["Số nhiệm vụ phải thực hiện"][now] == active
     # rates from the summed counts — not the average of the schools' rates
     resolved = _sum(own, "dossiers", "resolved")
     rate = (_sum(own, "dossiers", "early") + _sum(own, "dossiers", "on_time")) / resolved
-    assert city["Tỷ lệ giải quyết trước hạn và đúng hạn"]["Kỳ này"] == pytest.approx(rate)
+    assert city["Tỷ lệ giải quyết trước hạn và đúng hạn"][now] == pytest.approx(rate)
     mean = sum(s["rates"]["early_or_on_time"] for s in own.values() if s["rates"]["early_or_on_time"] is not None)
     assert rate != pytest.approx(mean / N_SCHOOLS)
-    assert city["Tỷ lệ kết quả số hóa"]["Kỳ này"] == pytest.approx(_sum(own, "dossiers", "digitised") / resolved)
+    assert city["Tỷ lệ kết quả số hóa"][now] == pytest.approx(_sum(own, "dossiers", "digitised") / resolved)
     # per unit: the same numbers as the school's own refresh, school 5's corrected report
     per_unit = {r["Mã định danh"]: r for r in _table(sở["out"], "tblHoSoDonVi")}
-    assert len(per_unit) == N_SCHOOLS
+    rates = {r["Mã định danh"]: r for r in _table(sở["out"], "tblTyLeHoSoDonVi")}
+    assert len(per_unit) == len(rates) == N_SCHOOLS
     for i, s in own.items():
         row = per_unit[_code(i)]
         assert row["Đã giải quyết"] == s["dossiers"]["resolved"] and row["Trễ hạn"] == s["dossiers"]["late"]
         expected = s["rates"]["early_or_on_time"]
-        assert row["Tỷ lệ trước hạn và đúng hạn"] == (pytest.approx(expected) if expected is not None else "")
+        got = rates[_code(i)]["Tỷ lệ trước hạn và đúng hạn"]
+        assert got == (pytest.approx(expected) if expected is not None else "")
     tasks = {r["Mã định danh"]: r for r in _table(sở["out"], "tblNhiemVuDonVi")}
     assert tasks[_code(5)]["Quá hạn"] == own[5]["tasks"]["overdue"]
     assert sum(r["Quá hạn"] for r in tasks.values()) == _sum(own, "tasks", "overdue")
@@ -186,13 +201,22 @@ def test_indicators_rankings_missing_late_and_history(sở):
     by = {(r["Mã định danh"], r["Mã chỉ tiêu"]): r for r in rows}
     for i, s in own.items():
         for ind in s["indicators"]:
-            assert by[(_code(i), ind["code"])]["Đánh giá"] == ind["status"]
+            assert by[(_code(i), ind["code"])]["Đánh giá của đơn vị"] == ind["status"]
     summary = {r["Mã"]: r for r in _table(sở["out"], "tblChiTieuToanNganh")}
     met = sum(1 for s in own.values() for ind in s["indicators"] if ind["code"] == "CT4b" and ind["status"] == "Đạt")
-    assert summary["CT4b"]["Số đơn vị đạt"] == met and summary["CT4b"]["Số đơn vị"] == N_SCHOOLS
+    not_met = sum(1 for s in own.values() for ind in s["indicators"] if ind["code"] == "CT4b"
+                  and ind["status"] == "Chưa đạt")   # a 6-month report: a target not met yet reads 'Chưa đạt'
+    assert not_met > 0
+    row = summary["CT4b"]
+    assert row["Số đơn vị: Đạt"] == met and row["Số đơn vị: Chưa đạt"] == not_met
+    assert row["Số đơn vị đã báo cáo"] == N_SCHOOLS
+    classes = [k for k in row if k.startswith("Số đơn vị: ")]
+    for code, r in summary.items():   # every unit in exactly one class of every indicator
+        assert sum(r[k] for k in classes) == r["Số đơn vị đã báo cáo"] == N_SCHOOLS, code
+    assert row["Tỷ lệ đơn vị đạt"] == pytest.approx(met / (met + not_met))
     early = _sum(own, "dossiers", "early") / _sum(own, "dossiers", "resolved")
     assert summary["CT4b"]["Toàn ngành"] == pytest.approx(early)
-    assert summary["CT4b"]["Đánh giá toàn ngành"] == ("Đạt" if early >= 0.8 else "Không đạt")
+    assert summary["CT4b"]["Đánh giá toàn ngành"] == ("Đạt" if early >= 0.8 else "Chưa đạt")
     ranking = _table(sở["out"], "tblXepHang")
     assert [r["Hạng"] for r in ranking] == sorted(r["Hạng"] for r in ranking) and ranking[0]["Hạng"] == 1
     shares = [r["Tỷ lệ chỉ tiêu đạt"] for r in ranking if r["Tỷ lệ chỉ tiêu đạt"] != ""]
@@ -203,16 +227,19 @@ def test_indicators_rankings_missing_late_and_history(sở):
     late = {c: r for c, r in status.items() if r["Tình trạng"] == "Nộp muộn"}
     assert set(late) == {_code(i) for i in LATE_UNITS}
     assert late[_code(3)]["Số ngày muộn"] == 1 and isinstance(late[_code(3)]["Thời điểm nhận"], dt.datetime)
-    # the same period of the previous year, beside this one
+    # the same period of the previous year, on the same units: the 5 schools that reported both times
     city = {r["Chỉ số"]: r for r in _table(sở["out"], "tblChiSoToanNganh")}
-    assert city["Hoàn thành đúng hạn"]["Cùng kỳ năm 2023"] == _sum(previous, "tasks", "done_on_time")
-    assert city["Nhiệm vụ quá hạn"]["Chênh lệch"] == _sum(own, "tasks", "overdue") - _sum(previous, "tasks", "overdue")
+    both = {i: own[i] for i in previous}
+    row = city["Hoàn thành đúng hạn"]
+    assert row["Cùng kỳ năm 2023 (5 đơn vị)"] == _sum(previous, "tasks", "done_on_time")
+    assert row["Kỳ này (5 đơn vị có cả năm 2023)"] == _sum(both, "tasks", "done_on_time")
+    assert city["Nhiệm vụ quá hạn"]["Chênh lệch"] == _sum(both, "tasks", "overdue") - _sum(previous, "tasks", "overdue")
     per_unit = {r["Mã định danh"]: r for r in _table(sở["out"], "tblNhiemVuDonVi")}
     t = previous[2]["tasks"]  # unit 2 reported in 2023 too
     assert t["no_deadline"] == 0
     expected = (t["done_on_time"] + t["done_late"]) / (t["total"] - t["not_done"])
-    assert per_unit[_code(2)]["Tỷ lệ hoàn thành cùng kỳ năm trước"] == pytest.approx(expected)
-    assert per_unit[_code(40)]["Tỷ lệ hoàn thành cùng kỳ năm trước"] == ""
+    assert per_unit[_code(2)]["Tỷ lệ hoàn thành cùng kỳ năm 2023"] == pytest.approx(expected)
+    assert per_unit[_code(40)]["Tỷ lệ hoàn thành cùng kỳ năm 2023"] == ""
 
 
 def test_database_keeps_both_submissions_and_a_rerun_changes_nothing(sở):
@@ -225,18 +252,19 @@ def test_database_keeps_both_submissions_and_a_rerun_changes_nothing(sở):
                            (_code(5),)).fetchone()[0]
         resolved_5 = con.execute(
             "SELECT v.num FROM current_submissions c JOIN submission_values v ON v.submission_id = c.id "
-            "WHERE c.unit_code = ? AND c.period_year = 2024 AND v.key = 'dossiers.resolved'", (_code(5),)).fetchone()[0]
+            "JOIN keys k ON k.id = v.key_id WHERE c.unit_code = ? AND c.period_year = 2024 AND c.period_key = 'h1' "
+            "AND k.key = 'dossiers.resolved'", (_code(5),)).fetchone()[0]
         hashes = con.execute("SELECT COUNT(DISTINCT sha256) FROM submissions").fetchone()[0]
         before = con.execute("SELECT * FROM files ORDER BY sha256").fetchall()
     finally:
         con.close()
-    assert (subs, current, five, hashes) == (61, 60, 2, 66)
+    assert (subs, current, five, hashes) == (63, 62, 2, 68)   # 61 + 2 of Quý I; 60 + 2 units; 5 of 2023
     assert resolved_5 == sở["own"][5]["dossiers"]["resolved"]
     out_bytes, out_mtime = sở["out"].read_bytes(), sở["out"].stat().st_mtime_ns
     again = rollup(sở["inbox"], sở["out"], period="h1/2024", units=sở["units"], settle_seconds=0,
                    options=sở["options"], now=sở["now"] + dt.timedelta(hours=1))
     assert (again.accepted, again.rejected, again.already_known, again.written, again.exit_code) == \
-        (0, 0, 61, False, 0)
+        (0, 0, 63, False, 0)
     assert (again.units_reporting, again.units_missing, again.units_late) == (60, 2, 3)
     assert sở["out"].read_bytes() == out_bytes and sở["out"].stat().st_mtime_ns == out_mtime
     con = sqlite3.connect(db)
@@ -264,7 +292,7 @@ def test_libreoffice_renders_the_summary_page(sở, tmp_path):
 
     assert vnformat.integer(total) in flat
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
-    assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) <= 3
+    assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) <= 4
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "trang")],
                    check=True)
     assert (tmp_path / "trang-1.png").stat().st_size > 10_000
