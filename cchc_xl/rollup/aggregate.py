@@ -269,6 +269,8 @@ def _indicators(db, units: pd.DataFrame, city: pd.Series, satisfaction_key: str,
                 per_code.setdefault(code, dict.fromkeys(CLASSES, 0))[cls] += 1
             elif fld in ("name", "op", "threshold"):
                 value = num if num is not None else text
+                if num is not None and not np.isfinite(num):   # stored by an older version: not a threshold
+                    continue
                 bucket = meta.setdefault(code, {}).setdefault(fld, {})
                 bucket[value] = bucket.get(value, 0) + 1
     for cls in CLASSES[:-1]:

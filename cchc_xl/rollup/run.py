@@ -454,10 +454,10 @@ def _aggregate_and_write(plan: RollupPlan, store, summary: RollupSummary, period
     summary.units_missing = data.missing
     summary.units_late = data.late
     summary.units_unlisted = data.unlisted
+    step(0.8, "Đang ghi tệp tổng hợp…")
+    write_rollup_workbook(data, plan.out, options, made_at=plan.now)   # adds what a cell could not hold
     warnings = list(data.warnings)
     summary.warnings += warnings
-    step(0.8, "Đang ghi tệp tổng hợp…")
-    write_rollup_workbook(data, plan.out, options, made_at=plan.now)
     summary.written = True
     summary.out = plan.out
     st = plan.out.stat()

@@ -36,7 +36,7 @@ def _n(value) -> str:
 
 
 def _p(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     return vnformat.percent(float(value))
 
@@ -145,8 +145,9 @@ def _indicators(data) -> list:
     rows, styles = [], []
     for ind in data.indicator_summary.to_dict("records"):
         threshold = ind["threshold"]
+        numeric = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
         target = (f"{ind['op'] or ''} {vnformat.percent(threshold, trim=True)}".strip()
-                  if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) else str(threshold or ""))
+                  if numeric and math.isfinite(threshold) else "" if numeric else str(threshold or ""))
         other = ind["units"] - ind["met"] - ind["not_met"]
         rows.append([str(ind["code"]), str(ind["name"]), target, _p(ind["city_value"]), ind["city_status"],
                      _n(ind["met"]), _n(ind["not_met"]), _n(other), _p(ind["share_met"])])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cchc_xl import schema
 from cchc_xl.distribute.send import build_outgoing
 from cchc_xl.engine import refresh_file
 from cchc_xl.errors import CchcError
@@ -291,6 +292,11 @@ def test_libreoffice_renders_the_summary_page(sở, tmp_path):
     from cchc_xl.core import vnformat
 
     assert vnformat.integer(total) in flat
+    # row heights computed from the text (CT1's long name was clipped in a fixed 48 pt row): every word printed
+    ct1 = next(r["Chỉ tiêu"] for r in _table(sở["out"], "tblChiTieuToanNganh") if r["Mã"] == "CT1")
+    assert len(ct1) > 200
+    for word in ct1.split():
+        assert word in flat, word
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
     assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) <= 4
     subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "trang")],
@@ -355,3 +361,156 @@ def test_a_second_run_while_one_is_busy_stops(tmp_path):
     assert s.exit_code == EXIT_BUSY and "đang chạy" in s.message and not out.exists()
     lock_path(out).write_text("1234 2024-06-25T07:00:00\n")  # what a killed run leaves: no longer held
     assert rollup(inbox, out, lock_wait=0.2).exit_code != EXIT_BUSY
+
+
+# ------------------------------------------------------------------ every figure against an independent pandas
+
+
+def _independent(inbox: Path) -> dict:
+    """The roll-up of the inbox's 6-month files recomputed with pandas alone, from the schools' files as sent:
+    each data sheet read with read_excel, the file made last per unit, counts summed, rates from the sums."""
+    import pandas as pd
+
+    from cchc_xl.exchange import spec
+
+    files = []
+    for path in sorted(inbox.glob("*.xlsx")):
+        df = pd.read_excel(path, sheet_name=spec.SHEET_DATA, engine="calamine")
+        values = dict(zip(df["Khóa"], df["Giá trị"]))
+        if values["period.key"] != "h1":
+            continue
+        files.append((pd.Timestamp(values["made_at"]), path.stat().st_mtime, values))
+    latest = {}
+    for made, arrived, values in sorted(files, key=lambda f: (f[0], f[1])):
+        latest[values["unit.code"]] = values
+    units = {}
+    for code, v in latest.items():
+        counts = {k: int(x) for k, x in v.items() if k.split(".")[0] in ("tasks", "dossiers", "procedures")}
+        units[code] = {"values": v, "counts": counts,
+                       "rates": {k: spec.rate(k, counts) for k in spec.RATE_FORMULAS}}
+    keys = sorted({k for u in units.values() for k in u["counts"]})
+    city = {k: sum(u["counts"].get(k, 0) for u in units.values()) for k in keys}
+    city_rates = {k: spec.rate(k, city) for k in spec.RATE_FORMULAS}
+    return {"units": units, "city": city, "city_rates": city_rates}
+
+
+def _same(got, expected) -> bool:
+    if expected is None:
+        return got in ("", None)
+    return got == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_every_figure_equals_an_independent_pandas_aggregation(sở):
+    from cchc_xl.core import tasks as core_tasks
+    from cchc_xl.exchange import spec
+    from cchc_xl.rollup.aggregate import STATUS_CLASS
+
+    ref = _independent(sở["inbox"])
+    out = sở["out"]
+    compared = 0
+
+    def check(got, expected, what):
+        nonlocal compared
+        assert _same(got, expected), (what, got, expected)
+        compared += 1
+
+    task_cols = {"Số nhiệm vụ phải thực hiện": "tasks.active", "Không thực hiện (tính riêng)": "tasks.not_done",
+                 "Đã đến hạn (mẫu số CT2)": "tasks.ct2_due",
+                 **{schema.TASK_FLAG[f]: f"tasks.{f}" for f in core_tasks.TASK_FLAGS if f != "not_done"}}
+    for row in _table(out, "tblNhiemVuDonVi"):
+        u = ref["units"][row["Mã định danh"]]
+        for header, key in task_cols.items():
+            check(row[header], u["counts"].get(key, 0), (row["Mã định danh"], header))
+        check(row["Tỷ lệ hoàn thành"], u["rates"]["rates.task_completion"], "task completion")
+        check(row["Tỷ lệ đúng hạn (CT2)"], u["rates"]["rates.ct2"], "CT2")
+    dossier_cols = {"Tổng số hồ sơ": "total", "Kỳ trước chuyển sang": "carried_over", "Mới tiếp nhận": "received_new",
+                    "Trực tuyến": "online_new", "Trực tiếp": "direct_new", "Bưu chính": "post_new",
+                    "Đã giải quyết": "resolved", "Trước hạn": "early", "Đúng hạn": "on_time", "Trễ hạn": "late",
+                    "Đang giải quyết trong hạn": "pending_not_due", "Đang giải quyết quá hạn": "pending_overdue",
+                    "Chờ bổ sung": "waiting", "Rút hồ sơ": "withdrawn", "Từ chối (không tính hạn)": "refused_untimed"}
+    for row in _table(out, "tblHoSoDonVi"):
+        u = ref["units"][row["Mã định danh"]]
+        for header, key in dossier_cols.items():
+            check(row[header], u["counts"][f"dossiers.{key}"], (row["Mã định danh"], header))
+    for row in _table(out, "tblTyLeHoSoDonVi"):
+        u = ref["units"][row["Mã định danh"]]
+        for header, key in (("Tỷ lệ trước hạn và đúng hạn", "early_or_on_time"), ("Tỷ lệ trước hạn", "early"),
+                            ("Tỷ lệ nộp trực tuyến", "online"), ("Tỷ lệ kết quả số hóa", "digitised")):
+            check(row[header], u["rates"][f"rates.{key}"], (row["Mã định danh"], header))
+        survey = u["values"]["settings.satisfaction_measure"] == "Khảo sát"
+        check(row["Tỷ lệ hài lòng"], u["rates"]["rates.satisfaction_survey" if survey else "rates.satisfaction_qd766"],
+              "satisfaction")
+    city_rows = {r["Chỉ số"]: r["Kỳ này (60 đơn vị)"] for r in _table(out, "tblChiSoToanNganh")}
+    labels = {"Số nhiệm vụ phải thực hiện": "tasks.active", "Hoàn thành đúng hạn": "tasks.done_on_time",
+              "Hoàn thành trễ hạn": "tasks.done_late", "Nhiệm vụ quá hạn": "tasks.overdue",
+              "Chưa hoàn thành (đến hạn cuối năm)": "tasks.unfinished", "Tổng số hồ sơ TTHC": "dossiers.total",
+              "Hồ sơ mới tiếp nhận": "dossiers.received_new", "Hồ sơ nộp trực tuyến": "dossiers.online_new",
+              "Hồ sơ đã giải quyết": "dossiers.resolved", "Giải quyết trước hạn": "dossiers.early",
+              "Giải quyết đúng hạn": "dossiers.on_time", "Giải quyết trễ hạn": "dossiers.late",
+              "Đang giải quyết quá hạn": "dossiers.pending_overdue"}
+    for label, key in labels.items():
+        check(city_rows[label], ref["city"][key], label)
+    check(city_rows["Chưa đến hạn (sắp đến hạn, trong hạn, chưa xác định hạn)"],
+          sum(ref["city"][f"tasks.{k}"] for k in ("due_soon", "in_time", "no_deadline")), "not yet due")
+    for label, key in (("Tỷ lệ nhiệm vụ hoàn thành", "task_completion"), ("Tỷ lệ giải quyết trước hạn và đúng hạn",
+                       "early_or_on_time"), ("Tỷ lệ hồ sơ trực tuyến", "online"), ("Tỷ lệ kết quả số hóa", "digitised"),
+                       ("Tỷ lệ hài lòng (QĐ 766)", "satisfaction_qd766"),
+                       ("Tỷ lệ hài lòng (khảo sát)", "satisfaction_survey"),
+                       ("Tỷ lệ nhiệm vụ đến hạn hoàn thành đúng hạn (CT2)", "ct2")):
+        check(city_rows[label], ref["city_rates"][f"rates.{key}"], label)
+    flags = {r["Tình trạng"]: r["Số nhiệm vụ"] for r in _table(out, "tblTinhTrangNhiemVu")}
+    for f in core_tasks.TASK_FLAGS:
+        if f != "not_done":
+            check(flags[schema.TASK_FLAG[f]], ref["city"][f"tasks.{f}"], f)
+    # indicators: one class per unit and code, the city value and its assessment
+    classes: dict[str, dict[str, int]] = {}
+    for u in ref["units"].values():
+        for k, v in u["values"].items():
+            if k.startswith("indicator.") and k.endswith(".status"):
+                code = k[len("indicator."):-len(".status")]
+                cls = STATUS_CLASS[v]
+                classes.setdefault(code, {}).setdefault(cls, 0)
+                classes[code][cls] += 1
+    measures = [u["values"]["settings.satisfaction_measure"] for u in ref["units"].values()]
+    survey = max(set(measures), key=lambda m: (measures.count(m), m)) == "Khảo sát"
+    from cchc_xl.core.indicators import compare
+
+    for row in _table(out, "tblChiTieuToanNganh"):
+        c = classes[row["Mã"]]
+        for cls, label in (("met", "Đạt"), ("not_met", "Chưa đạt"), ("no_data", "Chưa có dữ liệu"),
+                           ("followed", "Theo dõi"), ("not_computable", "Không tính được")):
+            check(row[f"Số đơn vị: {label}"], c.get(cls, 0), (row["Mã"], label))
+        met, not_met = c.get("met", 0), c.get("not_met", 0)
+        check(row["Tỷ lệ đơn vị đạt"], met / (met + not_met) if met + not_met else None, row["Mã"])
+        rate = spec.INDICATOR_RATES.get(row["Mã"].upper())
+        if rate:
+            key = ("rates.satisfaction_survey" if survey else "rates.satisfaction_qd766") if rate == "satisfaction" \
+                else rate
+            value = ref["city_rates"][key]
+            check(row["Toàn ngành"], value, row["Mã"])
+            verdict = compare(value, row["So sánh"], row["Ngưỡng"])
+            assert row["Đánh giá toàn ngành"] == ("Chưa đạt" if verdict == "Không đạt" else verdict), row
+            compared += 1
+    for r in _table(out, "tblChiTieuDonVi"):
+        v = ref["units"][r["Mã định danh"]]["values"]
+        for header, field in (("Kết quả của đơn vị", "actual"), ("Ngưỡng", "threshold"),
+                              ("Đánh giá của đơn vị", "status"), ("So sánh", "op")):
+            expected = v.get(f"indicator.{r['Mã chỉ tiêu']}.{field}")
+            if isinstance(expected, float) and expected != expected:   # a blank cell read by pandas
+                expected = None
+            if isinstance(expected, str) or expected is None:
+                assert r[header] == (expected or ""), (r, header)
+                compared += 1
+            else:
+                check(r[header], expected, (r["Mã định danh"], r["Mã chỉ tiêu"], header))
+    ranking = _table(out, "tblXepHang")
+    for r in ranking:
+        c = {cls: 0 for cls in ("met", "not_met")}
+        for k, v in ref["units"][r["Mã định danh"]]["values"].items():
+            if k.startswith("indicator.") and k.endswith(".status") and STATUS_CLASS[v] in c:
+                c[STATUS_CLASS[v]] += 1
+        check(r["Số chỉ tiêu đạt"], c["met"], "met")
+        check(r["Số chỉ tiêu chưa đạt"], c["not_met"], "not met")
+        share = c["met"] / (c["met"] + c["not_met"]) if c["met"] + c["not_met"] else None
+        check(r["Tỷ lệ chỉ tiêu đạt"], share, "share")
+    assert compared > 3000, compared
