@@ -354,7 +354,7 @@ def _args_sample_inbox(p) -> None:
     p.add_argument("--out-dir", required=True, metavar="THƯ_MỤC", help="thư mục ghi các tệp trao đổi mẫu")
     p.add_argument("--schools", type=int, default=40, metavar="SỐ", help="số trường mẫu (mặc định 40)")
     p.add_argument("--period", default="h1", choices=PERIOD_CHOICES, help="kỳ báo cáo của các tệp (mặc định h1)")
-    p.add_argument("--seed", type=int, default=2024, help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
+    p.add_argument("--seed", type=int, default=2024, metavar="SỐ", help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
