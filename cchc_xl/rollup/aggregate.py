@@ -86,8 +86,7 @@ class Rollup:
     satisfaction_key: str             # rate used for CT3b/CT4c at city level
     mismatches: list[tuple[str, str, str]] = field(default_factory=list)   # (sha256, file name, reason)
     warnings: list[str] = field(default_factory=list)
-    indicator_rows: Callable[[], Iterator[tuple]] | None = None   # streamed from the database
-    indicator_count: int = 0
+    indicator_rows: Callable[[], Iterator[dict]] | None = None    # one per unit, streamed from the database
     file_rows: Callable[[], Iterator[dict]] | None = None
     file_count: int = 0
 
@@ -231,7 +230,6 @@ def aggregate(store, period: Period, deadline: dt.date, expected: pd.DataFrame |
                     reported=n, late=late, missing=len(expected) - n if has_list else 0, unlisted=unlisted,
                     satisfaction_key=satisfaction_key, mismatches=mismatches, warnings=warnings)
     rollup.indicator_rows = lambda: _indicator_rows(db)
-    rollup.indicator_count = _count_indicator_rows(db)
     rollup.file_rows = lambda: _file_rows(db, period)
     rollup.file_count = db.execute(f"SELECT COUNT(*) {_FILES_OF_PERIOD}", _files_params(period)).fetchone()[0]
     return rollup
@@ -395,48 +393,34 @@ def _status(db, units: pd.DataFrame, expected: pd.DataFrame | None, deadline: dt
             mismatches, warnings)
 
 
-def _indicator_rows(db) -> Iterator[tuple]:
-    """``(unit code, unit name, code, name, op, threshold, actual, status)`` of every counted unit and indicator,
-    streamed from the database in unit order."""
-    fields = {}
+def _indicator_rows(db) -> Iterator[dict]:
+    """One row per counted unit, in unit order, streamed from the database: ``unit_code``, ``unit_name``,
+    ``status:<code>`` for every indicator and ``actual:<code>`` for those entered by hand (no rate to recompute)."""
+    wanted = {}
     for kid, key in db.execute("SELECT id, key FROM keys WHERE key LIKE 'indicator.%'"):
         code, _, fld = key[len("indicator."):].rpartition(".")
-        fields[kid] = (code, fld)
+        if fld == "status" or (fld == "actual" and spec.INDICATOR_RATES.get(code.upper()) is None):
+            wanted[kid] = f"{fld}:{code}"
+    db.execute("DROP TABLE IF EXISTS temp.indicator_keys")
+    db.execute("CREATE TEMP TABLE indicator_keys (key_id INTEGER PRIMARY KEY)")
+    db.executemany("INSERT INTO indicator_keys VALUES (?)", ((k,) for k in wanted))
     cur = db.cursor().execute(
-        "SELECT c.unit_code, c.unit_name, v.key_id, v.num, v.text FROM counted c JOIN submission_values v "
-        "ON v.submission_id = c.id JOIN keys k ON k.id = v.key_id WHERE k.key LIKE 'indicator.%' "
-        "ORDER BY c.idx, k.key")
-    current, row = None, {}
+        "SELECT c.unit_code, c.unit_name, v.key_id, v.num, v.text FROM counted c LEFT JOIN submission_values v "
+        "ON v.submission_id = c.id AND v.key_id IN (SELECT key_id FROM indicator_keys) ORDER BY c.idx")
+    row: dict | None = None
     while True:
         chunk = cur.fetchmany(_CHUNK)
         if not chunk:
             break
         for unit, name, kid, num, text in chunk:
-            code, fld = fields[kid]
-            if (unit, code) != current:
-                if current is not None:
-                    yield _indicator_tuple(current, row)
-                current, row = (unit, code), {"unit_name": name}
-            row[fld] = num if num is not None else text
-    if current is not None:
-        yield _indicator_tuple(current, row)
-
-
-def _count_indicator_rows(db) -> int:
-    """How many rows :func:`_indicator_rows` yields: the (unit, indicator code) pairs."""
-    db.execute("DROP TABLE IF EXISTS temp.key_code")
-    db.execute("CREATE TEMP TABLE key_code (key_id INTEGER PRIMARY KEY, code TEXT)")
-    db.executemany("INSERT INTO key_code VALUES (?, ?)",
-                   ((kid, key[len("indicator."):].rpartition(".")[0])
-                    for kid, key in db.execute("SELECT id, key FROM keys WHERE key LIKE 'indicator.%'").fetchall()))
-    return db.execute("SELECT COUNT(*) FROM (SELECT DISTINCT c.idx, kc.code FROM counted c JOIN submission_values v "
-                      "ON v.submission_id = c.id JOIN key_code kc ON kc.key_id = v.key_id)").fetchone()[0]
-
-
-def _indicator_tuple(current, row: dict) -> tuple:
-    unit, code = current
-    return (unit, row.get("unit_name"), code, row.get("name"), row.get("op"), row.get("threshold"),
-            row.get("actual"), row.get("status"))
+            if row is None or row["unit_code"] != unit:
+                if row is not None:
+                    yield row
+                row = {"unit_code": unit, "unit_name": name}
+            if kid is not None:
+                row[wanted[kid]] = num if num is not None else text
+    if row is not None:
+        yield row
 
 
 _FILES_OF_PERIOD = ("FROM files f LEFT JOIN submissions s ON s.id = f.submission_id "

@@ -122,6 +122,27 @@ class CellWriter:
             else:
                 ws.write_string(r, c, text, self.fmt["text"])
 
+    def column_writer(self, kind: str):
+        """``write(ws, r, c, value)`` for a column of ``kind``: the common values written at once, any other through
+        :meth:`cell` (a table of thousands of rows spends its time here)."""
+        fmt, cell = self.fmt[kind], self.cell
+        if kind in ("count", "rate", "number"):
+            def write(ws, r, c, v):
+                if isinstance(v, float) and v - v == 0:       # finite (not None, NaN or infinite)
+                    ws.write_number(r, c, v, fmt)
+                else:
+                    cell(ws, r, c, v, kind)
+        elif kind == "text":
+            def write(ws, r, c, v):
+                if v.__class__ is str and v and len(v) <= MAX_CELL_CHARS // 2:   # fits a cell whatever its letters
+                    ws.write_string(r, c, v, fmt)
+                else:
+                    cell(ws, r, c, v, kind)
+        else:
+            def write(ws, r, c, v):
+                cell(ws, r, c, v, kind)
+        return write
+
     def _skip(self, ws, r: int, c: int, why: str) -> None:
         from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -141,8 +162,12 @@ def col_pt(width: float) -> float:
 
 
 def text_lines(text: str, width_pt: float, size: float, bold: bool = False, cache: dict | None = None) -> int:
+    """How many lines ``text`` takes in a column ``width_pt`` wide (no glyph is wider than 1 em: a short text is one
+    line without being measured)."""
     from ..report import textmetrics
 
+    if len(text) * size <= width_pt and "\n" not in text:
+        return 1
     key = (text, width_pt)
     if cache is not None and key in cache:
         return cache[key]

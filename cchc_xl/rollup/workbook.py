@@ -114,10 +114,15 @@ _DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước h�
                       "trước hạn và đúng hạn, cao hơn đứng trước.")
 
 
-def _indicator_cols() -> list[Col]:
-    return _unit_cols() + [
-        Col("Mã chỉ tiêu", "code", "text", 8), Col("So sánh", "op", "text", 7), Col("Ngưỡng", "threshold", "rate", 9),
-        Col("Kết quả của đơn vị", "actual", "rate", 12), Col("Đánh giá của đơn vị", "status", "text", 14)]
+def _indicator_cols(data) -> list[Col]:
+    """The unit's assessment of every indicator (one column per code), then the results entered by hand (no rate
+    to recompute: CT1, codes the engine does not know)."""
+    from ..exchange.spec import INDICATOR_RATES
+
+    codes = list(data.indicator_summary["code"])
+    return _unit_cols() + [Col(code, f"status:{code}", "text", 9.5) for code in codes] + [
+        Col(f"{code}: kết quả đơn vị tự ghi", f"actual:{code}", "text", 22)
+        for code in codes if INDICATOR_RATES.get(str(code).upper()) is None]
 
 
 def _summary_cols(period_key: str) -> list[Col]:
@@ -181,30 +186,33 @@ def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str
     ws.add_table(head, 0, head + max(n, 1), last, {
         "name": table, "style": _STYLE, "autofilter": True,
         "columns": [{"header": col.header, "header_format": w.head} for col in columns]})
-    texts = [(c, col) for c, col in enumerate(columns) if col.kind == "text"]
+    texts = [(col.key, col_pt(col.width)) for col in columns if col.kind == "text"]
+    writers = [(c, col.key, w.column_writer(col.kind)) for c, col in enumerate(columns)]
     cache: dict = {}
     r = head
     for rec in rows:
         r += 1
         need = 1
-        for c, col in texts:
-            value = rec.get(col.key)
-            if isinstance(value, str) and value:
-                need = max(need, text_lines(value, col_pt(col.width), SIZE, cache=cache))
+        for key, width in texts:
+            value = rec.get(key)
+            if value.__class__ is str and value:
+                need = max(need, text_lines(value, width, SIZE, cache=cache))
         if need > 1:
             ws.set_row(r, row_height(min(need, 40), SIZE))
-        for c, col in enumerate(columns):
-            w.cell(ws, r, c, rec.get(col.key), col.kind)
+        get = rec.get
+        for c, key, write in writers:
+            write(ws, r, c, get(key))
     ws.freeze_panes(head + 1, 2 if columns[0].key == "unit_code" or columns[1].key == "unit_code" else 1)
     print_setup(ws, head, f"{title} — {data.label}")
 
 
 def _unit_records(data, order=None) -> Iterable[dict]:
     """The units' rows one at a time (never all of them as dictionaries at once)."""
-    units = data.units
-    frame = units.reset_index()
+    frame = data.units.reset_index()
     if order is not None:
         frame = frame.iloc[order]
+    ints = [c for c, t in frame.dtypes.items() if t.kind in "iu"]
+    frame = frame.astype({c: float for c in ints})   # numpy integers are not ints: floats are written at once
     names = list(frame.columns)
     for values in frame.itertuples(index=False, name=None):
         yield dict(zip(names, values))
@@ -263,10 +271,10 @@ def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.dat
              _dossier_cols(), _unit_records(data), n_units),
             (SHEETS[4], "tblTyLeHoSoDonVi", "Các tỷ lệ giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_RATE_NOTE,
              _dossier_rate_cols(year), _unit_records(data), n_units),
-            (SHEETS[5], "tblChiTieuDonVi", "Kết quả các chỉ tiêu của từng đơn vị",
-             "Kết quả và đánh giá do đơn vị tự tính và gửi trong tệp báo cáo. Tên chỉ tiêu, cách tính và số đơn vị theo "
-             "từng mức đánh giá: trang 'Chỉ tiêu toàn ngành'.", _indicator_cols(), _indicator_records(data),
-             data.indicator_count),
+            (SHEETS[5], "tblChiTieuDonVi", "Đánh giá các chỉ tiêu của từng đơn vị",
+             "Mỗi cột một chỉ tiêu: đánh giá do đơn vị tự tính và gửi trong tệp báo cáo (tỷ lệ của đơn vị: trang "
+             "'Nhiệm vụ', 'Tỷ lệ hồ sơ'). Tên chỉ tiêu, ngưỡng, cách tính và số đơn vị theo từng mức đánh giá: trang "
+             "'Chỉ tiêu toàn ngành'.", _indicator_cols(data), data.indicator_rows(), n_units),
             (SHEETS[6], "tblChiTieuToanNganh", "Kết quả các chỉ tiêu chủ yếu toàn ngành",
              _summary_note(data), _summary_cols(period_key), data.indicator_summary.to_dict("records"),
              len(data.indicator_summary)),
@@ -291,12 +299,6 @@ def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.dat
         Path(tmp).unlink(missing_ok=True)
         raise
     return out
-
-
-def _indicator_records(data) -> Iterable[dict]:
-    for unit, name, code, _iname, op, threshold, actual, status in data.indicator_rows():
-        yield {"unit_code": unit, "unit_name": name, "code": code, "op": op, "threshold": threshold,
-               "actual": actual, "status": status}
 
 
 def _summary_note(data) -> str:

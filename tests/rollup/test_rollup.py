@@ -197,12 +197,11 @@ def test_totals_equal_the_schools_own_refresh_json(sở):
 
 def test_indicators_rankings_missing_late_and_history(sở):
     own, previous = sở["own"], sở["previous"]
-    rows = _table(sở["out"], "tblChiTieuDonVi")
-    assert len(rows) == sum(len(s["indicators"]) for s in own.values())
-    by = {(r["Mã định danh"], r["Mã chỉ tiêu"]): r for r in rows}
+    rows = {r["Mã định danh"]: r for r in _table(sở["out"], "tblChiTieuDonVi")}
+    assert len(rows) == N_SCHOOLS
     for i, s in own.items():
         for ind in s["indicators"]:
-            assert by[(_code(i), ind["code"])]["Đánh giá của đơn vị"] == ind["status"]
+            assert rows[_code(i)][ind["code"]] == ind["status"]
     summary = {r["Mã"]: r for r in _table(sở["out"], "tblChiTieuToanNganh")}
     met = sum(1 for s in own.values() for ind in s["indicators"] if ind["code"] == "CT4b" and ind["status"] == "Đạt")
     not_met = sum(1 for s in own.values() for ind in s["indicators"] if ind["code"] == "CT4b"
@@ -493,16 +492,11 @@ def test_every_figure_equals_an_independent_pandas_aggregation(sở):
             compared += 1
     for r in _table(out, "tblChiTieuDonVi"):
         v = ref["units"][r["Mã định danh"]]["values"]
-        for header, field in (("Kết quả của đơn vị", "actual"), ("Ngưỡng", "threshold"),
-                              ("Đánh giá của đơn vị", "status"), ("So sánh", "op")):
-            expected = v.get(f"indicator.{r['Mã chỉ tiêu']}.{field}")
-            if isinstance(expected, float) and expected != expected:   # a blank cell read by pandas
-                expected = None
-            if isinstance(expected, str) or expected is None:
-                assert r[header] == (expected or ""), (r, header)
-                compared += 1
-            else:
-                check(r[header], expected, (r["Mã định danh"], r["Mã chỉ tiêu"], header))
+        for code in classes:
+            assert r[code] == v[f"indicator.{code}.status"], (r["Mã định danh"], code)
+            compared += 1
+        assert r["CT1: kết quả đơn vị tự ghi"] == v["indicator.CT1.actual"]
+        compared += 1
     ranking = _table(out, "tblXepHang")
     for r in ranking:
         c = {cls: 0 for cls in ("met", "not_met")}
@@ -513,4 +507,19 @@ def test_every_figure_equals_an_independent_pandas_aggregation(sở):
         check(r["Số chỉ tiêu chưa đạt"], c["not_met"], "not met")
         share = c["met"] / (c["met"] + c["not_met"]) if c["met"] + c["not_met"] else None
         check(r["Tỷ lệ chỉ tiêu đạt"], share, "share")
+        rates = ref["units"][r["Mã định danh"]]["rates"]
+        check(r["Tỷ lệ hồ sơ trước hạn và đúng hạn"], rates["rates.early_or_on_time"], "rank: dossiers")
+        check(r["Tỷ lệ nhiệm vụ hoàn thành"], rates["rates.task_completion"], "rank: tasks")
+    # the ranking rule, applied independently: share met, then dossiers early or on time, then task completion
+    key = [tuple(-1.0 if x in ("", None) else x for x in (r["Tỷ lệ chỉ tiêu đạt"], r["Tỷ lệ hồ sơ trước hạn và đúng hạn"],
+                                                          r["Tỷ lệ nhiệm vụ hoàn thành"])) for r in ranking]
+    assert key == sorted(key, reverse=True)
+    for i, r in enumerate(ranking):
+        first = next(j for j in range(len(key)) if key[j] == key[i])
+        check(r["Hạng"], first + 1, "rank")
+    overview = {r["Mã chỉ tiêu"]: r for r in _table(out, "tblDatChiTieu")}
+    for code, c in classes.items():
+        for cls, label in (("met", "Đạt"), ("not_met", "Chưa đạt"), ("no_data", "Chưa có dữ liệu"),
+                           ("followed", "Theo dõi"), ("not_computable", "Không tính được")):
+            check(overview[code][label], c.get(cls, 0), (code, label))
     assert compared > 3000, compared
