@@ -192,6 +192,7 @@ def print_setup(ws, repeat_row: int | None, header: str) -> None:
         ws.repeat_rows(repeat_row)
     ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     ws.set_header(f'&L&"{FONT},Italic"&9{_header_text(header)}', {"margin": 0.3})
-    ws.set_footer(f'&C&"{FONT},Regular"&9Trang &P/&N', {"margin": 0.3})
+    ws.set_footer(f'&C&"{FONT},Regular"&9Trang &P', {"margin": 0.3})
+    ws.set_start_page(1)    # each sheet numbers its own pages, also when the whole workbook is printed
 
 

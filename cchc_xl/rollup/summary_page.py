@@ -262,5 +262,6 @@ def write_summary_page(wb, name: str, data, options) -> None:
     m = lay["margins_mm"]
     ws.set_margins(left=m["left"] * mm, right=m["right"] * mm, top=m["top"] * mm, bottom=m["bottom"] * mm)
     ws.set_header(lay["header"], {"margin": lay["header_mm"] * mm})
+    ws.set_start_page(1)    # its own page numbers (from page 2, NĐ 30) when the whole workbook is printed
     ws.hide_gridlines(2)
     write_grid(wb, ws, build_summary_grid(data, options))
