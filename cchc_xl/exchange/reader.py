@@ -28,7 +28,7 @@ Cost: about a millisecond for a school's 45 KB file, most of it python-calamine'
 >>> read_exchange(b"PK\\x03\\x04 not a zip")
 Traceback (most recent call last):
 ...
-cchc_xl.exchange.reader.ExchangeFormatError: tệp bị hỏng (không giải nén được: File is not a zip file)
+cchc_xl.exchange.reader.ExchangeFormatError: tệp bị hỏng (không giải nén được)
 """
 
 from __future__ import annotations
@@ -126,8 +126,13 @@ class Submission:
 # ------------------------------------------------------------------------------------------ the package
 
 
+_ENGLISH_DETAIL = re.compile(r"\(không giải nén được: [^)]*\)")
+
+
 def _archive_error(exc: WorkbookError) -> ExchangeFormatError:
-    return ExchangeFormatError(str(exc).replace("Tệp 'tệp' ", "tệp ", 1).rstrip("."), Cause.ARCHIVE)
+    """The archive's sentence as a reason under the file's name, without the zip library's English detail."""
+    text = _ENGLISH_DETAIL.sub("(không giải nén được)", str(exc).replace("Tệp 'tệp' ", "tệp ", 1))
+    return ExchangeFormatError(text.split(". Hãy", 1)[0].rstrip("."), Cause.ARCHIVE)
 
 
 class _Members:

@@ -173,16 +173,19 @@ _SQLITE_CAUSES = (
 
 
 def sqlite_reason(exc: sqlite3.Error) -> str:
-    """SQLite's English error as a Vietnamese cause (the English kept in brackets only when unknown).
+    """SQLite's English error as a Vietnamese cause; one this table does not know is named by SQLite's error code,
+    never by its English sentence.
 
     >>> sqlite_reason(sqlite3.DatabaseError("file is not a database"))
     'không phải cơ sở dữ liệu SQLite (có thể là tệp khác bị đặt trùng tên)'
+    >>> sqlite_reason(sqlite3.OperationalError("something new"))
+    'lỗi của SQLite (mã lỗi không rõ)'
     """
     text = str(exc)
     for english, vietnamese in _SQLITE_CAUSES:
         if english in text:
             return vietnamese
-    return f"lỗi của SQLite ({text})"
+    return f"lỗi của SQLite (mã lỗi {getattr(exc, 'sqlite_errorname', None) or 'không rõ'})"
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
