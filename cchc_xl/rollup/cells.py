@@ -36,6 +36,14 @@ def streamed_sheet_class():
         def _initialize(self, init_data) -> None:
             super()._initialize({**init_data, "constant_memory": True})
 
+        def _write_single_row(self, current_row_num=0) -> None:
+            # What XlsxWriter keeps per row once the row is written is dropped: the sheet's memory stays that of
+            # one row (set_row's height and the row sizes are read only when the row itself is written).
+            written = self.previous_row
+            super()._write_single_row(current_row_num)
+            self.set_rows.pop(written, None)
+            self.row_sizes.pop(written, None)
+
         def add_table(self, first_row, first_col, last_row, last_col, options=None):
             columns = (options or {}).get("columns", [])
             headers = [(c["header"], c.get("header_format")) for c in columns]
@@ -45,6 +53,9 @@ def streamed_sheet_class():
                 result = super().add_table(first_row, first_col, last_row, last_col, options)
             finally:
                 self.constant_memory = True
+            # add_table remembers every cell of the range to refuse an overlapping table or merge (93 bytes a cell:
+            # 50 MB for 10,000 units); this sheet holds one table and no merge below it
+            self.table_cells.clear()
             for c, (header, fmt) in enumerate(headers, start=first_col):  # the header cells again, inline strings
                 self.write_string(first_row, c, header, fmt)
             return result

@@ -135,7 +135,7 @@ def _summary_cols(period_key: str) -> list[Col]:
 
 
 def _rank_cols(period_key: str) -> list[Col]:
-    return [Col("Hạng", "rank", "count", 6)] + _unit_cols() + [
+    return [Col("Hạng", "rank", "count", 7)] + _unit_cols() + [
         Col("Tỷ lệ chỉ tiêu đạt", "share_met", "rate", 9), Col("Số chỉ tiêu đạt", "met", "count", 8),
         Col(f"Số chỉ tiêu {class_label('not_met', period_key).lower()}", "not_met", "count", 8.5),
         Col("Tỷ lệ hồ sơ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 10),
