@@ -523,3 +523,27 @@ def test_every_figure_equals_an_independent_pandas_aggregation(sở):
                            ("followed", "Theo dõi"), ("not_computable", "Không tính được")):
             check(overview[code][label], c.get(cls, 0), (code, label))
     assert compared > 3000, compared
+
+
+def test_a_table_sheet_prints_titled_with_repeated_headers_and_page_numbers(sở, tmp_path):
+    if not shutil.which("soffice") or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice and poppler-utils are needed to print a table sheet")
+    from cchc_xl.distribute.outgoing import report_pdf
+
+    pdf = report_pdf(sở["out"], tmp_path / "nhiem_vu.pdf", sheet="Nhiệm vụ")
+    pages = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                           check=True).stdout.decode().split("\f")
+    # (LibreOffice also prints the NĐ 30 page, whose print area is set: the table's pages carry its page header)
+    heading = "Tiến độ thực hiện nhiệm vụ CCHC của các đơn vị — 6 tháng đầu năm 2024"
+    pages = [p for p in pages if heading in " ".join(p.split())]
+    assert len(pages) >= 2
+    assert "Số nhiệm vụ phải thực hiện = Hoàn thành đúng hạn" in " ".join(pages[0].split())   # the note, page 1
+    for n, page in enumerate(pages, start=1):
+        flat = " ".join(page.split())
+        assert f"Trang {n}" in flat, n
+        words = set(flat.split())      # the table's header on every page (wrapped over lines in the PDF text)
+        assert {"Mã", "định", "danh", "nhiệm", "hoàn", "thành", "Hạng", "tiến", "độ"} <= words, n
+    sizes = subprocess.run(["pdfinfo", "-f", "1", "-l", "20", str(pdf)], capture_output=True,
+                           check=True).stdout.decode()
+    landscape = [line for line in sizes.splitlines() if "size:" in line and "841.89 x 595.3" in line]
+    assert len(landscape) >= len(pages)      # the table's pages are A4 landscape (841.89 x 595.3 pt)
