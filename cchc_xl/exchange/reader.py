@@ -41,10 +41,16 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from python_calamine import CalamineWorkbook
+
 from .. import schema
 from ..core.periods import PERIOD_KEYS
 from ..core.text import MAX_CELL_CHARS, cell_length, clean_text
 from ..errors import CchcError, WorkbookError
+from ..io.ooxml.archive import ZipIn, ZipOut
+from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES, MAX_RATIO
+from ..io.ooxml.refs import parse_ref
+from ..io.ooxml.xmltext import xml_unescape
 from . import spec
 
 __all__ = ["Submission", "ExchangeFormatError", "Cause", "read_exchange", "MAX_ROWS", "MAX_COUNT", "MAX_KEY_CHARS"]
@@ -54,21 +60,19 @@ MAX_COUNT = 10_000_000     # the largest count a school can report (tasks, dossi
 MAX_KEY_CHARS = 200
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 _KEY = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_\-]+)*$")
-_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-_NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+_PROPERTY = re.compile(rb"<(?:[\w.-]+:)?property\s([^>]*)>(.*?)</(?:[\w.-]+:)?property>", re.S)
+_TAGS = re.compile(rb"<[^>]*>")
 _RATE_TOLERANCE = 1e-9
 _COUNT_GROUPS = ("tasks", "dossiers", "procedures")
 # In a worksheet only rows and cells have an attribute r. The data sheet's must all be written r="…" (no
 # other spacing or quote) and be a row number or a reference in columns A:D with at most four digits, so
 # that no reader can be made to lay out more than 9,999 × 4 cells; a formula cell: <f>, <x:f …/>.
-# (Patterns that begin with a literal: Python's re then skips to its occurrences.)
-_ODD_R = re.compile(rb""" r(?:\s+=|=\s|=')""")
-_BAD_R = re.compile(rb""" r="(?![A-D]?[1-9][0-9]{0,3}")""")
-_ODD_SPACES = (b"\tr", b"\nr", b"\rr")
+# (A pattern that begins with a literal: Python's re then skips from one occurrence to the next.)
+_ODD_OR_BAD_R = re.compile(rb""" r(?:\s+=|=\s|='|="(?![A-D]?[1-9][0-9]{0,3}"))""")
 _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s/>]")
-_ODD_R_ANY = re.compile(rb"""[\t\n\r]r\s*=""")
+_ODD_R_ANY = re.compile(rb"""[\t\n\r]r\s*=""")       # an attribute r after another white space
 _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
 _STATUSES = frozenset(schema.INDICATOR_STATUS)
 
@@ -139,9 +143,6 @@ class _Members:
     """The zip's members, each inflated at most once, when first read (``ZipIn``: counted, CRC checked)."""
 
     def __init__(self, data: bytes, max_unzipped: int):
-        from ..io.ooxml.archive import ZipIn
-        from ..io.ooxml.limits import MAX_RATIO
-
         try:
             self.zin = ZipIn(data, "tệp", max_total=max_unzipped, max_ratio=MAX_RATIO, max_parts=2000,
                              inflate_small=False)
@@ -165,15 +166,19 @@ def _read(zin: _Members, name: str) -> bytes:
     return zin.read(name)
 
 
-def _xml(zin, name: str):
-    from lxml import etree
+def _elements(zin, name: str, tag: str) -> list[dict[str, str]]:
+    """The attributes of every ``<tag …>`` of the small part ``name`` (any namespace prefix; comments ignored).
 
-    from ..io.ooxml.xmltext import SAFE_PARSER
-
-    try:
-        return etree.fromstring(_read(zin, name), SAFE_PARSER)
-    except etree.XMLSyntaxError:
-        raise ExchangeFormatError(f"tệp bị hỏng (phần '{name}' không đọc được)", Cause.ARCHIVE) from None
+    The few small parts the reader needs (workbook, relationships, table, properties: a few hundred bytes each) are
+    read with regular expressions rather than parsed into a tree (an XML parse costs more than the rest of a part's
+    reading). What matters stays checked: python-calamine, which parses them for itself, is only given the members
+    chosen and checked here, and everything it reads from them is validated again."""
+    data = _COMMENT.sub(b"", _read(zin, name))
+    out = []
+    for m in re.finditer(rb"<(?:[\w.-]+:)?" + tag.encode() + rb"\s([^>]*)>", data):
+        out.append({k.decode("utf-8", "replace"): xml_unescape((v1 or v2).decode("utf-8", "replace"))
+                    for k, v1, v2 in _ATTR.findall(m.group(1))})
+    return out
 
 
 def _member(zin, base: str, target: str) -> str | None:
@@ -193,7 +198,7 @@ def _targets(zin, part: str) -> dict[str, str]:
     if rels not in zin.infos:
         return {}
     out = {}
-    for rel in _xml(zin, rels).iter(f"{{{_NS_REL}}}Relationship"):
+    for rel in _elements(zin, rels, "Relationship"):
         if rel.get("TargetMode") == "External":
             raise ExchangeFormatError("tệp có liên kết ngoài (external link); tệp trao đổi không được có",
                                       Cause.EXTERNAL_LINK)
@@ -203,6 +208,10 @@ def _targets(zin, part: str) -> dict[str, str]:
     return out
 
 
+def _rid(attrs: dict[str, str]) -> str:
+    return next((v for k, v in attrs.items() if k.endswith(":id")), "")
+
+
 def _locate(zin) -> tuple[str, str, str]:
     """``(data sheet member, its table member, the table's ref)``; raises when the file is not ours."""
     not_ours = ExchangeFormatError(
@@ -210,18 +219,18 @@ def _locate(zin) -> tuple[str, str, str]:
         "'Gửi báo cáo lên Sở' hoặc lệnh cchc-xl send tạo ra", Cause.NOT_EXCHANGE)
     if "xl/workbook.xml" not in zin.infos:
         raise ExchangeFormatError("tệp không phải là sổ tính Excel (.xlsx)", Cause.NOT_EXCHANGE)
-    workbook = _xml(zin, "xl/workbook.xml")
     targets = _targets(zin, "xl/workbook.xml")
-    sheet = next((s for s in workbook.iter(f"{{{_NS_MAIN}}}sheet") if s.get("name") == spec.SHEET_DATA), None)
-    if sheet is None or targets.get(sheet.get(_RID, "")) is None:
+    sheet = next((s for s in _elements(zin, "xl/workbook.xml", "sheet") if s.get("name") == spec.SHEET_DATA), None)
+    if sheet is None or targets.get(_rid(sheet)) is None:
         raise not_ours
-    part = targets[sheet.get(_RID, "")]
+    part = targets[_rid(sheet)]
     for member in _targets(zin, part).values():
         if member.startswith("xl/tables/"):
-            table = _xml(zin, member)
+            found = _elements(zin, member, "table")
+            table = found[0] if found else {}
             if table.get("name") == spec.TABLE_DATA or table.get("displayName") == spec.TABLE_DATA:
                 headers = tuple(clean_text(c.get("name", ""), single_line=True)
-                                for c in table.iter(f"{{{_NS_MAIN}}}tableColumn"))
+                                for c in _elements(zin, member, "tableColumn"))
                 if headers != spec.DATA_HEADERS:
                     raise ExchangeFormatError(f"bảng '{spec.TABLE_DATA}' có tiêu đề cột khác định dạng: "
                                               + ", ".join(headers), Cause.LAYOUT)
@@ -230,8 +239,6 @@ def _locate(zin) -> tuple[str, str, str]:
 
 
 def _bounds(ref: str) -> tuple[int, int, int, int]:
-    from ..io.ooxml.refs import parse_ref
-
     try:
         return parse_ref(ref)
     except ValueError:
@@ -248,8 +255,8 @@ def _check_extent(sheet: bytes, ref: str) -> int:
         "khác nên không được đọc", Cause.LAYOUT)
     if c1 != 1 or c2 != len(spec.DATA_HEADERS) or r2 <= r1 or r2 - r1 > MAX_ROWS:
         raise too_big
-    if _ODD_R.search(sheet) or _BAD_R.search(sheet) or \
-            (any(x in sheet for x in _ODD_SPACES) and _ODD_R_ANY.search(sheet)):
+    if _ODD_OR_BAD_R.search(sheet) or ((b"\t" in sheet or b"\r" in sheet or sheet.find(b"\n", 100) >= 0)
+                                       and _ODD_R_ANY.search(sheet)):
         raise too_big
     dim = _DIMENSION.search(sheet[:4096])
     if dim is not None:
@@ -264,8 +271,6 @@ def _check_extent(sheet: bytes, ref: str) -> int:
 def _checked_package(zin, members: list[str]) -> bytes:
     """A package holding only ``members`` (each inflated and checked once already), their compressed bytes
     copied as they were: what python-calamine is given."""
-    from ..io.ooxml.archive import ZipOut
-
     out = io.BytesIO()
     z = ZipOut(out)
     for name in members:
@@ -275,8 +280,6 @@ def _checked_package(zin, members: list[str]) -> bytes:
 
 
 def _rows(zin, sheet_part: str, table_part: str, ref: str) -> list[list]:
-    from python_calamine import CalamineWorkbook
-
     n = _check_extent(_read(zin, sheet_part), ref)
     members = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                "xl/styles.xml", "xl/sharedStrings.xml", sheet_part, _rels_of(sheet_part), table_part]
@@ -352,8 +355,6 @@ def _cell_value(key: str, value):
 
 def read_exchange(data: bytes, *, max_unzipped: int | None = None) -> Submission:
     """Parse and validate the exchange file in ``data``; raises :class:`ExchangeFormatError`."""
-    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
-
     zin = _Members(data, max_unzipped or MAX_COPY_UNZIPPED_BYTES)
     names = zin.names
     if any(n.lower().startswith("xl/externallinks/") for n in names):
@@ -447,8 +448,13 @@ def _shown(value) -> str:
 def _custom_properties(zin) -> dict[str, str]:
     if "docProps/custom.xml" not in zin.infos:
         return {}
-    root = _xml(zin, "docProps/custom.xml")
-    return {p.get("name", ""): "".join(p.itertext()).strip() for p in root.iter(f"{{{_NS_CUSTOM}}}property")}
+    data = _COMMENT.sub(b"", _read(zin, "docProps/custom.xml"))
+    out = {}
+    for m in _PROPERTY.finditer(data):
+        attrs = {k: (v1 or v2) for k, v1, v2 in _ATTR.findall(m.group(1))}
+        name = xml_unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+        out[name] = xml_unescape(_TAGS.sub(b"", m.group(2)).decode("utf-8", "replace")).strip()
+    return out
 
 
 def _as_property(value) -> str:

@@ -3,6 +3,7 @@ the library → one summary and an exit code (0 ok, 2 rejected files or a user e
 
 from __future__ import annotations
 
+import gc
 import sys
 
 __all__ = ["run_rollup", "run_sample_inbox"]
@@ -16,6 +17,9 @@ def run_rollup(args) -> int:
     options = RollupOptions(issuer=args.issuer or "", issuer_parent=args.issuer_parent or "", place=args.place or "",
                             number=args.number or "", signer=args.signer or "",
                             signer_title=args.signer_title or "GIÁM ĐỐC", date=args.date)
+    # Everything imported so far lives as long as the process: keep it out of the cyclic collector's passes, which
+    # otherwise walk it again and again while thousands of files are read (a fifth of the run's time).
+    gc.freeze()
     try:
         summary = rollup(args.inbox, args.out, period=args.period, units=args.units, db=args.db, log=args.log,
                          deadline=args.deadline, options=options,

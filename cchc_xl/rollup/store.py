@@ -19,7 +19,9 @@ program's database given as ``--db`` is recognised and refused)::
           arrived_at, sha256 UNIQUE, file_name,
           format_version, program_version)
     submission_values(submission_id, key_id,      the file's long table: one row per key, a number in
-          num, text)                              ``num`` or a text (dates as ISO) in ``text``
+          num, text)                              ``num`` or a text (dates as ISO) in ``text`` — but the
+                                                  identity kept in submissions' columns and the rates,
+                                                  always recomputed from the counts
     current_submissions (VIEW)                    per (unit, period key, year) the submission made last
                                                   (ties: arrived later, then the later id)
 
@@ -133,6 +135,12 @@ ALTER TABLE submission_values_2 RENAME TO submission_values;
 DROP INDEX IF EXISTS ix_submissions_unit_period;
 DROP VIEW IF EXISTS current_submissions;
 """
+
+
+# Values not kept in submission_values: the identity in the submissions' own columns, and the rates, which are
+# equal to the rates of the file's counts (the reader checks it) and are always recomputed from counts.
+_IN_COLUMNS = frozenset({"unit.code", "unit.name", "period.key", "period.from", "period.to", "as_of", "made_at",
+                         "format.version", "program.version"})
 
 
 class StoreError(CchcError):
@@ -332,17 +340,18 @@ class Store:
              _iso(v["period.from"]), _iso(v["period.to"]), _iso(v["as_of"]), _iso(made_at), _iso(v["made_at"]),
              _iso(arrived), sha, name, v["format.version"], v["program.version"]))
         sid = cur.lastrowid
-        key_id = self._key_id
+        ids, key_id = self._key_ids, self._key_id
         rows = []
         for key, value in v.items():
-            if value is None:
+            if value is None or key in _IN_COLUMNS or key.startswith("rates."):
                 continue
+            kid = ids.get(key) or key_id(key)
             if value.__class__ in (int, float):
-                rows.append((sid, key_id(key), value, None))
+                rows.append((sid, kid, value, None))
             elif isinstance(value, (dt.date, dt.datetime)):
-                rows.append((sid, key_id(key), None, _iso(value)))
+                rows.append((sid, kid, None, _iso(value)))
             else:
-                rows.append((sid, key_id(key), None, str(value)))
+                rows.append((sid, kid, None, str(value)))
         self.db.executemany("INSERT INTO submission_values VALUES (?, ?, ?, ?)", rows)
         self.db.execute("INSERT OR REPLACE INTO files (sha256, file_name, size, arrived_at, seen_at, outcome, cause, "
                         "reason, program_version, period, filed_as, note, submission_id) "

@@ -169,7 +169,7 @@ _HISTORY_RATES = ("rates.task_completion", "rates.ct2", "rates.early_or_on_time"
 
 
 def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str, columns: list[Col],
-                 rows: Iterable[dict], n: int, data) -> None:
+                 rows: Iterable[dict], n: int, data, cache: dict) -> None:
     """A titled table sheet written row by row (``constant_memory``): title, note, table, print setup."""
     ws = wb.add_worksheet(name, worksheet_class=streamed_sheet_class())
     last = len(columns) - 1
@@ -188,7 +188,6 @@ def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str
         "columns": [{"header": col.header, "header_format": w.head} for col in columns]})
     texts = [(col.key, col_pt(col.width)) for col in columns if col.kind == "text"]
     writers = [(c, col.key, w.column_writer(col.kind)) for c, col in enumerate(columns)]
-    cache: dict = {}
     r = head
     for rec in rows:
         r += 1
@@ -289,8 +288,9 @@ def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.dat
              "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS, _file_records(data.file_rows()),
              data.file_count),
         )
+        measured: dict = {}     # the lines of a text in a column width, shared by the sheets (unit names)
         for name, table, title, note, cols, rows, n in sheets:
-            _table_sheet(wb, w, name, table, title, note, cols, rows, n, data)
+            _table_sheet(wb, w, name, table, title, note, cols, rows, n, data, measured)
         w.finish()
         wb.close()
         os.chmod(tmp, 0o644)
