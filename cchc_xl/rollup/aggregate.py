@@ -243,34 +243,46 @@ def _indicators(db, units: pd.DataFrame, city: pd.Series, satisfaction_key: str,
     fields = {}
     for kid, key in db.execute("SELECT id, key FROM keys WHERE key LIKE 'indicator.%'"):
         code, _, fld = key[len("indicator."):].rpartition(".")
-        fields[kid] = (code, fld)
+        if fld in ("status", "name", "op", "threshold"):
+            fields[kid] = (code, fld)
+    db.execute("DROP TABLE IF EXISTS temp.indicator_fields")
+    db.execute("CREATE TEMP TABLE indicator_fields (key_id INTEGER PRIMARY KEY, status INTEGER)")
+    db.executemany("INSERT INTO indicator_fields VALUES (?, ?)", ((k, f == "status") for k, (_, f) in fields.items()))
     per_unit = {c: np.zeros(n, dtype=np.int64) for c in CLASSES}
     per_code: dict[str, dict[str, int]] = {}
     meta: dict[str, dict[str, dict]] = {}
-    position = {code: i for i, code in enumerate(units.index)}
-    cur = db.execute("SELECT c.unit_code, v.key_id, v.num, v.text FROM counted c JOIN submission_values v "
-                     "ON v.submission_id = c.id JOIN keys k ON k.id = v.key_id WHERE k.key LIKE 'indicator.%'")
+
+    def cls_of(text, unit) -> str:
+        cls = STATUS_CLASS.get(text)
+        if cls is None:   # stored by an older version that did not check it: reported, not a crash
+            if len(warnings) < 5:
+                warnings.append(f"{unit}: đánh giá '{str(text)[:40]}' không thuộc các mức đánh giá; tính là "
+                                "'Không tính được'")
+            cls = "not_computable"
+        return cls
+
+    # counted in SQL: per unit and status word, per indicator and status word, per indicator and name/op/threshold
+    cur = db.execute("SELECT c.idx, v.text, COUNT(*) FROM counted c JOIN submission_values v ON v.submission_id = c.id "
+                     "JOIN indicator_fields f ON f.key_id = v.key_id AND f.status GROUP BY c.idx, v.text")
     while True:
         rows = cur.fetchmany(_CHUNK)
         if not rows:
             break
-        for unit, kid, num, text in rows:
-            code, fld = fields[kid]
-            if fld == "status":
-                cls = STATUS_CLASS.get(text)
-                if cls is None:   # stored by an older version that did not check it: reported, not a crash
-                    cls = "not_computable"
-                    if len(warnings) < 5:
-                        warnings.append(f"đơn vị '{unit}', chỉ tiêu {code}: đánh giá '{str(text)[:40]}' không thuộc "
-                                        "các mức đánh giá; tính là 'Không tính được'")
-                per_unit[cls][position[unit]] += 1
-                per_code.setdefault(code, dict.fromkeys(CLASSES, 0))[cls] += 1
-            elif fld in ("name", "op", "threshold"):
-                value = num if num is not None else text
-                if num is not None and not np.isfinite(num):   # stored by an older version: not a threshold
-                    continue
-                bucket = meta.setdefault(code, {}).setdefault(fld, {})
-                bucket[value] = bucket.get(value, 0) + 1
+        for idx, text, count in rows:
+            per_unit[cls_of(text, f"đơn vị thứ {idx + 1}")][idx] += count
+    for kid, num, text, count in db.execute(
+            "SELECT v.key_id, v.num, v.text, COUNT(*) FROM counted c JOIN submission_values v "
+            "ON v.submission_id = c.id JOIN indicator_fields f ON f.key_id = v.key_id GROUP BY v.key_id, v.num, v.text"):
+        code, fld = fields[kid]
+        if fld == "status":
+            cls = cls_of(text, f"chỉ tiêu {code}")
+            per_code.setdefault(code, dict.fromkeys(CLASSES, 0))[cls] += count
+            continue
+        if num is not None and not np.isfinite(num):   # stored by an older version: not a threshold
+            continue
+        value = num if num is not None else text
+        bucket = meta.setdefault(code, {}).setdefault(fld, {})
+        bucket[value] = bucket.get(value, 0) + count
     for cls in CLASSES[:-1]:
         units[cls] = per_unit[cls]
     assessed = units["met"] + units["not_met"]

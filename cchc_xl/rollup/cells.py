@@ -44,6 +44,12 @@ def streamed_sheet_class():
             self.set_rows.pop(written, None)
             self.row_sizes.pop(written, None)
 
+        def put_number(self, row: int, col: int, number: float, cell_format=None):
+            return self._write_number(row, col, number, cell_format)     # write_number less its argument parsing
+
+        def put_string(self, row: int, col: int, string: str, cell_format=None):
+            return self._write_string(row, col, string, cell_format)     # write_string less its argument parsing
+
         def add_table(self, first_row, first_col, last_row, last_col, options=None):
             columns = (options or {}).get("columns", [])
             headers = [(c["header"], c.get("header_format")) for c in columns]
@@ -133,24 +139,28 @@ class CellWriter:
             else:
                 ws.write_string(r, c, text, self.fmt["text"])
 
-    def column_writer(self, kind: str):
-        """``write(ws, r, c, value)`` for a column of ``kind``: the common values written at once, any other through
-        :meth:`cell` (a table of thousands of rows spends its time here)."""
+    def column_writer(self, kind: str, ws):
+        """``write(r, c, value)`` into ``ws`` for a column of ``kind``: the common values written at once, any other
+        through :meth:`cell` (a table of thousands of rows spends its time here). On a streamed sheet the cell goes
+        to XlsxWriter's own row writer, without the argument parsing of its public method (the cell, row and
+        column checks stay)."""
         fmt, cell = self.fmt[kind], self.cell
+        put_number = getattr(ws, "put_number", None) or ws.write_number
+        put_string = getattr(ws, "put_string", None) or ws.write_string
         if kind in ("count", "rate", "number"):
-            def write(ws, r, c, v):
+            def write(r, c, v):
                 if isinstance(v, float) and v - v == 0:       # finite (not None, NaN or infinite)
-                    ws.write_number(r, c, v, fmt)
+                    put_number(r, c, v, fmt)
                 else:
                     cell(ws, r, c, v, kind)
         elif kind == "text":
-            def write(ws, r, c, v):
+            def write(r, c, v):
                 if v.__class__ is str and v and len(v) <= MAX_CELL_CHARS // 2:   # fits a cell whatever its letters
-                    ws.write_string(r, c, v, fmt)
+                    put_string(r, c, v, fmt)
                 else:
                     cell(ws, r, c, v, kind)
         else:
-            def write(ws, r, c, v):
+            def write(r, c, v):
                 cell(ws, r, c, v, kind)
         return write
 

@@ -169,8 +169,9 @@ _HISTORY_RATES = ("rates.task_completion", "rates.ct2", "rates.early_or_on_time"
 
 
 def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str, columns: list[Col],
-                 rows: Iterable[dict], n: int, data, cache: dict) -> None:
-    """A titled table sheet written row by row (``constant_memory``): title, note, table, print setup."""
+                 rows: Iterable, n: int, data, measured: dict) -> None:
+    """A titled table sheet written row by row (``constant_memory``): title, note, table, print setup. ``rows``
+    gives each row as a sequence aligned with ``columns``; ``measured`` keeps the lines a text takes in a width."""
     ws = wb.add_worksheet(name, worksheet_class=streamed_sheet_class())
     last = len(columns) - 1
     for c, col in enumerate(columns):
@@ -186,35 +187,50 @@ def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str
     ws.add_table(head, 0, head + max(n, 1), last, {
         "name": table, "style": _STYLE, "autofilter": True,
         "columns": [{"header": col.header, "header_format": w.head} for col in columns]})
-    texts = [(col.key, col_pt(col.width)) for col in columns if col.kind == "text"]
-    writers = [(c, col.key, w.column_writer(col.kind)) for c, col in enumerate(columns)]
+    # per text column: the lines each distinct text takes in that column's width (unit names, statuses)
+    texts = [(c, measured.setdefault(col_pt(col.width), {}), col_pt(col.width)) for c, col in enumerate(columns)
+             if col.kind == "text"]
+    writers = list(enumerate(w.column_writer(col.kind, ws) for col in columns))
     r = head
-    for rec in rows:
+    for row in rows:
         r += 1
         need = 1
-        for key, width in texts:
-            value = rec.get(key)
+        for c, lines_of, width in texts:
+            value = row[c]
             if value.__class__ is str and value:
-                need = max(need, text_lines(value, width, SIZE, cache=cache))
+                lines = lines_of.get(value)
+                if lines is None:
+                    lines = text_lines(value, width, SIZE)
+                    if len(lines_of) < 200_000:
+                        lines_of[value] = lines
+                if lines > need:
+                    need = lines
         if need > 1:
             ws.set_row(r, row_height(min(need, 40), SIZE))
-        get = rec.get
-        for c, key, write in writers:
-            write(ws, r, c, get(key))
+        for c, write in writers:
+            write(r, c, row[c])
     ws.freeze_panes(head + 1, 2 if columns[0].key == "unit_code" or columns[1].key == "unit_code" else 1)
     print_setup(ws, head, f"{title} — {data.label}")
 
 
-def _unit_records(data, order=None) -> Iterable[dict]:
-    """The units' rows one at a time (never all of them as dictionaries at once)."""
+def _aligned(records: Iterable[dict], columns: list[Col]) -> Iterable[list]:
+    keys = [col.key for col in columns]
+    for rec in records:
+        yield [rec.get(k) for k in keys]
+
+
+def _unit_rows(data, columns: list[Col], order=None) -> Iterable[tuple]:
+    """The units' rows one at a time, as tuples aligned with ``columns`` (never all of them at once)."""
     frame = data.units.reset_index()
+    for col in columns:
+        if col.key not in frame:
+            frame[col.key] = None
+    frame = frame[[col.key for col in columns]]
     if order is not None:
         frame = frame.iloc[order]
-    ints = [c for c, t in frame.dtypes.items() if t.kind in "iu"]
-    frame = frame.astype({c: float for c in ints})   # numpy integers are not ints: floats are written at once
-    names = list(frame.columns)
-    for values in frame.itertuples(index=False, name=None):
-        yield dict(zip(names, values))
+    ints = [c for c, t in frame.dtypes.items() if t.kind in "iub"]
+    frame = frame.astype({c: float for c in ints if not c == "late"})   # numpy integers are not ints
+    yield from frame.itertuples(index=False, name=None)
 
 
 def _status_records(data) -> list[dict]:
@@ -263,30 +279,33 @@ def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.dat
         _report_sheet(wb, data, options)
         n_units, period_key, year = len(data.units), data.period.key, data.year
         order = data.units["rank_order"].to_numpy().argsort(kind="stable") if n_units else None
+        task_cols, dossier_cols, rate_cols = _task_cols(year), _dossier_cols(), _dossier_rate_cols(year)
+        indicator_cols, rank_cols = _indicator_cols(data), _rank_cols(period_key)
         sheets = (
             (SHEETS[2], "tblNhiemVuDonVi", "Tiến độ thực hiện nhiệm vụ CCHC của các đơn vị", _TASK_NOTE,
-             _task_cols(year), _unit_records(data), n_units),
+             task_cols, _unit_rows(data, task_cols), n_units),
             (SHEETS[3], "tblHoSoDonVi", "Tình hình tiếp nhận, giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_NOTE,
-             _dossier_cols(), _unit_records(data), n_units),
+             dossier_cols, _unit_rows(data, dossier_cols), n_units),
             (SHEETS[4], "tblTyLeHoSoDonVi", "Các tỷ lệ giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_RATE_NOTE,
-             _dossier_rate_cols(year), _unit_records(data), n_units),
+             rate_cols, _unit_rows(data, rate_cols), n_units),
             (SHEETS[5], "tblChiTieuDonVi", "Đánh giá các chỉ tiêu của từng đơn vị",
              "Mỗi cột một chỉ tiêu: đánh giá do đơn vị tự tính và gửi trong tệp báo cáo (tỷ lệ của đơn vị: trang "
              "'Nhiệm vụ', 'Tỷ lệ hồ sơ'). Tên chỉ tiêu, ngưỡng, cách tính và số đơn vị theo từng mức đánh giá: trang "
-             "'Chỉ tiêu toàn ngành'.", _indicator_cols(data), data.indicator_rows(), n_units),
+             "'Chỉ tiêu toàn ngành'.", indicator_cols, _aligned(data.indicator_rows(), indicator_cols), n_units),
             (SHEETS[6], "tblChiTieuToanNganh", "Kết quả các chỉ tiêu chủ yếu toàn ngành",
-             _summary_note(data), _summary_cols(period_key), data.indicator_summary.to_dict("records"),
+             _summary_note(data), _summary_cols(period_key),
+             _aligned(data.indicator_summary.to_dict("records"), _summary_cols(period_key)),
              len(data.indicator_summary)),
-            (SHEETS[7], "tblXepHang", "Xếp hạng các đơn vị", _rank_note(period_key), _rank_cols(period_key),
-             _unit_records(data, order), n_units),
+            (SHEETS[7], "tblXepHang", "Xếp hạng các đơn vị", _rank_note(period_key), rank_cols,
+             _unit_rows(data, rank_cols, order), n_units),
             (SHEETS[8], "tblChuaBaoCaoNopMuon", "Đơn vị chưa báo cáo, nộp muộn và các trường hợp cần xem lại",
              f"Hạn gửi báo cáo: {data.deadline:%d/%m/%Y}; đơn vị nộp muộn khi tệp đầu tiên được tính của đơn vị đến sau "
              "ngày đó. Đơn vị không có trong danh sách đơn vị không được tính vào tổng hợp.", _STATUS_COLS,
-             _status_records(data), len(data.status)),
+             _aligned(_status_records(data), _STATUS_COLS), len(data.status)),
             (SHEETS[9], "tblTepDaNhan", "Các tệp đã nhận của kỳ báo cáo",
              "Mọi tệp của kỳ này đã được kiểm tra: tệp được chấp nhận, và tệp bị từ chối trong các lần tổng hợp kỳ này "
-             "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS, _file_records(data.file_rows()),
-             data.file_count),
+             "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS,
+             _aligned(_file_records(data.file_rows()), _FILE_COLS), data.file_count),
         )
         measured: dict = {}     # the lines of a text in a column width, shared by the sheets (unit names)
         for name, table, title, note, cols, rows, n in sheets:
