@@ -23,7 +23,7 @@ from pathlib import Path
 from .. import __version__
 from ..distribute import intake
 
-__all__ = ["examine_inbox", "judge", "InboxState", "file_away", "arrival_time", "made_time"]
+__all__ = ["examine_inbox", "listing", "judge", "InboxState", "file_away", "arrival_time", "made_time"]
 
 CONTAINER_CAUSE = "container"
 UNREADABLE_CAUSE = "unreadable"
@@ -62,10 +62,30 @@ def made_time(made_at: dt.datetime, arrived: dt.datetime) -> tuple[dt.datetime, 
 
 @dataclass
 class InboxState:
-    """What the pass found: the hashes of the files now in the inbox, the new accepted files and their period."""
+    """What the pass found besides what it stored: the new accepted files and their period. (The files now in the
+    inbox are the store's ``inbox_files``.)"""
 
-    present: list[str] = field(default_factory=list)
     new_accepted: list[tuple[str, str, int]] = field(default_factory=list)   # (file name, period key, year)
+
+
+def listing(inbox: Path) -> list[tuple[Path, os.stat_result]]:
+    """The inbox's candidate files with their ``stat`` (one system call each), sorted by name — the rule of
+    :func:`cchc_xl.distribute.intake.candidates`: regular files at the top of the inbox, not Excel owner files
+    (``~$``), hidden or temporary files, logs or writer locks."""
+    out = []
+    with os.scandir(inbox) as entries:
+        for e in entries:
+            name = e.name
+            if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() in (".tmp", ".log", ".cchc-lock"):
+                continue
+            try:
+                if not e.is_file():
+                    continue
+                out.append((Path(e.path), e.stat()))
+            except OSError:       # vanished meanwhile
+                continue
+    out.sort(key=lambda item: item[0].name)
+    return out
 
 
 def judge(data: bytes, max_bytes: int) -> tuple[object, str | None, str | None]:
@@ -126,6 +146,7 @@ class _Pass:
     def __init__(self, plan, store, summary, step):
         self.plan, self.store, self.summary, self.step = plan, store, summary, step
         self.state = InboxState()
+        self.gone: set[str] = set()      # names moved out of the inbox by this run
 
     def store_file(self, path: Path, data: bytes, size: int, sha: str, arrived: dt.datetime,
                    note: str | None) -> bool:
@@ -146,6 +167,8 @@ class _Pass:
             summary.accepted += 1
             return True
         filed, reason = file_away(path, plan.inbox, plan.now, reason)
+        if filed is not None:
+            self.gone.add(path.name)
         self.store.add_rejection(sha, path.name, size, arrived, plan.now, cause, reason, __version__, None, filed,
                                  note)
         summary.rejections.append((path.name, reason))
@@ -156,24 +179,21 @@ class _Pass:
         plan, store, summary = self.plan, self.store, self.summary
         inbox_real = plan.inbox.resolve()
         own = {p.name for p in plan.own_files() if p.parent == inbox_real}
-        files = [p for p in intake.candidates(plan.inbox) if p.name not in own]
+        files = [(p, st) for p, st in listing(plan.inbox) if p.name not in own]
         summary.files_seen = len(files)
         seen = store.inbox_files()
-        pending: list[Path] = []
-        for p in files:
-            try:
-                st = p.stat()
-            except OSError:
-                continue
+        pending: list[tuple[Path, os.stat_result]] = []
+        for p, st in files:
             sig = seen.get(p.name)
             if sig is not None and sig[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
-                self.state.present.append(sig[3])
                 summary.already_known += 1
             else:
-                pending.append(p)
-        busy = intake.busy_reasons(pending, plan.settle_seconds, check_seconds=1.0 if self._recent(pending) else 0)
+                pending.append((p, st))
+        recent = time.time() - RECENT_SECONDS        # the clock of the machine that holds the inbox
+        busy = intake.busy_reasons([p for p, _ in pending], plan.settle_seconds,
+                                   check_seconds=1.0 if any(st.st_mtime > recent for _, st in pending) else 0)
         total = max(len(pending), 1)
-        for i, p in enumerate(pending):
+        for i, (p, _) in enumerate(pending):
             if i % 100 == 0:
                 self.step(0.05 + 0.6 * i / total, f"Đang kiểm tra {p.name}")
             if busy[p]:
@@ -182,21 +202,9 @@ class _Pass:
                 continue
             self._one(p)
         self._examine_filed_again()
-        current = {p.name for p in files if p.exists()}
+        current = {p.name for p, _ in files} - self.gone
         store.forget_inbox_files(set(seen) - current)
         return self.state
-
-    def _recent(self, files: list[Path]) -> bool:
-        """Whether one of ``files`` was modified in the last minute: only then can it still be being written, and
-        the one-second check for growing files is needed (a copy in progress keeps its time current)."""
-        limit = time.time() - RECENT_SECONDS        # the clock of the machine that holds the inbox
-        for p in files:
-            try:
-                if p.stat().st_mtime > limit:
-                    return True
-            except OSError:
-                return True
-        return False
 
     def _one(self, p: Path) -> None:
         plan, store, summary = self.plan, self.store, self.summary
@@ -210,7 +218,6 @@ class _Pass:
         verdict = store.verdict(sha)
         if verdict is not None and not (verdict[0] == "rejected" and verdict[1] != __version__):
             store.remember_inbox_file(p.name, st.st_size, st.st_mtime_ns, st.st_ino, sha)
-            self.state.present.append(sha)
             summary.already_known += 1
             return
         if verdict is not None:
@@ -218,7 +225,6 @@ class _Pass:
         arrived, note = arrival_time(p, st, plan.now)
         if self.store_file(p, data, st.st_size, sha, arrived, note):
             store.remember_inbox_file(p.name, st.st_size, st.st_mtime_ns, st.st_ino, sha)
-            self.state.present.append(sha)
 
     def _examine_filed_again(self) -> None:
         """Files rejected by another version, filed in ``rejected/``: judged again; accepted ones come back."""
@@ -263,7 +269,6 @@ class _Pass:
             if back != path:
                 bst = back.stat()
                 store.remember_inbox_file(back.name, bst.st_size, bst.st_mtime_ns, bst.st_ino, sha)
-                self.state.present.append(sha)
             self.state.new_accepted.append((name, sub.period_key, sub.period_year))
             summary.accepted += 1
 

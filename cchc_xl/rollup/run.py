@@ -409,10 +409,7 @@ def _run(plan: RollupPlan, store, summary: RollupSummary, step) -> None:
     store.begin()
     try:
         state = examine_inbox(plan, store, summary, step)
-        counts: dict[tuple[str, int], tuple[int, dt.date]] = {}
-        for key, year, end in store.periods_of(state.present):
-            n, _ = counts.get((key, year), (0, None))
-            counts[(key, year)] = (n + 1, dt.date.fromisoformat(end))
+        counts = {(key, year): (n, dt.date.fromisoformat(end)) for key, year, end, n in store.inbox_periods()}
         period, why = period_of(plan, counts, store.latest_period())
         summary.period_label, summary.period_choice = period.label, why
         token = f"{period.key}/{period.end.year}"

@@ -37,7 +37,7 @@ import datetime as dt
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CchcError
@@ -413,14 +413,11 @@ class Store:
             "AND submission_id IS NULL AND (program_version IS NULL OR program_version <> ?) ORDER BY seen_at, file_name",
             (program_version,)).fetchall()
 
-    def periods_of(self, shas: Iterable[str]) -> Iterator[tuple[str, int, str]]:
-        """``(period key, year, period end)`` of the accepted files among ``shas``."""
-        cur = self.db.cursor()
-        cur.execute("CREATE TEMP TABLE IF NOT EXISTS present (sha256 TEXT PRIMARY KEY)")
-        cur.execute("DELETE FROM present")
-        cur.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((s,) for s in shas))
-        yield from cur.execute("SELECT s.period_key, s.period_year, s.period_to FROM present p "
-                               "JOIN submissions s ON s.sha256 = p.sha256")
+    def inbox_periods(self) -> list[tuple[str, int, str, int]]:
+        """``(period key, year, period end, files)`` of the accepted files now in the inbox (``inbox_files``)."""
+        return self.db.execute(
+            "SELECT s.period_key, s.period_year, s.period_to, COUNT(*) FROM inbox_files i "
+            "JOIN submissions s ON s.sha256 = i.sha256 GROUP BY s.period_key, s.period_year").fetchall()
 
     def latest_period(self) -> tuple[str, int] | None:
         """``(period key, year)`` of the period that ends last among stored submissions, or None."""
