@@ -92,6 +92,7 @@ class CellWriter:
         self.fmt = {
             "text": wb.add_format({**base, "text_wrap": True}),
             "count": wb.add_format({**base, "num_format": "#,##0"}),
+            "rank": wb.add_format({**base, "num_format": "#,##0", "align": "center"}),
             "number": wb.add_format({**base}),
             "rate": wb.add_format({**base, "num_format": "0.00%"}),
             "date": wb.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"}),
@@ -128,7 +129,8 @@ class CellWriter:
                 self._skip(ws, r, c, f"số không hữu hạn ({value})")
                 ws.write_blank(r, c, None, fmt)
             else:
-                ws.write_number(r, c, float(value), fmt if kind in ("count", "rate", "number") else self.fmt["number"])
+                ws.write_number(r, c, float(value), fmt if kind in ("count", "rank", "rate", "number")
+                                else self.fmt["number"])
         elif hasattr(value, "item"):  # numpy scalar
             self.cell(ws, r, c, value.item(), kind)
         else:
@@ -147,7 +149,7 @@ class CellWriter:
         fmt, cell = self.fmt[kind], self.cell
         put_number = getattr(ws, "put_number", None) or ws.write_number
         put_string = getattr(ws, "put_string", None) or ws.write_string
-        if kind in ("count", "rate", "number"):
+        if kind in ("count", "rank", "rate", "number"):
             def write(r, c, v):
                 if isinstance(v, float) and v - v == 0:       # finite (not None, NaN or infinite)
                     put_number(r, c, v, fmt)

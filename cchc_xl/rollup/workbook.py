@@ -63,7 +63,7 @@ def _task_cols(year: int) -> list[Col]:
         Col("Đã đến hạn (mẫu số CT2)", "tasks.ct2_due", "count", 8),
         Col("Tỷ lệ đúng hạn (CT2)", "rates.ct2", "rate", 8.5),
         Col(f"CT2 cùng kỳ năm {year - 1}", "previous:rates.ct2", "rate", 8.5),
-        Col("Hạng tiến độ", "rank_tasks", "count", 6.5),
+        Col("Hạng tiến độ", "rank_tasks", "rank", 6.5),
     ]
 
 
@@ -103,7 +103,7 @@ def _dossier_rate_cols(year: int) -> list[Col]:
         Col("Tỷ lệ trước hạn", "rates.early", "rate", 9), Col("Tỷ lệ nộp trực tuyến", "rates.online", "rate", 9),
         Col("Tỷ lệ kết quả số hóa", "rates.digitised", "rate", 9), Col("Tỷ lệ hài lòng", "rates.satisfaction", "rate", 9),
         Col("Cách tính hài lòng", "satisfaction_measure", "text", 10),
-        Col("Hạng giải quyết hồ sơ", "rank_dossiers", "count", 8),
+        Col("Hạng giải quyết hồ sơ", "rank_dossiers", "rank", 8),
     ]
 
 
@@ -135,7 +135,7 @@ def _summary_cols(period_key: str) -> list[Col]:
 
 
 def _rank_cols(period_key: str) -> list[Col]:
-    return [Col("Hạng", "rank", "count", 7)] + _unit_cols() + [
+    return [Col("Hạng", "rank", "rank", 7)] + _unit_cols() + [
         Col("Tỷ lệ chỉ tiêu đạt", "share_met", "rate", 9), Col("Số chỉ tiêu đạt", "met", "count", 8),
         Col(f"Số chỉ tiêu {class_label('not_met', period_key).lower()}", "not_met", "count", 8.5),
         Col("Tỷ lệ hồ sơ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 10),
