@@ -225,15 +225,18 @@ def read_units(path: str | os.PathLike):
         raise CchcError(f"Tệp '{path.name}' không phải văn bản UTF-8; hãy lưu lại dạng 'CSV UTF-8'.") from None
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
-    csv.field_size_limit(len(raw) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True, strict=True)
     rows: list[list[str]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(raw) + 1))    # a long name is a name; the setting is the process's: restored
     try:
         for row in reader:
             rows.append(row)
     except csv.Error:  # its English message is not shown: the line and what to do instead
         raise CchcError(f"Tệp danh sách đơn vị '{path.name}', dòng {reader.line_num}: sai định dạng CSV (dấu ngoặc "
                         "kép không đóng hoặc ký tự lạ); hãy mở bằng Excel và lưu lại dạng 'CSV UTF-8'.") from None
+    finally:
+        csv.field_size_limit(limit)
     return _units_frame(path.name, rows)
 
 
