@@ -365,12 +365,16 @@ def _args_rollup(p) -> None:
     p.add_argument("inbox", help="thư mục chứa các tệp đơn vị gửi về")
     p.add_argument("--out", required=True, help="sổ tính tổng hợp (.xlsx)")
     p.add_argument("--period", default=None, metavar="KỲ",
-                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ mới nhất")
+                   help="kỳ tổng hợp: q1, h1, q3, year, có thể kèm năm (ví dụ h1/2024); mặc định kỳ có nhiều tệp "
+                        "nhất trong hộp thư")
     p.add_argument("--units", default=None, metavar="TỆP_CSV",
                    help="CSV danh sách đơn vị phải báo cáo (cột 'Mã định danh', 'Tên đơn vị')")
     p.add_argument("--db", default=None, metavar="TỆP", help="cơ sở dữ liệu SQLite (mặc định cạnh --out, đuôi .sqlite)")
+    p.add_argument("--log", default=None, metavar="TỆP", help="tệp nhật ký (mặc định cạnh --out, đuôi .log)")
     p.add_argument("--deadline", type=date_arg, default=None, metavar="NGÀY",
                    help=f"hạn gửi báo cáo ({DATE_FORMS}); mặc định ngày 20 của tháng cuối kỳ")
+    p.add_argument("--date", type=date_arg, default=None, metavar="NGÀY",
+                   help=f"ngày ghi ở dòng địa danh, ngày tháng của báo cáo ({DATE_FORMS}); mặc định hôm nay")
     p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
     p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
     p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
@@ -438,6 +442,15 @@ def _args_mailbox(p) -> None:
     _args_imap(p)
     _args_replies(p, standalone=False)
     _args_wait(p)
+
+
+def _args_sample_inbox(p) -> None:
+    p.add_argument("workbook", metavar="SỔ_TÍNH", help="sổ tính của trường làm mẫu (ví dụ workbook/CCHC_2024.xlsm)")
+    p.add_argument("--out-dir", required=True, metavar="THƯ_MỤC", help="thư mục ghi các tệp trao đổi mẫu")
+    p.add_argument("--schools", type=int, default=40, metavar="SỐ", help="số trường mẫu (mặc định 40)")
+    p.add_argument("--period", default="h1", choices=PERIOD_CHOICES, help="kỳ báo cáo của các tệp (mặc định h1)")
+    p.add_argument("--seed", type=int, default=2024, metavar="SỐ", help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
+    p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
 # --- the registry -----------------------------------------------------------------------------------------------
@@ -511,9 +524,10 @@ COMMANDS: list[Command] = [
     Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",
             "Đọc mọi tệp trao đổi báo cáo CCHC trong thư mục (không mở bằng Excel, không chạy macro), lưu vào cơ "
             "sở dữ liệu SQLite cạnh tệp kết quả, tổng hợp toàn ngành, xếp hạng, liệt kê đơn vị chưa báo cáo và "
-            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng hoặc sai kỳ được chuyển vào "
-            "INBOX/rejected kèm lý do. Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối; 3 thất bại; 4 đang có "
-            "lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
+            "nộp muộn, ghi sổ tính tổng hợp. Tệp hỏng, có macro, sai định dạng được chuyển vào "
+            "INBOX/rejected kèm lý do; tệp của kỳ khác được lưu để tổng hợp kỳ đó. Mã thoát: 0 xong; 2 xong nhưng có "
+            "tệp bị từ chối, hoặc sai tham số (thư mục không có, --period sai…); 3 thất bại (không thay đổi gì); 4 "
+            "đang có lần chạy khác.", _args_rollup, "cchc_xl.rollup.cli:run_rollup"),
     Command("collect", "Sở: nhận tệp báo cáo các đơn vị gửi về hộp thư (IMAP) vào thư mục tổng hợp",
             "Đọc các thư chưa nhận trong hộp thư của Sở (IMAP, mã hóa TLS mặc định), lưu tệp báo cáo của mỗi thư vào "
             "THƯ_MỤC (PDF kèm theo vào THƯ_MỤC/kem_theo), ghi thời điểm thư đến máy chủ để tính nộp muộn, rồi mới "
@@ -535,6 +549,10 @@ COMMANDS: list[Command] = [
             "thư bị bỏ qua, tệp bị từ chối hoặc đơn vị không có địa chỉ trả lời; 2 sai cấu hình hoặc lỗi kết nối, "
             "ổ đĩa; 3 lỗi không mong đợi; 4 đang có lần chạy khác.", _args_mailbox,
             "cchc_xl.mailbox.cli:run_mailbox"),
+    Command("sample-inbox", "Sở: tạo tệp trao đổi mẫu của nhiều trường để thử lệnh rollup",
+            "Từ sổ tính của một trường, tạo N trường mẫu (mã định danh, tên, tiến độ nhiệm vụ và hồ sơ khác nhau), "
+            "tính báo cáo của từng trường và ghi tệp trao đổi của trường đó bằng đúng chức năng 'Gửi báo cáo lên Sở' "
+            "dùng, vào một thư mục để thử cchc-xl rollup.", _args_sample_inbox, "cchc_xl.rollup.cli:run_sample_inbox"),
 ]
 
 

@@ -1,28 +1,35 @@
 #!/usr/bin/env python3
-"""Benchmark of the Sở's roll-up: N schools' exchange files → ``cchc-xl rollup``.
+"""Benchmark of the Sở's roll-up, side by side with the script a user would otherwise write, in one run.
 
-Generates N exchange files with varied, plausible data (the bundled workbook's tasks, dossiers and
-indicators, varied per school: unit code and name, task statuses and completion dates, the dossiers
-received, their channel, outcome, rating; as-of date), each written by the school side's own writer
-(:func:`cchc_xl.exchange.writer.write_exchange` from a computed result). Then runs the roll-up as the
-scheduler would (``python -m cchc_xl.cli rollup``, a fresh process) and prints:
+Inputs: N schools' exchange files made by the school side itself — each school's data varied from the bundled
+workbook, its report computed by the engine and written by the exchange writer (``cchc_xl.rollup.sample``, the
+same code as ``cchc-xl sample-inbox``), in parallel worker processes (not timed). Files are kept in a cache folder
+(``--cache``) and reused by later runs and larger sizes (school i is the same file at every size).
 
-  * wall time of the first run (reads, screens, stores and aggregates N files, writes the workbook) —
-    goal < 60 s for 3,000 files;
-  * peak memory (max RSS) of that rollup process — goal < 1 GB;
-  * wall time of a second run on the same inbox (nothing new) — goal < 5 s;
-  * both relative to one ``python -m cchc_xl.cli --version`` start-up, measured in the same run.
+Measured, for each size, as whole processes started from a small launcher (``os.posix_spawn`` + ``os.wait4``: the
+child's own peak memory, interpreter start and imports included), after one untimed pass that reads every file
+so that both see the same warm disk cache:
 
-Usage: python scripts/bench_rollup.py [--files 3000] [--workers 2] [--keep DIR]
+* the **naive pandas script** (:func:`naive_rollup`): ``pd.read_excel(engine="calamine")`` of each file's data
+  sheet, one long table, pivot, the latest file per unit, sums, and an XlsxWriter workbook (``to_excel``) — no
+  screening, no validation, no database, everything in memory;
+* ``cchc-xl rollup`` (``python -m cchc_xl.cli rollup INBOX --out … --period h1/2024 -q``) on a fresh output and
+  database: every file screened, validated, stored in SQLite, aggregated, the ten-sheet workbook written;
+* ``cchc-xl rollup`` again on the same inbox (nothing new).
+
+Goals (issue #16): the roll-up ≤ 1.0× the naive script at 3,000 files; peak memory ≤ 300 MB at 3,000 and ≤ 400 MB
+at 10,000 files; a second run < 2 s; 50,000 files < 4 minutes.
+
+Usage: python scripts/bench_rollup.py [--files 3000 10000 50000] [--workers 2] [--cache DIR] [--runs 1]
+       python scripts/bench_rollup.py --naive INBOX OUT.xlsx     (the naive script itself)
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import datetime as dt
+import json
 import os
-import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,123 +40,170 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DISTRICTS = ("Kiến Thụy", "An Dương", "Thủy Nguyên", "Tiên Lãng", "Vĩnh Bảo", "Kiến An", "Đồ Sơn", "Ngô Quyền",
-             "Lê Chân", "Hồng Bàng", "Hải An", "Dương Kinh", "An Lão", "Cát Hải", "Bạch Long Vĩ")
-LEVELS = ("THPT", "THCS", "Tiểu học", "Mầm non", "THCS và THPT", "GDNN-GDTX")
+GOAL_RATIO_3000 = 1.0
+GOAL_MB = {3000: 300, 10000: 400}
+GOAL_SECOND_S = 2.0
+GOAL_50000_S = 240.0
+
+# The launcher: starts the measured process (posix_spawn) and reports its own peak memory and wall time.
+_LAUNCHER = ("import os, sys, time, json\n"
+             "t = time.perf_counter()\n"
+             "pid = os.posix_spawn(sys.executable, [sys.executable] + sys.argv[1:], os.environ)\n"
+             "_, status, ru = os.wait4(pid, 0)\n"
+             "print(json.dumps({'seconds': time.perf_counter() - t, 'rss_mb': ru.ru_maxrss / 1024,"
+             " 'code': os.waitstatus_to_exitcode(status)}))\n")
 
 
-def unit_identity(i: int) -> tuple[str, str]:
-    """A plausible unit code and name for school number ``i``."""
-    level = LEVELS[i % len(LEVELS)]
-    district = DISTRICTS[(i // len(LEVELS)) % len(DISTRICTS)]
-    return f"000.26.{i:04d}.H26", f"Trường {level} {district} số {i + 1}"
+def naive_rollup(inbox: Path, out: Path) -> None:
+    """What a user fluent in pandas would write: read each data sheet, pivot, keep each unit's latest file,
+    sum the counts, write a workbook."""
+    import pandas as pd
 
-
-def vary(data, i: int, rng: random.Random, as_of: dt.date):
-    """A copy of the bundled ``WorkbookData`` with school ``i``'s identity and varied tasks and dossiers."""
-    code, name = unit_identity(i)
-    settings = dataclasses.replace(data.settings, values=dict(data.settings.values))
-    settings.values.update({"ma_dinh_danh": code, "ten_truong_ngan": name, "ten_truong": name.upper(),
-                            "cach_tinh_hai_long": rng.choice(("QĐ 766", "QĐ 766", "Khảo sát"))})
-    diligence = rng.random()
-    tasks = []
-    for t in data.tasks:
-        r = rng.random()
-        if r < 0.03:
-            tasks.append(dataclasses.replace(t, status="cancelled", done_date=None))
-        elif r < 0.15 + 0.6 * diligence:
-            done = as_of - dt.timedelta(days=rng.randint(0, 150))
-            tasks.append(dataclasses.replace(t, status="done", done_date=done, evidence=f"Số {rng.randint(1, 99)}/BC"))
-        elif r < 0.9:
-            tasks.append(dataclasses.replace(t, status="in_progress", done_date=None))
-        else:
-            tasks.append(dataclasses.replace(t, status="not_started", done_date=None))
-    dossiers = []
-    for k in range(rng.randint(0, 60)):
-        base = rng.choice(data.dossiers)
-        received = dt.datetime(2023, 12, 1, 8) + dt.timedelta(days=rng.randint(0, 190), hours=rng.randint(0, 8))
-        if received.date() > as_of:
-            continue
-        status = rng.choices(("returned", "processing", "waiting", "withdrawn", "refused"), (80, 10, 4, 3, 3))[0]
-        finished = None
-        if status in ("returned", "refused", "withdrawn"):
-            finished = min(as_of, received.date() + dt.timedelta(days=rng.randint(0, 12)))
-        dossiers.append(dataclasses.replace(
-            base, id=f"{code}-{k:04d}", received=received, status=status, finished=finished, appointment=None,
-            channel=rng.choices(("direct", "online", "post"), (55, 40, 5))[0],
-            digitised=rng.random() < 0.8 if status == "returned" else None,
-            rating=rng.choice(("very_satisfied", "satisfied", "satisfied", "dissatisfied", None, None)),
-            complaint=rng.random() < 0.03))
-    return dataclasses.replace(data, settings=settings, tasks=tasks, dossiers=dossiers)
+    frames = []
+    for path in sorted(Path(inbox).glob("*.xlsx")):
+        df = pd.read_excel(path, sheet_name="Dữ liệu trao đổi", engine="calamine")
+        df["Tệp"] = path.name
+        frames.append(df[["Tệp", "Khóa", "Giá trị"]])
+    long = pd.concat(frames, ignore_index=True)
+    wide = long.pivot(index="Tệp", columns="Khóa", values="Giá trị")
+    latest = wide.sort_values("made_at").groupby("unit.code").tail(1).set_index("unit.code").sort_index()
+    counts = latest[[k for k in latest.columns if k.split(".")[0] in ("tasks", "dossiers", "procedures")]]
+    totals = counts.apply(pd.to_numeric).sum()
+    with pd.ExcelWriter(out, engine="xlsxwriter") as xw:
+        latest.to_excel(xw, sheet_name="Đơn vị")
+        totals.to_frame("Toàn ngành").to_excel(xw, sheet_name="Toàn ngành")
 
 
 def _make_chunk(args) -> int:
-    start, stop, outdir, seed = args
-    from cchc_xl.engine import compute, load_data
-    from cchc_xl.exchange.writer import write_exchange
-    from cchc_xl.io.file_book import FileBook
+    start, stop, outdir = args
+    from cchc_xl.rollup.sample import load_school, write_school
 
-    data = load_data(FileBook.open(ROOT / "workbook" / "CCHC_2024.xlsm"))
+    data = load_school(ROOT / "workbook" / "CCHC_2024.xlsm")
     for i in range(start, stop):
-        rng = random.Random(seed * 100003 + i)
-        as_of = dt.date(2024, 6, rng.randint(10, 14))
-        result = compute(vary(data, i, rng, as_of), as_of=as_of, period="h1")
-        made = dt.datetime(2024, 6, 14, 8) + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 10))
-        path = write_exchange(result, Path(outdir) / f"BC_CCHC_6Thang2024_{i:05d}.xlsx", made_at=made)
-        arrival = (made + dt.timedelta(hours=rng.randint(0, 72))).timestamp()  # when the mail was saved
-        os.utime(path, (arrival, arrival))
+        if not (Path(outdir) / f"BC_CCHC_h12024_{i:05d}.xlsx").exists():
+            write_school(data, i, Path(outdir), "h1", 2024)
     return stop - start
 
 
-def make_inbox(outdir: Path, n: int, workers: int, seed: int = 2024) -> None:
-    outdir.mkdir(parents=True, exist_ok=True)
-    step = max(1, n // (workers * 4))
-    chunks = [(a, min(n, a + step), str(outdir), seed) for a in range(0, n, step)]
+def make_schools(folder: Path, n: int, workers: int) -> float:
+    """Schools 0..n-1 in ``folder`` (those already there are kept); returns the seconds it took."""
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [i for i in range(n) if not (folder / f"BC_CCHC_h12024_{i:05d}.xlsx").exists()]
+    if not missing:
+        return 0.0
+    t0 = time.perf_counter()
+    step = max(1, len(missing) // (workers * 8))
+    chunks = [(missing[a], missing[min(a + step, len(missing)) - 1] + 1, str(folder))
+              for a in range(0, len(missing), step)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         list(pool.map(_make_chunk, chunks))
+    return time.perf_counter() - t0
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall time (s), peak RSS (bytes) and exit code of one child process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 2):
-        sys.stderr.write(proc.stderr.read().decode("utf-8", "replace"))
-    proc.stderr.close()
-    return wall, usage.ru_maxrss * 1024, proc.returncode
+def inbox_of(schools: Path, inbox: Path, n: int) -> int:
+    """An inbox of the first ``n`` schools' files (hard links where possible); returns its size in bytes."""
+    inbox.mkdir(parents=True)
+    total = 0
+    for i in range(n):
+        src = schools / f"BC_CCHC_h12024_{i:05d}.xlsx"
+        dest = inbox / src.name
+        try:
+            os.link(src, dest)
+        except OSError:
+            shutil.copy2(src, dest)
+        total += dest.stat().st_size
+    return total
+
+
+def measure(args: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _warm(inbox: Path) -> None:
+    for p in inbox.iterdir():
+        p.read_bytes()
+
+
+def bench(n: int, schools: Path, work: Path, runs: int) -> dict:
+    inbox = work / f"inbox_{n}"
+    size = inbox_of(schools, inbox, n)
+    _warm(inbox)
+    naive, first, second = [], [], []
+    for k in range(runs):
+        out_dir = work / f"out_{n}_{k}"
+        out_dir.mkdir()
+        rollup = ["-m", "cchc_xl.cli", "rollup", str(inbox), "--out", str(out_dir / "TongHop.xlsx"),
+                  "--period", "h1/2024", "-q"]
+        first.append(measure(rollup))
+        naive.append(measure([str(Path(__file__).resolve()), "--naive", str(inbox), str(out_dir / "naive.xlsx")]))
+        second.append(measure(rollup))
+        out = out_dir / "TongHop.xlsx"
+        result = {"out_mb": out.stat().st_size / 1048576 if out.exists() else 0.0,
+                  "db_mb": out.with_suffix(".sqlite").stat().st_size / 1048576
+                  if out.with_suffix(".sqlite").exists() else 0.0}
+    med = lambda xs, key: sorted(x[key] for x in xs)[len(xs) // 2]  # noqa: E731
+    return {"n": n, "mb": size / 1048576, "naive_s": med(naive, "seconds"), "naive_mb": med(naive, "rss_mb"),
+            "first_s": med(first, "seconds"), "first_mb": med(first, "rss_mb"), "second_s": med(second, "seconds"),
+            "second_mb": med(second, "rss_mb"), "codes": (first[0]["code"], naive[0]["code"], second[0]["code"]),
+            **result}
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def report(r: dict, runs: int) -> list[str]:
+    n = r["n"]
+    ratio = r["first_s"] / r["naive_s"] if r["naive_s"] else float("nan")
+    lines = [f"{n:,} files ({r['mb']:.1f} MB), median of {runs}:",
+             f"  naive pandas script (read_excel calamine + pivot + latest + sums + to_excel), exit {r['codes'][1]}: "
+             f"{r['naive_s']:.2f} s, peak {r['naive_mb']:.0f} MB",
+             f"  cchc-xl rollup, first run (screen + validate + store + aggregate + write), exit {r['codes'][0]}: "
+             f"{r['first_s']:.2f} s, peak {r['first_mb']:.0f} MB; ratio to the naive script {ratio:.2f}"]
+    goals = []
+    if n == 3000:
+        goals.append(f"ratio <= {GOAL_RATIO_3000}: {_met(ratio <= GOAL_RATIO_3000)}")
+    if n in GOAL_MB:
+        goals.append(f"peak <= {GOAL_MB[n]} MB: {_met(r['first_mb'] <= GOAL_MB[n])}")
+    if n >= 50000:
+        goals.append(f"< {GOAL_50000_S / 60:.0f} min: {_met(r['first_s'] < GOAL_50000_S)}")
+    if goals:
+        lines[-1] += " (goals: " + "; ".join(goals) + ")"
+    lines.append(f"  cchc-xl rollup, second run (nothing new), exit {r['codes'][2]}: {r['second_s']:.2f} s, peak "
+                 f"{r['second_mb']:.0f} MB (goal < {GOAL_SECOND_S:.0f} s: {_met(r['second_s'] < GOAL_SECOND_S)})")
+    lines.append(f"  output: {r['out_mb']:.1f} MB workbook, {r['db_mb']:.1f} MB database")
+    return lines
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--files", type=int, default=3000)
-    ap.add_argument("--workers", type=int, default=2, help="processes generating the files (not timed)")
-    ap.add_argument("--keep", type=Path, default=None, help="keep the inbox and output in this folder")
+    ap.add_argument("--naive", nargs=2, metavar=("INBOX", "OUT"), help="run the naive script (measured process)")
+    ap.add_argument("--files", type=int, nargs="+", default=[3000])
+    ap.add_argument("--workers", type=int, default=2, help="processes making the files (not timed)")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--cache", type=Path, default=None, help="folder keeping the generated schools' files")
+    ap.add_argument("--keep", type=Path, default=None, help="keep the inboxes and outputs in this folder")
     args = ap.parse_args(argv)
+    if args.naive:
+        naive_rollup(Path(args.naive[0]), Path(args.naive[1]))
+        return 0
     with tempfile.TemporaryDirectory(prefix="cchc_bench_rollup_") as tmp:
         base = args.keep or Path(tmp)
-        inbox, out = base / "inbox", base / "TongHop_CCHC.xlsx"
-        t0 = time.perf_counter()
-        make_inbox(inbox, args.files, args.workers)
-        gen = time.perf_counter() - t0
-        size = sum(p.stat().st_size for p in inbox.iterdir()) / 1048576
-        startup, _, _ = timed([sys.executable, "-m", "cchc_xl.cli", "--version"])
-        cmd = [sys.executable, "-m", "cchc_xl.cli", "rollup", str(inbox), "--out", str(out), "--period", "h1/2024",
-               "-q"]
-        first, rss, code1 = timed(cmd)
-        second, rss2, code2 = timed(cmd)
-        print(f"inbox: {args.files} exchange files, {size:.1f} MB, generated in {gen:.0f} s; {os.cpu_count()} CPUs")
-        print(f"interpreter start-up (cchc-xl --version): {startup:.2f} s")
-        print(f"first rollup (read+screen+store+aggregate+write), exit {code1}: {first:.2f} s (goal < 60 s)")
-        print(f"peak memory of the rollup process: {rss / 1048576:.0f} MB (goal < 1024 MB)")
-        print(f"second rollup on the same inbox, nothing new, exit {code2}: {second:.2f} s (goal < 5 s); "
-              f"peak {rss2 / 1048576:.0f} MB")
-        print(f"ratios: first/start-up {first / startup:.1f}, second/start-up {second / startup:.1f}")
-        print(f"output: {out.stat().st_size / 1048576:.1f} MB workbook, "
-              f"{out.with_suffix('.sqlite').stat().st_size / 1048576:.1f} MB database")
+        base.mkdir(parents=True, exist_ok=True)
+        schools = args.cache or base / "schools"
+        made = make_schools(schools, max(args.files), args.workers)
+        print(f"exchange files made by the school side's writer (cchc_xl.rollup.sample): {max(args.files):,} in "
+              f"'{schools}' ({made:.0f} s to make the missing ones); {os.cpu_count()} CPUs, Python "
+              f"{sys.version.split()[0]}")
+        for n in args.files:
+            work = Path(tempfile.mkdtemp(prefix=f"run_{n}_", dir=base))
+            for line in report(bench(n, schools, work, args.runs), args.runs):
+                print(line, flush=True)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

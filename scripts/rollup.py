@@ -3,8 +3,9 @@
 
     python scripts/rollup.py D:/SoGD/hop_thu --out D:/SoGD/TongHop_CCHC.xlsx [--period h1/2024] [--units don_vi.csv]
 
-The same options as ``cchc-xl rollup`` (``--help``). Exit codes: 0 ok, 2 completed with rejected files,
-3 failed (a wrong argument too), 4 another run in progress. See docs/SCHEDULING.md.
+The same options as ``cchc-xl rollup`` (``--help``). Exit codes: 0 ok, 2 completed with rejected files or a user
+error (a missing folder, a wrong ``--period``…), 3 failed (nothing changed), 4 another run in progress. See
+docs/SCHEDULING.md.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cchc_xl.cli import main as cli_main
+    from cchc_xl.cli import run_one
 
-    try:
-        return cli_main(["rollup", *(sys.argv[1:] if argv is None else argv)])
-    except SystemExit as exc:  # --help → 0; a wrong argument is a failed run for the scheduler (3), not 2
-        return 0 if exc.code == 0 else 3
+    return run_one("rollup", argv, prog="rollup.py")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ def test_refresh_bench_prints_its_figures(tmp_path):
 def test_rollup_bench_prints_its_figures(tmp_path):
     out = _run(str(ROOT / "scripts" / "bench_rollup.py"), "--files", "4", "--keep", str(tmp_path / "kept"),
                cwd=tmp_path)
-    for line in ("inbox: 4 exchange files", "first rollup (read+screen+store+aggregate+write), exit 0",
-                 "peak memory of the rollup process", "second rollup on the same inbox, nothing new, exit 0"):
+    for line in ("exchange files made by the school side's writer", "4 files (",
+                 "naive pandas script (read_excel calamine + pivot + latest + sums + to_excel), exit 0",
+                 "cchc-xl rollup, first run (screen + validate + store + aggregate + write), exit 0",
+                 "ratio to the naive script", "cchc-xl rollup, second run (nothing new), exit 0"):
         assert line in out, out
+    assert " MB" in out

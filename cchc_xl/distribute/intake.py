@@ -93,7 +93,7 @@ def busy_reasons(files: list[Path], settle_seconds: float, check_seconds: float 
             out[p] = "tệp đang được mở trong Excel (có tệp khóa ~$)"
         elif a is None or st.st_size != a.st_size or st.st_mtime_ns != a.st_mtime_ns:
             out[p] = "tệp đang được ghi (kích thước thay đổi)"
-        elif now - st.st_mtime < settle_seconds:
+        elif 0 <= now - st.st_mtime < settle_seconds:   # a time in the future is a wrong clock, not a write
             out[p] = "tệp vừa được ghi xong; để lại lần chạy sau"
         else:
             out[p] = None

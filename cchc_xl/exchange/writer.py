@@ -199,11 +199,13 @@ def write_grid(wb, ws, grid, formats: _Formats | None = None) -> None:
     for r1, c1, r2, c2 in grid.merges:
         value, style = grid.cells[(r1, c1)]
         fmt = fmts.report(style)
+        # merge_range writes its value with write(), which parses a text '{=…}' as an array formula whatever
+        # the workbook's options say: merge with a blank, then write the value itself as what it is
+        ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, None, fmt)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, None, fmt)
             ws.write_number(r1 - 1, c1 - 1, value, fmt)
-        else:
-            ws.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, "" if value is None else str(value), fmt)
+        elif value is not None and value != "":
+            ws.write_string(r1 - 1, c1 - 1, str(value), fmt)
         covered.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
     for (r, c), (value, style) in sorted(grid.cells.items()):
         if (r, c) not in covered:

@@ -10,8 +10,9 @@ replies look a file up by that hash. What is read, and nothing else (read-only c
 * ``current_submissions(id, unit_code, period_key, period_year, made_at, file_name)`` (a view: the latest
   submission per unit and period) — an accepted file that is not the current one of its unit and period is
   *superseded* by the one that is;
-* ``submission_values(submission_id, key, num, text, date)`` — the figures the Sở recorded for it (one of
-  ``num``/``text``/``date`` set per key: counts and rates as numbers, dates ISO).
+* ``submission_values(submission_id, key_id, num, text)`` with ``keys(id, key)`` (schema 2) — the figures the
+  Sở recorded for it (``num`` for counts, ``text`` for texts and ISO dates); the rates are not stored (the
+  roll-up recomputes them from the counts) and are recomputed here by the exchange format's formulas.
 
 A file the roll-up has not examined yet (left for the next run, or not collected by ``collect``) has no verdict.
 """
@@ -27,6 +28,7 @@ from enum import Enum
 from pathlib import Path
 
 from ..errors import CchcError
+from ..exchange import spec
 
 __all__ = ["read_verdicts", "Verdict", "VerdictKind"]
 
@@ -108,10 +110,18 @@ def _read(con: sqlite3.Connection, wanted: list[str]) -> dict[str, Verdict]:
         for row in con.execute("SELECT id, unit_code, unit_name, period_key, period_year, as_of, made_at "  # noqa: S608
                                f"FROM submissions WHERE id IN ({marks})", part):
             subs[row[0]] = row
-        for sid, key, num, text, date in con.execute(
-                f"SELECT submission_id, key, num, text, date FROM submission_values WHERE submission_id IN ({marks})",  # noqa: S608
-                part):
-            values[sid][key] = num if num is not None else (_date(date) if date is not None else text)
+        for sid, key, num, text in con.execute(
+                "SELECT v.submission_id, k.key, v.num, v.text FROM submission_values v JOIN keys k "  # noqa: S608
+                f"ON k.id = v.key_id WHERE v.submission_id IN ({marks})", part):
+            if num is not None:
+                values[sid][key] = num
+            elif text is not None:
+                values[sid][key] = _date(text) if spec.unit_for(key) == spec.UNIT_DATE else text
+    for figures in values.values():
+        for key in spec.RATE_FORMULAS:
+            value = spec.rate(key, figures)
+            if value is not None:
+                figures[key] = value
     current: dict[tuple, tuple] = {}
     for sub in subs.values():
         key = (sub[1], sub[3], sub[4])

@@ -1,26 +1,32 @@
 """``cchc-xl rollup INBOX --out FILE.xlsx``: the Sở rolls up every school's exchange file.
 
-Flow of :func:`rollup` (never opens a file in Excel, never runs a macro):
+Flow of :func:`rollup` (never opens a file in Excel, never runs a macro); memory does not grow with the
+number of files — each file is read, judged and stored before the next one, and the aggregation reads the
+database in SQL and in chunks (:mod:`.aggregate`):
 
-1. list the inbox (:func:`cchc_xl.distribute.intake.candidates`); files still being written are left
-   for the next run;
-2. read each file once, hash it (SHA-256); a hash already in the database is skipped — so a re-run on
-   the same inbox reads, hashes and changes nothing;
-3. screen a new file (size, password/CFB, zip bomb, corrupt zip, not a spreadsheet, macros), then read
-   it (:func:`cchc_xl.exchange.reader.read_exchange`); a file of another period than the one rolled up
-   is rejected too. Rejected files move to ``INBOX/rejected/`` with ``NAME.txt`` giving the Vietnamese
-   reasons; accepted files stay where they are;
-4. store the run in the SQLite database (default ``FILE.sqlite`` beside the output) in one transaction;
-5. aggregate with pandas (:mod:`.aggregate`) and write the workbook with XlsxWriter (:mod:`.workbook`),
-   atomically. When nothing changed since the last workbook (same files, same options, output intact)
-   the workbook is not rewritten.
+1. list the inbox (:func:`cchc_xl.distribute.intake.candidates`) less the roll-up's own files (the output,
+   the database and SQLite's files beside it, the log, the lock); a file whose name, size, time and inode
+   are those recorded when it was last hashed is known without being read; files still being written are
+   left for the next run (one 1-second check for all the new files);
+2. read each new file once and hash it (SHA-256); a hash already judged is not judged again — unless the
+   verdict was a rejection by another version of the program (a cause it may no longer have): such files,
+   in the inbox or filed in ``rejected/``, are examined again;
+3. examine a new file (size, password, zip bomb, corrupt zip, macros: :mod:`cchc_xl.distribute.intake`;
+   then :func:`cchc_xl.exchange.reader.read_exchange`, bounded) and store it at once: an accepted file of
+   **any** period is stored (a file of another period than the one rolled up is set aside for that period's
+   roll-up, not rejected); a rejected file moves to ``INBOX/rejected/`` with ``NAME.txt`` giving the reason;
+4. the period: ``--period`` (``q1|h1|q3|year``, optionally ``/YYYY``), else the period most files in the
+   inbox carry (ties: the one that ends last; a stray file of a later period decides nothing), else the
+   database's latest; the choice is printed;
+5. aggregate (:mod:`.aggregate`) and write the workbook (:mod:`.workbook`) atomically — unless nothing
+   changed since the last workbook (same files, options, units list; output intact).
 
-Period: ``--period q1|h1|q3|year`` optionally with ``/YYYY`` (e.g. ``h1/2024``); without a year, or
-without ``--period``, the latest period among the new files (else in the database) is used. The
-deadline for late reports defaults to the 20th of the period's last month (Văn bản 581/BNV-CCHC) and
-is a setting (``--deadline``); a unit is late when its first accepted file arrived (the mail server's
-time for a file ``cchc-xl collect`` saved, else the file's time) after
-that day. Exit codes as consolidation: 0 ok, 2 done with rejected files, 3 failed, 4 another run busy.
+Times the sender controls are not trusted blindly: the arrival time (:func:`.inbox.arrival_time`: the mail
+server's time for a file ``cchc-xl collect`` saved, else the file's time) is never later
+than the run that first saw the file, and the time a file says it was made, which orders a unit's files, is
+never later than its arrival; each correction is reported. Exit codes: 0 ok, 2 done with rejected files or
+a user error (:class:`cchc_xl.errors.CchcError` raised before anything is done), 3 failed (nothing changed:
+a full disk, a damaged database…), 4 another run busy.
 """
 
 from __future__ import annotations
@@ -36,21 +42,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..core.periods import PERIOD_KEYS, get_period
+from ..core.periods import PERIOD_KEYS, Period, get_period
 from ..core.text import ZERO_WIDTH_PATTERN, clean_text
 from ..distribute import _common, intake
-from ..errors import CchcError
-from ..mailbox import server_arrival   # the mail server's arrival time of a file `collect` saved
+from ..errors import CchcError, describe_os_error
 
-__all__ = ["rollup", "RollupSummary", "RollupOptions", "parse_period", "parent_of", "read_units", "default_deadline",
-           "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY"]
+__all__ = ["rollup", "RollupSummary", "RollupOptions", "RollupPlan", "parse_period", "parent_of", "read_units",
+           "default_deadline", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY",
+           "EXIT_USER_ERROR", "ROLLED_OUT_CAUSE"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
+EXIT_USER_ERROR = 2
 SETTLE_SECONDS = 3.0
+ROLLED_OUT_CAUSE = "unit_list"     # a file whose unit code belongs to another unit in the units list
 _PERIOD_ARG = re.compile(r"^\s*(q1|h1|q3|year)\s*(?:/\s*(\d{4}))?\s*$", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RollupOptions:
     """What the Sở prints on its summary page (all optional)."""
 
@@ -61,13 +69,43 @@ class RollupOptions:
     symbol: str = "BC-SGDĐT"
     signer: str = ""
     signer_title: str = "GIÁM ĐỐC"
+    date: dt.date | None = None  # the date line of the summary page (default: the day of the run)
 
     def resolved(self) -> "RollupOptions":
         """A copy with the governing authority filled in from ``place`` when not given."""
         return dataclasses.replace(self, issuer_parent=self.issuer_parent or parent_of(self.place))
 
     def token(self) -> str:
-        return json.dumps(self.__dict__, sort_keys=True, ensure_ascii=False)
+        return json.dumps({k: str(v) for k, v in dataclasses.asdict(self).items()}, sort_keys=True,
+                          ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class RollupPlan:
+    """One run, decided once by :func:`rollup` from its arguments and passed down."""
+
+    inbox: Path
+    out: Path
+    db: Path
+    log: Path
+    period_key: str | None
+    period_year: int | None
+    units: object            # the --units list (a DataFrame ``unit_code, unit_name``) or None
+    units_token: str
+    deadline: dt.date | None
+    options: RollupOptions
+    now: dt.datetime
+    settle_seconds: float
+    max_bytes: int
+    lock_wait: float | None
+
+    def own_files(self) -> set[Path]:
+        """The roll-up's own files, which are never inputs even when they sit in the inbox."""
+        from .store import companions
+
+        from ..io.writelock import lock_path
+
+        return {p.resolve() for p in (self.out, self.db, *companions(self.db), self.log, lock_path(self.out))}
 
 
 @dataclass
@@ -77,27 +115,46 @@ class RollupSummary:
     accepted: int = 0
     rejected: int = 0
     skipped: int = 0
+    examined_again: int = 0
+    units_expected: int | None = None
     units_reporting: int = 0
     units_missing: int = 0
     units_late: int = 0
+    units_unlisted: int = 0
     period_label: str = ""
+    period_choice: str = ""
     written: bool = False
     out: Path | None = None
     db: Path | None = None
     rejections: list[tuple[str, str]] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
+    set_aside: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     exit_code: int = EXIT_OK
     message: str = ""
 
     def text(self) -> str:
-        lines = [f"Kỳ tổng hợp: {self.period_label or '(chưa xác định)'}",
+        failed = self.exit_code in (EXIT_FAILED, EXIT_BUSY)
+        lines = [f"Kỳ tổng hợp: {self.period_label or '(chưa xác định)'}"
+                 + (f" ({self.period_choice})" if self.period_choice else ""),
                  f"Tệp trong hộp thư: {self.files_seen} (đã có từ trước: {self.already_known}; mới chấp nhận: "
-                 f"{self.accepted}; từ chối: {self.rejected}; để lại lần sau: {self.skipped})",
-                 f"Đơn vị đã báo cáo: {self.units_reporting}; chưa báo cáo: {self.units_missing}; "
-                 f"nộp muộn: {self.units_late}"]
+                 f"{self.accepted}; từ chối: {self.rejected}; để lại lần sau: {self.skipped})"]
+        if self.examined_again:
+            lines.append(f"Xem xét lại {self.examined_again} tệp đã bị phiên bản trước từ chối.")
+        if not failed:
+            if self.units_expected is not None:
+                lines.append(f"Đơn vị phải báo cáo: {self.units_expected}; đã báo cáo: {self.units_reporting} "
+                             f"(nộp muộn: {self.units_late}); chưa báo cáo: {self.units_missing}")
+            else:
+                lines.append(f"Đơn vị đã báo cáo: {self.units_reporting} (nộp muộn: {self.units_late})")
+            if self.units_unlisted:
+                lines.append(f"Đơn vị gửi báo cáo nhưng không có trong danh sách (không tính vào tổng hợp): "
+                             f"{self.units_unlisted}")
         lines += [f"TỪ CHỐI: {name} — {why}" for name, why in self.rejections]
+        lines += [f"ĐỂ RIÊNG: {name} — {why}" for name, why in self.set_aside]
         lines += [f"BỎ QUA: {name} — {why}" for name, why in self.skips]
-        if self.out:
+        lines += [f"CẢNH BÁO: {w}" for w in self.warnings]
+        if self.out and not failed:
             lines.append(("Đã ghi " if self.written else "Không có gì mới; giữ nguyên ") + str(self.out))
         if self.message:
             lines.append(self.message)
@@ -150,216 +207,312 @@ def read_units(path: str | os.PathLike):
     """The expected units: a CSV with columns ``Mã định danh`` and ``Tên đơn vị`` (UTF-8, with or without
     BOM; comma or semicolon). Returns a DataFrame ``unit_code, unit_name``; raises :class:`CchcError`
     naming the line of a blank or repeated code."""
-    import pandas as pd
+    import csv
 
     path = Path(path)
     if path.is_dir():
         raise CchcError(f"'{path}' là một thư mục, không phải tệp danh sách đơn vị (.csv); hãy ghi đúng tên tệp.")
     if not path.is_file():
         raise CchcError(f"Không tìm thấy tệp danh sách đơn vị '{path}'.")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CchcError(describe_os_error(exc, "đọc")) from None
+    if len(raw) > 20 * 1024 * 1024:
+        raise CchcError(f"Tệp danh sách đơn vị '{path.name}' quá lớn ({len(raw) / 1048576:.0f} MB).")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CchcError(f"Tệp '{path.name}' không phải văn bản UTF-8; hãy lưu lại dạng 'CSV UTF-8'.") from None
     first = text.split("\n", 1)[0]
     sep = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True, strict=True)
+    rows: list[list[str]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(raw) + 1))    # a long name is a name; the setting is the process's: restored
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise CchcError(f"Không đọc được tệp danh sách đơn vị '{path.name}': {exc}".rstrip(".") + ".") from None
-    df.columns = [clean_text(str(c), single_line=True) for c in df.columns]
-    missing = [c for c in ("Mã định danh", "Tên đơn vị") if c not in df.columns]
+        for row in reader:
+            rows.append(row)
+    except csv.Error:  # its English message is not shown: the line and what to do instead
+        raise CchcError(f"Tệp danh sách đơn vị '{path.name}', dòng {reader.line_num}: sai định dạng CSV (dấu ngoặc "
+                        "kép không đóng hoặc ký tự lạ); hãy mở bằng Excel và lưu lại dạng 'CSV UTF-8'.") from None
+    finally:
+        csv.field_size_limit(limit)
+    return _units_frame(path.name, rows)
+
+
+def _units_frame(name: str, rows: list[list[str]]):
+    import pandas as pd
+
+    if not rows:
+        raise CchcError(f"Tệp danh sách đơn vị '{name}' trống; cần dòng tiêu đề 'Mã định danh', 'Tên đơn vị'.")
+    header = [clean_text(c, single_line=True) for c in rows[0]]
+    missing = [c for c in ("Mã định danh", "Tên đơn vị") if c not in header]
     if missing:
-        raise CchcError(f"Tệp '{path.name}' thiếu cột {', '.join(repr(c) for c in missing)} ở dòng tiêu đề.")
-    df = df.rename(columns={"Mã định danh": "unit_code", "Tên đơn vị": "unit_name"})[["unit_code", "unit_name"]]
+        raise CchcError(f"Tệp '{name}' thiếu cột {', '.join(repr(c) for c in missing)} ở dòng tiêu đề.")
+    ci, ni = header.index("Mã định danh"), header.index("Tên đơn vị")
+    codes, names, lines = [], [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(str(c).strip() for c in row):
+            continue
+        cell = (row + [""] * (max(ci, ni) + 1))
+        codes.append(cell[ci])
+        names.append(cell[ni])
+        lines.append(line)
+    df = pd.DataFrame({"unit_code": codes, "unit_name": names}, dtype=object)
     df = df.apply(lambda s: s.str.replace(ZERO_WIDTH_PATTERN, "", regex=True).str.normalize("NFC").str.strip())
-    blank = df.index[df["unit_code"] == ""]
-    if len(blank):
-        raise CchcError(f"Tệp '{path.name}', dòng {blank[0] + 2}: thiếu 'Mã định danh'.")
+    for i, code in enumerate(df["unit_code"]):
+        if code == "":
+            raise CchcError(f"Tệp '{name}', dòng {lines[i]}: thiếu 'Mã định danh'.")
     dup = df.index[df["unit_code"].duplicated()]
     if len(dup):
         code = df.loc[dup[0], "unit_code"]
-        first_line = df.index[df["unit_code"] == code][0] + 2
-        raise CchcError(f"Tệp '{path.name}', dòng {dup[0] + 2}: mã định danh '{code}' bị lặp (đã có ở dòng "
-                        f"{first_line}).")
+        first = lines[int(df.index[df["unit_code"] == code][0])]
+        raise CchcError(f"Tệp '{name}', dòng {lines[int(dup[0])]}: mã định danh '{code}' bị lặp (đã có ở dòng "
+                        f"{first}).")
     return df.reset_index(drop=True)
-
-
-@dataclass
-class _Examined:
-    path: Path
-    sha: str
-    size: int
-    arrived: dt.datetime
-    submission: object = None
-    reason: str | None = None
-
-
-def _examine(path: Path, data: bytes, max_bytes: int) -> tuple[object, str | None]:
-    from ..exchange.reader import ExchangeFormatError, read_exchange
-
-    problem = intake.container_problem(data, max_bytes)
-    if problem:
-        return None, problem
-    problems = intake.zip_problems(data, name=path.name)
-    if problems:
-        return None, problems[0]
-    try:
-        return read_exchange(data), None
-    except ExchangeFormatError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001
-        return None, f"tệp bị hỏng, không đọc được nội dung ({type(exc).__name__})"
-
-
-def _reason_file(moved: Path, name: str, now: dt.datetime, reason: str) -> None:
-    intake.write_reason_file(
-        moved, f"Tệp: {name}\nThời gian kiểm tra: {now:%d/%m/%Y %H:%M:%S}\n"
-        "Tệp bị TỪ CHỐI, chưa được đưa vào báo cáo tổng hợp của Sở. Lý do:\n"
-        f"- {reason}\nĐơn vị hãy sửa theo lý do trên rồi gửi lại.\n")
 
 
 def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | None = None,
            units: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
-           deadline: dt.date | None = None, options: RollupOptions | None = None,
-           now: dt.datetime | None = None, settle_seconds: float = SETTLE_SECONDS,
-           max_bytes: int = intake.MAX_FILE_BYTES, lock_wait: float | None = None,
-           progress=None) -> RollupSummary:
-    """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler
-    can act on. User errors (missing inbox, bad units list, bad period) raise :class:`CchcError`."""
+           log: str | os.PathLike | None = None, deadline: dt.date | None = None,
+           options: RollupOptions | None = None, now: dt.datetime | None = None,
+           settle_seconds: float = SETTLE_SECONDS, max_bytes: int = intake.MAX_FILE_BYTES,
+           lock_wait: float | None = None, progress=None) -> RollupSummary:
+    """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler can act on.
+    User errors (a missing inbox, a bad units list or period, a database of another program, a planted link)
+    raise :class:`CchcError` before anything is done."""
     inbox, out = Path(inbox), Path(out)
-    step = progress or (lambda f, m: None)
     if not inbox.is_dir():
-        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
+        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'." if not inbox.exists() else
+                        f"'{inbox}' là một tệp, không phải thư mục hộp thư đến.")
     if out.suffix.lower() != ".xlsx":
         raise CchcError(f"Tệp tổng hợp '{out.name}' phải có đuôi .xlsx.")
+    if out.is_dir():
+        raise CchcError(f"'{out}' là một thư mục; hãy ghi tên tệp tổng hợp, ví dụ '{out / 'TongHop_CCHC.xlsx'}'.")
     key, year = parse_period(period)
     expected = read_units(units) if units else None
     units_token = hashlib.sha256(Path(units).read_bytes()).hexdigest() if units else ""
-    options = (options or RollupOptions()).resolved()
-    now = (now or dt.datetime.now()).replace(microsecond=0)
-    summary = RollupSummary(out=out, db=Path(db) if db else out.with_suffix(".sqlite"))
-    out.parent.mkdir(parents=True, exist_ok=True)
+    db_path = Path(db) if db else out.with_suffix(".sqlite")
+    if db_path.is_dir():
+        raise CchcError(f"--db '{db_path}' là một thư mục; hãy ghi tên tệp cơ sở dữ liệu.")
+    log_path = Path(log) if log else out.with_suffix(".log")
+    plan = RollupPlan(inbox=inbox, out=out, db=db_path, log=log_path, period_key=key, period_year=year,
+                      units=expected, units_token=units_token, deadline=deadline,
+                      options=(options or RollupOptions()).resolved(),
+                      now=(now or dt.datetime.now()).replace(microsecond=0), settle_seconds=settle_seconds,
+                      max_bytes=max_bytes, lock_wait=lock_wait)
+    _refuse_links(plan)
     try:
-        with _common.run_lock(out, wait=lock_wait):
-            _run(inbox, out, summary, key, year, expected, units_token, deadline, options, now, settle_seconds,
-                 max_bytes, step)
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CchcError(describe_os_error(exc)) from None
+    return run_plan(plan, progress or (lambda f, m: None))
+
+
+def _refuse_links(plan: RollupPlan) -> None:
+    """The lock, the log, the database and SQLite's files beside it are written: never through a link."""
+    from ..io.writelock import lock_path
+    from .store import companions
+
+    for p in (lock_path(plan.out), plan.log, plan.db, *companions(plan.db)):
+        if p.is_symlink():
+            raise CchcError(f"'{p}' là một liên kết (symlink) do người khác đặt; chương trình không ghi qua liên "
+                            "kết. Hãy xóa liên kết đó rồi chạy lại.")
+
+
+def append_log(plan: RollupPlan, text: str) -> str | None:
+    """Append one run's summary to the log, opened without following a link; the reason when it could not be."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(plan.log, flags, 0o644)
+    except OSError as exc:
+        if plan.log.is_symlink():
+            return f"không ghi nhật ký vì '{plan.log}' là một liên kết (symlink) do người khác đặt"
+        return "không ghi được nhật ký: " + describe_os_error(exc).rstrip(".")
+    try:
+        os.write(fd, (f"=== {plan.now:%d/%m/%Y %H:%M:%S} ===\n{text}\n\n").encode("utf-8"))
+    except OSError as exc:
+        return "không ghi được nhật ký: " + describe_os_error(exc, path=plan.log).rstrip(".")
+    finally:
+        os.close(fd)
+    return None
+
+
+def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date]], latest) -> tuple[Period, str]:
+    """The period rolled up and why: ``--period``; else the period most files in the inbox carry (ties: the one
+    ending last); else the database's latest; else the year of the run. ``counts``: ``{(key, year): (files, end)}``
+    of the accepted files now in the inbox; ``latest``: the database's latest ``(key, year)`` or None.
+
+    >>> plan = RollupPlan(Path("."), Path("o.xlsx"), Path("o.sqlite"), Path("o.log"), None, None, None, "", None,
+    ...                   RollupOptions(), dt.datetime(2024, 7, 1), 0, 1, None)
+    >>> counts = {("h1", 2024): (40, dt.date(2024, 6, 14)), ("q3", 2024): (1, dt.date(2024, 9, 14))}
+    >>> p, why = period_of(plan, counts, None); p.key, p.end.year, why
+    ('h1', 2024, 'kỳ có nhiều tệp nhất trong hộp thư: 40 tệp; 1 tệp thuộc kỳ khác')
+    """
+    key, year = plan.period_key, plan.period_year
+    if key is not None and year is not None:
+        return get_period(key, year), ""
+    fitting = {k: v for k, v in counts.items() if key is None or k[0] == key}
+    if fitting:
+        (k, y), (n, _) = max(fitting.items(), key=lambda kv: (kv[1][0], kv[1][1]))
+        others = sum(v[0] for kk, v in counts.items() if kk != (k, y))
+        why = f"kỳ có nhiều tệp nhất trong hộp thư: {n} tệp" + (f"; {others} tệp thuộc kỳ khác" if others else "")
+        return get_period(k, y), why
+    if latest and (key is None or latest[0] == key):
+        return get_period(*latest), "kỳ mới nhất trong cơ sở dữ liệu"
+    return get_period(key or "year", year or plan.now.year), "chưa có tệp nào của kỳ này"
+
+
+def run_lock(plan: RollupPlan):
+    return _common.run_lock(plan.out, wait=plan.lock_wait)
+
+
+def run_plan(plan: RollupPlan, step) -> RollupSummary:
+    """Run ``plan`` under the output's writer lock; a fault of the machine or of the database is a failed run
+    (exit 3) with nothing changed and its reason; the summary is appended to the log."""
+    import sqlite3
+
+    from .store import Store, StoreError, sqlite_reason
+
+    summary = RollupSummary(db=plan.db)
+    try:
+        with run_lock(plan):
+            with Store(plan.db) as store:
+                _run(plan, store, summary, step)
     except _common.LockBusy:
         summary.exit_code = EXIT_BUSY
         summary.message = "Một lần tổng hợp khác đang chạy với tệp này; lần này dừng lại, không thay đổi gì."
+    except StoreError as exc:
+        if exc.user_error:
+            raise CchcError(str(exc)) from None
+        _failed(summary, str(exc))
+    except sqlite3.Error as exc:
+        _failed(summary, f"Lỗi cơ sở dữ liệu '{plan.db}': {sqlite_reason(exc)}.")
+    except OSError as exc:
+        _failed(summary, describe_os_error(exc))
     except CchcError as exc:
-        summary.exit_code = EXIT_FAILED
-        summary.message = f"Lỗi: {exc}"
+        _failed(summary, str(exc))
+    problem = append_log(plan, summary.text())
+    if problem:
+        summary.warnings.append(problem)
     return summary
 
 
-def _run(inbox: Path, out: Path, summary: RollupSummary, key, year, expected, units_token, deadline,
-         options: RollupOptions, now: dt.datetime, settle: float, max_bytes: int, step) -> None:
-    from .store import Store
+def _failed(summary: RollupSummary, why: str) -> None:
+    summary.exit_code = EXIT_FAILED
+    summary.written = False
+    summary.message = f"Lỗi: {why.rstrip('.')}. Lần tổng hợp này không hoàn thành; những gì chưa lưu được giữ nguyên " \
+                      "như trước."
+
+
+def _run(plan: RollupPlan, store, summary: RollupSummary, step) -> None:
+    from .inbox import examine_inbox
 
     step(0.02, "Đang đọc hộp thư…")
-    files = intake.candidates(inbox)
-    summary.files_seen = len(files)
-    busy = intake.busy_reasons(files, settle, check_seconds=1.0 if files else 0)
-    with Store(summary.db) as store:
-        known = store.known_hashes()
-        fresh: list[_Examined] = []
-        for i, p in enumerate(files):
-            if i % 50 == 0:
-                step(0.05 + 0.5 * i / max(len(files), 1), f"Đang kiểm tra {p.name}")
-            if busy[p]:
-                summary.skipped += 1
-                summary.skips.append((p.name, busy[p]))
-                continue
-            try:
-                st = p.stat()
-                if st.st_size > max_bytes:
-                    data, sha = b"", hashlib.sha256(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
-                else:
-                    data = p.read_bytes()
-                    sha = hashlib.sha256(data).hexdigest()
-            except OSError as exc:
-                summary.skipped += 1
-                summary.skips.append((p.name, f"không đọc được tệp ({exc.strerror or exc})"))
-                continue
-            if sha in known:
-                summary.already_known += 1
-                continue
-            known.add(sha)
-            arrived = server_arrival(p, sha) or dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0)
-            ex = _Examined(p, sha, st.st_size, arrived)
-            if st.st_size > max_bytes:
-                ex.reason = intake.size_problem(st.st_size, max_bytes)
-            else:
-                ex.submission, ex.reason = _examine(p, data, max_bytes)
-            fresh.append(ex)
-
-        if key is None or year is None:
-            candidates = [e.submission for e in fresh if e.submission is not None
-                          and (key is None or e.submission.period_key == key)]
-            if candidates:
-                best = max(candidates, key=lambda s: (s.values["period.to"], s.made_at))
-                key, year = key or best.period_key, year or best.period_year
-            else:
-                latest = store.latest_period()
-                if latest and (key is None or latest[0] == key):
-                    key, year = latest
-        if key is None or year is None:
-            key = key or "year"
-            year = year or now.year
-        the_period = get_period(key, year)
-        label = the_period.label
-        summary.period_label = label
-        for e in fresh:
-            s = e.submission
-            if s is not None and (s.period_key, s.period_year) != (key, year):
-                e.reason = (f"tệp là báo cáo {s.values['period.label']}, không phải kỳ đang tổng hợp ({label}); "
-                            "hãy gửi báo cáo đúng kỳ")
-                e.submission = None
-
-        accepted = [(e.sha, e.path.name, e.size, e.arrived, e.submission) for e in fresh if e.submission is not None]
-        rejected = [e for e in fresh if e.submission is None]
-        for e in rejected:  # move first: a run killed before the commit re-examines nothing left in the inbox
-            try:
-                moved = intake.move_unique(e.path, inbox / "rejected")
-                _reason_file(moved, e.path.name, now, e.reason)
-            except OSError as exc:      # the rejection stands (recorded below); only its filing failed
-                e.reason += f" (không chuyển được vào thư mục 'rejected': {exc.strerror or exc})"
-            summary.rejections.append((e.path.name, e.reason))
-        step(0.6, "Đang lưu vào cơ sở dữ liệu…")
-        store.record(accepted, [(e.sha, e.path.name, e.size, e.arrived, e.reason) for e in rejected], now)
-        summary.accepted, summary.rejected = len(accepted), len(rejected)
-
-        deadline = deadline or default_deadline(the_period.end)
-        fingerprint = hashlib.sha256("|".join([store.state_token(), key, str(year), units_token, deadline.isoformat(),
-                                              options.token(), __version__]).encode()).hexdigest()
-        previous = json.loads(store.meta(f"output:{out.resolve()}") or "{}")
-        intact = out.exists() and previous.get("sha256") == hashlib.sha256(out.read_bytes()).hexdigest()
-        step(0.7, "Đang tổng hợp…")
-        if intact and previous.get("fingerprint") == fingerprint:
-            result = previous.get("counts", {})
-            summary.units_reporting = result.get("reporting", 0)
-            summary.units_missing = result.get("missing", 0)
-            summary.units_late = result.get("late", 0)
-        else:
-            from .aggregate import aggregate
-            from .workbook import write_rollup_workbook
-
-            prev_values = store.values_frame(key, year - 1)
-            data = aggregate(period_key=key, year=year, label=label, start=the_period.start, end=the_period.end,
-                             deadline=deadline, submissions=store.submissions(key, year),
-                             values=store.values_frame(key, year), first_arrivals=store.first_arrivals(key, year),
-                             expected=expected, previous_values=prev_values)
-            summary.units_reporting = len(data.units)
-            summary.units_missing = int((data.status["status"] == "Chưa báo cáo").sum())
-            summary.units_late = int((data.status["status"] == "Nộp muộn").sum())
-            step(0.8, "Đang ghi tệp tổng hợp…")
-            write_rollup_workbook(data, out, options, files=store.file_rows(), made_at=now)
-            summary.written = True
-            store.set_meta(f"output:{out.resolve()}", json.dumps({
-                "fingerprint": fingerprint, "sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
-                "counts": {"reporting": summary.units_reporting, "missing": summary.units_missing,
-                           "late": summary.units_late}}))
+    store.begin()
+    try:
+        state = examine_inbox(plan, store, summary, step)
+        counts = {(key, year): (n, dt.date.fromisoformat(end)) for key, year, end, n in store.inbox_periods()}
+        period, why = period_of(plan, counts, store.latest_period())
+        summary.period_label, summary.period_choice = period.label, why
+        token = f"{period.key}/{period.end.year}"
+        store.set_run_period(plan.now, token)
+        for name, key, year in state.new_accepted:
+            if (key, year) != (period.key, period.end.year):
+                summary.set_aside.append((name, f"báo cáo {get_period(key, year).label}: đã lưu để tổng hợp kỳ đó, "
+                                                f"không tính vào kỳ {period.label}"))
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    _aggregate_and_write(plan, store, summary, period, step)
     summary.exit_code = EXIT_REJECTED if summary.rejected else EXIT_OK
     step(1.0, "Xong.")
+
+
+def _aggregate_and_write(plan: RollupPlan, store, summary: RollupSummary, period: Period, step) -> None:
+    deadline = plan.deadline or default_deadline(period.end)
+    options = plan.options if plan.options.date else dataclasses.replace(plan.options, date=plan.now.date())
+    fingerprint = hashlib.sha256("|".join([store.state_token(), period.key, str(period.end.year), plan.units_token,
+                                           deadline.isoformat(), options.token(), __version__]).encode()).hexdigest()
+    previous = json.loads(store.meta(f"output:{plan.out.resolve()}") or "{}")
+    summary.units_expected = None if plan.units is None else len(plan.units)
+    if previous.get("fingerprint") == fingerprint and _intact(plan.out, previous):
+        counts = previous.get("counts", {})
+        for name in ("units_reporting", "units_missing", "units_late", "units_unlisted"):
+            setattr(summary, name, counts.get(name, 0))
+        summary.warnings += counts.get("warnings", [])
+        summary.out = plan.out
+        return
+    from .aggregate import aggregate
+    from .workbook import write_rollup_workbook
+
+    step(0.7, "Đang tổng hợp…")
+    data = aggregate(store, period, deadline, plan.units)
+    _file_away_list_mismatches(plan, store, summary, data)
+    summary.units_reporting = data.reported
+    summary.units_missing = data.missing
+    summary.units_late = data.late
+    summary.units_unlisted = data.unlisted
+    step(0.8, "Đang ghi tệp tổng hợp…")
+    write_rollup_workbook(data, plan.out, options, made_at=plan.now)   # adds what a cell could not hold
+    warnings = list(data.warnings)
+    summary.warnings += warnings
+    summary.written = True
+    summary.out = plan.out
+    st = plan.out.stat()
+    store.set_meta(f"output:{plan.out.resolve()}", json.dumps({
+        "fingerprint": fingerprint, "sha256": _sha_of(plan.out), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+        "counts": {"units_reporting": summary.units_reporting, "units_missing": summary.units_missing,
+                   "units_late": summary.units_late, "units_unlisted": summary.units_unlisted,
+                   "warnings": warnings}}, ensure_ascii=False))
+
+
+def _sha_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _intact(out: Path, previous: dict) -> bool:
+    """The workbook written last is still there, unchanged (size and time first, then its hash)."""
+    try:
+        st = out.stat()
+    except OSError:
+        return False
+    if (st.st_size, st.st_mtime_ns) != (previous.get("size"), previous.get("mtime_ns")):
+        return False
+    return _sha_of(out) == previous.get("sha256")
+
+
+def _file_away_list_mismatches(plan: RollupPlan, store, summary: RollupSummary, data) -> None:
+    """A file whose unit code the units list gives to another unit is rejected with that reason: moved out of the
+    inbox the first time it is seen (its data stay in the database, used if the list is corrected)."""
+    if not data.mismatches:
+        return
+    store.begin()
+    try:
+        for sha, name, reason in data.mismatches:
+            verdict = store.verdict(sha)
+            if verdict is not None and verdict[2] == ROLLED_OUT_CAUSE:
+                continue
+            path = plan.inbox / name
+            filed = None
+            if path.is_file() and not path.is_symlink() and store.inbox_sha(name) == sha:
+                filed, reason = _file_one(plan, path, reason)
+            store.mark_rejected(sha, ROLLED_OUT_CAUSE, reason, filed)
+            summary.rejections.append((name, reason))
+            summary.rejected += 1
+        store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+
+
+def _file_one(plan: RollupPlan, path: Path, reason: str):
+    from .inbox import file_away
+
+    return file_away(path, plan.inbox, plan.now, reason)

@@ -1,10 +1,13 @@
-"""The Sở's printable summary report (sheet ``Báo cáo``), laid out as a :class:`~cchc_xl.report.layout.ReportGrid`.
+"""The Sở's printable summary report (sheet ``Báo cáo``), flowed onto A4 pages as the school's report is.
 
-Same conventions as the school's report (NĐ 30/2020: two-column header with the issuer on the left
-— the governing authority above the Sở — and Quốc hiệu, Tiêu ngữ on the right; ``Số: …/BC-SGDĐT``;
-place-date line; title; body tables; ``Nơi nhận``; signature block), the same style keys, so the
-same writer prints it. Numbers are Vietnamese text here (``95,53%``, ``1.234``): this is the page
-that is printed and signed; the other sheets hold the numbers as numbers.
+Laid out with the school report's own tools (:mod:`cchc_xl.report.flow`): the 24-column grid, every row's
+height computed from its text with the font metrics, page breaks placed so that no heading ends a page and a
+table's header row is repeated on each page it continues on; written by the exchange writer's
+:func:`~cchc_xl.exchange.writer.write_grid`. The page is that of Nghị định 30/2020: A4 portrait at 100%,
+margins 20/20/30/15 mm, page numbers at the top from page 2, the two-column header (the governing authority
+and the Sở | Quốc hiệu, Tiêu ngữ), ``Số: …/BC-SGDĐT`` and the place-date line (``--date``, default today),
+title, sections I–V, ``Nơi nhận`` and the signature. Numbers are Vietnamese text (``95,53%``, ``1.234``);
+each table that splits a total shows every part, and a note under it says how the parts add up.
 """
 
 from __future__ import annotations
@@ -12,161 +15,253 @@ from __future__ import annotations
 import math
 
 from ..core import vnformat
-from ..core.periods import Period, report_title_phrase
+from ..core.periods import report_title_phrase
+from ..report.flow import COLUMN_UNITS, COLUMNS, Cell, Para, Row, paginate
 from ..report.layout import ReportGrid
+from .aggregate import class_label
 
-__all__ = ["build_summary_grid", "MAX_LISTED_UNITS"]
+__all__ = ["build_summary_grid", "write_summary_page", "MAX_LISTED_UNITS"]
 
 MAX_LISTED_UNITS = 30
 _RECIPIENTS = ("UBND thành phố (để báo cáo);", "Bộ GD&ĐT (để báo cáo);", "Giám đốc, các Phó Giám đốc Sở;",
                "Các đơn vị trực thuộc;", "Lưu: VT, VP.")
+_N = vnformat.integer
+_NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")
 
 
 def _n(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "0"
-    return vnformat.integer(int(value))
+    return _N(int(value))
 
 
 def _p(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "chưa có dữ liệu"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
     return vnformat.percent(float(value))
 
 
-def _row(g: ReportGrid, row: int, values: list[str], style: str = "td_center") -> None:
-    for c, v in enumerate(values, start=1):
-        g.put(row, c, v, "td" if c == 2 and style == "td_center" else style)
+def _get(series, key: str) -> float:
+    if key == "tasks.not_yet_due":
+        return sum(float(series.get(f"tasks.{k}", 0) or 0) for k in _NOT_YET_DUE)
+    if key == "dossiers.other_outcomes":
+        return sum(float(series.get(f"dossiers.{k}", 0) or 0) for k in ("waiting", "withdrawn", "refused_untimed"))
+    v = series.get(key)
+    return 0.0 if v is None or v != v else float(v)
 
 
-def build_summary_grid(data, options, made_at) -> ReportGrid:
-    """The summary page of ``data`` (a :class:`~cchc_xl.rollup.aggregate.Rollup`) signed as ``options``."""
-    g = ReportGrid()
-    city, prev = data.city, data.city_previous
-    g.put(1, 1, options.issuer_parent, "org", to_col=3)
-    g.put(1, 4, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "org_bold", to_col=8)
-    g.put(2, 1, options.issuer, "org_bold", to_col=3)
-    g.put(2, 4, "Độc lập - Tự do - Hạnh phúc", "motto", to_col=8)
-    g.put(4, 1, f"Số: {options.number or '……'}/{options.symbol}", "number", to_col=3)
-    g.put(4, 4, vnformat.place_date(options.place, made_at.date()), "place_date", to_col=8)
-    g.put(6, 1, "BÁO CÁO", "title", to_col=8)
-    period = Period(data.period_key, data.label, data.start, data.end)
-    g.put(7, 1, f"Tổng hợp kết quả thực hiện công tác cải cách hành chính {report_title_phrase(period)} "
-                "của các đơn vị trực thuộc", "subtitle", to_col=8)
-    g.row_heights[7] = 36
-    g.put(8, 1, f"(Tổng hợp từ báo cáo của {_n(len(data.units))} đơn vị; số liệu từ ngày "
-                f"{vnformat.date_vn(data.start)} đến ngày {vnformat.date_vn(data.end)}; hạn gửi báo cáo "
-                f"{vnformat.date_vn(data.deadline)})", "note", to_col=8)
-    g.row_heights[8] = 32
+def _heading(text: str) -> Para:
+    return Para(text, "h1", keep_with_next=True, keep=True, space_after=2)
 
-    row = 10
-    g.put(row, 1, "I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ", "section", to_col=8)
-    late = int((data.status["status"] == "Nộp muộn").sum())
-    missing = int((data.status["status"] == "Chưa báo cáo").sum())
-    head = ["TT", "Nội dung", "Phải báo cáo", "Đã báo cáo", "Đúng hạn", "Nộp muộn", "Chưa báo cáo", "Tỷ lệ đã báo cáo"]
-    _row(g, row + 1, head, "th")
-    g.row_heights[row + 1] = 32
-    expected = data.expected
-    reported = len(data.units)
-    _row(g, row + 2, ["1", "Số đơn vị", _n(expected) if expected is not None else "—", _n(reported),
-                      _n(reported - late), _n(late), _n(missing) if expected is not None else "—",
-                      _p(reported / expected) if expected else "—"])
-    row += 4
 
-    g.put(row, 1, "II. TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CCHC CỦA CÁC ĐƠN VỊ", "section", to_col=8)
-    head = ["TT", "Kỳ", "Số nhiệm vụ", "Đã hoàn thành", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn", "Quá hạn",
-            "Tỷ lệ hoàn thành"]
-    _row(g, row + 1, head, "th")
-    g.row_heights[row + 1] = 45
-    series = [("1", data.label, city)]
-    if prev is not None:
-        series.append(("2", f"Cùng kỳ năm {data.year - 1}", prev))
-    for i, (tt, name, s) in enumerate(series):
-        _row(g, row + 2 + i, [tt, name, _n(s.get("tasks.active")), _n(s.get("tasks.done")),
-                              _n(s.get("tasks.done_on_time")), _n(s.get("tasks.done_late")),
-                              _n(s.get("tasks.overdue")), _p(s.get("rates.task_completion"))])
-    row += 3 + len(series)
+def _para(text: str, style: str = "p", **kw) -> Para:
+    return Para(text, style, space_after=kw.pop("space_after", 2), **kw)
 
-    g.put(row, 1, "III. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU", "section", to_col=8)
-    row += 1
-    for c, text, to in ((1, "Mã", None), (2, "Chỉ tiêu", 4), (5, "Chỉ tiêu đặt ra", None),
-                        (6, "Toàn ngành", None), (7, "Số đơn vị đạt", None), (8, "Tỷ lệ đơn vị đạt", None)):
-        g.put(row, c, text, "th", to_col=to)
-    g.row_heights[row] = 32
-    for _, ind in data.indicator_summary.iterrows():
-        row += 1
+
+def _table(spans: list[tuple[int, int]], header: list[str], rows: list[list[str]],
+           styles: list[list[str]] | None = None) -> list[Row]:
+    """A table on the grid: ``spans`` are the (first, last) grid columns of each table column; the header row is
+    repeated on each page the table continues on."""
+    head = Row([Cell(a, b, h, "t_head") for (a, b), h in zip(spans, header)], keep_with_next=True)
+    out = [head]
+    for i, values in enumerate(rows):
+        row_styles = styles[i] if styles else ["t_small" if j == 1 else "t_small_center" for j in range(len(values))]
+        out.append(Row([Cell(a, b, v, s) for (a, b), v, s in zip(spans, values, row_styles)], header=head))
+    return out
+
+
+def _header(data, options) -> list:
+    left, right = (1, 10), (11, COLUMNS)
+    date = options.date
+    return [
+        Row([Cell(*left, options.issuer_parent, "org"),  # 12 pt (NĐ 30: 12–13): one line for a city's name
+             Cell(*right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "nd_nation")], padding=3),
+        Row([Cell(*left, options.issuer, "nd_issuer"), Cell(*right, "Độc lập - Tự do - Hạnh phúc", "nd_motto")],
+            padding=6),
+        Row([Cell(4, 7, None, "nd_rule"), Cell(14, 21, None, "nd_rule")], height=9),
+        Row([Cell(*left, f"Số: {options.number or '……'}/{options.symbol}", "nd_number"),
+             Cell(*right, vnformat.place_date(options.place, date), "nd_place_date")], padding=3),
+        Row([], height=12),
+        Para("BÁO CÁO", "nd_title", keep=True, keep_with_next=True),
+        Para(f"Tổng hợp kết quả thực hiện công tác cải cách hành chính {report_title_phrase(data.period)} của các "
+             "đơn vị trực thuộc", "nd_subject", keep=True, keep_with_next=True, balance=True),
+        Row([Cell(10, 15, None, "nd_rule")], height=14),
+        Para(f"(Tổng hợp từ báo cáo của {_N(data.reported)} đơn vị; số liệu từ ngày {vnformat.date_vn(data.period.start)}"
+             f" đến ngày {vnformat.date_vn(data.period.end)}; hạn gửi báo cáo {vnformat.date_vn(data.deadline)}.)",
+             "nd_note", keep=True, space_after=6),
+    ]
+
+
+def _reporting(data) -> list:
+    items: list = [_heading("I. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ")]
+    listed = data.expected is not None
+    spans = [(1, 4), (5, 8), (9, 12), (13, 16), (17, 20), (21, 24)]
+    head = ["Số đơn vị phải báo cáo", "Đã báo cáo", "Trong đó: đúng hạn", "Trong đó: nộp muộn", "Chưa báo cáo",
+            "Tỷ lệ đã báo cáo"]
+    row = [_n(data.expected) if listed else "—", _n(data.reported), _n(data.reported - data.late), _n(data.late),
+           _n(data.missing) if listed else "—", _p(data.reported / data.expected) if listed and data.expected else "—"]
+    items += _table(spans, head, [row], [["t_center"] * 6])
+    note = ("Số đơn vị phải báo cáo = đã báo cáo + chưa báo cáo; đã báo cáo = đúng hạn + nộp muộn."
+            if listed else "Không có danh sách đơn vị phải báo cáo: chỉ đếm các đơn vị đã gửi báo cáo.")
+    if data.unlisted:
+        note += (f" Ngoài ra có {_N(data.unlisted)} đơn vị không có trong danh sách đã gửi báo cáo (không tính vào "
+                 "tổng hợp).")
+    items.append(_para(note, "t_note", space_after=6))
+    return items
+
+
+def _series(data) -> list[tuple[str, str, object]]:
+    """(TT, label, figures) of the rows of sections II and IV: this period, then the units of both years."""
+    out = [("1", f"{data.label} ({_N(data.reported)} đơn vị)", data.city)]
+    if data.common and data.city_common is not None:
+        out.append(("2", f"{data.label}, {_N(data.common)} đơn vị báo cáo cả năm {data.year - 1}", data.city_common))
+        out.append(("3", f"Cùng kỳ năm {data.year - 1}, cùng {_N(data.common)} đơn vị", data.previous_common))
+    return out
+
+
+def _tasks(data) -> list:
+    items: list = [_heading("II. TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CẢI CÁCH HÀNH CHÍNH CỦA CÁC ĐƠN VỊ")]
+    spans = [(1, 1), (2, 7), (8, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 21), (22, 24)]
+    head = ["TT", "Kỳ", "Phải thực hiện", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn", "Quá hạn", "Chưa hoàn thành",
+            "Chưa đến hạn", "Tỷ lệ hoàn thành"]
+    rows = [[tt, label, _n(_get(s, "tasks.active")), _n(_get(s, "tasks.done_on_time")),
+             _n(_get(s, "tasks.done_late")), _n(_get(s, "tasks.overdue")), _n(_get(s, "tasks.unfinished")),
+             _n(_get(s, "tasks.not_yet_due")), _p(s.get("rates.task_completion"))] for tt, label, s in _series(data)]
+    items += _table(spans, head, rows)
+    items.append(_para("Phải thực hiện = hoàn thành đúng hạn + hoàn thành trễ hạn + quá hạn + chưa hoàn thành (đến "
+                       "hạn cuối năm) + chưa đến hạn (sắp đến hạn, trong hạn, chưa xác định hạn); nhiệm vụ không thực "
+                       "hiện tính riêng. Tỷ lệ hoàn thành = (đúng hạn + trễ hạn) / phải thực hiện.", "t_note",
+                       space_after=6))
+    return items
+
+
+def _indicators(data) -> list:
+    items: list = [_heading("III. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU")]
+    key = data.period.key
+    not_met = class_label("not_met", key)
+    spans = [(1, 2), (3, 8), (9, 10), (11, 13), (14, 16), (17, 18), (19, 20), (21, 22), (23, 24)]
+    head = ["Mã", "Chỉ tiêu", "Chỉ tiêu đặt ra", "Toàn ngành", "Đánh giá toàn ngành", "Số đơn vị đạt",
+            f"Số đơn vị {not_met.lower()}", "Số đơn vị mức khác", "Tỷ lệ đơn vị đạt"]
+    rows, styles = [], []
+    for ind in data.indicator_summary.to_dict("records"):
         threshold = ind["threshold"]
-        target = (f"{ind['op'] or ''} {vnformat.percent(threshold)}".strip()
-                  if isinstance(threshold, (int, float)) and not isinstance(threshold, bool) else str(threshold or ""))
-        value = _p(ind["city_value"]) if ind["city_value"] is not None and not _isnan(ind["city_value"]) else "—"
-        g.put(row, 1, str(ind["code"]), "td_center")
-        g.put(row, 2, str(ind["name"]), "td", to_col=4)
-        g.put(row, 5, target, "td_center")
-        style = {"Đạt": "td_ok", "Không đạt": "td_bad"}.get(ind["city_status"], "td_center")
-        g.put(row, 6, value, style)
-        assessed = int(ind["met"]) + int(ind["not_met"])
-        g.put(row, 7, f"{_n(ind['met'])}/{_n(assessed)}" if assessed else "—", "td_center")
-        share = ind["share_met"]
-        g.put(row, 8, "—" if share is None or _isnan(share) else _p(share), "td_center")
-        g.row_heights[row] = 48 if len(str(ind["name"])) > 110 else (32 if len(str(ind["name"])) > 55 else 18)
-    row += 2
+        numeric = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
+        target = (f"{ind['op'] or ''} {vnformat.percent(threshold, trim=True)}".strip()
+                  if numeric and math.isfinite(threshold) else "" if numeric else str(threshold or ""))
+        other = ind["units"] - ind["met"] - ind["not_met"]
+        rows.append([str(ind["code"]), str(ind["name"]), target, _p(ind["city_value"]), ind["city_status"],
+                     _n(ind["met"]), _n(ind["not_met"]), _n(other), _p(ind["share_met"])])
+        word = {"Đạt": "t_ok", "Không đạt": "t_bad", "Chưa đạt": "t_bad"}.get(ind["city_status"], "t_small_center")
+        styles.append(["t_small_center", "t_small", "t_small_center", "t_small_center", word]
+                      + ["t_small_center"] * 4)
+    items += _table(spans, head, rows, styles)
+    items.append(_para(f"Mỗi đơn vị đã báo cáo ({_N(data.reported)}) thuộc đúng một mức của mỗi chỉ tiêu: đạt + "
+                       f"{not_met.lower()} + mức khác (chưa có dữ liệu, theo dõi, không tính được, không có chỉ tiêu "
+                       f"này) = {_N(data.reported)}. Tỷ lệ đơn vị đạt = đạt / (đạt + {not_met.lower()}). Toàn ngành: "
+                       "tính lại từ tổng các số đếm của các đơn vị (không lấy trung bình tỷ lệ), đánh giá so với chỉ tiêu "
+                       "đặt ra." + ("" if data.final else
+                                                             f" '{not_met}': chưa đạt ngưỡng tại thời điểm báo cáo."),
+                       "t_note", space_after=6))
+    return items
 
-    g.put(row, 1, "IV. TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH", "section", to_col=8)
-    head = ["TT", "Kỳ", "Tổng số hồ sơ", "Trực tuyến", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Trễ hạn"]
-    _row(g, row + 1, head, "th")
-    g.row_heights[row + 1] = 32
-    for i, (tt, name, s) in enumerate(series):
-        _row(g, row + 2 + i, [tt, name, _n(s.get("dossiers.total")), _n(s.get("dossiers.online_new")),
-                              _n(s.get("dossiers.resolved")), _n(s.get("dossiers.early")),
-                              _n(s.get("dossiers.on_time")), _n(s.get("dossiers.late"))])
-    row += 2 + len(series)
-    lines = [("Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn", "rates.early_or_on_time"),
-             ("Tỷ lệ hồ sơ nộp trực tuyến", "rates.online"),
-             ("Tỷ lệ kết quả giải quyết được số hóa", "rates.digitised"),
-             ("Tỷ lệ hài lòng", data.satisfaction_key)]
-    for label, key in lines:
-        g.put(row, 1, "", "td_center")
-        g.put(row, 2, label, "td", to_col=5)
-        g.put(row, 6, _p(city.get(key)), "td_center", to_col=7 if prev is not None else 8)
-        if prev is not None:
-            before = prev.get(key)
-            g.put(row, 8, "—" if before is None or _isnan(before) else f"{data.year - 1}: {_p(before)}", "td_center")
-        row += 1
-    g.put(row, 1, "(Các tỷ lệ toàn ngành tính từ tổng số hồ sơ, nhiệm vụ của các đơn vị, không lấy trung bình "
-                  "tỷ lệ của đơn vị.)", "text", to_col=8)
-    g.row_heights[row] = 32
-    row += 2
 
-    g.put(row, 1, "V. ĐƠN VỊ CHƯA BÁO CÁO, NỘP MUỘN", "section", to_col=8)
-    row += 1
+def _dossiers(data) -> list:
+    items: list = [_heading("IV. TÌNH HÌNH GIẢI QUYẾT HỒ SƠ THỦ TỤC HÀNH CHÍNH")]
+    spans = [(1, 1), (2, 7), (8, 10), (11, 13), (14, 15), (16, 17), (18, 19), (20, 21), (22, 24)]
+    head = ["TT", "Kỳ", "Tổng số hồ sơ", "Đã giải quyết", "Trước hạn", "Đúng hạn", "Trễ hạn", "Đang giải quyết",
+            "Chờ bổ sung, rút, từ chối"]
+    rows = [[tt, label, _n(_get(s, "dossiers.total")), _n(_get(s, "dossiers.resolved")), _n(_get(s, "dossiers.early")),
+             _n(_get(s, "dossiers.on_time")), _n(_get(s, "dossiers.late")), _n(_get(s, "dossiers.pending")),
+             _n(_get(s, "dossiers.other_outcomes"))] for tt, label, s in _series(data)]
+    items += _table(spans, head, rows)
+    items.append(_para("Tổng số hồ sơ (kỳ trước chuyển sang + mới tiếp nhận) = đã giải quyết + đang giải quyết + chờ "
+                       "bổ sung, rút, từ chối; đã giải quyết = trước hạn + đúng hạn + trễ hạn.", "t_note",
+                       space_after=4))
+    series = _series(data)
+    spans = [(1, 10), (11, 15), (16, 20), (21, 24)] if len(series) > 1 else [(1, 14), (15, 24)]
+    head = ["Tỷ lệ", series[0][1]] + ([series[1][1], series[2][1]] if len(series) > 1 else [])
+    lines = [("Giải quyết trước hạn và đúng hạn", "rates.early_or_on_time"), ("Nộp trực tuyến", "rates.online"),
+             ("Kết quả giải quyết được số hóa", "rates.digitised"), ("Hài lòng", data.satisfaction_key)]
+    rows = [[label] + [_p(s.get(key)) for _, _, s in (series if len(series) > 1 else series[:1])]
+            for label, key in lines]
+    items += _table(spans, head, rows, [["t_small"] + ["t_small_center"] * (len(spans) - 1)] * len(rows))
+    items.append(_para("Các tỷ lệ toàn ngành tính từ tổng số hồ sơ của các đơn vị, không lấy trung bình tỷ lệ của đơn vị; "
+                       "hài lòng theo cách tính đa số đơn vị dùng (" + ("khảo sát" if data.satisfaction_key.endswith(
+                           "survey") else "QĐ 766") + ").", "t_note", space_after=6))
+    return items
+
+
+def _late_and_missing(data) -> list:
+    items: list = [_heading("V. ĐƠN VỊ CHƯA BÁO CÁO, NỘP MUỘN")]
     listed = data.status[data.status["status"].isin(["Chưa báo cáo", "Nộp muộn"])]
     if listed.empty:
-        g.put(row, 1, "Tất cả đơn vị đã báo cáo đúng hạn.", "text", to_col=8)
-        row += 1
-    else:
-        for c, text, to in ((1, "TT", None), (2, "Đơn vị", 4), (5, "Mã định danh", 6), (7, "Tình trạng", 8)):
-            g.put(row, c, text, "th", to_col=to)
-        for i, (_, u) in enumerate(listed.head(MAX_LISTED_UNITS).iterrows(), start=1):
-            row += 1
-            g.put(row, 1, str(i), "td_center")
-            g.put(row, 2, str(u["unit_name"] or ""), "td", to_col=4)
-            g.put(row, 5, str(u["unit_code"]), "td_center", to_col=6)
-            state = u["status"] + (f" ({_n(u['days_late'])} ngày)" if u["status"] == "Nộp muộn" else "")
-            g.put(row, 7, state, "td_center", to_col=8)
-        row += 1
-        if len(listed) > MAX_LISTED_UNITS:
-            g.put(row, 1, f"… và {_n(len(listed) - MAX_LISTED_UNITS)} đơn vị khác (xem trang "
-                          "'Chưa báo cáo, nộp muộn').", "text", to_col=8)
-            row += 1
+        items.append(_para("Tất cả đơn vị đã báo cáo đúng hạn." if data.expected is not None else
+                           "Không có đơn vị nộp muộn (không có danh sách đơn vị để biết đơn vị chưa báo cáo).",
+                           space_after=6))
+        return items
+    spans = [(1, 2), (3, 13), (14, 18), (19, 24)]
+    rows = []
+    for i, u in enumerate(listed.head(MAX_LISTED_UNITS).to_dict("records"), start=1):
+        state = u["status"] + (f" ({_n(u['days_late'])} ngày)" if u["status"] == "Nộp muộn" else "")
+        rows.append([str(i), str(u["unit_name"] or ""), str(u["unit_code"]), state])
+    items += _table(spans, ["TT", "Đơn vị", "Mã định danh", "Tình trạng"], rows)
+    if len(listed) > MAX_LISTED_UNITS:
+        items.append(_para(f"… và {_N(len(listed) - MAX_LISTED_UNITS)} đơn vị khác (xem trang 'Chưa báo cáo, nộp "
+                           "muộn').", "t_note"))
+    items.append(Row([], height=6))
+    return items
 
-    row += 1
-    g.put(row, 1, "Nơi nhận:", "recipients_head", to_col=3)
-    g.put(row, 5, options.signer_title, "sign_title", to_col=8)
-    for i, line in enumerate(_RECIPIENTS, start=1):
-        g.put(row + i, 1, "- " + line, "recipients", to_col=3)
-    g.put(row + 6, 5, options.signer, "sign_name", to_col=8)
+
+def _closing(options) -> list:
+    rows: list = [Row([], height=10, keep_with_next=True)]
+    left = [("Nơi nhận:", "recv_head")] + [("- " + line, "recv") for line in _RECIPIENTS]
+    right = [(options.signer_title, "sign")] + [(None, "sign")] * 4 + [(options.signer, "sign")]
+    for i in range(max(len(left), len(right))):
+        cells = []
+        if i < len(left):
+            cells.append(Cell(1, 11, *left[i]))
+        if i < len(right) and right[i][0]:
+            cells.append(Cell(12, COLUMNS, *right[i]))
+        rows.append(Row(cells, height=17.25 if i else 18.0, keep_with_next=True))
+    rows[-1].keep_with_next = False
+    return rows
+
+
+def build_summary_grid(data, options) -> ReportGrid:
+    """The summary page of ``data`` (a :class:`~cchc_xl.rollup.aggregate.Rollup`) signed as ``options`` (whose
+    ``date`` is the date line)."""
+    items = (_header(data, options) + _reporting(data) + _tasks(data) + _indicators(data) + _dossiers(data)
+             + _late_and_missing(data) + _closing(options))
+    rows, breaks = paginate(items)
+    g = ReportGrid(columns=COLUMNS)
+    for r, item in enumerate(rows, start=1):
+        if isinstance(item, Para):
+            g.put(r, item.c1, item.text, item.style, to_col=item.c2)
+            g.row_heights[r] = item.height()
+        else:
+            for c in item.cells:
+                g.put(r, c.c1, c.value, c.style, to_col=c.c2)
+            g.row_heights[r] = item.height
+    g.row_breaks = list(breaks)
     return g
 
 
-def _isnan(v) -> bool:
-    return isinstance(v, float) and math.isnan(v)
+def write_summary_page(wb, name: str, data, options) -> None:
+    """The ``Báo cáo`` sheet: the page frame of the school's report (A4 portrait at 100%, NĐ 30 margins, page
+    numbers from page 2, the 24-column grid, print area A:X) and the flowed grid."""
+    from ..exchange.writer import write_grid
+    from ..report.frame import REPORT_LAYOUT, ReportWorksheet
+
+    ws = wb.add_worksheet(name, worksheet_class=ReportWorksheet)
+    lay = REPORT_LAYOUT
+    mm = 1 / 25.4
+    ws.set_column(0, COLUMNS - 1, COLUMN_UNITS)
+    ws.set_paper(lay["paper"])
+    ws.set_portrait()
+    ws.set_print_scale(100)
+    m = lay["margins_mm"]
+    ws.set_margins(left=m["left"] * mm, right=m["right"] * mm, top=m["top"] * mm, bottom=m["bottom"] * mm)
+    ws.set_header(lay["header"], {"margin": lay["header_mm"] * mm})
+    ws.set_start_page(1)    # its own page numbers (from page 2, NĐ 30) when the whole workbook is printed
+    ws.hide_gridlines(2)
+    write_grid(wb, ws, build_summary_grid(data, options))

@@ -1,12 +1,19 @@
 """The Sở's roll-up workbook, written with XlsxWriter from a :class:`~cchc_xl.rollup.aggregate.Rollup`.
 
-Sheets: ``Tổng hợp`` (reporting status, city totals beside the same period of the previous year,
-three charts), ``Báo cáo`` (the printable NĐ 30 page, :mod:`.summary_page`), then one Excel table per
-topic — ``Nhiệm vụ``, ``Hồ sơ TTHC``, ``Chỉ tiêu``, ``Chỉ tiêu toàn ngành``, ``Xếp hạng``,
-``Chưa báo cáo, nộp muộn``, ``Tệp đã nhận`` — each with filters, a frozen header row and real number
-formats (``#,##0`` counts, ``0.00%`` rates, ``dd/mm/yyyy`` dates: Excel shows them with the viewer's
-Vietnamese separators). No formulas: every figure is a value computed by pandas. Written to a
-temporary file beside the target and renamed.
+Sheets: ``Tổng hợp`` (reporting status, city figures beside the same period of the previous year on the same
+units, three charts), ``Báo cáo`` (the printable NĐ 30 page, :mod:`.summary_page`), then one Excel table per
+topic — :data:`SHEETS` — each with a title, the period, a note saying how its columns add up and how each
+rate is computed, filters, frozen headers and real number formats (``#,##0`` counts, ``0.00%`` rates,
+``dd/mm/yyyy`` dates: Excel shows them with the viewer's Vietnamese separators). Printed, each table sheet is
+A4 landscape fitted to the page width, its header row repeated on every page, the sheet's title at the top
+and ``Trang n/m`` at the foot; header and text row heights are computed from the text
+(:mod:`cchc_xl.report.textmetrics`), since neither Excel nor LibreOffice fits them.
+
+No formulas: every figure is a value, every text is written as a string (``write_string``: a school's name
+``{=HYPERLINK(…)}`` stays text). The tables whose size follows the number of units or files are written row
+by row in XlsxWriter's ``constant_memory`` mode and streamed from the database, so memory does not grow with
+them; a stored value that a cell cannot hold (a text over 32,767 characters, a number that is not finite) is
+left blank and reported. Written to a temporary file beside the target and renamed.
 """
 
 from __future__ import annotations
@@ -14,73 +21,145 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import schema
-from ..core.tasks import TASK_FLAGS
+from .aggregate import CLASSES, class_label
+from .cells import SIZE, CellWriter, col_pt, print_setup, row_height, streamed_sheet_class, text_lines
 
 __all__ = ["write_rollup_workbook", "SHEETS"]
 
-SHEETS = ("Tổng hợp", "Báo cáo", "Nhiệm vụ", "Hồ sơ TTHC", "Chỉ tiêu", "Chỉ tiêu toàn ngành", "Xếp hạng",
-          "Chưa báo cáo, nộp muộn", "Tệp đã nhận")
+SHEETS = ("Tổng hợp", "Báo cáo", "Nhiệm vụ", "Hồ sơ TTHC", "Tỷ lệ hồ sơ", "Chỉ tiêu", "Chỉ tiêu toàn ngành",
+          "Xếp hạng", "Chưa báo cáo, nộp muộn", "Tệp đã nhận")
 _STYLE = "Table Style Medium 2"
-_FONT = "Times New Roman"
 
-# (header, column, kind, width); kind: text | count | rate | date | datetime | bool | number
-_UNIT = [("Mã định danh", "unit_code", "text", 16), ("Đơn vị", "unit_name", "text", 34)]
-_TASK_COLUMNS = _UNIT + [
-    ("Số nhiệm vụ", "tasks.active", "count", 10), ("Đã hoàn thành", "tasks.done", "count", 11),
-    ("Hoàn thành đúng hạn", "tasks.done_on_time", "count", 11), ("Hoàn thành trễ hạn", "tasks.done_late", "count", 11),
-    ("Quá hạn", "tasks.overdue", "count", 9), ("Sắp đến hạn", "tasks.due_soon", "count", 9),
-    ("Trong hạn", "tasks.in_time", "count", 9), ("Chưa xác định hạn", "tasks.no_deadline", "count", 10),
-    ("Không thực hiện", "tasks.not_done", "count", 10),
-    ("Tỷ lệ hoàn thành", "rates.task_completion", "rate", 11),
-    ("Tỷ lệ hoàn thành cùng kỳ năm trước", "previous:rates.task_completion", "rate", 14),
-    ("Tỷ lệ đúng hạn (CT2)", "rates.ct2", "rate", 11),
-    ("CT2 cùng kỳ năm trước", "previous:rates.ct2", "rate", 12),
-    ("Hạng tiến độ", "rank_tasks", "count", 8),
-]
-_DOSSIER_COLUMNS = _UNIT + [
-    ("Tổng số hồ sơ", "dossiers.total", "count", 10), ("Kỳ trước chuyển sang", "dossiers.carried_over", "count", 10),
-    ("Mới tiếp nhận", "dossiers.received_new", "count", 10), ("Trực tuyến", "dossiers.online_new", "count", 10),
-    ("Đã giải quyết", "dossiers.resolved", "count", 10), ("Trước hạn", "dossiers.early", "count", 9),
-    ("Đúng hạn", "dossiers.on_time", "count", 9), ("Trễ hạn", "dossiers.late", "count", 9),
-    ("Đang giải quyết", "dossiers.pending", "count", 10), ("Đang giải quyết quá hạn", "dossiers.pending_overdue",
-                                                           "count", 11),
-    ("Rút hồ sơ", "dossiers.withdrawn", "count", 9),
-    ("Tỷ lệ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 12),
-    ("Cùng kỳ năm trước", "previous:rates.early_or_on_time", "rate", 12),
-    ("Tỷ lệ trực tuyến", "rates.online", "rate", 10), ("Tỷ lệ số hóa", "rates.digitised", "rate", 10),
-    ("Tỷ lệ hài lòng", "rates.satisfaction", "rate", 10), ("Cách tính hài lòng", "satisfaction_measure", "text", 11),
-    ("Hạng giải quyết hồ sơ", "rank_dossiers", "count", 10),
-]
-_INDICATOR_COLUMNS = _UNIT + [
-    ("Mã chỉ tiêu", "code", "text", 9), ("Chỉ tiêu", "name", "text", 50), ("So sánh", "op", "text", 8),
-    ("Ngưỡng", "threshold", "rate", 10), ("Kết quả", "actual", "rate", 12), ("Đánh giá", "status", "text", 13)]
-_SUMMARY_COLUMNS = [
-    ("Mã", "code", "text", 8), ("Chỉ tiêu", "name", "text", 50), ("So sánh", "op", "text", 8),
-    ("Ngưỡng", "threshold", "rate", 10), ("Toàn ngành", "city_value", "rate", 11),
-    ("Đánh giá toàn ngành", "city_status", "text", 13), ("Số đơn vị đạt", "met", "count", 9),
-    ("Không đạt", "not_met", "count", 9), ("Chưa có dữ liệu", "no_data", "count", 9),
-    ("Theo dõi", "followed", "count", 9), ("Số đơn vị", "units", "count", 9),
-    ("Tỷ lệ đơn vị đạt", "share_met", "rate", 10)]
-_RANK_COLUMNS = [("Hạng", "rank", "count", 7)] + _UNIT + [
-    ("Tỷ lệ chỉ tiêu đạt", "share_met", "rate", 11), ("Số chỉ tiêu đạt", "met", "count", 9),
-    ("Số chỉ tiêu không đạt", "not_met", "count", 10),
-    ("Tỷ lệ hồ sơ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 13),
-    ("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate", 12), ("Nộp muộn", "late", "bool", 9)]
-_STATUS_COLUMNS = [("Mã định danh", "unit_code", "text", 16), ("Đơn vị", "unit_name", "text", 40),
-                   ("Tình trạng", "status", "text", 22), ("Thời điểm nhận", "arrived", "datetime", 17),
-                   ("Số ngày muộn", "days_late", "count", 10)]
-_FILE_COLUMNS = [("Tệp", "file_name", "text", 40), ("Thời điểm nhận", "arrived_at", "datetime", 17),
-                 ("Thời điểm kiểm tra", "seen_at", "datetime", 17), ("Kết quả", "outcome", "text", 12),
-                 ("Mã định danh", "unit_code", "text", 16), ("Kỳ", "period", "text", 10),
-                 ("Lý do từ chối", "reason", "text", 60), ("Mã băm SHA-256", "sha256", "text", 20)]
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a table sheet: header, the record key, kind (text | count | rate | date | datetime | bool),
+    width in characters."""
+
+    header: str
+    key: str
+    kind: str
+    width: float
+
+
+def _unit_cols() -> list[Col]:
+    return [Col("Mã định danh", "unit_code", "text", 15), Col("Đơn vị", "unit_name", "text", 26)]
+
+
+def _task_cols(year: int) -> list[Col]:
+    f = schema.TASK_FLAG
+    return _unit_cols() + [
+        Col("Số nhiệm vụ phải thực hiện", "tasks.active", "count", 8),
+        *(Col(f[k], f"tasks.{k}", "count", 7.5) for k in ("done_on_time", "done_late", "overdue", "unfinished",
+                                                           "due_soon", "in_time", "no_deadline")),
+        Col("Không thực hiện (tính riêng)", "tasks.not_done", "count", 8),
+        Col("Tỷ lệ hoàn thành", "rates.task_completion", "rate", 8.5),
+        Col(f"Tỷ lệ hoàn thành cùng kỳ năm {year - 1}", "previous:rates.task_completion", "rate", 8.5),
+        Col("Mẫu số CT2 (đến hạn hoặc đã xong)", "tasks.ct2_due", "count", 8.5),
+        Col("Tử số CT2 (xong đúng hạn)", "tasks.ct2_done", "count", 8.5),
+        Col("Tỷ lệ đúng hạn (CT2)", "rates.ct2", "rate", 8.5),
+        Col(f"CT2 cùng kỳ năm {year - 1}", "previous:rates.ct2", "rate", 8.5),
+        Col("Hạng tiến độ", "rank_tasks", "rank", 6.5),
+    ]
+
+
+_TASK_NOTE = ("Số nhiệm vụ phải thực hiện = Hoàn thành đúng hạn + Hoàn thành trễ hạn + Quá hạn + Chưa hoàn thành + "
+              "Sắp đến hạn + Trong hạn + Chưa xác định hạn; nhiệm vụ 'Không thực hiện' tính riêng. Tỷ lệ hoàn thành = "
+              "(Hoàn thành đúng hạn + Hoàn thành trễ hạn) / Số nhiệm vụ phải thực hiện. CT2 = Tử số / Mẫu số CT2, đếm "
+              "mỗi nhiệm vụ không định kỳ và mỗi lần thực hiện nhiệm vụ định kỳ một lần: mẫu số là số đã đến hạn hoặc "
+              "đã hoàn thành (chưa đến hạn mà chưa xong không tính), tử số là số hoàn thành đúng hạn. Cùng kỳ năm trước: "
+              "của chính đơn vị đó. Hạng tiến độ: theo tỷ lệ hoàn thành, cao hơn đứng trước.")
+
+
+def _dossier_cols() -> list[Col]:
+    w = 6.5
+    return _unit_cols() + [
+        Col("Tổng số hồ sơ", "dossiers.total", "count", 7), Col("Kỳ trước chuyển sang", "dossiers.carried_over",
+                                                                "count", w),
+        Col("Mới tiếp nhận", "dossiers.received_new", "count", w), Col("Trực tuyến", "dossiers.online_new", "count", w),
+        Col("Trực tiếp", "dossiers.direct_new", "count", w), Col("Bưu chính", "dossiers.post_new", "count", w),
+        Col("Đã giải quyết", "dossiers.resolved", "count", w), Col("Trước hạn", "dossiers.early", "count", w),
+        Col("Đúng hạn", "dossiers.on_time", "count", w), Col("Trễ hạn", "dossiers.late", "count", w),
+        Col("Đang giải quyết trong hạn", "dossiers.pending_not_due", "count", 7.5),
+        Col("Đang giải quyết quá hạn", "dossiers.pending_overdue", "count", 7.5),
+        Col("Chờ bổ sung", "dossiers.waiting", "count", w), Col("Rút hồ sơ", "dossiers.withdrawn", "count", w),
+        Col("Từ chối (không tính hạn)", "dossiers.refused_untimed", "count", 7.5),
+    ]
+
+
+_DOSSIER_NOTE = ("Tổng số hồ sơ = Kỳ trước chuyển sang + Mới tiếp nhận = Đã giải quyết + Đang giải quyết trong hạn + "
+                 "Đang giải quyết quá hạn + Chờ bổ sung + Rút hồ sơ + Từ chối; Mới tiếp nhận = Trực tuyến + Trực tiếp + "
+                 "Bưu chính; Đã giải quyết = Trước hạn + Đúng hạn + Trễ hạn. Các tỷ lệ: trang 'Tỷ lệ hồ sơ'.")
+
+
+def _dossier_rate_cols(year: int) -> list[Col]:
+    return _unit_cols() + [
+        Col("Đã giải quyết", "dossiers.resolved", "count", 8),
+        Col("Tỷ lệ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 9.5),
+        Col(f"Cùng kỳ năm {year - 1}", "previous:rates.early_or_on_time", "rate", 9),
+        Col("Tỷ lệ trước hạn", "rates.early", "rate", 9), Col("Tỷ lệ nộp trực tuyến", "rates.online", "rate", 9),
+        Col("Tỷ lệ kết quả số hóa", "rates.digitised", "rate", 9), Col("Tỷ lệ hài lòng", "rates.satisfaction", "rate", 9),
+        Col("Cách tính hài lòng", "satisfaction_measure", "text", 10),
+        Col("Hạng giải quyết hồ sơ", "rank_dossiers", "rank", 8),
+    ]
+
+
+_DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước hạn + Đúng hạn) / Đã giải quyết; tỷ lệ trước hạn = Trước hạn "
+                      "/ Đã giải quyết; tỷ lệ nộp trực tuyến = Trực tuyến / Mới tiếp nhận; tỷ lệ số hóa = hồ sơ có kết "
+                      "quả số hóa / Đã giải quyết; hài lòng theo cách tính của đơn vị (QĐ 766: (hồ sơ xem xét − không "
+                      "hài lòng hoặc có phản ánh) / hồ sơ xem xét; Khảo sát: hài lòng / được đánh giá). Hạng: theo tỷ lệ "
+                      "trước hạn và đúng hạn, cao hơn đứng trước.")
+
+
+def _indicator_cols(data) -> list[Col]:
+    """The unit's assessment of every indicator (one column per code), then the results entered by hand (no rate
+    to recompute: CT1, codes the engine does not know)."""
+    from ..exchange.spec import INDICATOR_RATES
+
+    codes = list(data.indicator_summary["code"])
+    return _unit_cols() + [Col(code, f"status:{code}", "text", 9.5) for code in codes] + [
+        Col(f"{code}: kết quả đơn vị tự ghi", f"actual:{code}", "text", 22)
+        for code in codes if INDICATOR_RATES.get(str(code).upper()) is None]
+
+
+def _summary_cols(period_key: str) -> list[Col]:
+    w = 7.5
+    return [Col("Mã", "code", "text", 6.5), Col("Chỉ tiêu", "name", "text", 34), Col("So sánh", "op", "text", 6),
+            Col("Ngưỡng", "threshold", "rate", 8), Col("Toàn ngành", "city_value", "rate", 8.5),
+            Col("Đánh giá toàn ngành", "city_status", "text", 9)] + [
+        Col(f"Số đơn vị: {class_label(c, period_key)}", c, "count", w) for c in CLASSES] + [
+        Col("Số đơn vị đã báo cáo", "units", "count", w), Col("Tỷ lệ đơn vị đạt", "share_met", "rate", 8)]
+
+
+def _rank_cols(period_key: str) -> list[Col]:
+    return [Col("Hạng", "rank", "rank", 7)] + _unit_cols() + [
+        Col("Tỷ lệ chỉ tiêu đạt", "share_met", "rate", 9), Col("Số chỉ tiêu đạt", "met", "count", 8),
+        Col(f"Số chỉ tiêu {class_label('not_met', period_key).lower()}", "not_met", "count", 8.5),
+        Col("Tỷ lệ hồ sơ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 10),
+        Col("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate", 10), Col("Nộp muộn", "late", "bool", 7)]
+
+
+_STATUS_COLS = [Col("Mã định danh", "unit_code", "text", 15), Col("Đơn vị", "unit_name", "text", 32),
+                Col("Tình trạng", "status", "text", 20), Col("Thời điểm nhận", "arrived", "datetime", 15),
+                Col("Số ngày muộn", "days_late", "count", 8), Col("Ghi chú", "note", "text", 40)]
+_FILE_COLS = [Col("Tệp", "file_name", "text", 34), Col("Thời điểm nhận", "arrived_at", "datetime", 15),
+              Col("Thời điểm kiểm tra", "seen_at", "datetime", 15), Col("Kết quả", "outcome", "text", 10),
+              Col("Mã định danh", "unit_code", "text", 15), Col("Lý do từ chối, ghi chú", "reason", "text", 52),
+              Col("Mã băm SHA-256 (16 ký tự đầu)", "sha256", "text", 18)]
 _CITY_ROWS = [
-    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"), ("Nhiệm vụ đã hoàn thành", "tasks.done", "count"),
-    ("Hoàn thành đúng hạn", "tasks.done_on_time", "count"), ("Hoàn thành trễ hạn", "tasks.done_late", "count"),
-    ("Nhiệm vụ quá hạn", "tasks.overdue", "count"), ("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate"),
-    ("Tỷ lệ nhiệm vụ đến hạn hoàn thành đúng hạn (CT2)", "rates.ct2", "rate"),
+    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"), ("Hoàn thành đúng hạn", "tasks.done_on_time", "count"),
+    ("Hoàn thành trễ hạn", "tasks.done_late", "count"), ("Nhiệm vụ quá hạn", "tasks.overdue", "count"),
+    ("Chưa hoàn thành (đến hạn cuối năm)", "tasks.unfinished", "count"),
+    ("Chưa đến hạn (sắp đến hạn, trong hạn, chưa xác định hạn)", "tasks.not_yet_due", "count"),
+    ("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate"),
+    ("Số nhiệm vụ, lần thực hiện đã đến hạn hoặc đã hoàn thành (mẫu số CT2)", "tasks.ct2_due", "count"),
+    ("Số nhiệm vụ, lần thực hiện hoàn thành đúng hạn (tử số CT2)", "tasks.ct2_done", "count"),
+    ("Tỷ lệ nhiệm vụ hoàn thành đúng hạn (CT2)", "rates.ct2", "rate"),
     ("Tổng số hồ sơ TTHC", "dossiers.total", "count"), ("Hồ sơ mới tiếp nhận", "dossiers.received_new", "count"),
     ("Hồ sơ nộp trực tuyến", "dossiers.online_new", "count"), ("Hồ sơ đã giải quyết", "dossiers.resolved", "count"),
     ("Giải quyết trước hạn", "dossiers.early", "count"), ("Giải quyết đúng hạn", "dossiers.on_time", "count"),
@@ -93,230 +172,149 @@ _CITY_ROWS = [
 _HISTORY_RATES = ("rates.task_completion", "rates.ct2", "rates.early_or_on_time", "rates.online", "rates.digitised")
 
 
-def _missing(v) -> bool:
-    """None, NaN or NaT."""
-    if v is None:
-        return True
-    try:
-        return bool(v != v)
-    except (TypeError, ValueError):
-        return False
+def _table_sheet(wb, w: CellWriter, name: str, table: str, title: str, note: str, columns: list[Col],
+                 rows: Iterable, n: int, data, measured: dict) -> None:
+    """A titled table sheet written row by row (``constant_memory``): title, note, table, print setup. ``rows``
+    gives each row as a sequence aligned with ``columns``; ``measured`` keeps the lines a text takes in a width."""
+    ws = wb.add_worksheet(name, worksheet_class=streamed_sheet_class())
+    last = len(columns) - 1
+    for c, col in enumerate(columns):
+        ws.set_column(c, c, col.width)
+    total_pt = sum(col_pt(col.width) for col in columns)
+    ws.set_row(0, 21)
+    ws.write_string(0, 0, title, w.title)
+    ws.set_row(1, row_height(text_lines(note, total_pt, 10), 10))
+    ws.merge_range(1, 0, 1, last, None, w.note)
+    ws.write_string(1, 0, note, w.note)
+    head = 3
+    ws.set_row(head, row_height(max(text_lines(col.header, col_pt(col.width), SIZE, True) for col in columns), SIZE, 4))
+    ws.add_table(head, 0, head + max(n, 1), last, {
+        "name": table, "style": _STYLE, "autofilter": True,
+        "columns": [{"header": col.header, "header_format": w.head} for col in columns]})
+    # per text column: the lines each distinct text takes in that column's width (unit names, statuses)
+    texts = [(c, measured.setdefault(col_pt(col.width), {}), col_pt(col.width)) for c, col in enumerate(columns)
+             if col.kind == "text"]
+    writers = list(enumerate(w.column_writer(col.kind, ws) for col in columns))
+    r = head
+    for row in rows:
+        r += 1
+        need = 1
+        for c, lines_of, width in texts:
+            value = row[c]
+            if value.__class__ is str and value:
+                lines = lines_of.get(value)
+                if lines is None:
+                    lines = text_lines(value, width, SIZE)
+                    if len(lines_of) < 200_000:
+                        lines_of[value] = lines
+                if lines > need:
+                    need = lines
+        if need > 1:
+            ws.set_row(r, row_height(min(need, 40), SIZE))
+        for c, write in writers:
+            write(r, c, row[c])
+    ws.freeze_panes(head + 1, 2 if columns[0].key == "unit_code" or columns[1].key == "unit_code" else 1)
+    print_setup(ws, head, f"{title} — {data.label}")
 
 
-class _Writer:
-    def __init__(self, wb):
-        self.wb = wb
-        base = {"font_name": _FONT, "font_size": 11, "valign": "top"}
-        self.fmt = {
-            "text": wb.add_format({**base, "text_wrap": True}),
-            "count": wb.add_format({**base, "num_format": "#,##0"}),
-            "number": wb.add_format({**base}),
-            "rate": wb.add_format({**base, "num_format": "0.00%"}),
-            "date": wb.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"}),
-            "datetime": wb.add_format({**base, "num_format": "dd/mm/yyyy hh:mm", "align": "center"}),
-            "bool": wb.add_format({**base, "align": "center"}),
-        }
-        self.title = wb.add_format({"font_name": _FONT, "font_size": 14, "bold": True})
-        self.subtitle = wb.add_format({"font_name": _FONT, "font_size": 11, "italic": True})
-        self.section = wb.add_format({"font_name": _FONT, "font_size": 12, "bold": True})
-
-    def cell(self, ws, r: int, c: int, value, kind: str) -> None:
-        fmt = self.fmt[kind]
-        if _missing(value) or value == "":
-            ws.write_blank(r, c, None, fmt)
-        elif kind == "bool":
-            ws.write_string(r, c, "Có" if value else "Không", fmt)
-        elif isinstance(value, (dt.datetime, dt.date)) or kind in ("date", "datetime") and isinstance(value, str):
-            if isinstance(value, str):
-                value = dt.datetime.fromisoformat(value)
-            if not isinstance(value, dt.datetime):
-                value = dt.datetime(value.year, value.month, value.day)
-            ws.write_datetime(r, c, value.to_pydatetime() if hasattr(value, "to_pydatetime") else value, fmt)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            ws.write_number(r, c, float(value), fmt if kind in ("count", "rate", "number") else self.fmt["number"])
-        elif hasattr(value, "item"):  # numpy scalar
-            self.cell(ws, r, c, value.item(), kind)
-        else:
-            ws.write_string(r, c, str(value), self.fmt["text"])
-
-    def table(self, ws, first_row: int, name: str, columns, records: list[dict], freeze: bool = True,
-              first_col: int = 0) -> int:
-        """An Excel table at ``(first_row, first_col)``; returns the row after it."""
-        n = len(records)
-        ws.add_table(first_row, first_col, first_row + max(n, 1), first_col + len(columns) - 1, {
-            "name": name, "style": _STYLE, "autofilter": True,
-            "columns": [{"header": h} for h, _, _, _ in columns]})
-        for c, (_, _, _, width) in enumerate(columns, start=first_col):
-            ws.set_column(c, c, width)
-        for i, rec in enumerate(records, start=first_row + 1):
-            for c, (_, col, kind, _) in enumerate(columns, start=first_col):
-                self.cell(ws, i, c, rec.get(col), kind)
-        if freeze:
-            ws.freeze_panes(first_row + 1, 0)
-        return first_row + max(n, 1) + 1
+def _aligned(records: Iterable[dict], columns: list[Col]) -> Iterable[list]:
+    keys = [col.key for col in columns]
+    for rec in records:
+        yield [rec.get(k) for k in keys]
 
 
-def _records(frame, index_name: str | None = None) -> list[dict]:
-    if index_name:
-        frame = frame.reset_index().rename(columns={"index": index_name})
-    return frame.to_dict("records")
+def _unit_rows(data, columns: list[Col], order=None) -> Iterable[tuple]:
+    """The units' rows one at a time, as tuples aligned with ``columns`` (never all of them at once)."""
+    frame = data.units.reset_index()
+    for col in columns:
+        if col.key not in frame:
+            frame[col.key] = None
+    frame = frame[[col.key for col in columns]]
+    if order is not None:
+        frame = frame.iloc[order]
+    ints = [c for c, t in frame.dtypes.items() if t.kind in "iub"]
+    frame = frame.astype({c: float for c in ints if not c == "late"})   # numpy integers are not ints
+    yield from frame.itertuples(index=False, name=None)
 
 
-def _page(ws, landscape: bool = True) -> None:
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+def _status_records(data) -> list[dict]:
+    return data.status.to_dict("records")
 
 
-def _summary_sheet(wb, w: _Writer, data, made_at: dt.datetime) -> None:
-    ws = wb.add_worksheet(SHEETS[0])
-    ws.write_string(0, 0, f"TỔNG HỢP BÁO CÁO CẢI CÁCH HÀNH CHÍNH {data.label.upper()} CỦA CÁC ĐƠN VỊ", w.title)
-    ws.write_string(1, 0, f"Số liệu từ {data.start:%d/%m/%Y} đến {data.end:%d/%m/%Y}; hạn gửi báo cáo "
-                          f"{data.deadline:%d/%m/%Y}; lập lúc {made_at:%d/%m/%Y %H:%M}. Các tỷ lệ toàn ngành tính "
-                          "từ tổng các số đếm.", w.subtitle)
-    status = data.status["status"].value_counts()
-    reported = len(data.units)
-    late = int(status.get("Nộp muộn", 0))
-    rows = [{"k": "Số đơn vị phải báo cáo", "v": data.expected},
-            {"k": "Số đơn vị đã báo cáo", "v": reported},
-            {"k": "Báo cáo đúng hạn", "v": reported - late},
-            {"k": "Nộp muộn", "v": late},
-            {"k": "Chưa báo cáo", "v": int(status.get("Chưa báo cáo", 0)) if data.expected is not None else None},
-            {"k": "Đơn vị không có trong danh sách", "v": int(status.get("Không có trong danh sách", 0))}]
-    ws.write_string(3, 0, "1. Tình hình báo cáo", w.section)
-    row = w.table(ws, 4, "tblTinhHinhBaoCao", [("Nội dung", "k", "text", 46), ("Số đơn vị", "v", "count", 13)],
-                  rows, freeze=False)
-
-    ws.write_string(row + 1, 0, "2. Chỉ số toàn ngành", w.section)
-    prev = data.city_previous
-    city_rows = []
-    for label, key, kind in _CITY_ROWS:
-        now_v = data.city.get(key)
-        prev_v = prev.get(key) if prev is not None else None
-        diff = None if _missing(now_v) or _missing(prev_v) else float(now_v) - float(prev_v)
-        city_rows.append({"k": label, "now": now_v, "prev": prev_v, "diff": diff, "kind": kind})
-    first = row + 2
-    cols = [("Chỉ số", "k", "text", 46), ("Kỳ này", "now", "count", 13), (f"Cùng kỳ năm {data.year - 1}", "prev",
-                                                                          "count", 13),
-            ("Chênh lệch", "diff", "count", 13)]
-    ws.add_table(first, 0, first + len(city_rows), 3, {"name": "tblChiSoToanNganh", "style": _STYLE,
-                                                       "autofilter": True,
-                                                       "columns": [{"header": h} for h, _, _, _ in cols]})
-    for i, rec in enumerate(city_rows, start=first + 1):
-        ws.write_string(i, 0, rec["k"], w.fmt["text"])
-        for c, col in ((1, "now"), (2, "prev"), (3, "diff")):
-            w.cell(ws, i, c, rec[col], rec["kind"])
-    row = first + len(city_rows) + 2
-
-    # chart data blocks (visible tables) to the right, charts below them
-    ws.write_string(3, 5, "3. Tình trạng nhiệm vụ toàn ngành", w.section)
-    flags = [{"k": schema.TASK_FLAG[f], "v": data.city.get(f"tasks.{f}", 0)} for f in TASK_FLAGS]
-    w.table(ws, 4, "tblTinhTrangNhiemVu", [("Tình trạng", "k", "text", 22), ("Số nhiệm vụ", "v", "count", 12)],
-            flags, freeze=False, first_col=5)
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"name": "Số nhiệm vụ", "categories": [SHEETS[0], 5, 5, 4 + len(flags), 5],
-                      "values": [SHEETS[0], 5, 6, 4 + len(flags), 6], "fill": {"color": "#2E75B6"},
-                      "data_labels": {"value": True}})
-    _chart_style(chart, "Tình trạng nhiệm vụ của các đơn vị")
-    chart.set_legend({"none": True})
-    ws.insert_chart(3, 10, chart, {"x_scale": 1.3, "y_scale": 1.1})
-
-    summary = data.indicator_summary
-    block = 14
-    ws.write_string(block, 5, "4. Số đơn vị đạt theo chỉ tiêu", w.section)
-    recs = _records(summary) if not summary.empty else []
-    w.table(ws, block + 1, "tblDatChiTieu", [("Mã", "code", "text", 22), ("Đạt", "met", "count", 12),
-                                              ("Không đạt", "not_met", "count", 11),
-                                              ("Chưa có dữ liệu", "no_data", "count", 12)], recs, freeze=False,
-            first_col=5)
-    if recs:
-        bar = wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for c, (name, color) in enumerate((("Đạt", "#2E7D32"), ("Không đạt", "#C62828"),
-                                           ("Chưa có dữ liệu", "#BDBDBD")), start=6):
-            bar.add_series({"name": name, "categories": [SHEETS[0], block + 2, 5, block + 1 + len(recs), 5],
-                            "values": [SHEETS[0], block + 2, c, block + 1 + len(recs), c], "fill": {"color": color}})
-        _chart_style(bar, "Số đơn vị đạt, không đạt từng chỉ tiêu")
-        bar.set_y_axis({"reverse": True, "num_font": {"name": _FONT, "size": 9}})
-        ws.insert_chart(21, 10, bar, {"x_scale": 1.3, "y_scale": 1.3})
-
-    hist = block + 4 + max(len(recs), 1)
-    ws.write_string(hist, 5, f"5. So sánh với cùng kỳ năm {data.year - 1}", w.section)
-    label_of = {key: label for label, key, _ in _CITY_ROWS}
-    hrecs = [{"k": label_of[k], "now": data.city.get(k), "prev": prev.get(k) if prev is not None else None}
-             for k in _HISTORY_RATES]
-    w.table(ws, hist + 1, "tblSoSanhCungKy", [("Tỷ lệ", "k", "text", 22), ("Kỳ này", "now", "rate", 12),
-                                               (f"Năm {data.year - 1}", "prev", "rate", 11)], hrecs, freeze=False,
-            first_col=5)
-    col_chart = wb.add_chart({"type": "column"})
-    col_chart.add_series({"name": data.label, "categories": [SHEETS[0], hist + 2, 5, hist + 1 + len(hrecs), 5],
-                          "values": [SHEETS[0], hist + 2, 6, hist + 1 + len(hrecs), 6], "fill": {"color": "#2E75B6"}})
-    if prev is not None:
-        col_chart.add_series({"name": f"Cùng kỳ năm {data.year - 1}",
-                              "categories": [SHEETS[0], hist + 2, 5, hist + 1 + len(hrecs), 5],
-                              "values": [SHEETS[0], hist + 2, 7, hist + 1 + len(hrecs), 7],
-                              "fill": {"color": "#F9A825"}})
-    _chart_style(col_chart, "Các tỷ lệ toàn ngành" + (" so với cùng kỳ năm trước" if prev is not None else ""))
-    col_chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "num_font": {"name": _FONT, "size": 9}})
-    ws.insert_chart(43, 10, col_chart, {"x_scale": 1.3, "y_scale": 1.1})
-    ws.set_column(0, 0, 46)
-    ws.set_column(1, 3, 17)
-    ws.set_column(4, 4, 3)
-    ws.set_column(5, 5, 24)
-    ws.set_column(6, 8, 12)
-    ws.set_column(9, 9, 3)
-    _page(ws)
-    ws.activate()
+def _file_records(rows: Iterable[dict]) -> Iterable[dict]:
+    outcome = {"accepted": "Chấp nhận", "rejected": "Từ chối"}
+    for f in rows:
+        reason = f.get("reason") or ""
+        note = f.get("note") or ""
+        yield {**f, "outcome": outcome.get(f["outcome"], f["outcome"]),
+               "reason": "; ".join(x for x in (reason, note) if x), "sha256": (f.get("sha256") or "")[:16]}
 
 
-def _chart_style(chart, title: str) -> None:
-    font = {"name": _FONT}
-    chart.set_title({"name": title, "name_font": {**font, "size": 12, "bold": True}})
-    chart.set_legend({"position": "bottom", "font": {**font, "size": 9}})
-    chart.set_x_axis({"num_font": {**font, "size": 9}})
+def _summary_sheet(wb, w: CellWriter, data, made_at: dt.datetime) -> None:
+    from .overview import write_overview
+
+    write_overview(wb, w, data, made_at, _CITY_ROWS, _HISTORY_RATES)
 
 
-def _report_sheet(wb, data, options, made_at) -> None:
-    from ..report.frame import report_page_setup
-    from ..exchange.writer import write_grid
-    from .summary_page import build_summary_grid
+def _report_sheet(wb, data, options) -> None:
+    from .summary_page import write_summary_page
 
-    ws = wb.add_worksheet(SHEETS[1])
-    report_page_setup(ws)
-    write_grid(wb, ws, build_summary_grid(data, options, made_at))
+    write_summary_page(wb, SHEETS[1], data, options)
 
 
-def write_rollup_workbook(data, out: str | os.PathLike, options, files: list[dict],
-                          made_at: dt.datetime) -> Path:
-    """Write the Sở's workbook of ``data`` to ``out`` (atomic replace). ``files`` are the database's file
-    rows (for ``Tệp đã nhận``)."""
+def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.datetime) -> Path:
+    """Write the Sở's workbook of ``data`` to ``out`` (atomic replace); what could not be written into a cell is
+    added to ``data.warnings``."""
     import xlsxwriter
+
+    from ..report.frame import DEFAULT_FONT
 
     out = Path(out)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
     os.close(fd)
     try:
         wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False})
+                                       "strings_to_numbers": False, "tmpdir": str(out.parent),
+                                       "default_format_properties": dict(DEFAULT_FONT)})
         wb.set_properties({"title": f"Tổng hợp báo cáo CCHC {data.label}", "author": options.issuer or "cchc-xl",
                            "company": options.issuer, "comments": "Lập bởi cchc-xl rollup", "created": made_at})
-        w = _Writer(wb)
+        w = CellWriter(wb, data.warnings)
         _summary_sheet(wb, w, data, made_at)
-        _report_sheet(wb, data, options, made_at)
-        units = _records(data.units, "unit_code")
-        for name, table, cols, recs in (
-                (SHEETS[2], "tblNhiemVuDonVi", _TASK_COLUMNS, units),
-                (SHEETS[3], "tblHoSoDonVi", _DOSSIER_COLUMNS, units),
-                (SHEETS[4], "tblChiTieuDonVi", _INDICATOR_COLUMNS, _records(data.indicators)),
-                (SHEETS[5], "tblChiTieuToanNganh", _SUMMARY_COLUMNS, _records(data.indicator_summary)),
-                (SHEETS[6], "tblXepHang", _RANK_COLUMNS, _records(data.ranking, "unit_code")),
-                (SHEETS[7], "tblChuaBaoCaoNopMuon", _STATUS_COLUMNS, _records(data.status)),
-                (SHEETS[8], "tblTepDaNhan", _FILE_COLUMNS, _file_records(files))):
-            ws = wb.add_worksheet(name)
-            w.table(ws, 0, table, cols, recs)
-            _page(ws)
+        _report_sheet(wb, data, options)
+        n_units, period_key, year = len(data.units), data.period.key, data.year
+        order = data.units["rank_order"].to_numpy().argsort(kind="stable") if n_units else None
+        task_cols, dossier_cols, rate_cols = _task_cols(year), _dossier_cols(), _dossier_rate_cols(year)
+        indicator_cols, rank_cols = _indicator_cols(data), _rank_cols(period_key)
+        sheets = (
+            (SHEETS[2], "tblNhiemVuDonVi", "Tiến độ thực hiện nhiệm vụ CCHC của các đơn vị", _TASK_NOTE,
+             task_cols, _unit_rows(data, task_cols), n_units),
+            (SHEETS[3], "tblHoSoDonVi", "Tình hình tiếp nhận, giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_NOTE,
+             dossier_cols, _unit_rows(data, dossier_cols), n_units),
+            (SHEETS[4], "tblTyLeHoSoDonVi", "Các tỷ lệ giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_RATE_NOTE,
+             rate_cols, _unit_rows(data, rate_cols), n_units),
+            (SHEETS[5], "tblChiTieuDonVi", "Đánh giá các chỉ tiêu của từng đơn vị",
+             "Mỗi cột một chỉ tiêu: đánh giá do đơn vị tự tính và gửi trong tệp báo cáo (tỷ lệ của đơn vị: trang "
+             "'Nhiệm vụ', 'Tỷ lệ hồ sơ'). Tên chỉ tiêu, ngưỡng, cách tính và số đơn vị theo từng mức đánh giá: trang "
+             "'Chỉ tiêu toàn ngành'.", indicator_cols, _aligned(data.indicator_rows(), indicator_cols), n_units),
+            (SHEETS[6], "tblChiTieuToanNganh", "Kết quả các chỉ tiêu chủ yếu toàn ngành",
+             _summary_note(data), _summary_cols(period_key),
+             _aligned(data.indicator_summary.to_dict("records"), _summary_cols(period_key)),
+             len(data.indicator_summary)),
+            (SHEETS[7], "tblXepHang", "Xếp hạng các đơn vị", _rank_note(period_key), rank_cols,
+             _unit_rows(data, rank_cols, order), n_units),
+            (SHEETS[8], "tblChuaBaoCaoNopMuon", "Đơn vị chưa báo cáo, nộp muộn và các trường hợp cần xem lại",
+             f"Hạn gửi báo cáo: {data.deadline:%d/%m/%Y}; đơn vị nộp muộn khi tệp đầu tiên được tính của đơn vị đến sau "
+             "ngày đó. Đơn vị không có trong danh sách đơn vị không được tính vào tổng hợp.", _STATUS_COLS,
+             _aligned(_status_records(data), _STATUS_COLS), len(data.status)),
+            (SHEETS[9], "tblTepDaNhan", "Các tệp đã nhận của kỳ báo cáo",
+             "Mọi tệp của kỳ này đã được kiểm tra: tệp được chấp nhận, và tệp bị từ chối trong các lần tổng hợp kỳ này "
+             "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS,
+             _aligned(_file_records(data.file_rows()), _FILE_COLS), data.file_count),
+        )
+        measured: dict = {}     # the lines of a text in a column width, shared by the sheets (unit names)
+        for name, table, title, note, cols, rows, n in sheets:
+            _table_sheet(wb, w, name, table, title, note, cols, rows, n, data, measured)
+        w.finish()
         wb.close()
         os.chmod(tmp, 0o644)
         os.replace(tmp, out)
@@ -326,10 +324,15 @@ def write_rollup_workbook(data, out: str | os.PathLike, options, files: list[dic
     return out
 
 
-def _file_records(files: list[dict]) -> list[dict]:
-    out = []
-    for f in files:
-        period = f"{f['period_key']}/{f['period_year']}" if f.get("period_key") else ""
-        out.append({**f, "period": period,
-                    "outcome": {"accepted": "Chấp nhận", "rejected": "Từ chối"}.get(f["outcome"], f["outcome"])})
-    return out
+def _summary_note(data) -> str:
+    return (f"Mỗi đơn vị đã báo cáo thuộc đúng một mức đánh giá của từng chỉ tiêu; cộng các cột 'Số đơn vị' bằng số đơn "
+            f"vị đã báo cáo. '{class_label('not_met', data.period.key)}' là chỉ tiêu chưa đạt ngưỡng"
+            + (" tại thời điểm báo cáo (trước báo cáo năm)" if not data.final else "")
+            + ". Toàn ngành: tính lại từ tổng các số đếm của các đơn vị (không lấy trung bình tỷ lệ), đánh giá theo "
+              "ngưỡng. Tỷ lệ đơn vị đạt = Đạt / (Đạt + " + class_label("not_met", data.period.key) + ").")
+
+
+def _rank_note(period_key: str) -> str:
+    return ("Xếp hạng theo: tỷ lệ chỉ tiêu đạt (Đạt / (Đạt + " + class_label("not_met", period_key) + ")), rồi tỷ lệ hồ "
+            "sơ giải quyết trước hạn và đúng hạn, rồi tỷ lệ nhiệm vụ hoàn thành; cao hơn đứng trước, bằng nhau cùng "
+            "hạng, đơn vị chưa có số liệu xếp cuối.")

@@ -208,7 +208,7 @@ def test_reader_rejects_a_hand_edited_rate(school, tmp_path):
 def test_reader_rejects_a_negative_count(school, tmp_path):
     result, xlsx = school
     bad = _with_value(result, xlsx, "dossiers.late", b"-3", tmp_path / "c.xlsx")
-    with pytest.raises(ExchangeFormatError, match="số nguyên không âm"):
+    with pytest.raises(ExchangeFormatError, match="'dossiers.late' phải là số nguyên từ 0 đến 10.000.000"):
         read_exchange(bad.read_bytes())
 
 
@@ -256,3 +256,104 @@ def test_send_warns_when_the_unit_code_is_missing(tmp_path, root):
     out = send_report(wb, period="h1", dry_run=True, as_of=AS_OF, env={})
     assert "ma_dinh_danh" in out.message and out.xlsx.exists()
     assert io.BytesIO(out.xlsx.read_bytes()).getvalue()[:2] == b"PK"
+
+
+# ------------------------------------------------------------------------ values a hostile file may carry
+
+
+@pytest.mark.parametrize("key, raw, why", [
+    ("dossiers.late", b"1e19", "số nguyên từ 0 đến 10.000.000"),
+    ("dossiers.late", b"INF", "không phải số hữu hạn"),
+    ("tasks.total", b"-1e400", "không phải số hữu hạn"),
+    ("rates.online", b"NaN", "không phải số hữu hạn"),
+    ("indicator.CT2.actual", b"1e300", "ngoài khoảng cho phép"),
+    ("plan.year", b"1e400", "không phải số hữu hạn"),
+])
+def test_reader_refuses_numbers_out_of_range_naming_the_key(school, tmp_path, key, raw, why):
+    result, xlsx = school
+    bad = _with_value(result, xlsx, key, raw, tmp_path / "n.xlsx")
+    with pytest.raises(ExchangeFormatError, match=f"'{re.escape(key)}'.*{why}") as info:
+        read_exchange(bad.read_bytes())
+    assert info.value.cause.value in ("value", "identity")
+
+
+def test_reader_refuses_an_unknown_indicator_status(school, tmp_path):
+    result, xlsx = school
+    row = _data_row(result, "indicator.CT2.status")
+    part = _sheet_xml(xlsx, spec.SHEET_DATA)
+    # the status cell becomes an inline string 'Xuất sắc' (not a word of the school side's vocabulary)
+    bad = _rewrite(xlsx, tmp_path / "s.xlsx", lambda n, d: re.sub(
+        rf'<c r="C{row}"([^>]*?) t="s"><v>\d+</v></c>'.encode(),
+        rf'<c r="C{row}"\1 t="inlineStr"><is><t>Xuất sắc</t></is></c>'.encode(), d) if n == part else d)
+    with pytest.raises(ExchangeFormatError, match="'indicator.CT2.status' có đánh giá 'Xuất sắc' không thuộc"):
+        read_exchange(bad.read_bytes())
+
+
+def test_reader_refuses_a_text_longer_than_a_cell_naming_the_key(school, tmp_path):
+    result, xlsx = school
+    name = str(result.settings["ten_truong_ngan"]).encode()
+    long = " Trường THPT Rất Dài".encode() * 2200   # 44.000 characters, more than a cell holds
+    bad = _rewrite(xlsx, tmp_path / "t.xlsx", lambda n, d: d.replace(b">" + name + b"<", b">X" + long[1:] + b"<", 1)
+                   if n == "xl/sharedStrings.xml" else d)
+    with pytest.raises(ExchangeFormatError, match="'unit.name' có nội dung dài 44.000 ký tự, quá giới hạn 32.767"):
+        read_exchange(bad.read_bytes())
+
+
+def _hostile_extent(xlsx: Path, dest: Path, how: str) -> Path:
+    part = _sheet_xml(xlsx, spec.SHEET_DATA)
+    if how == "table":
+        return _rewrite(xlsx, dest, lambda n, d: re.sub(rb'ref="A1:D\d+"', b'ref="A1:XFD1048576"', d)
+                        if n.startswith("xl/tables/") and b"tblTraoDoi" in d else d)
+    return _rewrite(xlsx, dest, lambda n, d: d.replace(
+        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+        if n == part else d)
+
+
+@pytest.mark.parametrize("how", ["table", "cell"])
+def test_a_huge_declared_range_is_refused_in_seconds_under_200_mb(school, tmp_path, how):
+    """A 45 KB file whose table claims A1:XFD1048576, or with one cell at XFD1048576, made the reader allocate
+    17 billion cells; it is refused before any reader lays a grid out — measured in a process of its own."""
+    import json
+    import subprocess
+
+    _, xlsx = school
+    bad = _hostile_extent(xlsx, tmp_path / f"{how}.xlsx", how)
+    assert bad.stat().st_size < 100_000
+    probe = ("import json, sys, time\n"
+             "from cchc_xl.exchange.reader import ExchangeFormatError, read_exchange\n"
+             "t = time.perf_counter()\n"
+             "try:\n    read_exchange(open(sys.argv[1], 'rb').read()); why = None\n"
+             "except ExchangeFormatError as e:\n    why = str(e)\n"
+             "print(json.dumps({'why': why, 's': time.perf_counter() - t}))\n")
+    # measured by itself: started from a small launcher (posix_spawn) and reaped with wait4 — a child forked from the
+    # test process would carry the test process's own high-water mark
+    launcher = ("import json, os, sys\n"
+                "r, w = os.pipe()\n"
+                "actions = [(os.POSIX_SPAWN_DUP2, w, 1)]\n"
+                "pid = os.posix_spawn(sys.executable, [sys.executable] + sys.argv[1:], os.environ, file_actions=actions)\n"
+                "os.close(w)\n"
+                "out = b''\n"
+                "while chunk := os.read(r, 65536):\n    out += chunk\n"
+                "_, status, ru = os.wait4(pid, 0)\n"
+                "print(json.dumps({**json.loads(out.decode().strip().splitlines()[-1]), 'mb': ru.ru_maxrss / 1024}))\n")
+    done = subprocess.run([sys.executable, "-c", launcher, "-c", probe, str(bad)], capture_output=True, text=True,
+                          timeout=120)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["why"] and "vùng lớn bất thường" in out["why"], out
+    assert out["s"] < 5 and out["mb"] < 200, out
+
+
+def test_a_school_name_that_looks_like_a_formula_stays_text(tmp_path):
+    """XlsxWriter's write() and merge_range() read a text '{=…}' as an array formula whatever the options say:
+    the school's own exchange file must hold the name as text (and the Sở accepts it)."""
+    hostile = '{=HYPERLINK("http://x.invalid","Xem chi tiết")}'
+    wb = make_school(tmp_path / "w.xlsm", 3, code="000.26.0003.H26", name=hostile)
+    result = refresh_file(wb, as_of=AS_OF, period="h1", backup=False)
+    xlsx, _ = build_outgoing(result, tmp_path / "out", pdf=False)
+    with zipfile.ZipFile(xlsx) as zf:
+        for n in zf.namelist():
+            if n.startswith("xl/worksheets/"):
+                body = zf.read(n)
+                assert b"<f" not in body, n
+    sub = read_exchange(xlsx.read_bytes())
+    assert sub.unit_name == hostile

@@ -8,8 +8,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["cchc_xl.exchange.spec", "cchc_xl.distribute.intake", "cchc_xl.rollup.run",
-                                    "cchc_xl.rollup.aggregate", "cchc_xl.core.tasks",
+@pytest.mark.parametrize("module", ["cchc_xl.exchange.spec", "cchc_xl.exchange.reader", "cchc_xl.distribute.intake",
+                                    "cchc_xl.rollup.run", "cchc_xl.rollup.inbox", "cchc_xl.rollup.store",
+                                    "cchc_xl.rollup.aggregate", "cchc_xl.rollup.sample", "cchc_xl.core.tasks",
                                     "cchc_xl.distribute._common"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -53,7 +53,9 @@ class ZipIn:
     """The members of a zip held in ``data`` (bytes), checked and counted. Names keep the zip's order."""
 
     def __init__(self, data: bytes, filename: str, *, max_total: int = MAX_UNZIPPED_BYTES,
-                 max_ratio: float = MAX_RATIO, max_parts: int = MAX_PARTS):
+                 max_ratio: float = MAX_RATIO, max_parts: int = MAX_PARTS, inflate_small: bool = True):
+        """``inflate_small=False``: every member is inflated (and checked) only when read — for a reader that
+        needs a few members of a package it does not keep (the Sở's exchange files)."""
         self.data = data
         self.filename = filename
         if data[:8] == CFB_SIGNATURE:
@@ -85,7 +87,7 @@ class ZipIn:
         self._kept: dict[str, bytes] = {}
         self.inflated = 0
         self.max_total = max_total
-        for name in self.names:                # small members now (CRC checked, bytes counted), big ones when read
+        for name in self.names if inflate_small else ():  # small members now (CRC checked, bytes counted)
             if self.infos[name].file_size <= KEEP_INFLATED:
                 self._kept[name] = self._inflate(name)
 
