@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from ..core import vnformat
+from ..core.indicators import target_words
 from ..core.periods import report_title_phrase
 from ..report.flow import COLUMN_UNITS, COLUMNS, Cell, Para, Row, paginate
 from ..report.layout import ReportGrid
@@ -146,8 +147,7 @@ def _indicators(data) -> list:
     for ind in data.indicator_summary.to_dict("records"):
         threshold = ind["threshold"]
         numeric = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
-        target = (f"{ind['op'] or ''} {vnformat.percent(threshold, trim=True)}".strip()
-                  if numeric and math.isfinite(threshold) else "" if numeric else str(threshold or ""))
+        target = "" if numeric and not math.isfinite(threshold) else target_words(ind["op"], threshold)
         other = ind["units"] - ind["met"] - ind["not_met"]
         rows.append([str(ind["code"]), str(ind["name"]), target, _p(ind["city_value"]), ind["city_status"],
                      _n(ind["met"]), _n(ind["not_met"]), _n(other), _p(ind["share_met"])])
