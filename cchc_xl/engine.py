@@ -345,7 +345,7 @@ def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, r
     ctx = DraftContext(school=str(settings["ten_truong_ngan"]), plan_number=str(settings["so_ke_hoach"]),
                        plan_date=settings["ngay_ke_hoach"], plan_year=year,
                        superior=str(settings["co_quan_nhan_bao_cao"]), next_end=nxt.end if nxt else None,
-                       next_label=nxt.label if nxt else "", superior_plan=str(settings["ke_hoach_cap_tren"] or ""),
+                       superior_plan=str(settings["ke_hoach_cap_tren"] or ""),
                        request=str(settings["van_ban_yeu_cau_bao_cao"] or ""),
                        proposals=tuple(str(settings["de_xuat_kien_nghi"] or "").splitlines()),
                        satisfaction_measure=str(settings["cach_tinh_hai_long"]))

@@ -16,8 +16,9 @@ import unicodedata
 from pathlib import Path
 
 from ..core import vnformat
-from ..errors import WorkbookBusyError as LockBusy  # noqa: F401 - the names scripts and tests use
-from ..io.writelock import LOCK_WAIT_SECONDS  # noqa: F401
+# The roll-up (cchc_xl.rollup.run) still takes its lock under these names; they go when it moves to the shared
+# inbox module (issue #18 §4, after issue #16's rewrite of the roll-up lands).
+from ..errors import WorkbookBusyError as LockBusy  # noqa: F401
 from ..io.writelock import writer_lock as run_lock  # noqa: F401
 
 _SPECIAL = {"đ": "d", "Đ": "D"}

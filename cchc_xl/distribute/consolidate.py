@@ -45,19 +45,16 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import CchcError, LinkRefusedError, WorkbookBusyError, describe_os_error
-from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from .arrivals import Arrivals
 from .handout import EDITABLE, group_of
 from .intake import MAX_FILE_BYTES, busy_reasons, size_problem, write_reason_file
 from .intake import candidates as _candidates
-from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
 from .intake import move_unique as _move
 from .returned import Change, FileReport, canon as _canon, display as _display, examine as _examine, short
-from .returned import identity_sheet as _identity_sheet  # noqa: F401 - the name tests use
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
            "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
-           "EXIT_FAILED", "EXIT_BUSY", "text_progress"]
+           "EXIT_FAILED", "EXIT_BUSY"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 SETTLE_SECONDS = 3.0
@@ -220,8 +217,6 @@ class InboxLog:
         self.lines.clear()
 
 
-_Log = InboxLog
-
 
 # ---------------------------------------------------------------------------------------- main
 
@@ -243,7 +238,7 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     master, inbox = Path(master), Path(inbox)
     step = progress or (lambda f, m: None)
     summary = ConsolidationSummary()
-    log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
+    log = InboxLog(Path(log_path) if log_path else inbox / "tong_hop.log")
     summary.log_path = log.path
     try:
         log.check()

@@ -144,7 +144,7 @@ def examine(path: Path, data: bytes, mt, groups: set[str], today: dt.date, max_b
     returns a report that is ``accepted`` with its proposed rows, or ``rejected`` with its reasons. Never
     raises for a bad file."""
     from ..io.file_book import FileBook
-    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
+    from ..io.ooxml import MAX_COPY_UNZIPPED_BYTES
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons

@@ -113,7 +113,7 @@ class FileBook:
         info = self.table_info(table)
         if info is None:
             return None
-        from .ooxml.table_reader import read_table
+        from .ooxml import read_table
 
         td = self._read[info.name] = read_table(self.package, info)
         return td
@@ -131,13 +131,13 @@ class FileBook:
         return any(n.lower().endswith("vbaproject.bin") for n in self.package.part_names())
 
     def custom_properties(self) -> dict[str, str]:
-        from .ooxml.doc_props import custom_properties
+        from .ooxml import custom_properties
 
         return custom_properties(self.package)
 
     def modified(self):
         """The save time the file records (``docProps/core.xml``), or None."""
-        from .ooxml.doc_props import modified
+        from .ooxml import modified
 
         return modified(self.package)
 

@@ -69,7 +69,6 @@ class DraftContext:
     plan_year: int
     superior: str               # "Sở Giáo dục và Đào tạo" (whom V addresses)
     next_end: date | None       # end of the next report's window; None after the year report
-    next_label: str = ""        # "6 tháng đầu năm 2024"
     superior_plan: str = ""     # "Kế hoạch số 43/SGDĐT ngày 17/01/2024 của Sở …" (ke_hoach_cap_tren)
     request: str = ""           # the superior body's request for this report (van_ban_yeu_cau_bao_cao)
     proposals: tuple[str, ...] = field(default_factory=tuple)  # section V (de_xuat_kien_nghi)
