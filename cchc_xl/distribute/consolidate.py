@@ -134,32 +134,30 @@ class ConsolidationSummary:
 class _MasterTasks:
     headers: list[str]
     first_row: int
-    first_col: int
     rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
     plan_no: str
     plan_year: int
     occurrences: "_MasterTasks | None" = None  # the occurrence table (tblLanThucHien), when the master has it
 
 
-def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: int = 1) -> _MasterTasks:
+def master_tasks(td, settings, occ_td=None) -> _MasterTasks:
     """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
     identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it;
-    ``occ_td`` is its occurrence table (``tblLanThucHien``), if any. ``first_col``/``occ_first_col``
-    are the sheet columns of the tables' first columns (kept for callers; every write goes through the
-    Book seam, :func:`apply_plan`)."""
-    def table(t, col) -> _MasterTasks:
+    ``occ_td`` is its occurrence table (``tblLanThucHien``), if any (every write goes through the Book seam,
+    :func:`apply_plan`)."""
+    def table(t) -> _MasterTasks:
         rows = {}
         for i, values in enumerate(t.row_values()):
             vals = dict(zip(t.headers, values))
             tid = _canon(vals.get("Mã"))
             if tid:
                 rows[tid] = (t.first_row + i, vals)
-        return _MasterTasks(list(t.headers), t.first_row, col, rows, str(settings["so_ke_hoach"]).strip(),
+        return _MasterTasks(list(t.headers), t.first_row, rows, str(settings["so_ke_hoach"]).strip(),
                             int(settings["nam_ke_hoach"]))
 
-    mt = table(td, first_col)
+    mt = table(td)
     if occ_td is not None:
-        mt.occurrences = table(occ_td, occ_first_col)
+        mt.occurrences = table(occ_td)
     return mt
 
 
