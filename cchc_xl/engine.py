@@ -38,6 +38,7 @@ __all__ = [
     "SECTION_TABLES",
     "redraft_file",
     "stored_result",
+    "decide_report_date",
 ]
 
 Progress = Callable[[float, str], None]
@@ -223,8 +224,26 @@ def _unavailable(data: WorkbookData, periodic: bool) -> dict[str, str]:
 _NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
+def decide_report_date(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
+                       today: dt.date | None = None) -> ReportDate:
+    """The run's one decision of its as-of date and period (:func:`cchc_xl.core.report_date.resolve_report_date`
+    over the workbook's settings); a setting the rule cannot use is a :class:`CchcError`."""
+    from .clock import today as system_today
+
+    settings = data.settings
+    clock = (lambda: today) if today is not None else system_today
+    try:
+        return resolve_report_date(int(settings["nam_ke_hoach"]), as_of=as_of, period=period,
+                                   setting_as_of=settings["ngay_tinh_den"],
+                                   setting_period=settings["ky_bao_cao"] or None, windows=settings.windows(),
+                                   today=clock)
+    except ValueError as exc:
+        raise CchcError(str(exc)) from None
+
+
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None, date_note: str = "", redraft: Collection[str] = ()) -> RefreshResult:
+            today: dt.date | None = None, date_note: str = "", redraft: Collection[str] = (),
+            chosen: ReportDate | None = None) -> RefreshResult:
     """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
     The as-of date and the period follow the one rule of :func:`cchc_xl.core.report_date.resolve_report_date`:
@@ -235,6 +254,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     ``cut = min(as_of, period end)``: a report asked for before its window closes counts what is known on
     the as-of date. ``redraft``: narrative sections (codes of :data:`cchc_xl.core.narrative.SECTION_CODES`)
     whose text is replaced by a fresh draft even when staff edited it (the edited text is kept in 'Bản trước').
+    ``chosen``: the date and period already decided by the caller (:func:`decide_report_date`), instead of
+    ``as_of``/``period``/``today``.
     """
     from .clock import today as system_today
 
@@ -243,11 +264,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     clock = (lambda: today) if today is not None else system_today
     year = int(settings["nam_ke_hoach"])
     windows = settings.windows()
-    try:
-        chosen = resolve_report_date(year, as_of=as_of, period=period, setting_as_of=settings["ngay_tinh_den"],
-                                     setting_period=settings["ky_bao_cao"] or None, windows=windows, today=clock)
-    except ValueError as exc:
-        raise CchcError(str(exc)) from None
+    if chosen is None:
+        chosen = decide_report_date(data, as_of=as_of, period=period, today=today)
     as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
     cal = WorkCalendar(data.overrides)
@@ -326,14 +344,21 @@ def _named_tasks(data: WorkbookData, problems: list[Problem]) -> list[Task]:
 def stored_result(data: WorkbookData, record) -> RefreshResult:
     """The result of the report stored in the workbook (a :class:`cchc_xl.report.record.ReportRecord`):
     ``data`` computed as of the record's date for its period — the same figures, and the same note, as the
-    report in the workbook (the period is passed on only when the rule would not choose it by itself)."""
-    s = data.settings
+    report in the workbook. One decision of the date and period: the rule's, when it gives the record's period
+    (its note included), else the record's period as a run given it would have it (no note)."""
+    chosen = None
     try:
-        natural = resolve_report_date(int(s["nam_ke_hoach"]), as_of=record.as_of,
-                                      setting_period=s["ky_bao_cao"] or None, windows=s.windows()).period.key
-    except ValueError:
-        natural = None
-    return compute(data, as_of=record.as_of, period=None if natural == record.period else record.period)
+        chosen = decide_report_date(data, as_of=record.as_of)
+    except CchcError:
+        pass
+    if chosen is None or chosen.period.key != record.period:
+        s = data.settings
+        try:
+            the_period = get_period(record.period, int(s["nam_ke_hoach"]), s.windows())
+        except ValueError as exc:
+            raise CchcError(str(exc)) from None
+        chosen = ReportDate(record.as_of, "flag", the_period, "flag")
+    return compute(data, chosen=chosen)
 
 
 def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, redraft: Collection[str],
@@ -463,11 +488,13 @@ def _write_narrative(book: Book, result: RefreshResult) -> None:
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,
                  progress: Progress | None = None, outputs=OUTPUTS_ALL, today: dt.date | None = None,
-                 save: bool = True, redraft: Collection[str] = ()) -> RefreshResult:
-    """Read, compute and write through any :class:`Book` adapter (``redraft``: see :func:`compute`)."""
+                 save: bool = True, redraft: Collection[str] = (), data: WorkbookData | None = None) -> RefreshResult:
+    """Read, compute and write through any :class:`Book` adapter (``redraft``: see :func:`compute`); ``data``:
+    what the caller already read from ``book`` (nothing is read again)."""
     step = progress or (lambda fraction, message: None)
     step(0.05, "Đang đọc dữ liệu…")
-    data = load_data(book)
+    if data is None:
+        data = load_data(book)
     step(0.40, "Đang tính toán…")
     result = compute(data, as_of=as_of, period=period, today=today, redraft=redraft)
     step(0.70, "Đang ghi kết quả…")

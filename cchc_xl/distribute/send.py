@@ -1,10 +1,13 @@
 """Sending the report upward to the Sở (``cchc-xl send``).
 
-Flow of :func:`send_report`:
+Flow of :func:`send_file` (``cchc-xl send``): the master opened once and read once, then :func:`send_report`:
 
-1. read the report that is in the master (:mod:`cchc_xl.report.record`: its period and as-of date are
-   recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or when
-   ``--period``/``--as-of`` disagree) and compute its figures again (the master is not rewritten);
+1. :func:`stored_report_result`: the report that is in the master (:mod:`cchc_xl.report.record`: its period
+   and as-of date are recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or
+   when ``--period``/``--as-of`` disagree), its figures computed once (the master is not rewritten).
+   ``consolidate --send`` hands :func:`send_report` the result of its own run instead, and the ribbon the
+   result it computed from the saved file; :func:`send_report` takes that result and the open book, never a
+   path;
 2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
    in ``outdir`` (default: the workbook's folder);
 3. :func:`compose_message` → Vietnamese e-mail with both attachments;
@@ -44,12 +47,12 @@ from .. import schema
 from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..core.settings import one_line
-from ..errors import CchcError, SendError
+from ..errors import CchcError, SendError, describe_os_error
 from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
-__all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
+__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row", "SendOutcome", "outgoing_name",
            "unit_code_refusal",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
            "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
@@ -195,7 +198,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
     measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
     satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
     as_of = summary.get("as_of")
-    as_of_vn = _common.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
+    as_of_vn = vnformat.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
     school = str(settings.get("ten_truong_ngan") or "").strip()
     lines = [
         f"Kính gửi: {_governing_body(settings)}.",
@@ -230,7 +233,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
             continue
         lines.append(f"- {label}: {n(len(items))}")
         for t in items[:40]:
-            due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
+            due = vnformat.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
             lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
     lines += [
         "",
@@ -437,11 +440,9 @@ def _smtp_send(msg: EmailMessage, cfg: SmtpConfig, env: Mapping[str, str]) -> No
         raise SendError(f"Không kết nối được máy chủ thư {where}: {exc}.") from None
 
 
-def _already_sent(master: Path, period: Period) -> str | None:
-    """The Thời gian of a previous successful send of ``period`` recorded in Nhật ký, or None."""
-    from ._log import read_log
-
-    for row in read_log(master):
+def _already_sent(book, period: Period) -> str | None:
+    """The Thời gian of a previous successful send of ``period`` recorded in the Nhật ký of ``book``, or None."""
+    for row in book.read_log():
         if str(row.get("Cột") or "") == LOG_COLUMN_SEND and str(row.get("Giá trị mới") or "") == period.label:
             return str(row.get("Thời gian") or "")
     return None
@@ -466,32 +467,35 @@ def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | 
             "Ghi chú": "Đã tạo thư nháp, chưa gửi" + (f" (người nhận: {to})" if to else "")}
 
 
-def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
-                dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
-                outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None, record: bool = True, make_pdf: PdfMaker | None = None,
-                refresh_hint=None) -> SendOutcome:
-    """Build the attachments of the report that is in the workbook and send (or draft) them.
-
-    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet
-    (:func:`cchc_xl.report.record.stored_report`); ``period``/``as_of``, when given, must match them. A
-    workbook whose data changed since its report was made is refused — the message names the command that
-    makes the report again (``refresh_hint(period, as_of)``; default ``cchc-xl refresh …``).
-
-    Raises :class:`SendError` for every SMTP failure, for a period already sent (without
-    ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
-    draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
-    ``record=False`` leaves the workbook file alone: the caller records :func:`send_log_row` itself (the
-    Excel button writes it into the open workbook, after its own already-sent check on that book).
-
-    Everything that can be checked before writing is checked first — the file, the period, ``to``, who prints the
-    PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`: LibreOffice, else a Vietnamese
-    error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
-    the setting to fill (``outcome.warnings``).
-    """
+def stored_report_result(book, *, period: str | None = None, as_of: dt.date | None = None, hint=None):
+    """The report that is in the open ``book`` (a :class:`cchc_xl.io.file_book.FileBook`), checked and
+    computed: one load (:func:`cchc_xl.engine.load_data`), the record checked against it
+    (:func:`cchc_xl.report.record.stored_report`: ``period``/``as_of`` when given must match; ``hint(period,
+    as_of)`` names what makes the report again), one computation (:func:`cchc_xl.engine.stored_result`).
+    Returns the :class:`~cchc_xl.engine.RefreshResult`; raises :class:`SendError`."""
     from ..engine import load_data, stored_result
-    from ..io.file_book import FileBook
     from ..report.record import stored_report
+
+    data = load_data(book)
+    return stored_result(data, stored_report(book, data, period=period, as_of=as_of, hint=hint))
+
+
+def send_file(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
+              dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
+              outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
+              progress=None, make_pdf: PdfMaker | None = None, refresh_hint=None) -> SendOutcome:
+    """``cchc-xl send``: build the attachments of the report that is in the workbook at ``path`` and send (or
+    draft) them — the file opened once and read once (:func:`stored_report_result`), then :func:`send_report`
+    with that result and the open book (the send is recorded in its ``Nhật ký``).
+
+    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet; ``period``/``as_of``,
+    when given, must match them. A workbook whose data changed since its report was made is refused — the
+    message names the command that makes the report again (``refresh_hint(period, as_of)``; default
+    ``cchc-xl refresh …``). Everything that can be checked before reading is checked first — the file, the
+    period, ``to``, who prints the PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`:
+    LibreOffice, else a Vietnamese error) — so that a refusal leaves no stray file.
+    """
+    from ..io.file_book import FileBook
 
     step = progress or (lambda f, m: None)
     master = Path(path)
@@ -501,12 +505,37 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         raise CchcError(f"Kỳ báo cáo '{period}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}.")
     override = parse_addresses(to, "--to") if to else None
     make_pdf = make_pdf or pdf_maker()
-    outdir = Path(outdir) if outdir else master.parent
     step(0.05, "Đang đọc báo cáo trong sổ…")
     book = FileBook.open(master)
-    data = load_data(book)
-    record = stored_report(book, data, period=period, as_of=as_of, hint=refresh_hint)
-    result = stored_result(data, record)
+    result = stored_report_result(book, period=period, as_of=as_of, hint=refresh_hint)
+    return send_report(result, book=book, to=override, dry_run=dry_run, force=force, env=env, outdir=outdir,
+                       progress=progress, make_pdf=make_pdf)
+
+
+def send_report(result, *, book=None, to: str | list[str] | None = None, dry_run: bool = False,
+                force: bool = False, env: Mapping[str, str] = os.environ, outdir: str | os.PathLike | None = None,
+                progress=None, record: bool = True, make_pdf: PdfMaker | None = None) -> SendOutcome:
+    """Send (or draft) the report computed as ``result`` (a :class:`~cchc_xl.engine.RefreshResult`: the report
+    that is in the workbook, :func:`stored_report_result`, or the run's own in ``consolidate --send``).
+
+    ``book`` is the open master (a :class:`cchc_xl.io.file_book.FileBook`): its ``Nhật ký`` says whether the
+    period was already sent and, once the server accepted the message, records the send (the book saved again
+    under the workbook's writer lock, atomically, with a backup; refused when the file changed since it was
+    read). ``record=False`` leaves the workbook alone: the caller records :func:`send_log_row` itself (the
+    Excel button writes it into the open workbook, after its own already-sent check on that book).
+    ``outdir`` defaults to the book's folder.
+
+    Raises :class:`SendError` for a report with a section that could not be computed, for every SMTP failure,
+    for a period already sent (without ``force``) and for a missing recipient; nothing is recorded in
+    ``Nhật ký`` then. A draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``; a
+    draft without recipient or sender carries a warning naming the setting to fill (``outcome.warnings``).
+    """
+    step = progress or (lambda f, m: None)
+    override = parse_addresses(to, "--to") if to else None
+    make_pdf = make_pdf or pdf_maker()
+    if outdir is None and book is None:
+        raise ValueError("send_report needs the open book or an output folder")
+    outdir = Path(outdir) if outdir else Path(book.path).parent
     if result.unavailable:
         raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
                         + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
@@ -519,8 +548,8 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     refusal = None if dry_run else unit_code_refusal(settings)
     if refusal:                     # before anything is written: every Sở would reject the exchange file
         raise SendError(refusal)
-    if not force and not dry_run:
-        when = _already_sent(master, per)
+    if not force and not dry_run and book is not None:
+        when = _already_sent(book, per)
         if when is not None:
             raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
     step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
@@ -545,14 +574,19 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     _smtp_send(msg, cfg, env)
     outcome.sent = True
     outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}." + _missing_code_note(settings)
-    if not record:
-        step(1.0, outcome.message)
-        return outcome
-    from ._log import append_log
-
-    try:
-        append_log(master, [send_log_row(outcome, resend=force)])
-    except CchcError as exc:  # the mail is gone: say so, do not pretend the send failed
-        outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
+    if record and book is not None:
+        try:
+            _record_send(book, [send_log_row(outcome, resend=force)])
+        except (CchcError, OSError) as exc:  # the mail is gone: say so, do not pretend the send failed
+            why = exc if isinstance(exc, CchcError) else describe_os_error(exc, "ghi")
+            outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({why})"
     step(1.0, outcome.message)
     return outcome
+
+
+def _record_send(book, rows: list[dict]) -> None:
+    """Append ``rows`` to the open ``book``'s ``Nhật ký`` and save it, under the workbook's writer lock (held
+    already in ``consolidate --send``); saving is refused when the file changed since it was read."""
+    with book.write_lock():
+        book.append_log(rows)
+        book.save()

@@ -64,6 +64,7 @@ class FileBook:
         self.backup = backup
         self._styles: dict[str, int] = {}
         self._read: dict[str, TableData] = {}      # tables as read, to write only the cells that change
+        self._locked = False                       # opened by for_update: the writer lock is held
 
     @classmethod
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
@@ -96,7 +97,9 @@ class FileBook:
             was_on = gc.isenabled()
             gc.disable()
             try:
-                yield cls.open(path, out, backup)
+                book = cls.open(path, out, backup)
+                book._locked = True
+                yield book
             finally:
                 if was_on:
                     gc.enable()
@@ -201,6 +204,17 @@ class FileBook:
         self.package.replace_sheet_content(schema.SHEET_REPORT, cells, grid.merges,
                                            row_heights=grid.row_heights,
                                            row_breaks=getattr(grid, "row_breaks", None) or [])
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: float | None = None):
+        """The writer lock of the file :meth:`save` writes, for a write after an :meth:`open` without it (a send
+        recorded after the mail went out); nothing more when the book was opened by :meth:`for_update`. A save
+        is refused anyway when the file changed since it was read."""
+        if self._locked:
+            yield
+            return
+        with writer_lock(self.out or self.path, wait):
+            yield
 
     def save(self) -> None:
         target = self.out or self.path
