@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Protocol
+from typing import TYPE_CHECKING, Callable, Collection, Protocol, runtime_checkable
 
 from . import schema
 from .core.calendar import WorkCalendar
@@ -22,8 +22,12 @@ from .core.periods import Period, get_period
 from .core.rates import RATE_NAMES, DossierStats
 from .core.report_date import ReportDate, resolve_report_date
 from .core.tasks import TASK_FLAGS, Task, TaskOutcome, judge_tasks, recurrence
+from .core.vocabulary import PeriodKey
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
+
+if TYPE_CHECKING:
+    from .report.layout import ReportGrid
 
 __all__ = [
     "Book",
@@ -47,7 +51,8 @@ Progress = Callable[[float, str], None]
 # narrative table's rows of the period).
 OUTPUTS_ALL = frozenset({"tasks", "dossiers", "indicators", "report"})
 # The report that follows each one (section IV of the narrative looks ahead to its window's end).
-_NEXT_PERIOD = {"q1": "h1", "h1": "q3", "q3": "year"}
+_NEXT_PERIOD = {PeriodKey.Q1: PeriodKey.H1, PeriodKey.H1: PeriodKey.Q3, PeriodKey.Q3: PeriodKey.YEAR,
+                PeriodKey.YEAR: None}
 
 # The report sections (core.figures.SECTIONS) each table feeds: a table that cannot be read leaves
 # them uncomputed — never reported as zeros. The occurrence table matters only when the plan has
@@ -63,16 +68,40 @@ SECTION_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+@runtime_checkable
 class Book(Protocol):
-    """The adapter seam (see docs/ARCHITECTURE.md)."""
+    """The adapter seam (see docs/ARCHITECTURE.md): every method both engines —
+    :class:`cchc_xl.io.file_book.FileBook` and :class:`cchc_xl.excel.xw_book.XwBook` — implement, with the same
+    signature (``tests/test_book_seam.py`` checks them against this declaration)."""
 
-    def read_table(self, sheet: str, table: str) -> TableData | None: ...
+    def read_table(self, sheet: str, table: str) -> TableData | None:
+        """ONE read of the table (None when the workbook has none); the same object is updated by
+        :meth:`write_column`, so what a run wrote is what it computes from next."""
+        ...
 
-    def write_column(self, sheet: str, table: str, header: str, values: list) -> None: ...
+    def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
+        """ONE write of the column ``header`` of the table, from its first data row down."""
+        ...
 
-    def write_report(self, grid) -> None: ...
+    def write_report(self, grid: ReportGrid) -> None:
+        """The report sheet: ONE write of the grid's cells, merges, row heights and page breaks."""
+        ...
 
-    def save(self) -> None: ...
+    def save(self) -> None:
+        """Make the writes durable (a file: an atomic save with a backup; Excel: the user saves)."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """Every sheet's name, in workbook order."""
+        ...
+
+    def read_log(self) -> list[dict]:
+        """Every row of ``Nhật ký`` as ``{header: value}``."""
+        ...
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append rows keyed by ``schema.LOG_HEADERS`` to ``Nhật ký`` (one block write)."""
+        ...
 
 
 @dataclass
@@ -159,11 +188,11 @@ class RefreshResult:
             "rates": rates,
             "dossier_flags": {k: {"due": iso(due), "class": cls} for k, (due, cls) in self.dossier_flags.items()},
             "tasks": self.task_counts,
-            "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": schema.TASK_FLAG[o.flag]}
+            "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": o.flag.label}
                            for o in self.task_outcomes},
             # every occurrence of every periodic task (issue #15): CT2 counts each one as a unit of work
             "occurrence_flags": {o.task.id: [{"label": occ.occurrence.label, "due": iso(occ.deadline),
-                                              "flag": schema.TASK_FLAG[occ.flag]} for occ in o.occurrences]
+                                              "flag": occ.flag.label} for occ in o.occurrences]
                                  for o in self.task_outcomes if o.periodic},
             "overdue_tasks": [_task_json(o, iso) for o in self.overdue_tasks],
             "indicators": [{"code": r.code, "actual": r.actual if not isinstance(r.actual, dt.date)
@@ -414,13 +443,13 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     readable = [t for t in data.tables if t not in data.unreadable]
     if "tasks" in outputs and schema.TASKS.table in readable:
         td = data.tables[schema.TASKS.table]
-        labels = [schema.TASK_FLAG[o.flag] for o in result.task_outcomes]
+        labels = [o.flag.label for o in result.task_outcomes]
         book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Tình trạng hạn",
                           _column_values(td, data.task_rows, labels))
     if "tasks" in outputs and schema.OCCURRENCES.table in readable:
         td = data.tables[schema.OCCURRENCES.table]
         by_id = {occ.occurrence.id: occ.flag for o in result.task_outcomes for occ in o.occurrences}
-        labels = [schema.TASK_FLAG[by_id[occ.id]] if occ.id in by_id else None for occ in data.occurrences]
+        labels = [by_id[occ.id].label if occ.id in by_id else None for occ in data.occurrences]
         book.write_column(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table, "Tình trạng hạn",
                           _column_values(td, data.occurrence_rows, labels))
     if "dossiers" in outputs and schema.DOSSIERS.table in readable and result.dossier_flags:
@@ -438,7 +467,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     if "indicators" in outputs and schema.INDICATORS.table in readable:
         td = data.tables[schema.INDICATORS.table]
         actual = [r.actual for r in result.indicators]
-        status = [r.status for r in result.indicators]
+        status = [str(r.status) for r in result.indicators]       # the word, as a plain text
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Kết quả",
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",

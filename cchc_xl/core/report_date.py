@@ -24,10 +24,10 @@ date outside its windows never gives a report of another year:
 ('Năm 2024', 'setting')
 >>> r.note
 'Ngày tính đến 16/12/2024 đã qua ngày chốt số liệu năm 2024 (14/12/2024): kế hoạch là của năm 2024 nên lập báo cáo năm 2024.'
->>> resolve_report_date(2024, as_of=date(2024, 3, 10), setting_as_of=date(2024, 6, 14), setting_period="year").period.key
-'year'
->>> resolve_report_date(2024, as_of=date(2024, 3, 10), period="h1", setting_period="year").period.key
-'h1'
+>>> resolve_report_date(2024, as_of=date(2024, 3, 10), setting_as_of=date(2024, 6, 14), setting_period="year").period.label
+'Năm 2024'
+>>> resolve_report_date(2024, as_of=date(2024, 3, 10), period="h1", setting_period="year").period.label
+'6 tháng đầu năm 2024'
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ from .. import schema
 from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..core.settings import one_line
+from ..core.vocabulary import PeriodKey, TaskFlag
 from ..errors import CchcError, SendError, describe_os_error
 from ..io.nofollow import replace_file
 from . import _common
@@ -60,7 +61,7 @@ __all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "sto
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
 LOG_COLUMN_DRAFT = "Thư nháp báo cáo"  # … for a draft recorded by the Excel button
-_PERIOD_TOKEN = {"q1": "Quy1", "h1": "6Thang", "q3": "Quy3", "year": "Nam"}
+_PERIOD_TOKEN = {PeriodKey.Q1: "Quy1", PeriodKey.H1: "6Thang", PeriodKey.Q3: "Quy3", PeriodKey.YEAR: "Nam"}
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -211,7 +212,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
             lines += ["", "Lưu ý: " + note]
     lines += ["", "Một số số liệu chính:"]
     if tasks.get("total") is not None:
-        parts = [f"{schema.TASK_FLAG[k].lower()} {n(tasks.get(k) or 0)}" for k in schema.TASK_FLAG if tasks.get(k)]
+        parts = [f"{flag.label.lower()} {n(tasks.get(flag) or 0)}" for flag in TaskFlag if tasks.get(flag)]
         lines.append(f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")")
         ct2 = task_fig.get("ct2") or {}
         if ct2:

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import schema
 from ..report.styles import STYLES
@@ -24,6 +25,9 @@ from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
 from .tables import TableData
 from .writelock import writer_lock
+
+if TYPE_CHECKING:
+    from ..report.layout import ReportGrid
 
 __all__ = ["FileBook", "parse_ref"]
 
@@ -197,7 +201,7 @@ class FileBook:
                 align=spec.get("align"), num_fmt=spec.get("num_fmt"))
         return self._styles[key]
 
-    def write_report(self, grid) -> None:
+    def write_report(self, grid: ReportGrid) -> None:
         if schema.SHEET_REPORT not in self.package.sheet_names():
             raise WorkbookError(f"Không tìm thấy trang tính '{schema.SHEET_REPORT}'.")
         cells = {pos: (value, self._style(style)) for pos, (value, style) in grid.cells.items()}

@@ -34,6 +34,7 @@ from ..indicators import measure_label, target_words
 from ..periods import report_title_phrase
 from ..shortname import task_name
 from ..tasks import TaskOutcome, Unit, recurrence
+from ..vocabulary import TaskFlag
 from .steering import documents
 from .text import items, lower_first, reason_of, sentence
 from .words import state_words
@@ -144,14 +145,14 @@ def _task_line(o: TaskOutcome, f: ReportFigures, evidence: bool) -> str:
         head += " (" + {"quarter": "hằng quý", "month": "hằng tháng"}.get(kind, "định kỳ") + ")"
         return head + ": " + _occurrences(o, f, evidence)
     text = state_words(t, o.flag, o.deadline, f.as_of, f.period.start)
-    if o.flag == "overdue":  # who is to finish it
+    if o.flag == TaskFlag.OVERDUE:  # who is to finish it
         text = text[:-1] + f"; {t.group or 'chưa giao tổ/nhóm'})"
     reason = reason_of(t.note)
-    if o.flag in ("done_on_time", "done_late") and evidence and t.evidence:
+    if o.flag in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE) and evidence and t.evidence:
         text += f"; minh chứng: {t.evidence}"
-    if o.flag == "not_done" and reason:
+    if o.flag == TaskFlag.NOT_DONE and reason:
         text += f"; lý do: {reason}"
-    elif o.flag in ("overdue", "done_late") and reason:
+    elif o.flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE) and reason:
         text += f"; nguyên nhân: {reason}"
     return head + ": " + sentence(text)
 
@@ -164,15 +165,15 @@ def _occurrences(o: TaskOutcome, f: ReportFigures, evidence: bool) -> str:
     parts, upcoming = [], None
     for occ in o.occurrences:
         x, due = occ.occurrence, occ.deadline
-        if occ.flag in ("due_soon", "in_time", "no_deadline") and due is not None and due > f.as_of \
+        if occ.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE) and due is not None and due > f.as_of \
                 and not f.year_end:
             upcoming = upcoming or f"lần tiếp theo: {x.label} (hạn {_d(due)})"
             continue
         part = f"{x.label} {state_words(x, occ.flag, due, f.as_of)}"
-        if occ.flag in ("done_on_time", "done_late") and evidence and x.evidence:
+        if occ.flag in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE) and evidence and x.evidence:
             part += f", minh chứng: {x.evidence}"
         reason = reason_of(x.note)  # the task's own note is about the task, not this occurrence
-        if occ.flag in ("overdue", "done_late") and reason:
+        if occ.flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE) and reason:
             part += f", nguyên nhân: {reason}"
         parts.append(part)
     if upcoming:
@@ -218,7 +219,7 @@ def _strengths(f: ReportFigures, ctx: DraftContext) -> str | None:
         return None
     lines = []
     if f.tasks is not None:
-        on_time = f.tasks.units_with_flag("done_on_time")
+        on_time = f.tasks.units_with_flag(TaskFlag.DONE_ON_TIME)
         if on_time:
             lines.append(f"- Đã hoàn thành đúng hạn {_units_count(on_time)}: {_units_text(on_time)}")
     lines += [f"- Đạt chỉ tiêu {_indicator_line(r, ctx, f.year_end)}" for r in f.indicators
@@ -234,7 +235,7 @@ def _overdue_by_group(f: ReportFigures) -> str:
     mention; a periodic task with its overdue occurrences."""
     groups: dict[str, list[str]] = {}
     for o in f.tasks.overdue:
-        late = [occ.occurrence.label for occ in o.occurrences if occ.flag == "overdue"]
+        late = [occ.occurrence.label for occ in o.occurrences if occ.flag == TaskFlag.OVERDUE]
         groups.setdefault(o.task.group or "chưa giao tổ/nhóm", []).append(
             o.task.id + (f" ({', '.join(late)})" if late else ""))
     return "; ".join(f"{g}: {', '.join(ids)}" for g, ids in groups.items())
@@ -256,7 +257,7 @@ def _weaknesses(f: ReportFigures, ctx: DraftContext) -> str | None:
     if st is not None and st.late:
         lines.append(f"- Có {_n(st.late)} hồ sơ thủ tục hành chính giải quyết trễ hạn")
     if f.tasks is not None:
-        late = f.tasks.units_with_flag("done_late")
+        late = f.tasks.units_with_flag(TaskFlag.DONE_LATE)
         if late:
             lines.append(f"- Hoàn thành trễ hạn {_units_count(late)}: {_units_text(late)}")
     return "\n".join(items(lines)) if lines else "Trong kỳ không có tồn tại, hạn chế đáng kể."
@@ -267,7 +268,7 @@ def _causes(f: ReportFigures) -> str | None:
     if f.tasks is None:
         return None
     lines = []
-    for flag in ("overdue", "done_late"):
+    for flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE):
         for u in f.tasks.units_with_flag(flag):
             record = u.occurrence.occurrence if u.occurrence else u.outcome.task
             reason = reason_of(record.note)
@@ -284,7 +285,7 @@ def year_pending(f: ReportFigures) -> list[Unit]:
     listed apart, not in CT2 until a report made on or after their deadline."""
     if f.tasks is None or not f.year_end:
         return []
-    return f.tasks.units_with_flag("due_soon", "in_time")
+    return f.tasks.units_with_flag(TaskFlag.DUE_SOON, TaskFlag.IN_TIME)
 
 
 def _by_deadline(units: Sequence[Unit]) -> str:
@@ -305,7 +306,7 @@ def _with_group(u: Unit) -> str:
 def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
     if f.tasks is None:
         return None
-    overdue = f.tasks.units_with_flag("overdue")
+    overdue = f.tasks.units_with_flag(TaskFlag.OVERDUE)
     if ctx.next_end is None:
         lines = []
         pending = year_pending(f)
@@ -322,7 +323,7 @@ def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
     lines = []
     if overdue:
         lines.append("- Hoàn thành các nhiệm vụ quá hạn: " + "; ".join(_with_group(u) for u in overdue))
-    open_units = f.tasks.units_with_flag("due_soon", "in_time")
+    open_units = f.tasks.units_with_flag(TaskFlag.DUE_SOON, TaskFlag.IN_TIME)
     today = [u for u in open_units if u.deadline == f.as_of]
     coming = sorted((u for u in open_units if u.deadline and f.as_of < u.deadline <= ctx.next_end),
                     key=lambda u: u.deadline)
@@ -337,7 +338,7 @@ def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
         out += items([f"+ {u.outcome.task.id} ({_name(u.outcome)})"
                       + (f" — {u.occurrence.occurrence.label}" if u.occurrence else "")
                       + f", hạn {vnformat.date_vn(u.deadline)}" for u in coming])
-    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in ("due_soon", "in_time", "no_deadline")
+    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE)
              and (o.deadline is None or o.deadline > ctx.next_end)]
     if later:
         if len(out) > 1:
