@@ -67,9 +67,13 @@ def test_every_period_has_its_window_label_phrase_file_token_and_successor():
     from cchc_xl.core import periods
     from cchc_xl.distribute import send
 
+    from cchc_xl.cli_args import PERIOD_CHOICES
+    from cchc_xl.core.settings import _WINDOW_SETTINGS, Settings
+
     for table in (periods.DEFAULT_WINDOWS, periods._LABEL, periods._PHRASE, send._PERIOD_TOKEN,
-                  engine._NEXT_PERIOD):
+                  engine._NEXT_PERIOD, _WINDOW_SETTINGS, Settings().windows()):
         assert set(table) == set(PeriodKey), table
+    assert PERIOD_CHOICES == tuple(PeriodKey)
     for key in PeriodKey:
         p = periods.get_period(key, 2024)
         assert p.key is key and periods.report_title_phrase(p)

@@ -142,6 +142,9 @@ class IndicatorResult:
     threshold: float | None
     status: IndicatorStatus
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", IndicatorStatus(self.status))   # a word given as text becomes the member
+
 
 def normalize_op(op: object) -> str | None:
     """``'>' '≥' '=' '≤'`` (also ``'>='``, ``'<='``, ``'=='``); ``None`` when not one of them.

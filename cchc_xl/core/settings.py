@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .calendar import FIRST_YEAR, LAST_YEAR, date_window, outside_window
+from .vocabulary import PeriodKey
 
 __all__ = ["SETTING_SPECS", "SettingSpec", "Settings", "parse_settings", "SettingProblem", "one_line"]
 
@@ -68,7 +69,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "dẫn, tập huấn, phần mềm, nguồn lực (để trống: không có đề xuất)", "lines"),
     SettingSpec("ngay_tinh_den", None, "Ngày tính đến (để trống: hôm nay)", "date"),
     SettingSpec("ky_bao_cao", "", "Kỳ báo cáo: q1, h1, q3, year (để trống: kỳ chứa ngày tính đến)", "choice",
-                ("", "q1", "h1", "q3", "year")),
+                ("", *(str(key) for key in PeriodKey))),
     SettingSpec("so_ngay_sap_den_han", 7, "Số ngày làm việc còn lại để coi là 'Sắp đến hạn'", "int"),
     SettingSpec("cach_tinh_hai_long", "QĐ 766", "Cách tính tỷ lệ hài lòng: 'QĐ 766' hoặc 'Khảo sát'", "choice",
                 ("QĐ 766", "Khảo sát")),
@@ -140,9 +141,13 @@ class Settings:
     def windows(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """Reporting windows as ``{key: ((day, month) from, (day, month) to)}``."""
         out = {}
-        for key, prefix in (("q1", "ky_q1"), ("h1", "ky_h1"), ("q3", "ky_q3"), ("year", "ky_nam")):
+        for key, prefix in _WINDOW_SETTINGS.items():
             out[key] = (self[prefix + "_tu"], self[prefix + "_den"])
         return out
+
+
+#: The settings that hold each period's window (``<prefix>_tu``, ``<prefix>_den``).
+_WINDOW_SETTINGS = {PeriodKey.Q1: "ky_q1", PeriodKey.H1: "ky_h1", PeriodKey.Q3: "ky_q3", PeriodKey.YEAR: "ky_nam"}
 
 
 def _coerce(spec: SettingSpec, value: object) -> object:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calendar import WorkCalendar
-from .vocabulary import DONE, JUDGED, NOT_YET_DUE, TaskFlag
+from .vocabulary import DONE, JUDGED, NOT_YET_DUE, PeriodKey, TaskFlag
 
 __all__ = [
     "Task",
@@ -331,7 +331,7 @@ def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, 
 
 
 _QUARTER_LABEL = ("I", "II", "III", "IV")
-_QUARTER_WINDOW = ("q1", "h1", "q3", "year")  # the report whose cut-off closes each quarter
+_QUARTER_WINDOW = tuple(PeriodKey)  # the report whose cut-off closes each quarter (q1, h1, q3, year)
 
 
 def recurrence(timeframe: str | None, periodic_default: str = "Hằng quý") -> str | None:
@@ -398,7 +398,7 @@ def occurrence_deadline(label: str, plan_year: int, windows: Mapping | None = No
             return None
         if end_of_period:
             return _month_end(year, month)
-        day = (windows.get("year") or DEFAULT_WINDOWS["year"])[1][0]
+        day = (windows.get(PeriodKey.YEAR) or DEFAULT_WINDOWS[PeriodKey.YEAR])[1][0]
         return date(year, month, min(day, _stdcal.monthrange(year, month)[1]))
     return None
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.vocabulary import PeriodKey
 from ..errors import CchcError
 from .xw_book import XwBook
 
@@ -151,22 +152,22 @@ def _report(key: str, label: str, book: Any):
 
 def build_report_q1(book: Any = None):
     """Báo cáo quý I."""
-    return _report("q1", "quý I", book)
+    return _report(PeriodKey.Q1, "quý I", book)
 
 
 def build_report_h1(book: Any = None):
     """Báo cáo 6 tháng đầu năm."""
-    return _report("h1", "6 tháng", book)
+    return _report(PeriodKey.H1, "6 tháng", book)
 
 
 def build_report_q3(book: Any = None):
     """Báo cáo quý III."""
-    return _report("q3", "quý III", book)
+    return _report(PeriodKey.Q3, "quý III", book)
 
 
 def build_report_year(book: Any = None):
     """Báo cáo năm."""
-    return _report("year", "năm", book)
+    return _report(PeriodKey.YEAR, "năm", book)
 
 
 def redraft_selected(book: Any = None):

@@ -34,7 +34,7 @@ from ..indicators import measure_label, target_words
 from ..periods import report_title_phrase
 from ..shortname import task_name
 from ..tasks import TaskOutcome, Unit, recurrence
-from ..vocabulary import TaskFlag
+from ..vocabulary import IndicatorStatus, TaskFlag
 from .steering import documents
 from .text import items, lower_first, reason_of, sentence
 from .words import state_words
@@ -223,7 +223,7 @@ def _strengths(f: ReportFigures, ctx: DraftContext) -> str | None:
         if on_time:
             lines.append(f"- Đã hoàn thành đúng hạn {_units_count(on_time)}: {_units_text(on_time)}")
     lines += [f"- Đạt chỉ tiêu {_indicator_line(r, ctx, f.year_end)}" for r in f.indicators
-              if r.status == "Đạt" and isinstance(r.actual, (int, float))]
+              if r.status == IndicatorStatus.MET and isinstance(r.actual, (int, float))]
     if not lines:
         return ("Nhà trường đã giao từng nhiệm vụ của Kế hoạch cho tổ, nhóm chuyên môn, bộ phận và theo dõi tiến độ "
                 "thực hiện.")
@@ -251,7 +251,7 @@ def _weaknesses(f: ReportFigures, ctx: DraftContext) -> str | None:
     st = f.dossiers
     if st is not None and st.pending_overdue:
         lines.append(f"- Còn {_n(st.pending_overdue)} hồ sơ thủ tục hành chính đang giải quyết quá hạn")
-    for status in ("Không đạt", "Chưa đạt"):
+    for status in (IndicatorStatus.NOT_MET, IndicatorStatus.NOT_YET_MET):
         lines += [f"- {status} chỉ tiêu {_indicator_line(r, ctx, f.year_end)}" for r in f.indicators
                   if r.status == status]
     if st is not None and st.late:
