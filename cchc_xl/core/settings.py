@@ -151,62 +151,86 @@ _WINDOW_SETTINGS = {PeriodKey.Q1: "ky_q1", PeriodKey.H1: "ky_h1", PeriodKey.Q3: 
 
 
 def _coerce(spec: SettingSpec, value: object) -> object:
-    """Convert one cell value to the setting's type; raise ValueError with a Vietnamese message."""
+    """Convert one cell value to the setting's type (:data:`_KINDS`: one reader per kind); raise ValueError with
+    a Vietnamese message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.kind in ("text", "line", "lines"):
             return ""
         if spec.kind in ("daymonth", "yesno") and isinstance(spec.default, str):
             return _coerce(spec, spec.default)
         return spec.default
-    if spec.kind in ("int", "year"):
-        if isinstance(value, bool):
-            raise ValueError("cần một số nguyên")
-        if isinstance(value, (int, float)) and float(value).is_integer():
-            number = int(value)
-        elif isinstance(value, str) and value.strip().isdigit():
-            number = int(value.strip())
-        else:
-            raise ValueError("cần một số nguyên")
-        if spec.kind == "year" and not FIRST_YEAR <= number <= LAST_YEAR:
-            raise ValueError(f"năm {number} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}")
-        return number
-    if spec.kind == "date":
-        day = _date(value)
-        if day is None:
-            raise ValueError("cần một ngày dạng dd/mm/yyyy")
-        problem = outside_window(day, date_window(None))
-        if problem:
-            raise ValueError(problem)
-        return day
-    if spec.kind == "daymonth":
-        if isinstance(value, (dt.date, dt.datetime)):
-            return (value.day, value.month)
-        m = _DAYMONTH.match(str(value))
-        if m:
-            day, month = int(m.group(1)), int(m.group(2))
-            try:
-                dt.date(2024, month, day)
-            except ValueError:
-                raise ValueError("ngày/tháng không tồn tại") from None
-            return (day, month)
+    return _KINDS.get(spec.kind, _text)(spec, value)
+
+
+def _integer(spec: SettingSpec, value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("cần một số nguyên")
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise ValueError("cần một số nguyên")
+    if spec.kind == "year" and not FIRST_YEAR <= number <= LAST_YEAR:
+        raise ValueError(f"năm {number} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}")
+    return number
+
+
+def _a_date(spec: SettingSpec, value: object) -> dt.date:
+    day = _date(value)
+    if day is None:
+        raise ValueError("cần một ngày dạng dd/mm/yyyy")
+    problem = outside_window(day, date_window(None))
+    if problem:
+        raise ValueError(problem)
+    return day
+
+
+def _day_month(spec: SettingSpec, value: object) -> tuple[int, int]:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return (value.day, value.month)
+    m = _DAYMONTH.match(str(value))
+    if not m:
         raise ValueError("cần ngày/tháng dạng dd/mm, ví dụ 15/12")
-    if spec.kind == "yesno":
-        text = str(value).strip()
-        if text not in ("Có", "Không"):
-            raise ValueError("chỉ nhận 'Có' hoặc 'Không'")
-        return text == "Có"
-    if spec.kind == "choice":
-        text = str(value).strip()
-        if text not in spec.choices:
-            raise ValueError("chỉ nhận một trong: " + ", ".join(repr(c) for c in spec.choices if c))
-        return text
-    if spec.kind == "lines":
-        return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
-    if spec.kind == "line":
-        return one_line(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    day, month = int(m.group(1)), int(m.group(2))
+    try:
+        dt.date(2024, month, day)
+    except ValueError:
+        raise ValueError("ngày/tháng không tồn tại") from None
+    return (day, month)
+
+
+def _yes_no(spec: SettingSpec, value: object) -> bool:
+    text = str(value).strip()
+    if text not in ("Có", "Không"):
+        raise ValueError("chỉ nhận 'Có' hoặc 'Không'")
+    return text == "Có"
+
+
+def _choice(spec: SettingSpec, value: object) -> str:
+    text = str(value).strip()
+    if text not in spec.choices:
+        raise ValueError("chỉ nhận một trong: " + ", ".join(repr(c) for c in spec.choices if c))
+    return text
+
+
+def _lines(spec: SettingSpec, value: object) -> str:
+    return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
+
+
+def _line(spec: SettingSpec, value: object) -> str:
+    return one_line(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+
+
+def _text(spec: SettingSpec, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+#: The reader of each kind of setting; any other kind is text.
+_KINDS = {"int": _integer, "year": _integer, "date": _a_date, "daymonth": _day_month, "yesno": _yes_no,
+          "choice": _choice, "lines": _lines, "line": _line, "text": _text}
 
 
 def _date(value: object) -> dt.date | None:

@@ -189,15 +189,29 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
     (``filename*=utf-8''…`` and ``name*=`` on Content-Type, never split into ``filename*0*``
     continuations, which Outlook does not join): see :data:`MAIL_POLICY`.
     """
-    n = vnformat.integer
-    rates = summary.get("rates") or {}
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["Subject"] = subject_for(period, settings)
+    if sender:
+        msg["From"] = sender
+    if to:
+        msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
+    msg.set_content("\n".join(_body(summary, settings, period, attachments)), charset="utf-8",
+                    cte="quoted-printable")
+    for p in attachments:
+        ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
+                                                              or "application/octet-stream")
+        maintype, subtype = ctype.split("/", 1)
+        msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
+        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
+            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
+    return msg
+
+
+def _body(summary: Mapping, settings, period: Period, attachments: list[Path]) -> list[str]:
+    """The lines of the e-mail's body: the greeting, the notes, the main figures, the attachments."""
     figures = summary.get("figures") or {}
-    task_fig = figures.get("tasks") or {}
-    tasks = summary.get("tasks") or {}
-    overdue = summary.get("overdue_tasks") or []
-    unfinished = task_fig.get("unfinished") or []
-    measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
-    satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
     as_of = summary.get("as_of")
     as_of_vn = vnformat.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
     school = str(settings.get("ten_truong_ngan") or "").strip()
@@ -211,24 +225,59 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         if note:
             lines += ["", "Lưu ý: " + note]
     lines += ["", "Một số số liệu chính:"]
-    if tasks.get("total") is not None:
-        parts = [f"{flag.label.lower()} {n(tasks.get(flag) or 0)}" for flag in TaskFlag if tasks.get(flag)]
-        lines.append(f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")")
-        ct2 = task_fig.get("ct2") or {}
-        if ct2:
-            lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
-                         f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
-    d = figures.get("dossiers") or {}
+    lines += _task_lines(summary)
+    lines += _dossier_lines(summary, settings)
+    lines += _late_task_lines(summary)
+    return lines + [
+        "",
+        "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
+        "",
+        "Trân trọng./.",
+        school,
+    ]
+
+
+def _task_lines(summary: Mapping) -> list[str]:
+    """The tasks by flag and CT2 (nothing when the tasks could not be counted)."""
+    n = vnformat.integer
+    tasks = summary.get("tasks") or {}
+    if tasks.get("total") is None:
+        return []
+    parts = [f"{flag.label.lower()} {n(tasks.get(flag) or 0)}" for flag in TaskFlag if tasks.get(flag)]
+    lines = [f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")"]
+    ct2 = ((summary.get("figures") or {}).get("tasks") or {}).get("ct2") or {}
+    if ct2:
+        lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
+                     f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
+    return lines
+
+
+def _dossier_lines(summary: Mapping, settings) -> list[str]:
+    """The dossiers by class (the parts add up to the total) and the dossier rates."""
+    n = vnformat.integer
+    rates = summary.get("rates") or {}
+    measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
+    satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
+    lines = []
+    d = (summary.get("figures") or {}).get("dossiers") or {}
     if d:
         lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
                      f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
                      f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}; rút hồ sơ {n(d['withdrawn'])}; "
                      f"từ chối không tính hạn {n(d['refused_untimed'])}")  # the parts add up to the total
-    lines += [
+    return lines + [
         f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
         f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
         f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
     ]
+
+
+def _late_task_lines(summary: Mapping) -> list[str]:
+    """The overdue tasks (and, in a result made before issue #15, the unfinished ones), at most 40 named."""
+    n = vnformat.integer
+    overdue = summary.get("overdue_tasks") or []
+    unfinished = (((summary.get("figures") or {}).get("tasks") or {}).get("unfinished")) or []
+    lines = []
     for label, items in (("Số nhiệm vụ quá hạn", overdue), ("Số nhiệm vụ chưa hoàn thành khi hết năm", unfinished)):
         if label.startswith("Số nhiệm vụ chưa") and not items:
             continue
@@ -236,30 +285,7 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         for t in items[:40]:
             due = vnformat.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
             lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
-    lines += [
-        "",
-        "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
-        "",
-        "Trân trọng./.",
-        school,
-    ]
-    msg = EmailMessage(policy=MAIL_POLICY)
-    msg["Subject"] = subject_for(period, settings)
-    if sender:
-        msg["From"] = sender
-    if to:
-        msg["To"] = ", ".join(to)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
-    msg.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
-    for p in attachments:
-        ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
-                                                              or "application/octet-stream")
-        maintype, subtype = ctype.split("/", 1)
-        msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
-        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
-            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
-    return msg
+    return lines
 
 
 #: The policy of the outgoing message: lines up to 998 characters (RFC 5322), so that a long non-ASCII attachment

@@ -34,7 +34,7 @@ from ..indicators import measure_label, target_words
 from ..periods import report_title_phrase
 from ..shortname import task_name
 from ..tasks import TaskOutcome, Unit, recurrence
-from ..vocabulary import IndicatorStatus, TaskFlag
+from ..vocabulary import NOT_YET_DUE, IndicatorStatus, TaskFlag
 from .steering import documents
 from .text import items, lower_first, reason_of, sentence
 from .words import state_words
@@ -304,50 +304,67 @@ def _with_group(u: Unit) -> str:
 
 
 def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
+    """Section IV: what the next period is about — the rest of the plan year after the year report, else the
+    units of the next report's window."""
     if f.tasks is None:
         return None
     overdue = f.tasks.units_with_flag(TaskFlag.OVERDUE)
     if ctx.next_end is None:
-        lines = []
-        pending = year_pending(f)
-        if pending:
-            lines.append(f"- Hoàn thành đúng hạn các nhiệm vụ, lần thực hiện chưa đến hạn của năm {ctx.plan_year}: "
-                         f"{_by_deadline(pending)}")
-        if overdue:
-            lines.append(f"- Khẩn trương hoàn thành các nhiệm vụ quá hạn của năm {ctx.plan_year} (chi tiết tại Phụ "
-                         f"lục IV): {_units_text(overdue)}")
-        lines.append(f"- Xây dựng, ban hành Kế hoạch cải cách hành chính năm {ctx.plan_year + 1}")
-        head = (f"Từ nay đến hết năm {ctx.plan_year} và trong năm {ctx.plan_year + 1}, nhà trường tập trung:"
-                if pending or overdue else f"Năm {ctx.plan_year + 1}, nhà trường tập trung:")
-        return "\n".join([head, *items(lines)])
+        return _next_year(f, ctx, overdue)
     lines = []
     if overdue:
         lines.append("- Hoàn thành các nhiệm vụ quá hạn: " + "; ".join(_with_group(u) for u in overdue))
     open_units = f.tasks.units_with_flag(TaskFlag.DUE_SOON, TaskFlag.IN_TIME)
     today = [u for u in open_units if u.deadline == f.as_of]
-    coming = sorted((u for u in open_units if u.deadline and f.as_of < u.deadline <= ctx.next_end),
-                    key=lambda u: u.deadline)
     if today:
         lines.append(f"- Hoàn thành các nhiệm vụ có hạn đúng ngày báo cáo ({vnformat.date_vn(f.as_of)}): "
                      + "; ".join(u.label for u in today))
     out = [f"Kỳ tới (đến ngày {vnformat.date_vn(ctx.next_end)}), nhà trường tập trung:", *items(lines)]
+    coming = _coming(f, ctx, open_units)
     if coming:
-        if len(out) > 1:
-            out[-1] = out[-1][:-1] + ";"
+        _continue(out)
         out.append("- Các nhiệm vụ đến hạn trong kỳ tới:")
-        out += items([f"+ {u.outcome.task.id} ({_name(u.outcome)})"
-                      + (f" — {u.occurrence.occurrence.label}" if u.occurrence else "")
-                      + f", hạn {vnformat.date_vn(u.deadline)}" for u in coming])
-    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE)
+        out += items(coming)
+    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in NOT_YET_DUE
              and (o.deadline is None or o.deadline > ctx.next_end)]
     if later:
-        if len(out) > 1:
-            out[-1] = out[-1][:-1] + ";"
+        _continue(out)
         out.append("- Tiếp tục thực hiện các nhiệm vụ thường xuyên, cả năm và các nhiệm vụ có hạn sau kỳ tới: "
                    + ", ".join(later) + ".")
     if len(out) == 1:
         out.append("- Tiếp tục duy trì kết quả đã đạt được.")
     return "\n".join(out)
+
+
+def _coming(f: ReportFigures, ctx: DraftContext, open_units: list[Unit]) -> list[str]:
+    """The units due in the next report's window, by deadline, one line each."""
+    coming = sorted((u for u in open_units if u.deadline and f.as_of < u.deadline <= ctx.next_end),
+                    key=lambda u: u.deadline)
+    return [f"+ {u.outcome.task.id} ({_name(u.outcome)})" + (f" — {u.occurrence.occurrence.label}" if u.occurrence
+                                                              else "") + f", hạn {vnformat.date_vn(u.deadline)}"
+            for u in coming]
+
+
+def _continue(out: list[str]) -> None:
+    """The list goes on: its last item ends with ``;`` instead of ``.`` (none after the heading alone)."""
+    if len(out) > 1:
+        out[-1] = out[-1][:-1] + ";"
+
+
+def _next_year(f: ReportFigures, ctx: DraftContext, overdue: list[Unit]) -> str:
+    """Section IV of the year report: the rest of the plan year and the next year's plan."""
+    lines = []
+    pending = year_pending(f)
+    if pending:
+        lines.append(f"- Hoàn thành đúng hạn các nhiệm vụ, lần thực hiện chưa đến hạn của năm {ctx.plan_year}: "
+                     f"{_by_deadline(pending)}")
+    if overdue:
+        lines.append(f"- Khẩn trương hoàn thành các nhiệm vụ quá hạn của năm {ctx.plan_year} (chi tiết tại Phụ "
+                     f"lục IV): {_units_text(overdue)}")
+    lines.append(f"- Xây dựng, ban hành Kế hoạch cải cách hành chính năm {ctx.plan_year + 1}")
+    head = (f"Từ nay đến hết năm {ctx.plan_year} và trong năm {ctx.plan_year + 1}, nhà trường tập trung:"
+            if pending or overdue else f"Năm {ctx.plan_year + 1}, nhà trường tập trung:")
+    return "\n".join([head, *items(lines)])
 
 
 # -- V ------------------------------------------------------------------------------------------------------
