@@ -202,6 +202,9 @@ class _Splicer:
         rows_written = sorted(set(row_values) | set(row_styles) | set(in_block))
         lo_col, hi_col = MAX_COL, 0
         no_edit: dict[int, object] = {}
+        row_open, find = self.row_open, d.find
+        name_columns, new_row, existing_row = self._name_columns, self.new_row, self.existing_row
+        named: list[int] = []
         for r in rows_written:
             rv, rs = row_values.get(r, no_edit), row_styles.get(r, no_edit)
             block = in_block.get(r)
@@ -211,14 +214,16 @@ class _Splicer:
             cols = sorted(set(rv) | set(rs)) if rs else sorted(rv)
             if not cols:
                 continue
-            self._name_columns(r, cols)
-            lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
+            if cols != named:                               # the columns of the rows before: named already
+                name_columns(r, cols)
+                named = cols
+                lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
             rnum = b"%d" % r
-            i = d.find(self.row_open + rnum + b'"', pos, end)
+            i = find(row_open + rnum + b'"', pos, end)
             if i < 0:
-                pos = self.new_row(r, rnum, cols, rv, rs, pos, end)
+                pos = new_row(r, rnum, cols, rv, rs, pos, end)
             else:
-                pos = self.existing_row(i, rnum, cols, rv, rs, pos)
+                pos = existing_row(i, rnum, cols, rv, rs, pos)
         out.append(d[pos:end])
         out.append(st.tail)
         if hi_col:
@@ -277,12 +282,12 @@ class _Splicer:
         out.append(row_tag[:-2] + b">" if closed else row_tag)
         cpos, lo, hi = content_start, 0, 0
         quote = rnum + b'"'
-        needles = self.needles
+        needles, find, existing_cell = self.needles, d.find, self.existing_cell
         for c in cols:
             needle = needles[c] + quote
-            j = d.find(needle, cpos, content_end)
+            j = find(needle, cpos, content_end)
             if j >= 0:
-                cpos = self.existing_cell(j, needle, c, rnum, rv, rs, cpos)
+                cpos = existing_cell(j, needle, c, rnum, rv, rs, cpos)
             elif rv.get(c) is not None or c in rs:           # a new cell, before the first cell past it
                 cpos = self.new_cell(c, rnum, rv, rs, row_style, cpos, content_start, content_end)
                 lo, hi = lo or c, c
