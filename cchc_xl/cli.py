@@ -275,10 +275,10 @@ def cmd_consolidate(args) -> int:
 
 
 def cmd_send(args) -> int:
-    from .distribute.send import send_report
+    from .distribute.send import send_file
 
-    out = send_report(args.workbook, period=args.period, to=args.to, dry_run=args.dry_run, force=args.force,
-                      outdir=args.out_dir, as_of=args.as_of, progress=_progress(args.quiet))
+    out = send_file(args.workbook, period=args.period, to=args.to, dry_run=args.dry_run, force=args.force,
+                    outdir=args.out_dir, as_of=args.as_of, progress=_progress(args.quiet))
     for warning in out.warnings:
         print(f"Chú ý: {warning}", file=sys.stderr)
     print(out.message)

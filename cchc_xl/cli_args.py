@@ -18,11 +18,13 @@ import datetime as dt
 import re
 import sys
 
+from .core.vocabulary import PeriodKey
+
 __all__ = ["VietnameseArgumentParser", "date_arg", "vietnamese_metavars", "PERIOD_CHOICES", "EXIT_USAGE",
            "AS_OF_HELP", "PERIOD_HELP", "DATE_FORMS"]
 
 EXIT_USAGE = 2  # argparse's own code for a wrong command line; also the CLI's "user error"
-PERIOD_CHOICES = ("q1", "h1", "q3", "year")
+PERIOD_CHOICES = tuple(str(key) for key in PeriodKey)
 # The one rule of cchc_xl.core.report_date, as every command's --help states it.
 DATE_FORMS = "YYYY-MM-DD hoặc dd/mm/yyyy"
 AS_OF_HELP = ("ngày tính đến, YYYY-MM-DD hoặc dd/mm/yyyy; không ghi thì lấy ô ngay_tinh_den của trang Cấu hình "

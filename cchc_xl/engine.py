@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Protocol
+from typing import TYPE_CHECKING, Callable, Collection, Protocol, runtime_checkable
 
 from . import schema
 from .core.calendar import WorkCalendar
@@ -22,8 +22,12 @@ from .core.periods import Period, get_period
 from .core.rates import RATE_NAMES, DossierStats
 from .core.report_date import ReportDate, resolve_report_date
 from .core.tasks import TASK_FLAGS, Task, TaskOutcome, judge_tasks, recurrence
+from .core.vocabulary import PeriodKey
 from .errors import CchcError
 from .io.tables import Problem, TableData, WorkbookData, parse_tables
+
+if TYPE_CHECKING:
+    from .report.layout import ReportGrid
 
 __all__ = [
     "Book",
@@ -38,6 +42,7 @@ __all__ = [
     "SECTION_TABLES",
     "redraft_file",
     "stored_result",
+    "decide_report_date",
 ]
 
 Progress = Callable[[float, str], None]
@@ -46,7 +51,8 @@ Progress = Callable[[float, str], None]
 # narrative table's rows of the period).
 OUTPUTS_ALL = frozenset({"tasks", "dossiers", "indicators", "report"})
 # The report that follows each one (section IV of the narrative looks ahead to its window's end).
-_NEXT_PERIOD = {"q1": "h1", "h1": "q3", "q3": "year"}
+_NEXT_PERIOD = {PeriodKey.Q1: PeriodKey.H1, PeriodKey.H1: PeriodKey.Q3, PeriodKey.Q3: PeriodKey.YEAR,
+                PeriodKey.YEAR: None}
 
 # The report sections (core.figures.SECTIONS) each table feeds: a table that cannot be read leaves
 # them uncomputed — never reported as zeros. The occurrence table matters only when the plan has
@@ -62,16 +68,40 @@ SECTION_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+@runtime_checkable
 class Book(Protocol):
-    """The adapter seam (see docs/ARCHITECTURE.md)."""
+    """The adapter seam (see docs/ARCHITECTURE.md): every method both engines —
+    :class:`cchc_xl.io.file_book.FileBook` and :class:`cchc_xl.excel.xw_book.XwBook` — implement, with the same
+    signature (``tests/test_book_seam.py`` checks them against this declaration)."""
 
-    def read_table(self, sheet: str, table: str) -> TableData | None: ...
+    def read_table(self, sheet: str, table: str) -> TableData | None:
+        """ONE read of the table (None when the workbook has none); the same object is updated by
+        :meth:`write_column`, so what a run wrote is what it computes from next."""
+        ...
 
-    def write_column(self, sheet: str, table: str, header: str, values: list) -> None: ...
+    def write_column(self, sheet: str, table: str, header: str, values: list) -> None:
+        """ONE write of the column ``header`` of the table, from its first data row down."""
+        ...
 
-    def write_report(self, grid) -> None: ...
+    def write_report(self, grid: ReportGrid) -> None:
+        """The report sheet: ONE write of the grid's cells, merges, row heights and page breaks."""
+        ...
 
-    def save(self) -> None: ...
+    def save(self) -> None:
+        """Make the writes durable (a file: an atomic save with a backup; Excel: the user saves)."""
+        ...
+
+    def sheet_names(self) -> list[str]:
+        """Every sheet's name, in workbook order."""
+        ...
+
+    def read_log(self) -> list[dict]:
+        """Every row of ``Nhật ký`` as ``{header: value}``."""
+        ...
+
+    def append_log(self, rows: list[dict]) -> None:
+        """Append rows keyed by ``schema.LOG_HEADERS`` to ``Nhật ký`` (one block write)."""
+        ...
 
 
 @dataclass
@@ -158,11 +188,11 @@ class RefreshResult:
             "rates": rates,
             "dossier_flags": {k: {"due": iso(due), "class": cls} for k, (due, cls) in self.dossier_flags.items()},
             "tasks": self.task_counts,
-            "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": schema.TASK_FLAG[o.flag]}
+            "task_flags": {o.task.id: {"due": iso(o.deadline), "flag": o.flag.label}
                            for o in self.task_outcomes},
             # every occurrence of every periodic task (issue #15): CT2 counts each one as a unit of work
             "occurrence_flags": {o.task.id: [{"label": occ.occurrence.label, "due": iso(occ.deadline),
-                                              "flag": schema.TASK_FLAG[occ.flag]} for occ in o.occurrences]
+                                              "flag": occ.flag.label} for occ in o.occurrences]
                                  for o in self.task_outcomes if o.periodic},
             "overdue_tasks": [_task_json(o, iso) for o in self.overdue_tasks],
             "indicators": [{"code": r.code, "actual": r.actual if not isinstance(r.actual, dt.date)
@@ -223,8 +253,26 @@ def _unavailable(data: WorkbookData, periodic: bool) -> dict[str, str]:
 _NOTE_SPECS = {"task": schema.TASKS, "occurrence": schema.OCCURRENCES}
 
 
+def decide_report_date(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
+                       today: dt.date | None = None) -> ReportDate:
+    """The run's one decision of its as-of date and period (:func:`cchc_xl.core.report_date.resolve_report_date`
+    over the workbook's settings); a setting the rule cannot use is a :class:`CchcError`."""
+    from .clock import today as system_today
+
+    settings = data.settings
+    clock = (lambda: today) if today is not None else system_today
+    try:
+        return resolve_report_date(int(settings["nam_ke_hoach"]), as_of=as_of, period=period,
+                                   setting_as_of=settings["ngay_tinh_den"],
+                                   setting_period=settings["ky_bao_cao"] or None, windows=settings.windows(),
+                                   today=clock)
+    except ValueError as exc:
+        raise CchcError(str(exc)) from None
+
+
 def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | None = None,
-            today: dt.date | None = None, date_note: str = "", redraft: Collection[str] = ()) -> RefreshResult:
+            today: dt.date | None = None, date_note: str = "", redraft: Collection[str] = (),
+            chosen: ReportDate | None = None) -> RefreshResult:
     """Compute flags, statistics, indicators — the report's figures — for ``period`` as of ``as_of``.
 
     The as-of date and the period follow the one rule of :func:`cchc_xl.core.report_date.resolve_report_date`:
@@ -235,6 +283,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     ``cut = min(as_of, period end)``: a report asked for before its window closes counts what is known on
     the as-of date. ``redraft``: narrative sections (codes of :data:`cchc_xl.core.narrative.SECTION_CODES`)
     whose text is replaced by a fresh draft even when staff edited it (the edited text is kept in 'Bản trước').
+    ``chosen``: the date and period already decided by the caller (:func:`decide_report_date`), instead of
+    ``as_of``/``period``/``today``.
     """
     from .clock import today as system_today
 
@@ -243,11 +293,8 @@ def compute(data: WorkbookData, *, as_of: dt.date | None = None, period: str | N
     clock = (lambda: today) if today is not None else system_today
     year = int(settings["nam_ke_hoach"])
     windows = settings.windows()
-    try:
-        chosen = resolve_report_date(year, as_of=as_of, period=period, setting_as_of=settings["ngay_tinh_den"],
-                                     setting_period=settings["ky_bao_cao"] or None, windows=windows, today=clock)
-    except ValueError as exc:
-        raise CchcError(str(exc)) from None
+    if chosen is None:
+        chosen = decide_report_date(data, as_of=as_of, period=period, today=today)
     as_of, the_period = chosen.as_of, chosen.period
     cut = min(as_of, the_period.end)
     cal = WorkCalendar(data.overrides)
@@ -326,14 +373,21 @@ def _named_tasks(data: WorkbookData, problems: list[Problem]) -> list[Task]:
 def stored_result(data: WorkbookData, record) -> RefreshResult:
     """The result of the report stored in the workbook (a :class:`cchc_xl.report.record.ReportRecord`):
     ``data`` computed as of the record's date for its period — the same figures, and the same note, as the
-    report in the workbook (the period is passed on only when the rule would not choose it by itself)."""
-    s = data.settings
+    report in the workbook. One decision of the date and period: the rule's, when it gives the record's period
+    (its note included), else the record's period as a run given it would have it (no note)."""
+    chosen = None
     try:
-        natural = resolve_report_date(int(s["nam_ke_hoach"]), as_of=record.as_of,
-                                      setting_period=s["ky_bao_cao"] or None, windows=s.windows()).period.key
-    except ValueError:
-        natural = None
-    return compute(data, as_of=record.as_of, period=None if natural == record.period else record.period)
+        chosen = decide_report_date(data, as_of=record.as_of)
+    except CchcError:
+        pass
+    if chosen is None or chosen.period.key != record.period:
+        s = data.settings
+        try:
+            the_period = get_period(record.period, int(s["nam_ke_hoach"]), s.windows())
+        except ValueError as exc:
+            raise CchcError(str(exc)) from None
+        chosen = ReportDate(record.as_of, "flag", the_period, "flag")
+    return compute(data, chosen=chosen)
 
 
 def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, redraft: Collection[str],
@@ -345,7 +399,7 @@ def _narrative(data: WorkbookData, figures: ReportFigures, year: int, windows, r
     ctx = DraftContext(school=str(settings["ten_truong_ngan"]), plan_number=str(settings["so_ke_hoach"]),
                        plan_date=settings["ngay_ke_hoach"], plan_year=year,
                        superior=str(settings["co_quan_nhan_bao_cao"]), next_end=nxt.end if nxt else None,
-                       next_label=nxt.label if nxt else "", superior_plan=str(settings["ke_hoach_cap_tren"] or ""),
+                       superior_plan=str(settings["ke_hoach_cap_tren"] or ""),
                        request=str(settings["van_ban_yeu_cau_bao_cao"] or ""),
                        proposals=tuple(str(settings["de_xuat_kien_nghi"] or "").splitlines()),
                        satisfaction_measure=str(settings["cach_tinh_hai_long"]))
@@ -389,13 +443,13 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     readable = [t for t in data.tables if t not in data.unreadable]
     if "tasks" in outputs and schema.TASKS.table in readable:
         td = data.tables[schema.TASKS.table]
-        labels = [schema.TASK_FLAG[o.flag] for o in result.task_outcomes]
+        labels = [o.flag.label for o in result.task_outcomes]
         book.write_column(schema.TASKS.sheet, schema.TASKS.table, "Tình trạng hạn",
                           _column_values(td, data.task_rows, labels))
     if "tasks" in outputs and schema.OCCURRENCES.table in readable:
         td = data.tables[schema.OCCURRENCES.table]
         by_id = {occ.occurrence.id: occ.flag for o in result.task_outcomes for occ in o.occurrences}
-        labels = [schema.TASK_FLAG[by_id[occ.id]] if occ.id in by_id else None for occ in data.occurrences]
+        labels = [by_id[occ.id].label if occ.id in by_id else None for occ in data.occurrences]
         book.write_column(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table, "Tình trạng hạn",
                           _column_values(td, data.occurrence_rows, labels))
     if "dossiers" in outputs and schema.DOSSIERS.table in readable and result.dossier_flags:
@@ -413,7 +467,7 @@ def write_outputs(book: Book, result: RefreshResult, outputs=OUTPUTS_ALL) -> Non
     if "indicators" in outputs and schema.INDICATORS.table in readable:
         td = data.tables[schema.INDICATORS.table]
         actual = [r.actual for r in result.indicators]
-        status = [r.status for r in result.indicators]
+        status = [str(r.status) for r in result.indicators]       # the word, as a plain text
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Kết quả",
                           _column_values(td, data.indicator_rows, actual))
         book.write_column(schema.INDICATORS.sheet, schema.INDICATORS.table, "Đánh giá",
@@ -463,11 +517,13 @@ def _write_narrative(book: Book, result: RefreshResult) -> None:
 
 def refresh_book(book: Book, *, as_of: dt.date | None = None, period: str | None = None,
                  progress: Progress | None = None, outputs=OUTPUTS_ALL, today: dt.date | None = None,
-                 save: bool = True, redraft: Collection[str] = ()) -> RefreshResult:
-    """Read, compute and write through any :class:`Book` adapter (``redraft``: see :func:`compute`)."""
+                 save: bool = True, redraft: Collection[str] = (), data: WorkbookData | None = None) -> RefreshResult:
+    """Read, compute and write through any :class:`Book` adapter (``redraft``: see :func:`compute`); ``data``:
+    what the caller already read from ``book`` (nothing is read again)."""
     step = progress or (lambda fraction, message: None)
     step(0.05, "Đang đọc dữ liệu…")
-    data = load_data(book)
+    if data is None:
+        data = load_data(book)
     step(0.40, "Đang tính toán…")
     result = compute(data, as_of=as_of, period=period, today=today, redraft=redraft)
     step(0.70, "Đang ghi kết quả…")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .core.vocabulary import IndicatorStatus, TaskFlag
+
 __all__ = [
     "TableSpec",
     "TASKS",
@@ -68,16 +70,8 @@ TASK_STATUS = {
     "Hoàn thành": "done",
     "Không thực hiện": "cancelled",
 }
-TASK_FLAG = {
-    "done_on_time": "Hoàn thành đúng hạn",
-    "done_late": "Hoàn thành trễ hạn",
-    "overdue": "Quá hạn",
-    "unfinished": "Chưa hoàn thành",  # no longer given (issue #15: never late before the deadline); key kept
-    "due_soon": "Sắp đến hạn",
-    "in_time": "Trong hạn",
-    "no_deadline": "Chưa xác định hạn",
-    "not_done": "Không thực hiện",
-}
+# flag key -> the word 'Tình trạng hạn' shows (core.vocabulary.TaskFlag and its label, as plain strings)
+TASK_FLAG = {str(flag): flag.label for flag in TaskFlag}
 # Value of the 'Liên kết' column for an appendix row that sums up the whole plan (e.g. "Thực hiện theo
 # Kế hoạch đã ban hành"); any other non-blank value is the Mã of the section III task the row repeats.
 TASK_LINK_UMBRELLA = "Tổng hợp"
@@ -103,9 +97,9 @@ DOSSIER_CLASS = {
 RATING = {"Rất hài lòng": "very_satisfied", "Hài lòng": "satisfied", "Không hài lòng": "dissatisfied"}
 YES_NO = {"Có": True, "Không": False}
 INDICATOR_OP = {">": "gt", "≥": "ge", "=": "eq", "≤": "le"}
-# "Chưa đạt": an annual target not met before the annual cut-off; "Không tính được": a table it needs
-# could not be read.
-INDICATOR_STATUS = ("Đạt", "Không đạt", "Chưa đạt", "Chưa có dữ liệu", "Theo dõi", "Không tính được")
+# core.vocabulary.IndicatorStatus, as plain strings: "Chưa đạt": an annual target not met before the annual
+# cut-off; "Không tính được": a table it needs could not be read.
+INDICATOR_STATUS = tuple(str(status) for status in IndicatorStatus)
 HOLIDAY_KIND = {"Nghỉ": False, "Làm bù": True}
 
 # The seven areas of section III of the plan.

@@ -129,7 +129,7 @@ def test_an_unreadable_table_is_never_reported_as_zeros(workbook_copy, tmp_path,
     computed and why, refresh names it and exits 1, send refuses the report."""
     import openpyxl
 
-    from cchc_xl.distribute.send import send_report
+    from cchc_xl.distribute.send import send_file
     from cchc_xl.errors import SendError
 
     pkg, info, r1, c1 = _dossier_cells(workbook_copy)
@@ -158,9 +158,9 @@ def test_an_unreadable_table_is_never_reported_as_zeros(workbook_copy, tmp_path,
     assert j["rates"]["early_or_on_time"] is None and j["dossier_flags"] == {}
 
     with pytest.raises(SendError, match="đã thay đổi sau khi lập báo cáo"):  # its report predates the rename
-        send_report(bad, dry_run=True, outdir=tmp_path / "send", env={})
+        send_file(bad, dry_run=True, outdir=tmp_path / "send", env={})
     with pytest.raises(SendError) as info:  # the report made after it says what it could not compute
-        send_report(out, period="year", as_of=dt.date(2024, 12, 14), dry_run=True, outdir=tmp_path / "send", env={})
+        send_file(out, period="year", as_of=dt.date(2024, 12, 14), dry_run=True, outdir=tmp_path / "send", env={})
     assert "'Ngày tiếp nhận'" in str(info.value)
     assert not (tmp_path / "send").exists() or not list((tmp_path / "send").iterdir())
 

@@ -148,12 +148,11 @@ def test_json_output_is_one_object():
 
 
 def test_progress_bar_draws_only_on_a_terminal(tmp_path):
-    from cchc_xl.distribute.consolidate import text_progress as consolidate_bar
     from cchc_xl.progress import text_progress
 
     log = tmp_path / "log.txt"
     with open(log, "w", encoding="utf-8") as stream:  # a log file, as a scheduler captures stderr
-        for bar in (text_progress(stream), consolidate_bar(stream)):
+        for bar in (text_progress(stream),):
             bar(0.5, "Đang đọc…")
             bar(1.0, "Xong.")
     assert log.read_text(encoding="utf-8") == ""

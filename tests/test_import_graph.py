@@ -92,3 +92,16 @@ def test_the_report_is_a_package_and_nothing_imports_the_build_at_run_time():
             "cchc_xl.report.textmetrics", "cchc_xl.report.styles", "cchc_xl.report.frame"} <= set(graph)
     build_users = {m for m, deps in graph.items() if any(d.startswith("cchc_xl.build") for d in deps)}
     assert {m for m in build_users if not m.startswith("cchc_xl.build")} <= {"cchc_xl.cli"}
+
+
+# Modules whose rewrite is under way on another branch (issue #16): they still reach behind the face of
+# cchc_xl.io.ooxml. Each name here is a follow-up to remove, never one to add.
+_OOXML_PRIVATE_PENDING = {"cchc_xl.exchange.reader"}
+
+
+def test_other_packages_import_the_ooxml_face_never_a_module_behind_it():
+    graph = import_graph()
+    behind = {(m, d) for m, deps in graph.items() for d in deps
+              if d.startswith("cchc_xl.io.ooxml.") and not m.startswith("cchc_xl.io.ooxml")
+              and m not in _OOXML_PRIVATE_PENDING and not m.startswith("cchc_xl.rollup")}
+    assert behind == set()

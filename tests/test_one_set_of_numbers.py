@@ -150,7 +150,7 @@ def refreshed(tmp_path_factory, built_workbook):
         code, js = _run("refresh", master, "--as-of", as_of, "--period", period, "--out", d / "j.xlsm", "--json")
         assert code == 0
         # send sends the report that is in the refreshed workbook (its period and as-of date are recorded there)
-        outcome = send.send_report(d / "out.xlsm", period=period,
+        outcome = send.send_file(d / "out.xlsm", period=period,
                                    as_of=__import__("datetime").date.fromisoformat(as_of),
                                    dry_run=True, outdir=d / "send", env={}, make_pdf=_fake_pdf)
         out[period] = {"text": text, "json": json.loads(js), "file": d / "out.xlsm", "eml": outcome.eml}

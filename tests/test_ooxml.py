@@ -301,6 +301,21 @@ def test_style_registry_is_idempotent(book, tmp_path):
     assert c.alignment.horizontal == "center" and c.alignment.wrap_text and c.number_format == "#,##0"
 
 
+def test_writes_after_a_save_keep_what_the_save_wrote(book):
+    """A book saved twice (consolidate --send records the send in the master it just saved): the second save
+    keeps the first one's cells of the same sheet, whether or not the sheet was read in between."""
+    for read_between in (False, True):
+        pkg = Package.open(book)
+        pkg.set_cells("Dữ liệu", {(10, 1): "lần một"})
+        pkg.save(backup=False)
+        if read_between:
+            pkg.read_sheet("Dữ liệu")
+        pkg.set_cells("Dữ liệu", {(11, 1): "lần hai"})
+        pkg.save(backup=False)
+        cells = Package.open(book).read_sheet("Dữ liệu").cells
+        assert (cells[(10, 1)].value, cells[(11, 1)].value) == ("lần một", "lần hai"), read_between
+
+
 def test_set_table_ref(book, tmp_path):
     pkg = Package.open(book)
     before = pkg.read_part("xl/tables/table1.xml")

@@ -272,13 +272,13 @@ def test_planted_handout_names_are_replaced_not_written_through(master, victim, 
 
 
 def test_planted_exchange_pdf_and_draft_names_are_replaced(master, victim, tmp_path):
-    from cchc_xl.distribute.send import send_report
+    from cchc_xl.distribute.send import send_file
 
     def fake_pdf(xlsx: Path, pdf: Path) -> Path:
         pdf.write_bytes(b"%PDF-1.4")
         return pdf
 
-    scratch = send_report(master, dry_run=True, env={}, outdir=tmp_path / "nhap", make_pdf=fake_pdf)
+    scratch = send_file(master, dry_run=True, env={}, outdir=tmp_path / "nhap", make_pdf=fake_pdf)
     out = tmp_path / "gui"
     for p in (scratch.xlsx, scratch.pdf, scratch.eml):
         plant(out / p.name, victim)

@@ -45,6 +45,7 @@ from .periods import Period, is_year_end
 from .rates import COUNT_FIELDS, DossierStats
 from .tasks import (NOT_YET_DUE, TASK_FLAGS, OccurrenceOutcome, TaskOutcome, Unit, ct2_counts, ct2_units,
                     task_summary)
+from .vocabulary import TaskFlag
 
 __all__ = ["ReportFigures", "TaskFigures", "build_figures", "SECTIONS", "SECTION_LABELS"]
 
@@ -71,12 +72,12 @@ class TaskFigures:
     @property
     def done(self) -> int:
         """Counted tasks done, on time or late."""
-        return self.counts["done_on_time"] + self.counts["done_late"]
+        return self.counts[TaskFlag.DONE_ON_TIME] + self.counts[TaskFlag.DONE_LATE]
 
     @property
     def carried_out(self) -> int:
         """Counted tasks the school carries out: all but *Không thực hiện* (the completion rate's denominator)."""
-        return self.counts["total"] - self.counts["not_done"]
+        return self.counts["total"] - self.counts[TaskFlag.NOT_DONE]
 
     @property
     def completion(self) -> float | None:
@@ -106,16 +107,16 @@ class TaskFigures:
     @property
     def cancelled(self) -> list[TaskOutcome]:
         """*Không thực hiện* tasks; the reason is the task's ``note`` (*Ghi chú*)."""
-        return self.with_flag("not_done")
+        return self.with_flag(TaskFlag.NOT_DONE)
 
     @property
     def overdue(self) -> list[TaskOutcome]:
-        return self.with_flag("overdue")
+        return self.with_flag(TaskFlag.OVERDUE)
 
     @property
     def unfinished(self) -> list[TaskOutcome]:
         """Always empty since issue #15 (no task is late before its deadline); kept for ``--json``'s key."""
-        return self.with_flag("unfinished")
+        return self.with_flag(TaskFlag.UNFINISHED)
 
     @property
     def occurrences(self) -> list[OccurrenceOutcome]:

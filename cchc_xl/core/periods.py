@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from .vocabulary import PeriodKey
+
 __all__ = [
     "Period",
     "PERIOD_KEYS",
@@ -31,22 +33,24 @@ __all__ = [
 DayMonth = tuple[int, int]
 Windows = Mapping[str, tuple[DayMonth, DayMonth]]
 
-PERIOD_KEYS = ("q1", "h1", "q3", "year")
+PERIOD_KEYS = tuple(PeriodKey)
 DEFAULT_WINDOWS: dict[str, tuple[DayMonth, DayMonth]] = {
-    "q1": ((15, 12), (14, 3)),
-    "h1": ((15, 12), (14, 6)),
-    "q3": ((15, 6), (14, 9)),
-    "year": ((15, 12), (14, 12)),
+    PeriodKey.Q1: ((15, 12), (14, 3)),
+    PeriodKey.H1: ((15, 12), (14, 6)),
+    PeriodKey.Q3: ((15, 6), (14, 9)),
+    PeriodKey.YEAR: ((15, 12), (14, 12)),
 }
-_LABEL = {"q1": "Quý I/{y}", "h1": "6 tháng đầu năm {y}", "q3": "Quý III/{y}", "year": "Năm {y}"}
-_PHRASE = {"q1": "quý I năm {y}", "h1": "6 tháng đầu năm {y}", "q3": "quý III năm {y}", "year": "năm {y}"}
+_LABEL = {PeriodKey.Q1: "Quý I/{y}", PeriodKey.H1: "6 tháng đầu năm {y}", PeriodKey.Q3: "Quý III/{y}",
+          PeriodKey.YEAR: "Năm {y}"}
+_PHRASE = {PeriodKey.Q1: "quý I năm {y}", PeriodKey.H1: "6 tháng đầu năm {y}", PeriodKey.Q3: "quý III năm {y}",
+           PeriodKey.YEAR: "năm {y}"}
 
 
 @dataclass(frozen=True)
 class Period:
     """One reporting period of a plan year: ``start``/``end`` are inclusive dates."""
 
-    key: str
+    key: PeriodKey
     label: str
     start: date
     end: date
@@ -92,7 +96,7 @@ def get_period(key: str, year: int, windows: Windows | None = None) -> Period:
         start, end = date(start_year, m1, d1), date(year, m2, d2)
     except ValueError:
         raise ValueError(f"kỳ báo cáo '{k}': ngày bắt đầu/kết thúc không tồn tại trong năm {year}") from None
-    return Period(k, _LABEL[k].format(y=year), start, end)
+    return Period(PeriodKey(k), _LABEL[k].format(y=year), start, end)
 
 
 def period_for(as_of: date, year: int, windows: Windows | None = None) -> Period:
@@ -100,17 +104,15 @@ def period_for(as_of: date, year: int, windows: Windows | None = None) -> Period
 
     Ties in length keep the order of :data:`PERIOD_KEYS`.
 
-    >>> period_for(date(2024, 3, 1), 2024).key, period_for(date(2024, 6, 14), 2024).key
-    ('q1', 'h1')
-    >>> period_for(date(2024, 7, 1), 2024).key, period_for(date(2024, 12, 20), 2024).key
-    ('q3', 'year')
+    >>> [str(period_for(d, 2024).key) for d in (date(2024, 3, 1), date(2024, 6, 14), date(2024, 7, 1), date(2024, 12, 20))]
+    ['q1', 'h1', 'q3', 'year']
     """
     best: Period | None = None
     for k in PERIOD_KEYS:
         p = get_period(k, year, windows)
         if as_of in p and (best is None or p.end - p.start < best.end - best.start):
             best = p
-    return best or get_period("year", year, windows)
+    return best or get_period(PeriodKey.YEAR, year, windows)
 
 
 def report_title_phrase(period: Period) -> str:
@@ -133,4 +135,4 @@ def is_year_end(period: Period, cut: date) -> bool:
     >>> is_year_end(get_period("q3", 2024), date(2024, 9, 14))
     False
     """
-    return period.key == "year" and cut >= period.end
+    return period.key == PeriodKey.YEAR and cut >= period.end

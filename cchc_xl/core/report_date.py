@@ -24,10 +24,10 @@ date outside its windows never gives a report of another year:
 ('Năm 2024', 'setting')
 >>> r.note
 'Ngày tính đến 16/12/2024 đã qua ngày chốt số liệu năm 2024 (14/12/2024): kế hoạch là của năm 2024 nên lập báo cáo năm 2024.'
->>> resolve_report_date(2024, as_of=date(2024, 3, 10), setting_as_of=date(2024, 6, 14), setting_period="year").period.key
-'year'
->>> resolve_report_date(2024, as_of=date(2024, 3, 10), period="h1", setting_period="year").period.key
-'h1'
+>>> resolve_report_date(2024, as_of=date(2024, 3, 10), setting_as_of=date(2024, 6, 14), setting_period="year").period.label
+'Năm 2024'
+>>> resolve_report_date(2024, as_of=date(2024, 3, 10), period="h1", setting_period="year").period.label
+'6 tháng đầu năm 2024'
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from datetime import date
 
 from .periods import Period, Windows, get_period, period_for
 from .vnformat import date_vn
+from .vocabulary import PeriodKey
 
 __all__ = ["ReportDate", "resolve_report_date", "AS_OF_SOURCES", "PERIOD_SOURCES"]
 
@@ -110,12 +111,12 @@ def resolve_report_date(plan_year: int, *, as_of: date | None = None, period: st
         return ReportDate(day, day_source, get_period(period, plan_year, windows), "flag")
     if setting_period:
         return ReportDate(day, day_source, get_period(setting_period, plan_year, windows), "setting")
-    year = get_period("year", plan_year, windows)
+    year = get_period(PeriodKey.YEAR, plan_year, windows)
     if day > year.end:
         return ReportDate(day, day_source, year, "date",
                           f"Ngày tính đến {date_vn(day)} đã qua ngày chốt số liệu năm {plan_year} "
                           f"({date_vn(year.end)}): kế hoạch là của năm {plan_year} nên lập báo cáo năm {plan_year}.")
-    first = get_period("q1", plan_year, windows)
+    first = get_period(PeriodKey.Q1, plan_year, windows)
     if day < min(first.start, year.start):
         return ReportDate(day, day_source, first, "date",
                           f"Ngày tính đến {date_vn(day)} chưa đến kỳ báo cáo đầu tiên của kế hoạch năm {plan_year} "

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .calendar import FIRST_YEAR, LAST_YEAR, date_window, outside_window
+from .vocabulary import PeriodKey
 
 __all__ = ["SETTING_SPECS", "SettingSpec", "Settings", "parse_settings", "SettingProblem", "one_line"]
 
@@ -68,7 +69,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "dẫn, tập huấn, phần mềm, nguồn lực (để trống: không có đề xuất)", "lines"),
     SettingSpec("ngay_tinh_den", None, "Ngày tính đến (để trống: hôm nay)", "date"),
     SettingSpec("ky_bao_cao", "", "Kỳ báo cáo: q1, h1, q3, year (để trống: kỳ chứa ngày tính đến)", "choice",
-                ("", "q1", "h1", "q3", "year")),
+                ("", *(str(key) for key in PeriodKey))),
     SettingSpec("so_ngay_sap_den_han", 7, "Số ngày làm việc còn lại để coi là 'Sắp đến hạn'", "int"),
     SettingSpec("cach_tinh_hai_long", "QĐ 766", "Cách tính tỷ lệ hài lòng: 'QĐ 766' hoặc 'Khảo sát'", "choice",
                 ("QĐ 766", "Khảo sát")),
@@ -140,68 +141,96 @@ class Settings:
     def windows(self) -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
         """Reporting windows as ``{key: ((day, month) from, (day, month) to)}``."""
         out = {}
-        for key, prefix in (("q1", "ky_q1"), ("h1", "ky_h1"), ("q3", "ky_q3"), ("year", "ky_nam")):
+        for key, prefix in _WINDOW_SETTINGS.items():
             out[key] = (self[prefix + "_tu"], self[prefix + "_den"])
         return out
 
 
+#: The settings that hold each period's window (``<prefix>_tu``, ``<prefix>_den``).
+_WINDOW_SETTINGS = {PeriodKey.Q1: "ky_q1", PeriodKey.H1: "ky_h1", PeriodKey.Q3: "ky_q3", PeriodKey.YEAR: "ky_nam"}
+
+
 def _coerce(spec: SettingSpec, value: object) -> object:
-    """Convert one cell value to the setting's type; raise ValueError with a Vietnamese message."""
+    """Convert one cell value to the setting's type (:data:`_KINDS`: one reader per kind); raise ValueError with
+    a Vietnamese message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if spec.kind in ("text", "line", "lines"):
             return ""
         if spec.kind in ("daymonth", "yesno") and isinstance(spec.default, str):
             return _coerce(spec, spec.default)
         return spec.default
-    if spec.kind in ("int", "year"):
-        if isinstance(value, bool):
-            raise ValueError("cần một số nguyên")
-        if isinstance(value, (int, float)) and float(value).is_integer():
-            number = int(value)
-        elif isinstance(value, str) and value.strip().isdigit():
-            number = int(value.strip())
-        else:
-            raise ValueError("cần một số nguyên")
-        if spec.kind == "year" and not FIRST_YEAR <= number <= LAST_YEAR:
-            raise ValueError(f"năm {number} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}")
-        return number
-    if spec.kind == "date":
-        day = _date(value)
-        if day is None:
-            raise ValueError("cần một ngày dạng dd/mm/yyyy")
-        problem = outside_window(day, date_window(None))
-        if problem:
-            raise ValueError(problem)
-        return day
-    if spec.kind == "daymonth":
-        if isinstance(value, (dt.date, dt.datetime)):
-            return (value.day, value.month)
-        m = _DAYMONTH.match(str(value))
-        if m:
-            day, month = int(m.group(1)), int(m.group(2))
-            try:
-                dt.date(2024, month, day)
-            except ValueError:
-                raise ValueError("ngày/tháng không tồn tại") from None
-            return (day, month)
+    return _KINDS.get(spec.kind, _text)(spec, value)
+
+
+def _integer(spec: SettingSpec, value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("cần một số nguyên")
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise ValueError("cần một số nguyên")
+    if spec.kind == "year" and not FIRST_YEAR <= number <= LAST_YEAR:
+        raise ValueError(f"năm {number} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}")
+    return number
+
+
+def _a_date(spec: SettingSpec, value: object) -> dt.date:
+    day = _date(value)
+    if day is None:
+        raise ValueError("cần một ngày dạng dd/mm/yyyy")
+    problem = outside_window(day, date_window(None))
+    if problem:
+        raise ValueError(problem)
+    return day
+
+
+def _day_month(spec: SettingSpec, value: object) -> tuple[int, int]:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return (value.day, value.month)
+    m = _DAYMONTH.match(str(value))
+    if not m:
         raise ValueError("cần ngày/tháng dạng dd/mm, ví dụ 15/12")
-    if spec.kind == "yesno":
-        text = str(value).strip()
-        if text not in ("Có", "Không"):
-            raise ValueError("chỉ nhận 'Có' hoặc 'Không'")
-        return text == "Có"
-    if spec.kind == "choice":
-        text = str(value).strip()
-        if text not in spec.choices:
-            raise ValueError("chỉ nhận một trong: " + ", ".join(repr(c) for c in spec.choices if c))
-        return text
-    if spec.kind == "lines":
-        return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
-    if spec.kind == "line":
-        return one_line(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+    day, month = int(m.group(1)), int(m.group(2))
+    try:
+        dt.date(2024, month, day)
+    except ValueError:
+        raise ValueError("ngày/tháng không tồn tại") from None
+    return (day, month)
+
+
+def _yes_no(spec: SettingSpec, value: object) -> bool:
+    text = str(value).strip()
+    if text not in ("Có", "Không"):
+        raise ValueError("chỉ nhận 'Có' hoặc 'Không'")
+    return text == "Có"
+
+
+def _choice(spec: SettingSpec, value: object) -> str:
+    text = str(value).strip()
+    if text not in spec.choices:
+        raise ValueError("chỉ nhận một trong: " + ", ".join(repr(c) for c in spec.choices if c))
+    return text
+
+
+def _lines(spec: SettingSpec, value: object) -> str:
+    return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
+
+
+def _line(spec: SettingSpec, value: object) -> str:
+    return one_line(str(int(value)) if isinstance(value, float) and value.is_integer() else str(value))
+
+
+def _text(spec: SettingSpec, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+#: The reader of each kind of setting; any other kind is text.
+_KINDS = {"int": _integer, "year": _integer, "date": _a_date, "daymonth": _day_month, "yesno": _yes_no,
+          "choice": _choice, "lines": _lines, "line": _line, "text": _text}
 
 
 def _date(value: object) -> dt.date | None:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calendar import WorkCalendar
+from .vocabulary import DONE, JUDGED, NOT_YET_DUE, PeriodKey, TaskFlag
 
 __all__ = [
     "Task",
@@ -69,11 +70,9 @@ __all__ = [
     "VN_ALPHABET",
 ]
 
-# schema.TASK_FLAG keys, in report order
-TASK_FLAGS = ("done_on_time", "done_late", "overdue", "unfinished", "due_soon", "in_time", "no_deadline",
-              "not_done")
-JUDGED = ("done_on_time", "done_late", "overdue")  # CT2's denominator: units due or done
-NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")  # not judged in this report
+# every flag (core.vocabulary.TaskFlag), in report order; JUDGED: CT2's denominator, units due or done;
+# NOT_YET_DUE: not judged in this report
+TASK_FLAGS = tuple(TaskFlag)
 VN_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _VN_INDEX = {c: i for i, c in enumerate(VN_ALPHABET)}
 
@@ -124,21 +123,28 @@ class Occurrence:
 class OccurrenceOutcome:
     occurrence: Occurrence
     deadline: date | None
-    flag: str
+    flag: TaskFlag
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flag", TaskFlag(self.flag))   # a key given as text becomes the member
 
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """The judgement of one task row: ``flag`` is a :data:`TASK_FLAGS` key; ``counted`` is False for an
-    appendix row that repeats a task or sums up the plan; ``occurrences`` for a periodic task."""
+    """The judgement of one task row: ``flag`` is a :class:`~cchc_xl.core.vocabulary.TaskFlag` (given as its key,
+    it becomes the member); ``counted`` is False for an appendix row that repeats a task or sums up the plan;
+    ``occurrences`` for a periodic task."""
 
     task: Task
     deadline: date | None
-    flag: str
+    flag: TaskFlag
     counted: bool = True
     occurrences: tuple[OccurrenceOutcome, ...] = ()
     link_target: str = ""  # the task id it repeats, or the umbrella word
     periodic: bool = False  # judged per occurrence: its units of work are the occurrences
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flag", TaskFlag(self.flag))
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,7 @@ class Unit:
 
     outcome: TaskOutcome
     occurrence: OccurrenceOutcome | None
-    flag: str
+    flag: TaskFlag
     deadline: date | None
 
     @property
@@ -265,21 +271,21 @@ def flag_task(task, deadline: date | None, as_of: date, cal: WorkCalendar, due_s
     >>> t = Task("1.a", 1, "a", "", "", "", "", None, "", "in_progress", None, "", "")
     >>> cal = WorkCalendar()
     >>> due = date(2024, 12, 31)
-    >>> flag_task(t, due, date(2024, 12, 14), cal, 7), flag_task(t, due, date(2025, 1, 2), cal, 7)
-    ('in_time', 'overdue')
+    >>> [str(flag_task(t, due, day, cal, 7)) for day in (date(2024, 12, 14), date(2025, 1, 2))]
+    ['in_time', 'overdue']
     """
     if task.status == "cancelled":
-        return "not_done"
+        return TaskFlag.NOT_DONE
     if deadline is None:
-        return "no_deadline"
+        return TaskFlag.NO_DEADLINE
     if task.status == "done" and (task.done_date is None or task.done_date <= as_of):
         done = task.done_date or as_of
-        return "done_on_time" if done <= deadline else "done_late"
+        return TaskFlag.DONE_ON_TIME if done <= deadline else TaskFlag.DONE_LATE
     if as_of > deadline:
-        return "overdue"
+        return TaskFlag.OVERDUE
     if cal.working_days_between(as_of, deadline) <= due_soon_days:
-        return "due_soon"
-    return "in_time"
+        return TaskFlag.DUE_SOON
+    return TaskFlag.IN_TIME
 
 
 def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, date | None]:
@@ -294,38 +300,38 @@ def periodic_flag(occurrences: Sequence[tuple[str, date | None]]) -> tuple[str, 
 
     >>> d = date
     >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("overdue", d(2024, 6, 14)), ("in_time", None)])
-    ('overdue', datetime.date(2024, 6, 14))
+    (<TaskFlag.OVERDUE: 'overdue'>, datetime.date(2024, 6, 14))
     >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("due_soon", d(2024, 6, 14)), ("in_time", d(2024, 9, 14))])
-    ('due_soon', datetime.date(2024, 6, 14))
+    (<TaskFlag.DUE_SOON: 'due_soon'>, datetime.date(2024, 6, 14))
     >>> periodic_flag([("done_on_time", d(2024, 3, 14)), ("done_late", d(2024, 6, 14))])
-    ('done_late', datetime.date(2024, 6, 14))
+    (<TaskFlag.DONE_LATE: 'done_late'>, datetime.date(2024, 6, 14))
     """
-    live = [(f, dl) for f, dl in occurrences if f != "not_done"]
+    live = [(TaskFlag(f), dl) for f, dl in occurrences if f != TaskFlag.NOT_DONE]
     if not live:
-        return ("not_done" if occurrences else "no_deadline"), None
+        return (TaskFlag.NOT_DONE if occurrences else TaskFlag.NO_DEADLINE), None
 
-    def first(flag: str, latest: bool = False) -> tuple[str, date | None] | None:
+    def first(flag: TaskFlag, latest: bool = False) -> tuple[TaskFlag, date | None] | None:
         dates = [dl for f, dl in live if f == flag]
         if not dates:
             return None
         known = [x for x in dates if x is not None]
         return flag, ((max(known) if latest else min(known)) if known else None)
 
-    hit = first("overdue")
+    hit = first(TaskFlag.OVERDUE)
     if hit:
         return hit
-    done = [f for f, _ in live if f in ("done_on_time", "done_late")]
+    done = [f for f, _ in live if f in DONE]
     if len(done) == len(live):
-        return first("done_late", latest=True) or first("done_on_time", latest=True)
-    for flag in ("done_late", "due_soon", "in_time", "no_deadline"):
+        return first(TaskFlag.DONE_LATE, latest=True) or first(TaskFlag.DONE_ON_TIME, latest=True)
+    for flag in (TaskFlag.DONE_LATE, *NOT_YET_DUE):
         hit = first(flag)
         if hit:
             return hit
-    return "no_deadline", None  # pragma: no cover - every flag is covered above
+    return TaskFlag.NO_DEADLINE, None  # pragma: no cover - every flag is covered above
 
 
 _QUARTER_LABEL = ("I", "II", "III", "IV")
-_QUARTER_WINDOW = ("q1", "h1", "q3", "year")  # the report whose cut-off closes each quarter
+_QUARTER_WINDOW = tuple(PeriodKey)  # the report whose cut-off closes each quarter (q1, h1, q3, year)
 
 
 def recurrence(timeframe: str | None, periodic_default: str = "Hằng quý") -> str | None:
@@ -392,7 +398,7 @@ def occurrence_deadline(label: str, plan_year: int, windows: Mapping | None = No
             return None
         if end_of_period:
             return _month_end(year, month)
-        day = (windows.get("year") or DEFAULT_WINDOWS["year"])[1][0]
+        day = (windows.get(PeriodKey.YEAR) or DEFAULT_WINDOWS[PeriodKey.YEAR])[1][0]
         return date(year, month, min(day, _stdcal.monthrange(year, month)[1]))
     return None
 
@@ -466,10 +472,10 @@ def judge_tasks(
                               f"không xác định được hạn từ '{occ.label or '(trống)'}'; hãy ghi dạng 'Quý II/"
                               f"{plan_year}' hoặc 'Tháng 5/{plan_year}', hoặc nhập 'Hạn hoàn thành'"))
             cancelled = task.status == "cancelled"
-            f = "not_done" if cancelled else flag_task(occ, dl, as_of, cal, due_soon_days)
+            f = TaskFlag.NOT_DONE if cancelled else flag_task(occ, dl, as_of, cal, due_soon_days)
             occ_out.append(OccurrenceOutcome(occ, dl, f))
         if task.status == "cancelled":
-            flag, deadline = "not_done", None
+            flag, deadline = TaskFlag.NOT_DONE, None
         else:
             if not occ_out:
                 notes.append(("task", task, "Thời gian thực hiện/hoàn thành",
@@ -501,7 +507,7 @@ def ct2_counts(flags: Iterable[str]) -> tuple[int, int]:
     (1, 3)
     """
     c = Counter(flags)
-    return c["done_on_time"], sum(c[k] for k in JUDGED)
+    return c[TaskFlag.DONE_ON_TIME], sum(c[k] for k in JUDGED)
 
 
 def ct2_units(outcomes: Iterable[TaskOutcome]) -> list[Unit]:

@@ -13,7 +13,7 @@ artefact such as ``0.1249999``).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["percent", "integer", "number", "date_vn", "place_date", "day_month_year", "typographic", "NONE_TEXT"]
@@ -70,12 +70,17 @@ def percent(fraction: float | None, decimals: int = 2, trim: bool = False) -> st
 
 
 def date_vn(d: date | None) -> str:
-    """``dd/mm/yyyy``; ``None`` → ``""``.
+    """``dd/mm/yyyy``; a moment of a day (a datetime not at midnight) also ``hh:mm``; ``None`` → ``""``.
 
-    >>> date_vn(date(2024, 2, 5))
-    '05/02/2024'
+    >>> date_vn(date(2024, 2, 5)), date_vn(datetime(2024, 2, 5)), date_vn(datetime(2024, 2, 5, 14, 30))
+    ('05/02/2024', '05/02/2024', '05/02/2024 14:30')
     """
-    return "" if d is None else f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+    if d is None:
+        return ""
+    text = f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+    if isinstance(d, datetime) and (d.hour, d.minute, d.second, d.microsecond) != (0, 0, 0, 0):
+        text += f" {d.hour:02d}:{d.minute:02d}"
+    return text
 
 
 def day_month_year(d: date) -> str:

@@ -1,23 +1,23 @@
 """Small helpers shared by the distribution modules (private: no public API).
 
 * :func:`ascii_slug` — Vietnamese text to a file-name token without diacritics.
-* :func:`percent`, :func:`date_vn` — Vietnamese number/date formatting (delegates to
-  ``cchc_xl.core.vnformat`` when it is available).
+* :func:`percent` — a rate in a sentence of the e-mail (``cchc_xl.core.vnformat.percent``, or words when
+  there is none).
 * :func:`fit_name` — a file name the project creates, shortened by bytes so that it can be created.
 * :func:`run_lock` — the workbook's writer lock (:func:`cchc_xl.io.writelock.writer_lock`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import unicodedata
 from pathlib import Path
 
 from ..core import vnformat
-from ..errors import WorkbookBusyError as LockBusy  # noqa: F401 - the names scripts and tests use
-from ..io.writelock import LOCK_WAIT_SECONDS  # noqa: F401
+# The roll-up (cchc_xl.rollup.run) still takes its lock under these names; they go when it moves to the shared
+# inbox module (issue #18 §4, after issue #16's rewrite of the roll-up lands).
+from ..errors import WorkbookBusyError as LockBusy  # noqa: F401
 from ..io.writelock import writer_lock as run_lock  # noqa: F401
 
 _SPECIAL = {"đ": "d", "Đ": "D"}
@@ -52,15 +52,6 @@ def ascii_slug(text: str, sep: str = "_") -> str:
 def percent(x: float | None) -> str:
     """``0.9553`` → ``"95,53%"``; ``None`` → ``"chưa có dữ liệu"`` (for sentences in the e-mail body)."""
     return "chưa có dữ liệu" if x is None else vnformat.percent(x)
-
-
-def date_vn(d: dt.date | dt.datetime | None) -> str:
-    """``date(2024, 2, 5)`` → ``"05/02/2024"``; a datetime keeps ``hh:mm``."""
-    if d is None:
-        return ""
-    if isinstance(d, dt.datetime):
-        return d.strftime("%d/%m/%Y %H:%M")
-    return d.strftime("%d/%m/%Y")
 
 
 NAME_MAX_BYTES = 255      # a file name: 255 bytes of UTF-8 (ext4, most Linux file systems) …

@@ -45,19 +45,17 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import CchcError, LinkRefusedError, WorkbookBusyError, describe_os_error
-from ..progress import text_progress  # noqa: F401 - re-exported: the bar of every command
 from .arrivals import Arrivals
 from .handout import EDITABLE, group_of
 from .intake import MAX_FILE_BYTES, busy_reasons, size_problem, write_reason_file
 from .intake import candidates as _candidates
-from .intake import in_use as _in_use  # noqa: F401 - kept for callers of the old private name
 from .intake import move_unique as _move
+from .master import MasterTasks, master_tasks, read_master
 from .returned import Change, FileReport, canon as _canon, display as _display, examine as _examine, short
-from .returned import identity_sheet as _identity_sheet  # noqa: F401 - the name tests use
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
-           "master_tasks", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
-           "EXIT_FAILED", "EXIT_BUSY", "text_progress"]
+           "MasterTasks", "master_tasks", "read_master", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
+           "EXIT_FAILED", "EXIT_BUSY"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 SETTLE_SECONDS = 3.0
@@ -130,63 +128,6 @@ class ConsolidationSummary:
         return "\n".join(out)
 
 
-# ---------------------------------------------------------------------------------------- reading
-
-
-@dataclass
-class _MasterTasks:
-    headers: list[str]
-    first_row: int
-    first_col: int
-    rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
-    plan_no: str
-    plan_year: int
-    occurrences: "_MasterTasks | None" = None  # the occurrence table (tblLanThucHien), when the master has it
-
-
-def master_tasks(td, settings, first_col: int = 1, occ_td=None, occ_first_col: int = 1) -> _MasterTasks:
-    """The master's task table (a ``TableData`` from any Book adapter: FileBook or XwBook) and plan
-    identity (settings ``so_ke_hoach``/``nam_ke_hoach``), as :func:`plan_consolidation` needs it;
-    ``occ_td`` is its occurrence table (``tblLanThucHien``), if any. ``first_col``/``occ_first_col``
-    are the sheet columns of the tables' first columns (kept for callers; every write goes through the
-    Book seam, :func:`apply_plan`)."""
-    def table(t, col) -> _MasterTasks:
-        rows = {}
-        for i, values in enumerate(t.row_values()):
-            vals = dict(zip(t.headers, values))
-            tid = _canon(vals.get("Mã"))
-            if tid:
-                rows[tid] = (t.first_row + i, vals)
-        return _MasterTasks(list(t.headers), t.first_row, col, rows, str(settings["so_ke_hoach"]).strip(),
-                            int(settings["nam_ke_hoach"]))
-
-    mt = table(td, first_col)
-    if occ_td is not None:
-        mt.occurrences = table(occ_td, occ_first_col)
-    return mt
-
-
-def _read_master(book, name: str) -> tuple[_MasterTasks, object, object]:
-    """(master tasks, the task table's TableData, the occurrence table's or None) of the master opened as
-    ``book`` (any Book adapter); a table that lacks a contract column stops the run (nothing is moved)."""
-    from ..engine import load_data
-
-    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
-    if td is None:
-        raise CchcError(f"Sổ tính chính '{name}' không có bảng '{schema.TASKS.table}'.")
-    _require_headers(td, schema.TASKS)
-    occ_td = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-    if occ_td is not None:
-        _require_headers(occ_td, schema.OCCURRENCES)
-    return master_tasks(td, load_data(book).settings, occ_td=occ_td), td, occ_td
-
-
-def _require_headers(td, spec) -> None:
-    missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
-    if missing:
-        raise CchcError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột " + ", ".join(missing) + ".")
-
-
 # ---------------------------------------------------------------------------------------- files
 
 
@@ -220,8 +161,6 @@ class InboxLog:
         self.lines.clear()
 
 
-_Log = InboxLog
-
 
 # ---------------------------------------------------------------------------------------- main
 
@@ -238,12 +177,13 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
     without write permission) or an inbox that cannot be written gives :data:`EXIT_FAILED` with
     ``message`` set, and no inbox file is moved. ``lock_wait`` defaults to ``CCHC_LOCK_WAIT_SECONDS``
     (else 10 s). ``send`` sends the report (:func:`cchc_xl.distribute.send.send_report`) after a
-    successful run; a send failure gives :data:`EXIT_FAILED` too.
+    successful run — the report the run left in the master, from the same read and the same computation, the
+    master still open and locked; a send failure gives :data:`EXIT_FAILED` too.
     """
     master, inbox = Path(master), Path(inbox)
     step = progress or (lambda f, m: None)
     summary = ConsolidationSummary()
-    log = _Log(Path(log_path) if log_path else inbox / "tong_hop.log")
+    log = InboxLog(Path(log_path) if log_path else inbox / "tong_hop.log")
     summary.log_path = log.path
     try:
         log.check()
@@ -252,9 +192,10 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
         reason = str(exc) if isinstance(exc, LinkRefusedError) else describe_os_error(exc)
         summary.message = f"Tổng hợp thất bại: {reason}"
         return summary
+    sending = _Sending(env if env is not None else os.environ) if send else None
     try:
         _run(master, inbox, as_of, summary, log, step, settle_seconds, max_bytes,
-             (now or dt.datetime.now()).replace(microsecond=0), lock_wait)
+             (now or dt.datetime.now()).replace(microsecond=0), lock_wait, sending)
     except WorkbookBusyError as exc:
         summary.exit_code = EXIT_BUSY
         summary.message = str(exc)
@@ -269,18 +210,35 @@ def consolidate(master: str | os.PathLike, inbox: str | os.PathLike, as_of: dt.d
         log(summary.message)
     finally:
         _flush(log, summary)
-    if send and summary.exit_code in (EXIT_OK, EXIT_REJECTED):
-        from .send import send_report
-
-        try:
-            summary.sent = send_report(master, as_of=as_of, env=env if env is not None else os.environ)
-            summary.message = (summary.message + " " + summary.sent.message).strip()
-        except CchcError as exc:
-            summary.exit_code = EXIT_FAILED
-            summary.message = (summary.message + f" Gửi báo cáo thất bại: {exc}").strip()
+    if sending is not None and sending.message:
+        summary.message = (summary.message + " " + sending.message).strip()
         log(summary.message)
         _flush(log, summary)
     return summary
+
+
+@dataclass
+class _Sending:
+    """``consolidate --send``: where the send's outcome goes (the run sends inside its lock, :func:`_send`)."""
+
+    env: object
+    message: str = ""
+
+
+def _send(book, result, summary: ConsolidationSummary, sending: _Sending) -> None:
+    """Send the report the run left in the master (``result``, the run's one computation) and record it in
+    the master's ``Nhật ký`` through the same open ``book``; a failure is said in the summary."""
+    from .send import send_report
+
+    try:
+        summary.sent = send_report(result, book=book, env=sending.env)
+        sending.message = summary.sent.message
+    except CchcError as exc:
+        summary.exit_code = EXIT_FAILED
+        sending.message = f"Gửi báo cáo thất bại: {exc}"
+    except OSError as exc:
+        summary.exit_code = EXIT_FAILED
+        sending.message = f"Gửi báo cáo thất bại: {describe_os_error(exc, 'ghi')}"
 
 
 def _flush(log: InboxLog, summary: ConsolidationSummary) -> None:
@@ -350,7 +308,7 @@ def _belongs_to_master(p: Path, master: Path | None) -> bool:
     return bool(re.fullmatch(re.escape(master.stem) + r"\.bak-\d{8}-\d{6}(-\d+)?" + re.escape(master.suffix), name))
 
 
-def plan_consolidation(mt: _MasterTasks, inbox: str | os.PathLike, *, now: dt.datetime,
+def plan_consolidation(mt: MasterTasks, inbox: str | os.PathLike, *, now: dt.datetime,
                        settle_seconds: float = SETTLE_SECONDS, max_bytes: int = MAX_FILE_BYTES,
                        exclude: Path | None = None, progress=None, master: Path | None = None) -> ConsolidationPlan:
     """Examine every file of ``inbox`` against the master tasks ``mt`` (see :func:`master_tasks`) and
@@ -511,7 +469,7 @@ def _reason_text(rep: FileReport, now: dt.datetime) -> str:
             + "Hãy sửa theo lý do trên rồi gửi lại.\n")
 
 
-def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None) -> bool:
+def apply_plan(book, td, mt: MasterTasks, plan: ConsolidationPlan, occ_td=None) -> bool:
     """Write the accepted changes of ``plan`` and its log rows into ``book`` (any Book adapter: the file
     path and the ribbon write the same way): one :meth:`write_column` per changed column of each table the
     changes name (:attr:`Change.table`: the task table ``td``, or the occurrence table ``occ_td`` of
@@ -539,8 +497,9 @@ def apply_plan(book, td, mt: _MasterTasks, plan: ConsolidationPlan, occ_td=None)
 
 
 def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: InboxLog, step,
-         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float | None) -> None:
-    from ..engine import compute, load_data, write_outputs
+         settle: float, max_bytes: int, now: dt.datetime, lock_wait: float | None,
+         sending: _Sending | None = None) -> None:
+    from ..engine import compute, write_outputs
     from ..io.file_book import FileBook
     from ..report.record import read_record, record_of
 
@@ -551,15 +510,15 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
     check_inbox_writable(inbox, now.strftime("%Y-%m-%d"))
     step(0.02, "Đang đọc sổ tính chính…")
     with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write
-        mt, td, occ_td = _read_master(book, master.name)
-        plan = plan_consolidation(mt, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
+        read = read_master(book, master.name)                    # the one read of the master
+        plan = plan_consolidation(read.tasks, inbox, now=now, settle_seconds=settle, max_bytes=max_bytes,
                                   exclude=log.path, progress=step, master=master)
         step(0.7, "Đang cập nhật sổ tính chính…")
-        changed = apply_plan(book, td, mt, plan, occ_td)
+        changed = apply_plan(book, read.tasks_table, read.tasks, plan, read.occurrences_table)
         # The report follows the one as-of rule (core.report_date): it is made again when anything changed, or
         # when the report in the master is not the one the rule gives today (another period, date or data).
         before = read_record(book)
-        result = compute(load_data(book), as_of=as_of)
+        result = compute(read.written_data() if changed else read.data, as_of=as_of)
         made = record_of(result)
         if changed or made != before:
             step(0.8, "Đang tính lại chỉ số và báo cáo…")
@@ -571,4 +530,6 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
         summary.report_as_of_words = result.chosen.as_of_words if result.chosen else ""
         # only now (master durably written) move the files and write the reasons; never raises for one file
         file_away(plan, inbox, summary, log, now_overdue=len(result.overdue_tasks))
+        if sending is not None and summary.exit_code in (EXIT_OK, EXIT_REJECTED):
+            _send(book, result, summary, sending)    # the report now in the master: this run's result
     step(1.0, "Xong.")

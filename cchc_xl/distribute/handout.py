@@ -39,9 +39,10 @@ from ..core.tasks import completion_window
 from ..core.text import clean_text
 from ..errors import WorkbookError, describe_os_error
 from . import _common
+from .master import baseline_text
 
-__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "baseline_text",
-           "group_of", "read_master_tasks", "prop_value"]
+__all__ = ["handout", "EDITABLE", "IDENTITY_SHEET", "IDENTITY_KIND", "BASELINE_HEADER", "task_hash", "group_of",
+           "prop_value"]
 
 EDITABLE = ("Trạng thái", "Ngày hoàn thành", "Minh chứng", "Ghi chú")
 DATE_COLUMNS = ("Hạn hoàn thành", "Ngày hoàn thành")
@@ -81,29 +82,18 @@ class _Master:
     occ_rows: list[list[object]] | None = None
 
 
-def read_master_tasks(path: Path) -> _Master:
-    """The master's task table (values) and plan identity, read through the ooxml Package."""
-    from ..engine import load_data
+def _read_master(path: Path) -> _Master:
+    """The master's task table (values) and plan identity: the file opened once, read once
+    (:func:`.master.read_master`)."""
     from ..io.file_book import FileBook
+    from .master import read_master
 
-    book = FileBook.open(path)
-    td = book.read_table(schema.TASKS.sheet, schema.TASKS.table)
-    if td is None:
-        raise WorkbookError(f"Sổ tính '{path.name}' không có bảng '{schema.TASKS.table}'.")
-    _require_headers(td, schema.TASKS)
-    settings = load_data(book).settings
-    master = _Master(list(td.headers), _values(td), str(settings["so_ke_hoach"]), int(settings["nam_ke_hoach"]))
-    occ = book.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
+    read = read_master(FileBook.open(path), path.name)
+    td, occ = read.tasks_table, read.occurrences_table
+    master = _Master(list(td.headers), _values(td), str(read.data.settings["so_ke_hoach"]), read.plan_year)
     if occ is not None:
-        _require_headers(occ, schema.OCCURRENCES)
         master.occ_headers, master.occ_rows = list(occ.headers), _values(occ)
     return master
-
-
-def _require_headers(td, spec) -> None:
-    missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
-    if missing:
-        raise WorkbookError(f"Bảng '{spec.table}' thiếu cột: {', '.join(missing)}.")
 
 
 def _values(td) -> list[list[object]]:
@@ -278,19 +268,6 @@ def _table_sheet(wb, spec, headers: list[str], rows: list[list[object]], formats
     ws.repeat_rows(0)
 
 
-def baseline_text(v) -> str:
-    """Canonical text of an editable value (dates as ISO), used to detect what a group changed."""
-    if v is None:
-        return ""
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return clean_text(str(v))
-
-
 def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetime | None = None,
             progress=None) -> list[Path]:
     """Write one hand-out copy per group of the master at ``path`` into ``out_dir``.
@@ -310,7 +287,7 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbookError(describe_os_error(exc, "tạo thư mục")) from None
-    master = read_master_tasks(master_path)
+    master = _read_master(master_path)
     when = (now or dt.datetime.now()).replace(microsecond=0)
     gi = master.headers.index("Tổ/nhóm chuyên môn")
     groups: dict[str, list[list[object]]] = {}

@@ -28,7 +28,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
+from ..io.ooxml import MAX_COPY_UNZIPPED_BYTES
 from ._common import fit_name, unique_path
 
 __all__ = ["MAX_FILE_BYTES", "MAX_UNZIPPED_BYTES", "MAX_RATIO", "MAX_PARTS", "CFB", "MACRO_REASON",
@@ -133,7 +133,7 @@ def zip_problems(zf: zipfile.ZipFile | bytes, max_unzipped: int = MAX_UNZIPPED_B
     or a macro-enabled content type).
     """
     from ..errors import WorkbookError
-    from ..io.ooxml.archive import ZipIn
+    from ..io.ooxml import ZipIn
 
     if isinstance(zf, zipfile.ZipFile):
         fp = zf.fp

@@ -25,7 +25,7 @@ from lxml import etree
 
 from ..errors import CchcError, WorkbookError
 from ..io.nofollow import replace_file
-from ..io.ooxml.xmltext import SAFE_HUGE_PARSER
+from ..io.ooxml import SAFE_HUGE_PARSER
 from ..schema import SHEET_REPORT
 
 __all__ = ["report_pdf", "find_soffice", "PdfMaker", "pdf_maker", "libreoffice_pdf", "excel_pdf", "NO_PDF_CONVERTER"]

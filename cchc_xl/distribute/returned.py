@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import schema
+from ..core import vnformat
 from ..core.tasks import completion_problems
 from ..core.text import cell_limit_problem, clean_text
 from ..errors import CchcError
-from . import _common
-from .handout import (BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, baseline_text, group_of, prop_value,
-                      task_hash)
+from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, group_of, prop_value, task_hash
 from .intake import MACRO_REASON, container_problem
+from .master import baseline_text
 
 __all__ = ["Change", "FileReport", "examine", "canon", "display", "short"]
 
@@ -81,7 +81,7 @@ def canon(v) -> str:
 def display(v) -> str:
     """A value as a person reads it (dates dd/mm/yyyy)."""
     if isinstance(v, (dt.date, dt.datetime)):
-        return _common.date_vn(v.date() if isinstance(v, dt.datetime) and v.time() == dt.time(0) else v)
+        return vnformat.date_vn(v)
     return "" if v is None else canon(v)
 
 
@@ -140,11 +140,11 @@ def parse_date(v) -> tuple[dt.date | None, bool]:
 
 
 def examine(path: Path, data: bytes, mt, groups: set[str], today: dt.date, max_bytes: int) -> FileReport:
-    """Check one copy (its bytes ``data``) against the master tasks ``mt`` (``consolidate.master_tasks``);
+    """Check one copy (its bytes ``data``) against the master tasks ``mt`` (:func:`.master.master_tasks`);
     returns a report that is ``accepted`` with its proposed rows, or ``rejected`` with its reasons. Never
     raises for a bad file."""
     from ..io.file_book import FileBook
-    from ..io.ooxml.limits import MAX_COPY_UNZIPPED_BYTES
+    from ..io.ooxml import MAX_COPY_UNZIPPED_BYTES
 
     rep = FileReport(path.name, "rejected")
     reasons = rep.reasons
@@ -296,7 +296,7 @@ def _check_row(spec, mt, rep: FileReport, baseline, today: dt.date, label: str, 
         reasons.append(f"{where}: 'Ngày hoàn thành' = '{short(canon(vals['Ngày hoàn thành'].value))}' không phải "
                        "là ngày (dd/mm/yyyy)")
     elif done is not None and done > today:
-        reasons.append(f"{where}: 'Ngày hoàn thành' {_common.date_vn(done)} ở tương lai")
+        reasons.append(f"{where}: 'Ngày hoàn thành' {vnformat.date_vn(done)} ở tương lai")
     elif status_t == "Hoàn thành" and done is None:
         reasons.append(f"{where}: trạng thái 'Hoàn thành' cần có 'Ngày hoàn thành'")
     if len(reasons) > n_before:

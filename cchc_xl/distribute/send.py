@@ -1,10 +1,13 @@
 """Sending the report upward to the Sở (``cchc-xl send``).
 
-Flow of :func:`send_report`:
+Flow of :func:`send_file` (``cchc-xl send``): the master opened once and read once, then :func:`send_report`:
 
-1. read the report that is in the master (:mod:`cchc_xl.report.record`: its period and as-of date are
-   recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or when
-   ``--period``/``--as-of`` disagree) and compute its figures again (the master is not rewritten);
+1. :func:`stored_report_result`: the report that is in the master (:mod:`cchc_xl.report.record`: its period
+   and as-of date are recorded with the ``Báo cáo`` sheet; refused when the data changed since it was made, or
+   when ``--period``/``--as-of`` disagree), its figures computed once (the master is not rewritten).
+   ``consolidate --send`` hands :func:`send_report` the result of its own run instead, and the ribbon the
+   result it computed from the saved file; :func:`send_report` takes that result and the open book, never a
+   path;
 2. :func:`build_outgoing` → the exchange ``.xlsx`` (:mod:`cchc_xl.exchange`) + PDF of ``Báo cáo``
    in ``outdir`` (default: the workbook's folder);
 3. :func:`compose_message` → Vietnamese e-mail with both attachments;
@@ -44,12 +47,13 @@ from .. import schema
 from ..core import vnformat
 from ..core.periods import PERIOD_KEYS, Period, report_title_phrase
 from ..core.settings import one_line
-from ..errors import CchcError, SendError
+from ..core.vocabulary import PeriodKey, TaskFlag
+from ..errors import CchcError, SendError, describe_os_error
 from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
-__all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "SendOutcome", "outgoing_name",
+__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row", "SendOutcome", "outgoing_name",
            "unit_code_refusal",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
            "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
@@ -57,7 +61,7 @@ __all__ = ["build_outgoing", "compose_message", "send_report", "send_log_row", "
 KEYRING_SERVICE = "cchc-xl"
 LOG_COLUMN_SEND = "Gửi báo cáo"  # value of 'Cột' in Nhật ký for a send record
 LOG_COLUMN_DRAFT = "Thư nháp báo cáo"  # … for a draft recorded by the Excel button
-_PERIOD_TOKEN = {"q1": "Quy1", "h1": "6Thang", "q3": "Quy3", "year": "Nam"}
+_PERIOD_TOKEN = {PeriodKey.Q1: "Quy1", PeriodKey.H1: "6Thang", PeriodKey.Q3: "Quy3", PeriodKey.YEAR: "Nam"}
 _XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -185,17 +189,31 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
     (``filename*=utf-8''…`` and ``name*=`` on Content-Type, never split into ``filename*0*``
     continuations, which Outlook does not join): see :data:`MAIL_POLICY`.
     """
-    n = vnformat.integer
-    rates = summary.get("rates") or {}
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["Subject"] = subject_for(period, settings)
+    if sender:
+        msg["From"] = sender
+    if to:
+        msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
+    msg.set_content("\n".join(_body(summary, settings, period, attachments)), charset="utf-8",
+                    cte="quoted-printable")
+    for p in attachments:
+        ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
+                                                              or "application/octet-stream")
+        maintype, subtype = ctype.split("/", 1)
+        msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
+        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
+            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
+    return msg
+
+
+def _body(summary: Mapping, settings, period: Period, attachments: list[Path]) -> list[str]:
+    """The lines of the e-mail's body: the greeting, the notes, the main figures, the attachments."""
     figures = summary.get("figures") or {}
-    task_fig = figures.get("tasks") or {}
-    tasks = summary.get("tasks") or {}
-    overdue = summary.get("overdue_tasks") or []
-    unfinished = task_fig.get("unfinished") or []
-    measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
-    satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
     as_of = summary.get("as_of")
-    as_of_vn = _common.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
+    as_of_vn = vnformat.date_vn(dt.date.fromisoformat(as_of)) if as_of else ""
     school = str(settings.get("ten_truong_ngan") or "").strip()
     lines = [
         f"Kính gửi: {_governing_body(settings)}.",
@@ -207,55 +225,67 @@ def compose_message(summary: Mapping, settings, period: Period, attachments: lis
         if note:
             lines += ["", "Lưu ý: " + note]
     lines += ["", "Một số số liệu chính:"]
-    if tasks.get("total") is not None:
-        parts = [f"{schema.TASK_FLAG[k].lower()} {n(tasks.get(k) or 0)}" for k in schema.TASK_FLAG if tasks.get(k)]
-        lines.append(f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")")
-        ct2 = task_fig.get("ct2") or {}
-        if ct2:
-            lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
-                         f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
-    d = figures.get("dossiers") or {}
-    if d:
-        lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
-                     f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
-                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}; rút hồ sơ {n(d['withdrawn'])}; "
-                     f"từ chối không tính hạn {n(d['refused_untimed'])}")  # the parts add up to the total
-    lines += [
-        f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
-        f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
-        f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
-    ]
-    for label, items in (("Số nhiệm vụ quá hạn", overdue), ("Số nhiệm vụ chưa hoàn thành khi hết năm", unfinished)):
-        if label.startswith("Số nhiệm vụ chưa") and not items:
-            continue
-        lines.append(f"- {label}: {n(len(items))}")
-        for t in items[:40]:
-            due = _common.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
-            lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
-    lines += [
+    lines += _task_lines(summary)
+    lines += _dossier_lines(summary, settings)
+    lines += _late_task_lines(summary)
+    return lines + [
         "",
         "Tệp đính kèm: " + "; ".join(p.name for p in attachments) + ".",
         "",
         "Trân trọng./.",
         school,
     ]
-    msg = EmailMessage(policy=MAIL_POLICY)
-    msg["Subject"] = subject_for(period, settings)
-    if sender:
-        msg["From"] = sender
-    if to:
-        msg["To"] = ", ".join(to)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=(sender.split("@")[-1] if "@" in sender else None))
-    msg.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
-    for p in attachments:
-        ctype = _XLSX_MIME if p.suffix.lower() == ".xlsx" else (mimetypes.guess_type(p.name)[0]
-                                                              or "application/octet-stream")
-        maintype, subtype = ctype.split("/", 1)
-        msg.add_attachment(p.read_bytes(), maintype=maintype, subtype=subtype, filename=p.name)
-        if not p.name.isascii():  # the name also on Content-Type, where some mail programs look for it
-            msg.get_payload()[-1].set_param("name", p.name, header="Content-Type")
-    return msg
+
+
+def _task_lines(summary: Mapping) -> list[str]:
+    """The tasks by flag and CT2 (nothing when the tasks could not be counted)."""
+    n = vnformat.integer
+    tasks = summary.get("tasks") or {}
+    if tasks.get("total") is None:
+        return []
+    parts = [f"{flag.label.lower()} {n(tasks.get(flag) or 0)}" for flag in TaskFlag if tasks.get(flag)]
+    lines = [f"- Nhiệm vụ của kế hoạch: {n(tasks['total'])} (" + ", ".join(parts) + ")"]
+    ct2 = ((summary.get("figures") or {}).get("tasks") or {}).get("ct2") or {}
+    if ct2:
+        lines.append(f"- Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {n(ct2['numerator'])}/"
+                     f"{n(ct2['denominator'])} ({_common.percent(ct2['rate'])})")
+    return lines
+
+
+def _dossier_lines(summary: Mapping, settings) -> list[str]:
+    """The dossiers by class (the parts add up to the total) and the dossier rates."""
+    n = vnformat.integer
+    rates = summary.get("rates") or {}
+    measure = str(settings.get("cach_tinh_hai_long") or "QĐ 766")
+    satisfaction = rates.get("satisfaction_survey") if measure == "Khảo sát" else rates.get("satisfaction_qd766")
+    lines = []
+    d = (summary.get("figures") or {}).get("dossiers") or {}
+    if d:
+        lines.append(f"- Hồ sơ TTHC: {n(d['total'])}; đã giải quyết {n(d['resolved'])} (trước hạn {n(d['early'])}, "
+                     f"đúng hạn {n(d['on_time'])}, trễ hạn {n(d['late'])}); đang giải quyết {n(d['pending'])} (quá "
+                     f"hạn {n(d['pending_overdue'])}); chờ bổ sung {n(d['waiting'])}; rút hồ sơ {n(d['withdrawn'])}; "
+                     f"từ chối không tính hạn {n(d['refused_untimed'])}")  # the parts add up to the total
+    return lines + [
+        f"- Tỷ lệ hồ sơ TTHC giải quyết trước hạn và đúng hạn: {_common.percent(rates.get('early_or_on_time'))}",
+        f"- Mức độ hài lòng của người dân ({measure}): {_common.percent(satisfaction)}",
+        f"- Tỷ lệ hồ sơ được số hóa kết quả: {_common.percent(rates.get('digitised'))}",
+    ]
+
+
+def _late_task_lines(summary: Mapping) -> list[str]:
+    """The overdue tasks (and, in a result made before issue #15, the unfinished ones), at most 40 named."""
+    n = vnformat.integer
+    overdue = summary.get("overdue_tasks") or []
+    unfinished = (((summary.get("figures") or {}).get("tasks") or {}).get("unfinished")) or []
+    lines = []
+    for label, items in (("Số nhiệm vụ quá hạn", overdue), ("Số nhiệm vụ chưa hoàn thành khi hết năm", unfinished)):
+        if label.startswith("Số nhiệm vụ chưa") and not items:
+            continue
+        lines.append(f"- {label}: {n(len(items))}")
+        for t in items[:40]:
+            due = vnformat.date_vn(dt.date.fromisoformat(t["due"])) if t.get("due") else "chưa xác định"
+            lines.append(f"    + {t.get('id')} – {t.get('group') or ''} – hạn {due}")
+    return lines
 
 
 #: The policy of the outgoing message: lines up to 998 characters (RFC 5322), so that a long non-ASCII attachment
@@ -437,11 +467,9 @@ def _smtp_send(msg: EmailMessage, cfg: SmtpConfig, env: Mapping[str, str]) -> No
         raise SendError(f"Không kết nối được máy chủ thư {where}: {exc}.") from None
 
 
-def _already_sent(master: Path, period: Period) -> str | None:
-    """The Thời gian of a previous successful send of ``period`` recorded in Nhật ký, or None."""
-    from ._log import read_log
-
-    for row in read_log(master):
+def _already_sent(book, period: Period) -> str | None:
+    """The Thời gian of a previous successful send of ``period`` recorded in the Nhật ký of ``book``, or None."""
+    for row in book.read_log():
         if str(row.get("Cột") or "") == LOG_COLUMN_SEND and str(row.get("Giá trị mới") or "") == period.label:
             return str(row.get("Thời gian") or "")
     return None
@@ -466,32 +494,35 @@ def send_log_row(outcome: SendOutcome, resend: bool = False, now: dt.datetime | 
             "Ghi chú": "Đã tạo thư nháp, chưa gửi" + (f" (người nhận: {to})" if to else "")}
 
 
-def send_report(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
-                dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
-                outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
-                progress=None, record: bool = True, make_pdf: PdfMaker | None = None,
-                refresh_hint=None) -> SendOutcome:
-    """Build the attachments of the report that is in the workbook and send (or draft) them.
-
-    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet
-    (:func:`cchc_xl.report.record.stored_report`); ``period``/``as_of``, when given, must match them. A
-    workbook whose data changed since its report was made is refused — the message names the command that
-    makes the report again (``refresh_hint(period, as_of)``; default ``cchc-xl refresh …``).
-
-    Raises :class:`SendError` for every SMTP failure, for a period already sent (without
-    ``force``) and for a missing recipient; nothing is recorded in ``Nhật ký`` then. A
-    draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``.
-    ``record=False`` leaves the workbook file alone: the caller records :func:`send_log_row` itself (the
-    Excel button writes it into the open workbook, after its own already-sent check on that book).
-
-    Everything that can be checked before writing is checked first — the file, the period, ``to``, who prints the
-    PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`: LibreOffice, else a Vietnamese
-    error) — so that a refusal leaves no stray file. A draft without recipient or sender carries a warning naming
-    the setting to fill (``outcome.warnings``).
-    """
+def stored_report_result(book, *, period: str | None = None, as_of: dt.date | None = None, hint=None):
+    """The report that is in the open ``book`` (a :class:`cchc_xl.io.file_book.FileBook`), checked and
+    computed: one load (:func:`cchc_xl.engine.load_data`), the record checked against it
+    (:func:`cchc_xl.report.record.stored_report`: ``period``/``as_of`` when given must match; ``hint(period,
+    as_of)`` names what makes the report again), one computation (:func:`cchc_xl.engine.stored_result`).
+    Returns the :class:`~cchc_xl.engine.RefreshResult`; raises :class:`SendError`."""
     from ..engine import load_data, stored_result
-    from ..io.file_book import FileBook
     from ..report.record import stored_report
+
+    data = load_data(book)
+    return stored_result(data, stored_report(book, data, period=period, as_of=as_of, hint=hint))
+
+
+def send_file(path: str | os.PathLike, period: str | None = None, to: str | list[str] | None = None,
+              dry_run: bool = False, force: bool = False, env: Mapping[str, str] = os.environ,
+              outdir: str | os.PathLike | None = None, as_of: dt.date | None = None,
+              progress=None, make_pdf: PdfMaker | None = None, refresh_hint=None) -> SendOutcome:
+    """``cchc-xl send``: build the attachments of the report that is in the workbook at ``path`` and send (or
+    draft) them — the file opened once and read once (:func:`stored_report_result`), then :func:`send_report`
+    with that result and the open book (the send is recorded in its ``Nhật ký``).
+
+    The report's period and as-of date are those recorded with the ``Báo cáo`` sheet; ``period``/``as_of``,
+    when given, must match them. A workbook whose data changed since its report was made is refused — the
+    message names the command that makes the report again (``refresh_hint(period, as_of)``; default
+    ``cchc-xl refresh …``). Everything that can be checked before reading is checked first — the file, the
+    period, ``to``, who prints the PDF (``make_pdf``, default :func:`~cchc_xl.distribute.outgoing.pdf_maker`:
+    LibreOffice, else a Vietnamese error) — so that a refusal leaves no stray file.
+    """
+    from ..io.file_book import FileBook
 
     step = progress or (lambda f, m: None)
     master = Path(path)
@@ -501,12 +532,37 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
         raise CchcError(f"Kỳ báo cáo '{period}' không hợp lệ; chỉ nhận: {', '.join(PERIOD_KEYS)}.")
     override = parse_addresses(to, "--to") if to else None
     make_pdf = make_pdf or pdf_maker()
-    outdir = Path(outdir) if outdir else master.parent
     step(0.05, "Đang đọc báo cáo trong sổ…")
     book = FileBook.open(master)
-    data = load_data(book)
-    record = stored_report(book, data, period=period, as_of=as_of, hint=refresh_hint)
-    result = stored_result(data, record)
+    result = stored_report_result(book, period=period, as_of=as_of, hint=refresh_hint)
+    return send_report(result, book=book, to=override, dry_run=dry_run, force=force, env=env, outdir=outdir,
+                       progress=progress, make_pdf=make_pdf)
+
+
+def send_report(result, *, book=None, to: str | list[str] | None = None, dry_run: bool = False,
+                force: bool = False, env: Mapping[str, str] = os.environ, outdir: str | os.PathLike | None = None,
+                progress=None, record: bool = True, make_pdf: PdfMaker | None = None) -> SendOutcome:
+    """Send (or draft) the report computed as ``result`` (a :class:`~cchc_xl.engine.RefreshResult`: the report
+    that is in the workbook, :func:`stored_report_result`, or the run's own in ``consolidate --send``).
+
+    ``book`` is the open master (a :class:`cchc_xl.io.file_book.FileBook`): its ``Nhật ký`` says whether the
+    period was already sent and, once the server accepted the message, records the send (the book saved again
+    under the workbook's writer lock, atomically, with a backup; refused when the file changed since it was
+    read). ``record=False`` leaves the workbook alone: the caller records :func:`send_log_row` itself (the
+    Excel button writes it into the open workbook, after its own already-sent check on that book).
+    ``outdir`` defaults to the book's folder.
+
+    Raises :class:`SendError` for a report with a section that could not be computed, for every SMTP failure,
+    for a period already sent (without ``force``) and for a missing recipient; nothing is recorded in
+    ``Nhật ký`` then. A draft (``dry_run`` or no SMTP server configured) returns ``sent=False`` and ``eml``; a
+    draft without recipient or sender carries a warning naming the setting to fill (``outcome.warnings``).
+    """
+    step = progress or (lambda f, m: None)
+    override = parse_addresses(to, "--to") if to else None
+    make_pdf = make_pdf or pdf_maker()
+    if outdir is None and book is None:
+        raise ValueError("send_report needs the open book or an output folder")
+    outdir = Path(outdir) if outdir else Path(book.path).parent
     if result.unavailable:
         raise SendError("Không gửi báo cáo vì có phần không tính được số liệu — "
                         + result.figures.unavailable_text() + ". Hãy sửa sổ tính rồi gửi lại.")
@@ -519,8 +575,8 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     refusal = None if dry_run else unit_code_refusal(settings)
     if refusal:                     # before anything is written: every Sở would reject the exchange file
         raise SendError(refusal)
-    if not force and not dry_run:
-        when = _already_sent(master, per)
+    if not force and not dry_run and book is not None:
+        when = _already_sent(book, per)
         if when is not None:
             raise SendError(f"Báo cáo {per.label} đã được gửi lúc {when}; dùng --force để gửi lại.")
     step(0.4, "Đang tạo tệp Excel và PDF gửi Sở…")
@@ -545,14 +601,19 @@ def send_report(path: str | os.PathLike, period: str | None = None, to: str | li
     _smtp_send(msg, cfg, env)
     outcome.sent = True
     outcome.message = f"Đã gửi báo cáo {per.label} tới {', '.join(cfg.to)}." + _missing_code_note(settings)
-    if not record:
-        step(1.0, outcome.message)
-        return outcome
-    from ._log import append_log
-
-    try:
-        append_log(master, [send_log_row(outcome, resend=force)])
-    except CchcError as exc:  # the mail is gone: say so, do not pretend the send failed
-        outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({exc})"
+    if record and book is not None:
+        try:
+            _record_send(book, [send_log_row(outcome, resend=force)])
+        except (CchcError, OSError) as exc:  # the mail is gone: say so, do not pretend the send failed
+            why = exc if isinstance(exc, CchcError) else describe_os_error(exc, "ghi")
+            outcome.message += f" Chú ý: chưa ghi được vào '{schema.SHEET_LOG}' ({why})"
     step(1.0, outcome.message)
     return outcome
+
+
+def _record_send(book, rows: list[dict]) -> None:
+    """Append ``rows`` to the open ``book``'s ``Nhật ký`` and save it, under the workbook's writer lock (held
+    already in ``consolidate --send``); saving is refused when the file changed since it was read."""
+    with book.write_lock():
+        book.append_log(rows)
+        book.save()

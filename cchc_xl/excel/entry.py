@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..core.vocabulary import PeriodKey
 from ..errors import CchcError
 from .xw_book import XwBook
 
@@ -151,22 +152,22 @@ def _report(key: str, label: str, book: Any):
 
 def build_report_q1(book: Any = None):
     """Báo cáo quý I."""
-    return _report("q1", "quý I", book)
+    return _report(PeriodKey.Q1, "quý I", book)
 
 
 def build_report_h1(book: Any = None):
     """Báo cáo 6 tháng đầu năm."""
-    return _report("h1", "6 tháng", book)
+    return _report(PeriodKey.H1, "6 tháng", book)
 
 
 def build_report_q3(book: Any = None):
     """Báo cáo quý III."""
-    return _report("q3", "quý III", book)
+    return _report(PeriodKey.Q3, "quý III", book)
 
 
 def build_report_year(book: Any = None):
     """Báo cáo năm."""
-    return _report("year", "năm", book)
+    return _report(PeriodKey.YEAR, "năm", book)
 
 
 def redraft_selected(book: Any = None):
@@ -384,10 +385,9 @@ def consolidate_inbox(folder: str, book: Any = None):
     book through xlwings (one write per changed column of tblNhiemVu, one block write to 'Nhật ký') — Excel
     locks the file, so it is not written. The book is then refreshed, and the files are moved (processed /
     rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
-    from .. import engine, schema  # noqa: PLC0415
+    from .. import engine  # noqa: PLC0415
     from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
-                                          check_inbox_writable, file_away, master_tasks, plan_consolidation)
-    from ..errors import WorkbookError  # noqa: PLC0415
+                                          check_inbox_writable, file_away, plan_consolidation, read_master)
     from ..report.record import record_of  # noqa: PLC0415
 
     def work(xb: XwBook):
@@ -397,23 +397,15 @@ def consolidate_inbox(folder: str, book: Any = None):
         log = InboxLog(inbox / "tong_hop.log")
         with _inbox_lock(xb):   # not with another writer (the scheduled run) at the same time: read under it
             xb.progress(0.02, "Đang đọc bảng nhiệm vụ…")
-            settings = engine.load_data(xb).settings
-            spec = schema.TASKS
-            td = xb.read_table(spec.sheet, spec.table)
-            if td is None:
-                raise WorkbookError(f"Sổ không có bảng '{spec.table}' ở trang '{spec.sheet}'.")
-            missing = [h for h in spec.headers if h not in td.headers and h not in spec.optional]
-            if missing:
-                raise WorkbookError(f"Trang tính '{spec.sheet}': bảng '{spec.table}' thiếu cột "
-                                    + ", ".join(missing) + ".")
-            occ_td = xb.read_table(schema.OCCURRENCES.sheet, schema.OCCURRENCES.table)
-            mt = master_tasks(td, settings, occ_td=occ_td)
-            plan = plan_consolidation(mt, inbox, now=now, exclude=log.path, progress=xb.progress,
+            read = read_master(xb, _book_name(xb))        # the one read of the open book
+            plan = plan_consolidation(read.tasks, inbox, now=now, exclude=log.path, progress=xb.progress,
                                       master=_saved_path(xb))
             xb.progress(0.7, "Đang cập nhật bảng nhiệm vụ…")
-            apply_plan(xb, td, mt, plan, occ_td)  # the file path writes the same way (one write per column)
+            # the file path writes the same way (one write per column)
+            changed = apply_plan(xb, read.tasks_table, read.tasks, plan, read.occurrences_table)
             xb.progress(0.8, "Đang tính lại chỉ số và báo cáo…")
-            result = engine.refresh_book(xb, progress=xb.progress)
+            result = engine.refresh_book(xb, progress=xb.progress,
+                                         data=read.written_data() if changed else read.data)
             summary = ConsolidationSummary(log_path=log.path, report=record_of(result), report_written=True,
                                            report_note=result.figures.date_note,
                                            report_as_of_words=result.chosen.as_of_words if result.chosen else "")
@@ -428,6 +420,14 @@ def consolidate_inbox(folder: str, book: Any = None):
         return summary
 
     return _run("Tổng hợp bản nộp lại", book, work)
+
+
+def _book_name(xb: XwBook) -> str:
+    """The open book's name, for a message."""
+    try:
+        return str(xb._call(lambda: xb.book.name))
+    except Exception:  # noqa: BLE001 - a name only for a message
+        return "đang mở"
 
 
 def _saved_path(xb: XwBook):
@@ -511,12 +511,10 @@ def send_upward(book: Any = None):
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
-    from .. import engine  # noqa: PLC0415
-    from ..core.periods import get_period  # noqa: PLC0415
     from ..distribute import send as snd  # noqa: PLC0415
     from ..errors import SendError  # noqa: PLC0415
     from ..io.file_book import FileBook  # noqa: PLC0415
-    from ..report.record import RIBBON_REFRESH_HINT, stored_report  # noqa: PLC0415
+    from ..report.record import RIBBON_REFRESH_HINT  # noqa: PLC0415
 
     def hint(_period, _as_of) -> str:
         return RIBBON_REFRESH_HINT
@@ -524,10 +522,9 @@ def send_upward(book: Any = None):
     def work(xb: XwBook):
         path = _saved_file(xb)
         xb.progress(0.05, "Đang chuẩn bị báo cáo…")
-        book = FileBook.open(path)
-        data = engine.load_data(book)
-        record = stored_report(book, data, hint=hint)  # the report that is in the saved workbook
-        period, settings = get_period(record.period, record.year, data.settings.windows()), data.settings
+        book = FileBook.open(path)                     # the saved file: opened once, read once, computed once
+        result = snd.stored_report_result(book, hint=hint)  # the report that is in the saved workbook
+        period, settings = result.period, result.settings
         cfg = snd.smtp_config(settings, os.environ)
         refusal = snd.unit_code_refusal(settings, dry_run_hint=False)
         if refusal:       # every Sở would reject the exchange file: told before asking
@@ -537,7 +534,7 @@ def send_upward(book: Any = None):
         make_pdf = _pdf_maker(xb)  # before asking: a PC that cannot print the PDF is told first
         base = snd.outgoing_name(period, settings)
         previous = _previous_send(xb, snd.LOG_COLUMN_SEND, period.label)
-        lines = [f"Gửi báo cáo CCHC {period.label} (tính đến ngày {record.as_of:%d/%m/%Y}) đang có trong sổ?", "",
+        lines = [f"Gửi báo cáo CCHC {period.label} (tính đến ngày {result.as_of:%d/%m/%Y}) đang có trong sổ?", "",
                  "Người nhận: " + (", ".join(cfg.to) or "(chưa có — điền 'email_nguoi_nhan' trong trang Cấu hình)"),
                  f"Tiêu đề: {snd.subject_for(period, settings)}",
                  f"Tệp đính kèm: {base}.xlsx; {base}.pdf", ""]
@@ -550,8 +547,8 @@ def send_upward(book: Any = None):
                   "Bấm OK để tiếp tục, Cancel để hủy."]
         if not _confirm(xb, "\n".join(lines)):
             return None
-        outcome = snd.send_report(path, force=True, record=False, env=os.environ, progress=xb.progress,
-                                  make_pdf=make_pdf, refresh_hint=hint)
+        outcome = snd.send_report(result, book=book, force=True, record=False, env=os.environ,
+                                  progress=xb.progress, make_pdf=make_pdf)
         message = "\n".join([outcome.message, *outcome.warnings])
         try:
             _append_log(xb, [snd.send_log_row(outcome, resend=previous is not None)])

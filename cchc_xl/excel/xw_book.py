@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..report.styles import STYLES
 from ..core.text import MAX_CELL_CHARS, cell_limit_problem, clean_text
@@ -28,6 +28,9 @@ from ..errors import CellTextTooLongError, DataError, WorkbookError
 from ..io.ooxml import col_letter
 from ..io.tables import Cell, TableData
 from ..schema import LOG_HEADERS, SHEET_LOG, SHEET_REPORT
+
+if TYPE_CHECKING:
+    from ..report.layout import ReportGrid
 
 __all__ = ["XwBook", "ERROR_VALUES", "excel_text"]
 
@@ -246,7 +249,7 @@ class XwBook:
             for i, v in enumerate(values):
                 td.rows[i][j] = Cell(value=v)
 
-    def write_report(self, grid: Any) -> None:
+    def write_report(self, grid: ReportGrid) -> None:
         """The report sheet: one clear (contents and formats) + ONE block write of the grid's values; then merges,
         formats, row heights and page breaks, each grouped into as few calls as the layout allows (never one per
         data row of the workbook). Formats and page breaks are cosmetic: an engine that lacks them (the remote

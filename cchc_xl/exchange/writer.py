@@ -252,7 +252,7 @@ def _tasks_sheet(wb, fmts: _Formats, result) -> None:
         area = f"{t.area}. {schema.AREAS[t.area]}" if t.area in schema.AREAS else ""
         rows.append([t.id, area, t.content, t.group, t.owner, t.timeframe, o.deadline, t.product,
                      _STATUS_LABEL.get(t.status, t.status), t.done_date, t.evidence, t.note,
-                     schema.TASK_FLAG[o.flag]])
+                     o.flag.label])
     _table(ws, fmts, "tblNhiemVuBaoCao", _TASK_COLUMNS, rows, {})
 
 
@@ -263,7 +263,7 @@ def _indicators_sheet(wb, fmts: _Formats, result) -> None:
     for res in result.indicators:
         src = source.get(res.code)
         rows.append([res.code, src.name if src else res.code, src.method if src else "", res.op or "",
-                     res.threshold, res.actual, res.status, src.note if src else ""])
+                     res.threshold, res.actual, str(res.status), src.note if src else ""])
     numeric = {4: fmts.percent, 5: fmts.percent}
     _table(ws, fmts, "tblChiTieuBaoCao", _INDICATOR_COLUMNS, rows, numeric)
 

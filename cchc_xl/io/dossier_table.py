@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from operator import itemgetter
 
 import numpy as np
@@ -102,87 +103,13 @@ def parse_dossier_table(rows: Rows, procedures: Mapping[str, Procedure],
     has_complete = "Ngày nhận đủ hồ sơ" in rows.index
     td = rows.td
     values = td.row_values() if rows.ok else []
-    n = len(values)
-    slow = np.zeros(n, dtype=bool)
-    if n:
-        index = rows.index
-        width = max(index.values()) + 1
-        if min(map(len, values)) < width:
-            values = [v if len(v) >= width else list(v) + [None] * (width - len(v)) for v in values]
-
-        def column(header: str) -> list:
-            return list(map(itemgetter(index[header]), values))
-
-        # a formula or an error where the row is read, or a merged cell anywhere: the long way reports it
-        read = {index[h] for h in _READ if h in index}
-        columns = set(index.values())
-        for (i, j), cell in td.cell_marks().items():
-            if cell.merged and j in columns or (cell.formula or cell.error) and j in read:
-                slow[i] = True
-
-        # the key: a text, not blank, its cleaned text on no other row (any row: the long way compares the same)
-        raw_ids = column(schema.DOSSIERS.key)
-        ids = raw_ids if _all_clean(raw_ids) else \
-            [clean_cell_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
-        bad = [v.__class__ is not str or not k for v, k in zip(raw_ids, ids)]
-        if len(set(ids)) < n:
-            counts = Counter(ids)
-            bad = [b or counts[k] > 1 for b, k in zip(bad, ids)]
-        slow |= np.array(bad, dtype=bool)
-
-        raw_received = column("Ngày tiếp nhận")
-        received_day = _day_ordinals(raw_received, distinct=True)
-        appointment = _day_ordinals(column("Ngày hẹn trả"))
-        finished = _day_ordinals(column("Ngày có kết quả"))
-        complete = _day_ordinals(column("Ngày nhận đủ hồ sơ")) if has_complete else np.zeros(n, dtype=np.int64)
-        if rows.window is not None:     # a date outside the workbook's window: the long way reports it
-            lo, hi = (d.toordinal() for d in rows.window)
-            for days in (received_day, appointment, finished, complete):
-                days[(days > 0) & ((days < lo) | (days > hi))] = -1
-        slow |= (received_day <= 0) | (appointment < 0) | (finished < 0) | (complete < 0)
-
-        # the procedure: a text (or blank), known unless an appointment is printed
-        raw_codes = column("Mã TTHC")
-        code_of = {v: clean_cell_text(v) for v in set(raw_codes) if v.__class__ is str}
-        code_of[None] = ""
-        codes = [code_of.get(v) for v in raw_codes]            # None: not a text
-        state = {c: 0 if c in procedures else 1 for c in code_of.values()}   # 1: unknown, 2: not a text
-        state[None] = 2
-        code_state = np.array([state[c] for c in codes], dtype=np.int8)
-        slow |= (code_state == 2) | ((code_state == 1) & (appointment == 0))
-
-        status = _enum_codes(column("Trạng thái"), schema.DOSSIER_STATUS, {s: k for k, s in enumerate(STATUSES)},
-                             required=True, default=0)
-        channel = _enum_codes(column("Hình thức nộp"), schema.DOSSIER_CHANNEL, {c: k for k, c in enumerate(CHANNELS)},
-                              required=True, default=0)
-        digitised = _enum_codes(column("Số hóa kết quả"), schema.YES_NO, {True: 1, False: 0}, False, -1)
-        rating = _enum_codes(column("Đánh giá"), schema.RATING, {r: k for k, r in enumerate(RATINGS)}, False, -1)
-        complaint = _enum_codes(column("Có phản ánh"), schema.YES_NO, {True: 1, False: 0}, False, 0)
-        for codes_of_column in (status, channel, digitised, rating, complaint):
-            slow |= codes_of_column == _BAD
-
-        # dates and status that disagree: the row-by-row reader says so (and what it assumed)
-        has_result = np.isin(status, [STATUSES.index("returned"), STATUSES.index("refused")])
-        in_progress = np.isin(status, [STATUSES.index("processing"), STATUSES.index("waiting")])
-        slow |= (finished > 0) & (finished < received_day)
-        slow |= has_result & (finished == 0)
-        slow |= in_progress & (finished > 0)
-        slow |= (complete > 0) & ((complete < received_day) | (status == STATUSES.index("waiting")))
-
+    slow = np.zeros(len(values), dtype=bool)
     parts = []
-    fast = np.flatnonzero(~slow)
-    if fast.size:
-        received = _objects(raw_received)[fast]
-        if _DATE in set(map(type, received)):           # a plain date counts as received at 00:00
-            received = _objects([v if v.__class__ is _DATETIME else _DATETIME.combine(v, dt.time()) for v in received])
-        seconds = np.array([v.hour * 3600 + v.minute * 60 + v.second for v in received], dtype=np.int64)
-        parts.append(DossierColumns(
-            ids=_objects(ids)[fast], codes=_objects(codes)[fast],
-            received=received, received_day=received_day[fast], late_15h=seconds >= _CUTOFF,
-            channel=channel[fast].astype(np.int8), appointment=appointment[fast], finished=finished[fast],
-            status=status[fast].astype(np.int8), digitised=digitised[fast].astype(np.int8),
-            rating=rating[fast].astype(np.int8), complaint=complaint[fast].astype(bool),
-            rows=_objects((fast + td.first_row).tolist()), complete=complete[fast]))
+    if values:
+        read = _Columns.read(rows, values, procedures, has_complete, slow)
+        fast = np.flatnonzero(~slow)
+        if fast.size:
+            parts.append(read.take(fast, td.first_row))
     if slow.any():
         # fast rows' keys are on no other row, so the long way needs only the keys it sees itself
         seen: set[str] = set()
@@ -192,6 +119,136 @@ def parse_dossier_table(rows: Rows, procedures: Mapping[str, Procedure],
     if not parts:
         return DossierColumns.from_dossiers([])
     return parts[0] if len(parts) == 1 else DossierColumns.concat_by_row(parts)
+
+
+@dataclass
+class _Columns:
+    """Every column of the table converted in one pass each; :meth:`read` marks in ``slow`` the rows that take
+    the row-by-row path (each check in a function of its own), :meth:`take` makes the records of the others."""
+
+    ids: list
+    codes: list
+    raw_received: list
+    received_day: np.ndarray
+    appointment: np.ndarray
+    finished: np.ndarray
+    complete: np.ndarray
+    status: np.ndarray
+    channel: np.ndarray
+    digitised: np.ndarray
+    rating: np.ndarray
+    complaint: np.ndarray
+
+    @classmethod
+    def read(cls, rows: Rows, values: list[list], procedures: Mapping[str, Procedure], has_complete: bool,
+             slow: np.ndarray) -> "_Columns":
+        n, index = len(values), rows.index
+        width = max(index.values()) + 1
+        if min(map(len, values)) < width:
+            values = [v if len(v) >= width else list(v) + [None] * (width - len(v)) for v in values]
+
+        def column(header: str) -> list:
+            return list(map(itemgetter(index[header]), values))
+
+        _mark_cells(rows, slow)
+        ids = _keys(rows, column(schema.DOSSIERS.key), slow)
+        raw_received = column("Ngày tiếp nhận")
+        days = [_day_ordinals(raw_received, distinct=True), _day_ordinals(column("Ngày hẹn trả")),
+                _day_ordinals(column("Ngày có kết quả")),
+                _day_ordinals(column("Ngày nhận đủ hồ sơ")) if has_complete else np.zeros(n, dtype=np.int64)]
+        _mark_dates(rows, days, slow)
+        received_day, appointment, finished, complete = days
+        codes = _procedure_codes(column("Mã TTHC"), procedures, appointment, slow)
+        enums = _enums(column, slow)
+        read = cls(ids, codes, raw_received, received_day, appointment, finished, complete, *enums)
+        read._mark_disagreements(slow)
+        return read
+
+    def _mark_disagreements(self, slow: np.ndarray) -> None:
+        """Dates and status that disagree: the row-by-row reader says so (and what it assumed)."""
+        status, finished, received_day, complete = self.status, self.finished, self.received_day, self.complete
+        has_result = np.isin(status, [STATUSES.index("returned"), STATUSES.index("refused")])
+        in_progress = np.isin(status, [STATUSES.index("processing"), STATUSES.index("waiting")])
+        slow |= (finished > 0) & (finished < received_day)
+        slow |= has_result & (finished == 0)
+        slow |= in_progress & (finished > 0)
+        slow |= (complete > 0) & ((complete < received_day) | (status == STATUSES.index("waiting")))
+
+    def take(self, fast: np.ndarray, first_row: int) -> DossierColumns:
+        """The records of the rows ``fast`` (indexes into the table)."""
+        received = _objects(self.raw_received)[fast]
+        if _DATE in set(map(type, received)):           # a plain date counts as received at 00:00
+            received = _objects([v if v.__class__ is _DATETIME else _DATETIME.combine(v, dt.time()) for v in received])
+        seconds = np.array([v.hour * 3600 + v.minute * 60 + v.second for v in received], dtype=np.int64)
+        return DossierColumns(
+            ids=_objects(self.ids)[fast], codes=_objects(self.codes)[fast],
+            received=received, received_day=self.received_day[fast], late_15h=seconds >= _CUTOFF,
+            channel=self.channel[fast].astype(np.int8), appointment=self.appointment[fast],
+            finished=self.finished[fast], status=self.status[fast].astype(np.int8),
+            digitised=self.digitised[fast].astype(np.int8), rating=self.rating[fast].astype(np.int8),
+            complaint=self.complaint[fast].astype(bool), rows=_objects((fast + first_row).tolist()),
+            complete=self.complete[fast])
+
+
+def _mark_cells(rows: Rows, slow: np.ndarray) -> None:
+    """A formula or an error where the row is read, or a merged cell anywhere: the long way reports it."""
+    index = rows.index
+    read = {index[h] for h in _READ if h in index}
+    columns = set(index.values())
+    for (i, j), cell in rows.td.cell_marks().items():
+        if cell.merged and j in columns or (cell.formula or cell.error) and j in read:
+            slow[i] = True
+
+
+def _keys(rows: Rows, raw_ids: list, slow: np.ndarray) -> list:
+    """The key: a text, not blank, its cleaned text on no other row (any row: the long way compares the same)."""
+    ids = raw_ids if _all_clean(raw_ids) else \
+        [clean_cell_text(v) if v.__class__ is str else "" if v is None else _text_of(rows, v) for v in raw_ids]
+    bad = [v.__class__ is not str or not k for v, k in zip(raw_ids, ids)]
+    if len(set(ids)) < len(ids):
+        counts = Counter(ids)
+        bad = [b or counts[k] > 1 for b, k in zip(bad, ids)]
+    slow |= np.array(bad, dtype=bool)
+    return ids
+
+
+def _mark_dates(rows: Rows, days: list[np.ndarray], slow: np.ndarray) -> None:
+    """A received date that is not one, another date that is not one or blank, a date outside the workbook's
+    window (set to -1 here): the long way reports it."""
+    if rows.window is not None:
+        lo, hi = (d.toordinal() for d in rows.window)
+        for column in days:
+            column[(column > 0) & ((column < lo) | (column > hi))] = -1
+    received_day, appointment, finished, complete = days
+    slow |= (received_day <= 0) | (appointment < 0) | (finished < 0) | (complete < 0)
+
+
+def _procedure_codes(raw_codes: list, procedures: Mapping[str, Procedure], appointment: np.ndarray,
+                     slow: np.ndarray) -> list:
+    """The procedure: a text (or blank), known unless an appointment is printed."""
+    code_of = {v: clean_cell_text(v) for v in set(raw_codes) if v.__class__ is str}
+    code_of[None] = ""
+    codes = [code_of.get(v) for v in raw_codes]            # None: not a text
+    state = {c: 0 if c in procedures else 1 for c in code_of.values()}   # 1: unknown, 2: not a text
+    state[None] = 2
+    code_state = np.array([state[c] for c in codes], dtype=np.int8)
+    slow |= (code_state == 2) | ((code_state == 1) & (appointment == 0))
+    return codes
+
+
+def _enums(column: Callable[[str], list], slow: np.ndarray) -> list[np.ndarray]:
+    """The codes of the enumerated columns (status, channel, digitised, rating, complaint); a value not in its
+    list sends the row the long way."""
+    out = [_enum_codes(column("Trạng thái"), schema.DOSSIER_STATUS, {s: k for k, s in enumerate(STATUSES)},
+                       required=True, default=0),
+           _enum_codes(column("Hình thức nộp"), schema.DOSSIER_CHANNEL, {c: k for k, c in enumerate(CHANNELS)},
+                       required=True, default=0),
+           _enum_codes(column("Số hóa kết quả"), schema.YES_NO, {True: 1, False: 0}, False, -1),
+           _enum_codes(column("Đánh giá"), schema.RATING, {r: k for k, r in enumerate(RATINGS)}, False, -1),
+           _enum_codes(column("Có phản ánh"), schema.YES_NO, {True: 1, False: 0}, False, 0)]
+    for codes in out:
+        slow |= codes == _BAD
+    return out
 
 
 def _text_of(rows: Rows, value: object) -> str:

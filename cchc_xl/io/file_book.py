@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import schema
 from ..report.styles import STYLES
@@ -24,6 +25,9 @@ from .log_sheet import append_log_rows, read_log_rows
 from .ooxml import Package, parse_ref
 from .tables import TableData
 from .writelock import writer_lock
+
+if TYPE_CHECKING:
+    from ..report.layout import ReportGrid
 
 __all__ = ["FileBook", "parse_ref"]
 
@@ -64,6 +68,7 @@ class FileBook:
         self.backup = backup
         self._styles: dict[str, int] = {}
         self._read: dict[str, TableData] = {}      # tables as read, to write only the cells that change
+        self._locked = False                       # opened by for_update: the writer lock is held
 
     @classmethod
     def open(cls, path, out=None, backup: bool = True) -> "FileBook":
@@ -96,7 +101,9 @@ class FileBook:
             was_on = gc.isenabled()
             gc.disable()
             try:
-                yield cls.open(path, out, backup)
+                book = cls.open(path, out, backup)
+                book._locked = True
+                yield book
             finally:
                 if was_on:
                     gc.enable()
@@ -113,7 +120,7 @@ class FileBook:
         info = self.table_info(table)
         if info is None:
             return None
-        from .ooxml.table_reader import read_table
+        from .ooxml import read_table
 
         td = self._read[info.name] = read_table(self.package, info)
         return td
@@ -131,13 +138,13 @@ class FileBook:
         return any(n.lower().endswith("vbaproject.bin") for n in self.package.part_names())
 
     def custom_properties(self) -> dict[str, str]:
-        from .ooxml.doc_props import custom_properties
+        from .ooxml import custom_properties
 
         return custom_properties(self.package)
 
     def modified(self):
         """The save time the file records (``docProps/core.xml``), or None."""
-        from .ooxml.doc_props import modified
+        from .ooxml import modified
 
         return modified(self.package)
 
@@ -194,13 +201,24 @@ class FileBook:
                 align=spec.get("align"), num_fmt=spec.get("num_fmt"))
         return self._styles[key]
 
-    def write_report(self, grid) -> None:
+    def write_report(self, grid: ReportGrid) -> None:
         if schema.SHEET_REPORT not in self.package.sheet_names():
             raise WorkbookError(f"Không tìm thấy trang tính '{schema.SHEET_REPORT}'.")
         cells = {pos: (value, self._style(style)) for pos, (value, style) in grid.cells.items()}
         self.package.replace_sheet_content(schema.SHEET_REPORT, cells, grid.merges,
                                            row_heights=grid.row_heights,
                                            row_breaks=getattr(grid, "row_breaks", None) or [])
+
+    @contextlib.contextmanager
+    def write_lock(self, wait: float | None = None):
+        """The writer lock of the file :meth:`save` writes, for a write after an :meth:`open` without it (a send
+        recorded after the mail went out); nothing more when the book was opened by :meth:`for_update`. A save
+        is refused anyway when the file changed since it was read."""
+        if self._locked:
+            yield
+            return
+        with writer_lock(self.out or self.path, wait):
+            yield
 
     def save(self) -> None:
         target = self.out or self.path

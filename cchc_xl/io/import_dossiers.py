@@ -177,8 +177,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, str]:
 def _xlsx_rows(raw: bytes, name: str) -> list[list]:
     """The first sheet of an .xlsx export, read under the same limits as a workbook (decompression counted
     as it streams, work bounded by the cells that exist) before python-calamine reads it."""
-    from .ooxml import Package
-    from .ooxml.limits import MAX_BLANK_CELLS
+    from .ooxml import MAX_BLANK_CELLS, Package
 
     try:
         pkg = Package.from_bytes(raw, name)

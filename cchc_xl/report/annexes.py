@@ -22,9 +22,10 @@ from ..core import vnformat
 from ..core.indicators import measure_label, target_words
 from ..core.narrative import reason_of, state_words
 from ..core.tasks import TASK_FLAGS
+from ..core.vocabulary import IndicatorStatus, TaskFlag
 from .flow import COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference, ct2_line
 
-__all__ = ["annexes", "task_columns"]
+__all__ = ["annexes", "task_columns", "TASK_COLUMN", "STATUS_STYLE"]
 
 _N = vnformat.integer
 
@@ -87,11 +88,22 @@ def _dossiers_span(result) -> str:
 
 # -- Phụ lục I -----------------------------------------------------------------------------------------------
 
+#: The column of Phụ lục I each flag is counted in (after Tổng số): đúng hạn, trễ hạn, quá hạn (+ chưa hoàn
+#: thành), chưa đến hạn (+ chưa xác định hạn), không thực hiện — every flag somewhere, so they add up to the total.
+TASK_COLUMN = {TaskFlag.DONE_ON_TIME: 1, TaskFlag.DONE_LATE: 2, TaskFlag.OVERDUE: 3, TaskFlag.UNFINISHED: 3,
+               TaskFlag.DUE_SOON: 4, TaskFlag.IN_TIME: 4, TaskFlag.NO_DEADLINE: 4, TaskFlag.NOT_DONE: 5}
+#: The style of an indicator's verdict in Phụ lục II.
+STATUS_STYLE = {IndicatorStatus.MET: "t_ok", IndicatorStatus.NOT_MET: "t_bad", IndicatorStatus.NOT_YET_MET: "t_center",
+                IndicatorStatus.NO_DATA: "t_center", IndicatorStatus.FOLLOWED: "t_center",
+                IndicatorStatus.NOT_COMPUTABLE: "t_center"}
+
+
 def task_columns(c: dict) -> list[int]:
-    """Tổng số, đúng hạn, trễ hạn, quá hạn (+ chưa hoàn thành), chưa đến hạn (+ chưa xác định hạn),
-    không thực hiện — they add up to the total."""
-    return [c["total"], c["done_on_time"], c["done_late"], c["overdue"] + c["unfinished"],
-            c["due_soon"] + c["in_time"] + c["no_deadline"], c["not_done"]]
+    """Tổng số and the counts of :data:`TASK_COLUMN`'s columns — they add up to the total."""
+    out = [c["total"], 0, 0, 0, 0, 0]
+    for flag, column in TASK_COLUMN.items():
+        out[column] += c[flag]
+    return out
 
 
 def _tasks_by_area(result) -> list:
@@ -113,9 +125,9 @@ def _tasks_by_area(result) -> list:
     items.append(Row([], height=6, keep_with_next=True))
     items.append(_note(ct2_line(tasks)))
     counts = tasks.counts
-    not_due = counts["due_soon"] + counts["in_time"] + counts["no_deadline"]
+    not_due = counts[TaskFlag.DUE_SOON] + counts[TaskFlag.IN_TIME] + counts[TaskFlag.NO_DEADLINE]
     if not_due:
-        parts = [("sắp đến hạn", counts["due_soon"]), ("chưa xác định hạn", counts["no_deadline"])]
+        parts = [("sắp đến hạn", counts[TaskFlag.DUE_SOON]), ("chưa xác định hạn", counts[TaskFlag.NO_DEADLINE])]
         text = f"Trong {_N(not_due)} nhiệm vụ chưa đến hạn: " + ", ".join(f"{w} {_N(n)}" for w, n in parts if n)
         started = tasks.not_started
         if started:
@@ -182,9 +194,9 @@ def _indicators(result) -> list:
         if res.code.upper() in _MEASURED_APART:  # the result measures more, or otherwise, than the plan's words say
             label = measure_label(res.code, year_report=year, satisfaction_measure=measure)
             name = f"{name.rstrip()}\nKết quả tính theo {label}."
-        style = {"Đạt": "t_ok", "Không đạt": "t_bad"}.get(res.status, "t_center")
+        style = STATUS_STYLE[res.status]
         rows.append([(str(i), "t_center"), (res.code, "t_center"), (vnformat.typographic(name), "t_small"),
-                     (target_words(res.op, res.threshold), "t_center"), (actual, "t_center"), (res.status, style)])
+                     (target_words(res.op, res.threshold), "t_center"), (actual, "t_center"), (str(res.status), style)])
     f = result.figures
     note = _span_note(f"Kết quả về nhiệm vụ tính từ đầu năm đến ngày {vnformat.date_vn(f.as_of)}; về hồ sơ "
                       f"thủ tục hành chính tính trong kỳ, từ ngày {vnformat.date_vn(f.period.start)} đến ngày "
@@ -256,7 +268,7 @@ def _late_tasks(result) -> list:
     tasks = result.figures.tasks
     if tasks is None:
         return _not_computed(result, "tasks")
-    late = tasks.with_flag("overdue", "unfinished", "not_done")
+    late = tasks.with_flag(TaskFlag.OVERDUE, TaskFlag.UNFINISHED, TaskFlag.NOT_DONE)
     if not late:
         return [_note(f"Đến ngày {vnformat.date_vn(result.figures.as_of)} không có nhiệm vụ quá hạn hoặc không "
                       "thực hiện.")]
@@ -265,13 +277,13 @@ def _late_tasks(result) -> list:
     rows = []
     for i, o in enumerate(late, start=1):
         t = o.task
-        state = schema.TASK_FLAG[o.flag]
-        late_occ = [occ for occ in o.occurrences if occ.flag in ("overdue", "unfinished")]
+        state = o.flag.label
+        late_occ = [occ for occ in o.occurrences if occ.flag in (TaskFlag.OVERDUE, TaskFlag.UNFINISHED)]
         if late_occ:
             state += " (" + ", ".join(occ.occurrence.label for occ in late_occ) + ")"
         reason = ("; ".join(r for r in [reason_of(occ.occurrence.note) for occ in late_occ] if r) if o.occurrences
                   else reason_of(t.note))
-        state += "." + ((" Lý do: " if o.flag == "not_done" else " Nguyên nhân: ") + reason + "." if reason else "")
+        state += "." + ((" Lý do: " if o.flag == TaskFlag.NOT_DONE else " Nguyên nhân: ") + reason + "." if reason else "")
         who = ", ".join(x for x in (t.group, t.owner) if x) or "chưa giao"
         due = vnformat.date_vn(o.deadline) if o.deadline else (t.timeframe or "")
         rows.append([(str(i), "t_center"), (t.id, "t_center"), (t.content, "t_small"), (who, "t_small"),

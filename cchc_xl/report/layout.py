@@ -26,6 +26,7 @@ from ..core import vnformat
 from ..core.indicators import measure_label
 from ..core.periods import report_title_phrase
 from ..core.tasks import TASK_FLAGS
+from ..core.vocabulary import DONE, IndicatorStatus, TaskFlag
 from .annexes import annexes
 from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date, text_lines
 from .styles import STYLES
@@ -308,6 +309,11 @@ def _dossier_text(result, st) -> str:
     return text + " Chi tiết tại Phụ lục III."
 
 
+#: The order the report's summary counts the indicators' verdicts in.
+STATUS_ORDER = (IndicatorStatus.MET, IndicatorStatus.NOT_YET_MET, IndicatorStatus.NOT_MET, IndicatorStatus.FOLLOWED,
+                IndicatorStatus.NO_DATA, IndicatorStatus.NOT_COMPUTABLE)
+
+
 def _indicator_summary(result) -> list[Para]:
     f = result.figures
     if "indicators" in f.unavailable:
@@ -315,9 +321,8 @@ def _indicator_summary(result) -> list[Para]:
     groups: dict[str, list[str]] = {}
     for r in f.indicators:
         groups.setdefault(r.status, []).append(r.code)
-    order = ("Đạt", "Chưa đạt", "Không đạt", "Theo dõi", "Chưa có dữ liệu", "Không tính được")
     parts = [f"{status.lower()} {_N(len(groups[status]))} ({', '.join(groups[status])})"
-             for status in order if status in groups]
+             for status in STATUS_ORDER if status in groups]
     return [_para(f"Kết quả các chỉ tiêu chủ yếu của Kế hoạch (chi tiết tại Phụ lục II): {_N(len(f.indicators))} "
                   f"chỉ tiêu, trong đó " + "; ".join(parts) + ".", space_after=2)]
 
@@ -356,6 +361,6 @@ def _chart_data(g: ReportGrid, result) -> None:
         if tasks is None:
             continue
         c = tasks.by_area.get(area) or {k: 0 for k in ("total", *TASK_FLAGS)}
-        done = c["done_on_time"] + c["done_late"]
+        done = sum(c[flag] for flag in DONE)
         g.put(cd["first_row"] + area, cd["done_col"], done, "chart_data")
-        g.put(cd["first_row"] + area, cd["open_col"], c["total"] - done - c["not_done"], "chart_data")
+        g.put(cd["first_row"] + area, cd["open_col"], c["total"] - done - c[TaskFlag.NOT_DONE], "chart_data")

@@ -135,34 +135,8 @@ def data_fingerprint(data, period: str | None = None) -> str:
             continue
         keep = [j for j, name in enumerate(td.headers) if name not in spec.computed]
         h.update(("\x1e" + spec.table + "\x1f" + "\x1f".join(td.headers[j] for j in keep)).encode())
-        if not keep:
-            continue
-        rows = td.row_values()
-        width = len(td.headers)
-        at = {j: k for k, j in enumerate(keep)}
-        errors: dict[int, list[tuple[int, str]]] = {}       # an error cell counts as its text (e.g. "#N/A")
-        for (i, j), cell in td.cell_marks().items():
-            if cell.error and j in at:
-                errors.setdefault(i, []).append((at[j], cell.error))
-        key_at = at[td.headers.index("Khóa")] if spec is schema.SETTINGS and "Khóa" in td.headers else None
-        blank = "\x1f" * (len(keep) - 1)                   # every value empty (a value is never shorter)
-        for start in range(0, len(rows), _CHUNK):          # a chunk at a time: memory stays small
-            chunk = rows[start:start + _CHUNK]
-            if min(map(len, chunk)) < width:
-                chunk = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk]
-            columns = [_canon_column(list(map(operator.itemgetter(j), chunk))) for j in keep]
-            for i, cells in errors.items():
-                if start <= i < start + len(chunk):
-                    for k, error in cells:
-                        columns[k][i - start] = error
-            lines = map("\x1f".join, zip(*columns))
-            if key_at is None:
-                lines = [line for line in lines if line != blank]
-            else:
-                lines = [line for line, key in zip(lines, columns[key_at])
-                         if line != blank and key.strip() not in DELIVERY_SETTINGS]
-            if lines:
-                h.update(("\x1d" + "\x1d".join(lines)).encode())
+        if keep:
+            _hash_rows(h, spec, td, keep)
     for ind in data.indicators:
         if ind.manual_value is not None:
             h.update(f"\x1e{ind.code}\x1f{_canon(ind.manual_value)}".encode())
@@ -170,6 +144,43 @@ def data_fingerprint(data, period: str | None = None) -> str:
         if (period is None or entry.period == period) and entry.person_text:
             h.update(f"\x1e{entry.period}\x1f{entry.code}\x1f{entry.person_text}".encode())
     return h.hexdigest()[:32]
+
+
+def _hash_rows(h, spec, td, keep: list[int]) -> None:
+    """``\x1d<value>\x1f<value>…`` of each row of ``td`` with a value in the columns ``keep`` (the settings'
+    delivery rows left out), a chunk of rows at a time, column by column (:func:`_canon_column`)."""
+    rows = td.row_values()
+    width = len(td.headers)
+    errors = _error_cells(td, keep)
+    key_at = keep.index(td.headers.index("Khóa")) if spec is schema.SETTINGS and "Khóa" in td.headers else None
+    blank = "\x1f" * (len(keep) - 1)                   # every value empty (a value is never shorter)
+    for start in range(0, len(rows), _CHUNK):          # a chunk at a time: memory stays small
+        chunk = rows[start:start + _CHUNK]
+        if min(map(len, chunk)) < width:
+            chunk = [r if len(r) >= width else list(r) + [None] * (width - len(r)) for r in chunk]
+        columns = [_canon_column(list(map(operator.itemgetter(j), chunk))) for j in keep]
+        for i, cells in errors.items():
+            if start <= i < start + len(chunk):
+                for k, error in cells:
+                    columns[k][i - start] = error
+        lines = map("\x1f".join, zip(*columns))
+        if key_at is None:
+            lines = [line for line in lines if line != blank]
+        else:
+            lines = [line for line, key in zip(lines, columns[key_at])
+                     if line != blank and key.strip() not in DELIVERY_SETTINGS]
+        if lines:
+            h.update(("\x1d" + "\x1d".join(lines)).encode())
+
+
+def _error_cells(td, keep: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """``{row: [(position in keep, error text)]}``: an error cell counts as its text (e.g. ``#N/A``)."""
+    at = {j: k for k, j in enumerate(keep)}
+    errors: dict[int, list[tuple[int, str]]] = {}
+    for (i, j), cell in td.cell_marks().items():
+        if cell.error and j in at:
+            errors.setdefault(i, []).append((at[j], cell.error))
+    return errors
 
 
 _CHUNK = 16384     # rows hashed at a time

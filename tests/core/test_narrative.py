@@ -25,9 +25,8 @@ from cchc_xl.core.tasks import Occurrence, Task, judge_tasks
 
 CTX = DraftContext(school="Trường THPT Kiến Thụy", plan_number="30/KH-THPTKT", plan_date=date(2024, 1, 25),
                    plan_year=2024, superior="Sở Giáo dục và Đào tạo", next_end=date(2024, 9, 14),
-                   next_label="Quý III/2024",
                    superior_plan="Kế hoạch số 43/SGDĐT ngày 17/01/2024 của Sở Giáo dục và Đào tạo Hải Phòng")
-YEAR_CTX = DraftContext(**{**CTX.__dict__, "next_end": None, "next_label": ""})
+YEAR_CTX = DraftContext(**{**CTX.__dict__, "next_end": None})
 
 
 def task(tid, timeframe, status="in_progress", done=None, evidence="", note="", group="Tổ Toán - Tin", deadline=None,

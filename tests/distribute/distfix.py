@@ -143,3 +143,57 @@ def edit_occurrences(src: Path, dest: Path, edits: dict[str, dict[str, object]])
     dest.parent.mkdir(parents=True, exist_ok=True)
     pkg.save(dest, backup=False)
     return age(dest)
+
+
+class Reads:
+    """Counts, during a run, what issue #18 says a run does once: opens of a workbook file (``Package.open``, by
+    file name), loads (``engine.load_data``), reads of each table through the file adapter, computations
+    (``engine.compute``) and decisions of the as-of date and period (``resolve_report_date``)."""
+
+    def __init__(self, monkeypatch):
+        import collections
+
+        from cchc_xl import engine
+        from cchc_xl.io.file_book import FileBook
+        from cchc_xl.io.ooxml import Package
+
+        self.opens: collections.Counter = collections.Counter()
+        self.tables: collections.Counter = collections.Counter()
+        self.loads = self.computes = self.decisions = 0
+        open_package, read_table = Package.open.__func__, FileBook.read_table
+        load, compute, resolve = engine.load_data, engine.compute, engine.resolve_report_date
+
+        def counting_open(cls, path, **limits):
+            self.opens[Path(path).name] += 1
+            return open_package(cls, path, **limits)
+
+        def counting_read(book, sheet, table):
+            self.tables[(book.path.name, table)] += 1
+            return read_table(book, sheet, table)
+
+        def counting_load(book):
+            self.loads += 1
+            return load(book)
+
+        def counting_compute(data, **kw):
+            self.computes += 1
+            return compute(data, **kw)
+
+        def counting_resolve(*a, **kw):
+            self.decisions += 1
+            return resolve(*a, **kw)
+
+        monkeypatch.setattr(Package, "open", classmethod(counting_open))
+        monkeypatch.setattr(FileBook, "read_table", counting_read)
+        monkeypatch.setattr(engine, "load_data", counting_load)
+        monkeypatch.setattr(engine, "compute", counting_compute)
+        monkeypatch.setattr(engine, "resolve_report_date", counting_resolve)
+
+    def of(self, name: str) -> dict:
+        """What the run did to the workbook file ``name``."""
+        return {"opens": self.opens[name], "loads": self.loads, "computes": self.computes,
+                "decisions": self.decisions,
+                "table reads": max((n for (book, _t), n in self.tables.items() if book == name), default=0)}
+
+
+ONCE = {"opens": 1, "loads": 1, "computes": 1, "decisions": 1, "table reads": 1}

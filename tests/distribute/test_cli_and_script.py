@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from cchc_xl.cli import build_parser, run_command
-from cchc_xl.distribute import _common
+from cchc_xl.io.writelock import writer_lock
 from cchc_xl.io.ooxml import Package
 
 from distfix import age, fill_copy, group_tasks
@@ -40,7 +40,7 @@ def _run(master, inbox, **kw):
 def test_script_second_run_exits_4(tmp_path, master):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    with _common.run_lock(master):
+    with writer_lock(master):
         p = _run(master, inbox, extra=["--wait", "1"])
         out, err = p.communicate(timeout=120)
     assert p.returncode == 4, err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl import schema
-from cchc_xl.distribute import _common
+from cchc_xl.io.writelock import writer_lock
 from cchc_xl.distribute.consolidate import EXIT_BUSY, EXIT_OK, EXIT_REJECTED, consolidate
 from cchc_xl.io.ooxml.doc_props import custom_properties as _custom_props
 from cchc_xl.io.ooxml import Package
@@ -327,7 +327,7 @@ def test_concurrent_run_exits_4(master, inbox, copies):
     g = _group(copies)
     fill_copy(copies[g], inbox / "x.xlsx", {group_tasks(master, g)[0]: {"Ghi chú": "x"}})
     before = master.read_bytes()
-    with _common.run_lock(master):
+    with writer_lock(master):
         s = _run(master, inbox, lock_wait=0.5)
     assert s.exit_code == EXIT_BUSY and "đang chạy" in s.message
     assert master.read_bytes() == before and (inbox / "x.xlsx").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 from cchc_xl import schema
 from cchc_xl.distribute._log import read_log
 from cchc_xl.distribute.handout import handout
-from cchc_xl.distribute.send import send_report
+from cchc_xl.distribute.send import send_file
 from cchc_xl.engine import check_file, refresh_file
 
 from distfix import age, master_values
@@ -126,7 +126,7 @@ def test_done_when(tmp_path, master):
     # 4. send to a local SMTP server and receive the two attachments
     cert = make_cert(tmp_path)
     with Server("starttls", cert=cert, auth=True) as srv:
-        out = send_report(master, period="h1", env=srv.env(), as_of=dt.date.fromisoformat(AS_OF))
+        out = send_file(master, period="h1", env=srv.env(), as_of=dt.date.fromisoformat(AS_OF))
         assert out.sent
         (_, _, msg), = srv.messages
     assert "6 tháng đầu năm 2024 – Trường THPT Kiến Thụy" in msg["Subject"]

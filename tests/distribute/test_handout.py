@@ -37,7 +37,7 @@ def test_one_copy_per_group_with_only_its_tasks(tmp_path, master, copies):
 
 
 def test_identity_in_properties_and_very_hidden_sheet(copies, master):
-    from cchc_xl.distribute.consolidate import _identity_sheet
+    from cchc_xl.distribute.returned import identity_sheet as _identity_sheet
     from cchc_xl.io.file_book import FileBook
 
     group, path = next(iter(copies.items()))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl.core.periods import get_period, report_title_phrase
-from cchc_xl.distribute.send import send_report
+from cchc_xl.distribute.send import send_file
 from cchc_xl.engine import refresh_file
 from cchc_xl.io.file_book import FileBook
 from cchc_xl.report.record import read_record
@@ -94,7 +94,7 @@ def test_the_scheduled_run_makes_the_right_period_on_every_date(tmp_path, master
             assert not list(inbox.glob("*.xlsx")) and list((inbox / "processed").rglob("*.xlsx"))
 
         # the send path: the report that is in the workbook, whatever the day it runs
-        out = send_report(master, dry_run=True, env=NO_KEYRING, outdir=tmp_path / "gui" / today, make_pdf=_fake_pdf)
+        out = send_file(master, dry_run=True, env=NO_KEYRING, outdir=tmp_path / "gui" / today, make_pdf=_fake_pdf)
         assert (out.period, out.period_label) == (key, get_period(key, 2024).label)
         body = _body(out.eml)
         assert f"(số liệu tính đến ngày {_vn(day)})" in body

@@ -12,7 +12,7 @@ import pytest
 from cchc_xl import schema
 from cchc_xl.core.periods import get_period
 from cchc_xl.distribute._log import read_log
-from cchc_xl.distribute.send import build_outgoing, outgoing_name, send_report
+from cchc_xl.distribute.send import build_outgoing, outgoing_name, send_file
 from cchc_xl.errors import SendError
 from cchc_xl.io.file_book import FileBook
 
@@ -68,7 +68,7 @@ def test_outgoing_is_the_exchange_file_and_pdf(tmp_path, master):
 
 
 def test_dry_run_and_no_smtp_write_eml_draft(tmp_path, master):
-    out = send_report(master, period="h1", dry_run=True, env=NO_KEYRING, as_of=AS_OF)
+    out = send_file(master, period="h1", dry_run=True, env=NO_KEYRING, as_of=AS_OF)
     assert not out.sent and out.eml.exists() and out.eml.parent == master.parent
     msg = message_from_bytes(out.eml.read_bytes(), policy=policy.default)
     assert msg["X-Unsent"] == "1"
@@ -76,7 +76,7 @@ def test_dry_run_and_no_smtp_write_eml_draft(tmp_path, master):
                               "Trường THPT Kiến Thụy")
     assert _sends(master) == []
     make_report(master, "year", AS_OF)
-    out2 = send_report(master, period="year", env=NO_KEYRING, as_of=AS_OF)  # no smtp_may_chu → draft
+    out2 = send_file(master, period="year", env=NO_KEYRING, as_of=AS_OF)  # no smtp_may_chu → draft
     assert not out2.sent and out2.eml.name == "BC_CCHC_Nam2024_THPT_Kien_Thuy.eml"
 
 
@@ -97,7 +97,7 @@ def _check_received(msg, period_phrase="năm 2024"):
 def test_send_starttls_auth_records_once(tmp_path, master, cert):
     make_report(master, "year", AS_OF)
     with Server("starttls", cert=cert, auth=True) as srv:
-        out = send_report(master, period="year", env=srv.env(), as_of=AS_OF)
+        out = send_file(master, period="year", env=srv.env(), as_of=AS_OF)
         assert out.sent and out.eml is None
         assert len(srv.messages) == 1
         mail_from, rcpts, msg = srv.messages[0]
@@ -113,19 +113,19 @@ def test_send_starttls_auth_records_once(tmp_path, master, cert):
         assert len(sends) == 1 and sends[0]["Giá trị mới"] == "Năm 2024"
         # same period again needs force
         with pytest.raises(SendError, match="đã được gửi"):
-            send_report(master, period="year", env=srv.env(), as_of=AS_OF)
-        send_report(master, period="year", env=srv.env(), as_of=AS_OF, force=True)
+            send_file(master, period="year", env=srv.env(), as_of=AS_OF)
+        send_file(master, period="year", env=srv.env(), as_of=AS_OF, force=True)
         assert len(srv.messages) == 2 and len(_sends(master)) == 2
 
 
 def test_send_ssl_and_plain(master, cert):
     make_report(master, "q1", AS_OF)
     with Server("ssl", cert=cert, auth=True) as srv:
-        assert send_report(master, period="q1", env=srv.env(), as_of=AS_OF).sent
+        assert send_file(master, period="q1", env=srv.env(), as_of=AS_OF).sent
         _check_received(srv.messages[0][2], "quý I năm 2024")
     make_report(master, "q3", AS_OF)
     with Server("plain") as srv:
-        assert send_report(master, period="q3", env=srv.env(), as_of=AS_OF).sent
+        assert send_file(master, period="q3", env=srv.env(), as_of=AS_OF).sent
         _check_received(srv.messages[0][2], "quý III năm 2024")
 
 
@@ -136,7 +136,7 @@ def test_send_failures_record_nothing(master, cert, case):
         env = {"CCHC_SMTP_HOST": "127.0.0.1", "CCHC_SMTP_PORT": str(free_port()), "CCHC_SMTP_SECURITY": "Không",
                "CCHC_SMTP_FROM": "a@b.vn", "CCHC_SMTP_TO": "c@d.vn", "CCHC_SMTP_TIMEOUT": "5"}
         with pytest.raises(SendError, match="Không kết nối được máy chủ thư"):
-            send_report(master, env=env, as_of=AS_OF)
+            send_file(master, env=env, as_of=AS_OF)
     else:
         mode = "starttls"
         with Server(mode, cert=cert, auth=True, reject=("sai@haiphong.edu.vn",)) as srv:
@@ -154,7 +154,7 @@ def test_send_failures_record_nothing(master, cert, case):
                 env.pop("CCHC_SMTP_PASSWORD")
                 match = "CCHC_SMTP_PASSWORD"
             with pytest.raises(SendError, match=match):
-                send_report(master, env=env, as_of=AS_OF)
+                send_file(master, env=env, as_of=AS_OF)
             assert srv.messages == []
     assert master.read_bytes() == before
 

@@ -18,7 +18,7 @@ import pytest
 from cchc_xl import schema
 from cchc_xl.core.periods import get_period
 from cchc_xl.distribute import outgoing
-from cchc_xl.distribute.send import compose_message, send_report
+from cchc_xl.distribute.send import compose_message, send_file
 from cchc_xl.errors import CchcError, SendError
 from cchc_xl.io.ooxml import Package
 
@@ -72,7 +72,7 @@ def test_no_converter_is_refused_before_anything_is_written(master, monkeypatch,
     assert str(info.value) == outgoing.NO_PDF_CONVERTER
     before = files_in(master.parent)
     with pytest.raises(CchcError, match="không có LibreOffice"):
-        send_report(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF, outdir=tmp_path / "out")
+        send_file(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF, outdir=tmp_path / "out")
     assert files_in(master.parent) == before and not (tmp_path / "out").exists()
 
 
@@ -115,18 +115,18 @@ def test_cli_bad_to_is_one_sentence_exit_2_before_writing(master, to, expected):
 def test_bad_recipient_setting_names_the_setting(master):
     set_setting(master, "email_nguoi_nhan", "Sở GD&ĐT Hải Phòng")
     with pytest.raises(SendError, match="ô 'email_nguoi_nhan' của trang Cấu hình"):
-        send_report(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF)
+        send_file(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF)
     set_setting(master, "email_nguoi_nhan", "phongcchc@haiphong.edu.vn")
     set_setting(master, "email_nguoi_gui", "a@hp.edu.vn, b@hp.edu.vn")
     with pytest.raises(SendError, match="Chỉ được một địa chỉ người gửi"):
-        send_report(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF)
+        send_file(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF)
 
 
 def test_bad_address_in_environment_names_the_variable_and_sends_nothing(master):
     with Server("plain") as srv:
         env = srv.env(CCHC_SMTP_TO="phongcchc@haiphong.edu.vn\r\nBcc: ke.gian@example.com", **NO_KEYRING)
         with pytest.raises(SendError, match="CCHC_SMTP_TO có ký tự xuống dòng"):
-            send_report(master, env=env, as_of=AS_OF)
+            send_file(master, env=env, as_of=AS_OF)
         assert srv.messages == []
 
 
@@ -144,7 +144,7 @@ def test_draft_without_addresses_warns_naming_the_settings(master, tmp_path):
 def test_draft_with_addresses_has_no_warning(master, tmp_path):
     set_setting(master, "email_nguoi_nhan", "Phòng CCHC <phongcchc@haiphong.edu.vn>; vanthu@haiphong.edu.vn")
     set_setting(master, "email_nguoi_gui", "thptkienthuy@haiphong.edu.vn")
-    out = send_report(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF, outdir=tmp_path)
+    out = send_file(master, dry_run=True, env=NO_KEYRING, as_of=AS_OF, outdir=tmp_path)
     assert out.warnings == []
     msg = email.message_from_bytes(out.eml.read_bytes(), policy=policy.default)
     assert [a.addr_spec for a in msg["To"].addresses] == ["phongcchc@haiphong.edu.vn", "vanthu@haiphong.edu.vn"]
@@ -153,7 +153,7 @@ def test_draft_with_addresses_has_no_warning(master, tmp_path):
 
 def test_to_override_with_two_addresses_over_smtp(master):
     with Server("plain") as srv:
-        out = send_report(master, env=srv.env(**NO_KEYRING), as_of=AS_OF,
+        out = send_file(master, env=srv.env(**NO_KEYRING), as_of=AS_OF,
                           to="phongcchc@haiphong.edu.vn; vanthu@haiphong.edu.vn")
         assert out.sent and out.warnings == []
         _from, rcpts, msg = srv.messages[0]

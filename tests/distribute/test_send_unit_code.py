@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cchc_xl import schema
-from cchc_xl.distribute.send import send_report
+from cchc_xl.distribute.send import send_file
 from cchc_xl.errors import SendError
 from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
@@ -75,7 +75,7 @@ def test_a_dry_run_without_a_unit_code_still_drafts_and_warns(bundled, tmp_path)
 def test_an_invalid_unit_code_is_refused_naming_it(bundled):
     _set(bundled, "ma_dinh_danh", "mã số 1")
     with pytest.raises(SendError, match="ma_dinh_danh.*'mã số 1' không hợp lệ"):
-        send_report(bundled, env=NO_KEYRING, make_pdf=lambda x, p: p)
+        send_file(bundled, env=NO_KEYRING, make_pdf=lambda x, p: p)
 
 
 def test_nothing_reaches_the_mail_server_without_a_unit_code(master):
@@ -83,10 +83,10 @@ def test_nothing_reaches_the_mail_server_without_a_unit_code(master):
     make_report(master, "year", AS_OF)
     with Server("plain") as srv:
         with pytest.raises(SendError, match="ma_dinh_danh"):
-            send_report(master, period="year", env=srv.env(), as_of=AS_OF)
+            send_file(master, period="year", env=srv.env(), as_of=AS_OF)
         assert srv.messages == []
         with_unit_code(master)
-        assert send_report(master, period="year", env=srv.env(), as_of=AS_OF).sent
+        assert send_file(master, period="year", env=srv.env(), as_of=AS_OF).sent
         assert len(srv.messages) == 1
 
 

@@ -25,7 +25,7 @@ from cchc_xl.excel import entry
 from remote import build_payload, clean, run_remote, sheet_values, table_ref
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import age, fill_copy, group_tasks, master_values, with_unit_code  # noqa: E402
+from distfix import ONCE, Reads, age, fill_copy, group_tasks, master_values, with_unit_code  # noqa: E402
 
 AS_OF = dt.date(2024, 6, 14)
 TODAY = dt.datetime.now().strftime("%Y-%m-%d")
@@ -285,6 +285,16 @@ def test_send_from_excel_asks_first_then_drafts_and_records_in_the_live_book(mas
     from cchc_xl.distribute._log import read_log
 
     assert not any(r["Cột"] in (LOG_COLUMN_DRAFT, LOG_COLUMN_SEND) for r in read_log(master))  # file untouched
+
+
+def test_send_from_excel_reads_the_saved_file_once(master, monkeypatch):
+    """Issue #18 §2: the ribbon's send opens the saved file once, loads it once, decides its date and period
+    once and computes once — the result it checked is the one it sends."""
+    payload = live_payload(master)
+    reads = Reads(monkeypatch)
+    outcome, _actions, _after = run_remote(payload, answering("ok", lambda b: entry.send_upward(b)))
+    assert outcome is not None and outcome.eml.exists()
+    assert reads.of(master.name) == ONCE
 
 
 def test_send_from_excel_without_a_unit_code_is_refused_before_asking(master):

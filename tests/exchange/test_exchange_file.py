@@ -249,11 +249,11 @@ def test_reader_rejects_other_workbooks(root, name):
 def test_send_warns_when_the_unit_code_is_missing(tmp_path, root):
     import shutil
 
-    from cchc_xl.distribute.send import send_report
+    from cchc_xl.distribute.send import send_file
 
     wb = tmp_path / "CCHC_2024.xlsm"
     shutil.copyfile(root / "workbook" / "CCHC_2024.xlsm", wb)  # the bundled workbook has no code yet
-    out = send_report(wb, period="h1", dry_run=True, as_of=AS_OF, env={})
+    out = send_file(wb, period="h1", dry_run=True, as_of=AS_OF, env={})
     assert "ma_dinh_danh" in out.message and out.xlsx.exists()
     assert io.BytesIO(out.xlsx.read_bytes()).getvalue()[:2] == b"PK"
 

@@ -57,14 +57,14 @@ def school_mail(work: Path, i: int, *, seed: int = 0, as_of: dt.date = AS_OF, pe
 
 def school_mail_fast(work: Path, i: int, *, seed: int = 0, as_of: dt.date = AS_OF, period: str = "h1",
                      sender: str | None = None) -> tuple[dict, Path]:
-    """The same through the library (one process): ``refresh_file`` and ``send_report(dry_run=True)``."""
-    from cchc_xl.distribute.send import send_report
+    """The same through the library (one process): ``refresh_file`` and ``send_file(dry_run=True)``."""
+    from cchc_xl.distribute.send import send_file
     from cchc_xl.engine import refresh_file
 
     wb = make_school(work / f"truong{i}-{seed}" / "CCHC_2024.xlsm", i, code=code(i), name=name(i), seed=seed,
                      as_of=as_of)
     own = json.loads(json.dumps(refresh_file(wb, as_of=as_of, period=period, backup=False).to_json()))
-    out = send_report(wb, dry_run=True, env={"CCHC_SMTP_FROM": sender or address(i), "CCHC_SMTP_TO": SO})
+    out = send_file(wb, dry_run=True, env={"CCHC_SMTP_FROM": sender or address(i), "CCHC_SMTP_TO": SO})
     return own, out.eml
 
 

@@ -34,6 +34,7 @@ from ..indicators import measure_label, target_words
 from ..periods import report_title_phrase
 from ..shortname import task_name
 from ..tasks import TaskOutcome, Unit, recurrence
+from ..vocabulary import NOT_YET_DUE, IndicatorStatus, TaskFlag
 from .steering import documents
 from .text import items, lower_first, reason_of, sentence
 from .words import state_words
@@ -69,7 +70,6 @@ class DraftContext:
     plan_year: int
     superior: str               # "Sở Giáo dục và Đào tạo" (whom V addresses)
     next_end: date | None       # end of the next report's window; None after the year report
-    next_label: str = ""        # "6 tháng đầu năm 2024"
     superior_plan: str = ""     # "Kế hoạch số 43/SGDĐT ngày 17/01/2024 của Sở …" (ke_hoach_cap_tren)
     request: str = ""           # the superior body's request for this report (van_ban_yeu_cau_bao_cao)
     proposals: tuple[str, ...] = field(default_factory=tuple)  # section V (de_xuat_kien_nghi)
@@ -145,14 +145,14 @@ def _task_line(o: TaskOutcome, f: ReportFigures, evidence: bool) -> str:
         head += " (" + {"quarter": "hằng quý", "month": "hằng tháng"}.get(kind, "định kỳ") + ")"
         return head + ": " + _occurrences(o, f, evidence)
     text = state_words(t, o.flag, o.deadline, f.as_of, f.period.start)
-    if o.flag == "overdue":  # who is to finish it
+    if o.flag == TaskFlag.OVERDUE:  # who is to finish it
         text = text[:-1] + f"; {t.group or 'chưa giao tổ/nhóm'})"
     reason = reason_of(t.note)
-    if o.flag in ("done_on_time", "done_late") and evidence and t.evidence:
+    if o.flag in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE) and evidence and t.evidence:
         text += f"; minh chứng: {t.evidence}"
-    if o.flag == "not_done" and reason:
+    if o.flag == TaskFlag.NOT_DONE and reason:
         text += f"; lý do: {reason}"
-    elif o.flag in ("overdue", "done_late") and reason:
+    elif o.flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE) and reason:
         text += f"; nguyên nhân: {reason}"
     return head + ": " + sentence(text)
 
@@ -165,15 +165,15 @@ def _occurrences(o: TaskOutcome, f: ReportFigures, evidence: bool) -> str:
     parts, upcoming = [], None
     for occ in o.occurrences:
         x, due = occ.occurrence, occ.deadline
-        if occ.flag in ("due_soon", "in_time", "no_deadline") and due is not None and due > f.as_of \
+        if occ.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE) and due is not None and due > f.as_of \
                 and not f.year_end:
             upcoming = upcoming or f"lần tiếp theo: {x.label} (hạn {_d(due)})"
             continue
         part = f"{x.label} {state_words(x, occ.flag, due, f.as_of)}"
-        if occ.flag in ("done_on_time", "done_late") and evidence and x.evidence:
+        if occ.flag in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE) and evidence and x.evidence:
             part += f", minh chứng: {x.evidence}"
         reason = reason_of(x.note)  # the task's own note is about the task, not this occurrence
-        if occ.flag in ("overdue", "done_late") and reason:
+        if occ.flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE) and reason:
             part += f", nguyên nhân: {reason}"
         parts.append(part)
     if upcoming:
@@ -219,11 +219,11 @@ def _strengths(f: ReportFigures, ctx: DraftContext) -> str | None:
         return None
     lines = []
     if f.tasks is not None:
-        on_time = f.tasks.units_with_flag("done_on_time")
+        on_time = f.tasks.units_with_flag(TaskFlag.DONE_ON_TIME)
         if on_time:
             lines.append(f"- Đã hoàn thành đúng hạn {_units_count(on_time)}: {_units_text(on_time)}")
     lines += [f"- Đạt chỉ tiêu {_indicator_line(r, ctx, f.year_end)}" for r in f.indicators
-              if r.status == "Đạt" and isinstance(r.actual, (int, float))]
+              if r.status == IndicatorStatus.MET and isinstance(r.actual, (int, float))]
     if not lines:
         return ("Nhà trường đã giao từng nhiệm vụ của Kế hoạch cho tổ, nhóm chuyên môn, bộ phận và theo dõi tiến độ "
                 "thực hiện.")
@@ -235,7 +235,7 @@ def _overdue_by_group(f: ReportFigures) -> str:
     mention; a periodic task with its overdue occurrences."""
     groups: dict[str, list[str]] = {}
     for o in f.tasks.overdue:
-        late = [occ.occurrence.label for occ in o.occurrences if occ.flag == "overdue"]
+        late = [occ.occurrence.label for occ in o.occurrences if occ.flag == TaskFlag.OVERDUE]
         groups.setdefault(o.task.group or "chưa giao tổ/nhóm", []).append(
             o.task.id + (f" ({', '.join(late)})" if late else ""))
     return "; ".join(f"{g}: {', '.join(ids)}" for g, ids in groups.items())
@@ -251,13 +251,13 @@ def _weaknesses(f: ReportFigures, ctx: DraftContext) -> str | None:
     st = f.dossiers
     if st is not None and st.pending_overdue:
         lines.append(f"- Còn {_n(st.pending_overdue)} hồ sơ thủ tục hành chính đang giải quyết quá hạn")
-    for status in ("Không đạt", "Chưa đạt"):
+    for status in (IndicatorStatus.NOT_MET, IndicatorStatus.NOT_YET_MET):
         lines += [f"- {status} chỉ tiêu {_indicator_line(r, ctx, f.year_end)}" for r in f.indicators
                   if r.status == status]
     if st is not None and st.late:
         lines.append(f"- Có {_n(st.late)} hồ sơ thủ tục hành chính giải quyết trễ hạn")
     if f.tasks is not None:
-        late = f.tasks.units_with_flag("done_late")
+        late = f.tasks.units_with_flag(TaskFlag.DONE_LATE)
         if late:
             lines.append(f"- Hoàn thành trễ hạn {_units_count(late)}: {_units_text(late)}")
     return "\n".join(items(lines)) if lines else "Trong kỳ không có tồn tại, hạn chế đáng kể."
@@ -268,7 +268,7 @@ def _causes(f: ReportFigures) -> str | None:
     if f.tasks is None:
         return None
     lines = []
-    for flag in ("overdue", "done_late"):
+    for flag in (TaskFlag.OVERDUE, TaskFlag.DONE_LATE):
         for u in f.tasks.units_with_flag(flag):
             record = u.occurrence.occurrence if u.occurrence else u.outcome.task
             reason = reason_of(record.note)
@@ -285,7 +285,7 @@ def year_pending(f: ReportFigures) -> list[Unit]:
     listed apart, not in CT2 until a report made on or after their deadline."""
     if f.tasks is None or not f.year_end:
         return []
-    return f.tasks.units_with_flag("due_soon", "in_time")
+    return f.tasks.units_with_flag(TaskFlag.DUE_SOON, TaskFlag.IN_TIME)
 
 
 def _by_deadline(units: Sequence[Unit]) -> str:
@@ -304,50 +304,67 @@ def _with_group(u: Unit) -> str:
 
 
 def _next(f: ReportFigures, ctx: DraftContext) -> str | None:
+    """Section IV: what the next period is about — the rest of the plan year after the year report, else the
+    units of the next report's window."""
     if f.tasks is None:
         return None
-    overdue = f.tasks.units_with_flag("overdue")
+    overdue = f.tasks.units_with_flag(TaskFlag.OVERDUE)
     if ctx.next_end is None:
-        lines = []
-        pending = year_pending(f)
-        if pending:
-            lines.append(f"- Hoàn thành đúng hạn các nhiệm vụ, lần thực hiện chưa đến hạn của năm {ctx.plan_year}: "
-                         f"{_by_deadline(pending)}")
-        if overdue:
-            lines.append(f"- Khẩn trương hoàn thành các nhiệm vụ quá hạn của năm {ctx.plan_year} (chi tiết tại Phụ "
-                         f"lục IV): {_units_text(overdue)}")
-        lines.append(f"- Xây dựng, ban hành Kế hoạch cải cách hành chính năm {ctx.plan_year + 1}")
-        head = (f"Từ nay đến hết năm {ctx.plan_year} và trong năm {ctx.plan_year + 1}, nhà trường tập trung:"
-                if pending or overdue else f"Năm {ctx.plan_year + 1}, nhà trường tập trung:")
-        return "\n".join([head, *items(lines)])
+        return _next_year(f, ctx, overdue)
     lines = []
     if overdue:
         lines.append("- Hoàn thành các nhiệm vụ quá hạn: " + "; ".join(_with_group(u) for u in overdue))
-    open_units = f.tasks.units_with_flag("due_soon", "in_time")
+    open_units = f.tasks.units_with_flag(TaskFlag.DUE_SOON, TaskFlag.IN_TIME)
     today = [u for u in open_units if u.deadline == f.as_of]
-    coming = sorted((u for u in open_units if u.deadline and f.as_of < u.deadline <= ctx.next_end),
-                    key=lambda u: u.deadline)
     if today:
         lines.append(f"- Hoàn thành các nhiệm vụ có hạn đúng ngày báo cáo ({vnformat.date_vn(f.as_of)}): "
                      + "; ".join(u.label for u in today))
     out = [f"Kỳ tới (đến ngày {vnformat.date_vn(ctx.next_end)}), nhà trường tập trung:", *items(lines)]
+    coming = _coming(f, ctx, open_units)
     if coming:
-        if len(out) > 1:
-            out[-1] = out[-1][:-1] + ";"
+        _continue(out)
         out.append("- Các nhiệm vụ đến hạn trong kỳ tới:")
-        out += items([f"+ {u.outcome.task.id} ({_name(u.outcome)})"
-                      + (f" — {u.occurrence.occurrence.label}" if u.occurrence else "")
-                      + f", hạn {vnformat.date_vn(u.deadline)}" for u in coming])
-    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in ("due_soon", "in_time", "no_deadline")
+        out += items(coming)
+    later = [o.task.id for o in f.tasks.counted if not o.periodic and o.flag in NOT_YET_DUE
              and (o.deadline is None or o.deadline > ctx.next_end)]
     if later:
-        if len(out) > 1:
-            out[-1] = out[-1][:-1] + ";"
+        _continue(out)
         out.append("- Tiếp tục thực hiện các nhiệm vụ thường xuyên, cả năm và các nhiệm vụ có hạn sau kỳ tới: "
                    + ", ".join(later) + ".")
     if len(out) == 1:
         out.append("- Tiếp tục duy trì kết quả đã đạt được.")
     return "\n".join(out)
+
+
+def _coming(f: ReportFigures, ctx: DraftContext, open_units: list[Unit]) -> list[str]:
+    """The units due in the next report's window, by deadline, one line each."""
+    coming = sorted((u for u in open_units if u.deadline and f.as_of < u.deadline <= ctx.next_end),
+                    key=lambda u: u.deadline)
+    return [f"+ {u.outcome.task.id} ({_name(u.outcome)})" + (f" — {u.occurrence.occurrence.label}" if u.occurrence
+                                                              else "") + f", hạn {vnformat.date_vn(u.deadline)}"
+            for u in coming]
+
+
+def _continue(out: list[str]) -> None:
+    """The list goes on: its last item ends with ``;`` instead of ``.`` (none after the heading alone)."""
+    if len(out) > 1:
+        out[-1] = out[-1][:-1] + ";"
+
+
+def _next_year(f: ReportFigures, ctx: DraftContext, overdue: list[Unit]) -> str:
+    """Section IV of the year report: the rest of the plan year and the next year's plan."""
+    lines = []
+    pending = year_pending(f)
+    if pending:
+        lines.append(f"- Hoàn thành đúng hạn các nhiệm vụ, lần thực hiện chưa đến hạn của năm {ctx.plan_year}: "
+                     f"{_by_deadline(pending)}")
+    if overdue:
+        lines.append(f"- Khẩn trương hoàn thành các nhiệm vụ quá hạn của năm {ctx.plan_year} (chi tiết tại Phụ "
+                     f"lục IV): {_units_text(overdue)}")
+    lines.append(f"- Xây dựng, ban hành Kế hoạch cải cách hành chính năm {ctx.plan_year + 1}")
+    head = (f"Từ nay đến hết năm {ctx.plan_year} và trong năm {ctx.plan_year + 1}, nhà trường tập trung:"
+            if pending or overdue else f"Năm {ctx.plan_year + 1}, nhà trường tập trung:")
+    return "\n".join([head, *items(lines)])
 
 
 # -- V ------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..tasks import TaskOutcome
+from ..vocabulary import TaskFlag
 
 __all__ = ["Document", "documents", "is_document", "document_date", "DOCUMENT_KINDS"]
 
@@ -71,7 +72,7 @@ def documents(outcomes: list[TaskOutcome], start: date, as_of: date) -> list[Doc
             [(o.task, o.flag, "")]
         for record, flag, label in records:
             evidence = " ".join(str(record.evidence or "").split())
-            if flag not in ("done_on_time", "done_late") or not evidence:
+            if flag not in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE) or not evidence:
                 continue
             if o.task.area != 1 and not is_document(evidence):
                 continue

@@ -23,6 +23,7 @@ from datetime import date
 
 from .. import vnformat
 from ..tasks import NOT_YET_DUE, TaskOutcome
+from ..vocabulary import TaskFlag
 
 __all__ = ["state_words", "started_words", "category", "CATEGORIES", "count_phrase", "unit_label"]
 
@@ -49,44 +50,44 @@ def state_words(record, flag: str, deadline: date | None, as_of: date, period_st
     >>> state_words(done, "done_on_time", date(2024, 3, 14), date(2024, 9, 14), date(2024, 6, 15))
     'hoàn thành ngày 12/03/2024 (trước kỳ báo cáo), đúng hạn'
     """
-    if flag in ("done_on_time", "done_late"):
+    if flag in (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE):
         when = record.done_date or as_of
         text = f"hoàn thành ngày {_d(when)}" + (" (trước kỳ báo cáo)" if period_start and when < period_start else "")
-        return text + (", đúng hạn" if flag == "done_on_time" else f", trễ hạn (hạn {_d(deadline)})")
-    if flag == "overdue":
+        return text + (", đúng hạn" if flag == TaskFlag.DONE_ON_TIME else f", trễ hạn (hạn {_d(deadline)})")
+    if flag == TaskFlag.OVERDUE:
         return f"quá hạn (hạn {_d(deadline)})"
-    if flag == "not_done":
+    if flag == TaskFlag.NOT_DONE:
         return "không thực hiện"
-    if flag == "unfinished":  # not given since issue #15; a result made before it still reads right
+    if flag == TaskFlag.UNFINISHED:  # not given since issue #15; a result made before it still reads right
         return f"chưa hoàn thành (hạn {_d(deadline)})"
     started = started_words(record.status)
-    if flag == "no_deadline" or deadline is None:
+    if flag == TaskFlag.NO_DEADLINE or deadline is None:
         return f"{started}, chưa xác định hạn hoàn thành"
     if deadline == as_of:
         return f"{started}, hạn đúng ngày báo cáo ({_d(deadline)})"
-    if flag == "due_soon":
+    if flag == TaskFlag.DUE_SOON:
         return f"{started}, sắp đến hạn (hạn {_d(deadline)})"
     return f"{started} (hạn {_d(deadline)})"
 
 
 # Categories of a task in a count, in report order; their counts add up to the number of tasks.
 CATEGORIES = (
-    ("done_on_time", "hoàn thành đúng hạn"),
-    ("done_late", "hoàn thành trễ hạn"),
-    ("overdue", "quá hạn"),
-    ("unfinished", "chưa hoàn thành"),
-    ("due_soon", "đang thực hiện, sắp đến hạn"),
-    ("in_time", "đang thực hiện, chưa đến hạn"),
+    (TaskFlag.DONE_ON_TIME, "hoàn thành đúng hạn"),
+    (TaskFlag.DONE_LATE, "hoàn thành trễ hạn"),
+    (TaskFlag.OVERDUE, "quá hạn"),
+    (TaskFlag.UNFINISHED, "chưa hoàn thành"),
+    (TaskFlag.DUE_SOON, "đang thực hiện, sắp đến hạn"),
+    (TaskFlag.IN_TIME, "đang thực hiện, chưa đến hạn"),
     ("not_started", "chưa triển khai, chưa đến hạn"),
-    ("no_deadline", "chưa xác định hạn"),
-    ("not_done", "không thực hiện"),
+    (TaskFlag.NO_DEADLINE, "chưa xác định hạn"),
+    (TaskFlag.NOT_DONE, "không thực hiện"),
 )
 
 
 def category(o: TaskOutcome) -> str:
     """The category of a task: its flag, except that a task not due yet whose status is *Chưa thực hiện* is
     ``not_started`` — not in progress."""
-    if o.flag in NOT_YET_DUE and o.flag != "no_deadline" and o.task.status == "not_started":
+    if o.flag in NOT_YET_DUE and o.flag != TaskFlag.NO_DEADLINE and o.task.status == "not_started":
         return "not_started"
     return o.flag
 

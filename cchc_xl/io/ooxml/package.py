@@ -352,7 +352,9 @@ class Package(PartStore):
 
     def _pending(self, part: str) -> None:
         self._sheet_cache.pop(part, None)     # the text stays: the pending writes are spliced into it
-        self._packed.pop(part, None)
+        packed = self._packed.pop(part, None)
+        if packed is not None and part not in self._text_cache:   # written by a save: that text is the sheet now
+            self.write(part, zlib.decompress(packed.data, -15))
         self._calamine = None
 
     def _splice(self, part: str):

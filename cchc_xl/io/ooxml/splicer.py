@@ -168,67 +168,105 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
     ``styles`` set (cellXfs index; 0 removes the attribute) and the rows of ``blocks`` written (a block is
     written after ``values``/``styles`` in the cells both name). ``writer`` is a :class:`.cell_xml.CellWriter`.
     Raises :class:`.sheet_text.IrregularSheet` when the text around a place to write is not regular."""
-    row_values, row_styles = _by_row(values), _by_row(styles)
-    in_block: dict[int, RowBlock] = {}
-    for block in blocks:
-        for r in range(block.first_row, block.first_row + len(block.rows)):
-            in_block[r] = block
-    d, p = st.data, st.prefix
-    row_open, row_close = st.row_tag + b' r="', b"</" + p + b"row>"
-    c_open, c_close, f_open = st.cell_tag + b' r="', b"</" + p + b"c>", b"<" + p + b"f"
-    next_row = re.compile(re.escape(row_open) + rb'(\d+)"')
-    any_cell = re.compile(re.escape(c_open) + rb"([A-Z]+)\d")
-    default_col = col_styles(st.head)
-    letters: dict[int, bytes] = {}
-    needles: dict[int, bytes] = {}
-    attrs_seen: dict[bytes, tuple[int, bytes, bytes]] = {}
-    out = [b""]
-    append = out.append
-    parts = writer.parts
-    result = Splice(out)
-    pos, end = st.start, st.end
-    rows_written = sorted(set(row_values) | set(row_styles) | set(in_block))
-    lo_col, hi_col = MAX_COL, 0
-    no_edit: dict[int, object] = {}
+    return _Splicer(st, writer).run(_by_row(values), _by_row(styles), blocks)
 
-    for r in rows_written:
-        rv, rs = row_values.get(r, no_edit), row_styles.get(r, no_edit)
-        block = in_block.get(r)
-        if block is not None:
-            bv, bs = block.edits(r)
-            rv, rs = {**rv, **bv} if rv else bv, {**rs, **bs} if rs else bs
-        cols = sorted(set(rv) | set(rs)) if rs else sorted(rv)
-        if not cols:
-            continue
+
+class _Splicer:
+    """One pass of :func:`splice_cells` over a sheet's text: the rows to change in order, each a new row
+    (:meth:`new_row`) or an existing one (:meth:`existing_row`: each cell replaced, :meth:`existing_cell`, or
+    inserted, :meth:`new_cell`); ``out`` collects the chunks of the new text, ``out[0]`` is the head."""
+
+    def __init__(self, st: SheetText, writer):
+        self.st, self.d, self.p = st, st.data, st.prefix
+        p = st.prefix
+        self.row_open, self.row_close = st.row_tag + b' r="', b"</" + p + b"row>"
+        self.c_open, self.c_close, self.f_open = st.cell_tag + b' r="', b"</" + p + b"c>", b"<" + p + b"f"
+        self.next_row = re.compile(re.escape(self.row_open) + rb'(\d+)"')
+        self.any_cell = re.compile(re.escape(self.c_open) + rb"([A-Z]+)\d")
+        self.default_col = col_styles(st.head)
+        self.letters: dict[int, bytes] = {}
+        self.needles: dict[int, bytes] = {}
+        self.attrs_seen: dict[bytes, tuple[int, bytes, bytes]] = {}
+        self.out = [b""]
+        self.parts = writer.parts
+        self.result = Splice(self.out)
+
+    def run(self, row_values: dict[int, dict[int, object]], row_styles: dict[int, dict[int, int]],
+            blocks: Iterable[RowBlock]) -> Splice:
+        in_block: dict[int, RowBlock] = {}
+        for block in blocks:
+            for r in range(block.first_row, block.first_row + len(block.rows)):
+                in_block[r] = block
+        st, d, out = self.st, self.d, self.out
+        pos, end = st.start, st.end
+        rows_written = sorted(set(row_values) | set(row_styles) | set(in_block))
+        lo_col, hi_col = MAX_COL, 0
+        no_edit: dict[int, object] = {}
+        row_open, find = self.row_open, d.find
+        name_columns, new_row, existing_row = self._name_columns, self.new_row, self.existing_row
+        named: list[int] = []
+        for r in rows_written:
+            rv, rs = row_values.get(r, no_edit), row_styles.get(r, no_edit)
+            block = in_block.get(r)
+            if block is not None:
+                bv, bs = block.edits(r)
+                rv, rs = {**rv, **bv} if rv else bv, {**rs, **bs} if rs else bs
+            cols = sorted(set(rv) | set(rs)) if rs else sorted(rv)
+            if not cols:
+                continue
+            if cols != named:                               # the columns of the rows before: named already
+                name_columns(r, cols)
+                named = cols
+                lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
+            rnum = b"%d" % r
+            i = find(row_open + rnum + b'"', pos, end)
+            if i < 0:
+                pos = new_row(r, rnum, cols, rv, rs, pos, end)
+            else:
+                pos = existing_row(i, rnum, cols, rv, rs, pos)
+        out.append(d[pos:end])
+        out.append(st.tail)
+        if hi_col:
+            out[0] = _with_dimension(st.head, [(rows_written[0], lo_col), (rows_written[-1], hi_col)])
+        else:
+            out[0] = st.head
+        return self.result
+
+    def _name_columns(self, r: int, cols: list[int]) -> None:
+        """The letters and the ``<c r="X`` needle of each column (refused outside the sheet)."""
+        letters = self.letters
         for c in (cols[0], cols[-1]):
-            if c not in letters:
-                if not 1 <= c <= MAX_COL:
-                    raise ValueError(f"cell ({r}, {c}) is outside the sheet")
+            if c not in letters and not 1 <= c <= MAX_COL:
+                raise ValueError(f"cell ({r}, {c}) is outside the sheet")
         for c in cols:
             if c not in letters:
                 letters[c] = col_letter(c).encode()
-                needles[c] = c_open + letters[c]
-        lo_col, hi_col = min(lo_col, cols[0]), max(hi_col, cols[-1])
-        rnum = b"%d" % r
-        i = d.find(row_open + rnum + b'"', pos, end)
-        if i < 0:                                          # a new row, before the first row past it
-            cols = [c for c in cols if rv.get(c) is not None or c in rs]
-            if not cols:
-                continue
-            m = next_row.search(d, pos, end)
-            while m is not None and int(m.group(1)) < r:
-                m = next_row.search(d, m.end(), end)
-            ins = m.start() if m is not None else end
-            st.check_rows(pos, ins)
-            append(d[pos:ins])
-            pos = ins
-            row = [b'<%srow r="%d">' % (p, r)]                 # one chunk per new row (an import adds many)
-            for c in cols:
-                head, rest = parts(rs[c] if c in rs else default_col(c), rv.get(c))
-                row += (c_open, letters[c], rnum, head, rest)
-            row.append(row_close)
-            append(b"".join(row))
-            continue
+                self.needles[c] = self.c_open + letters[c]
+
+    def new_row(self, r: int, rnum: bytes, cols: list[int], rv, rs, pos: int, end: int) -> int:
+        """A row the sheet lacks, before the first row past it (nothing when only blanks are written)."""
+        cols = [c for c in cols if rv.get(c) is not None or c in rs]
+        if not cols:
+            return pos
+        d, next_row = self.d, self.next_row
+        m = next_row.search(d, pos, end)
+        while m is not None and int(m.group(1)) < r:
+            m = next_row.search(d, m.end(), end)
+        ins = m.start() if m is not None else end
+        self.st.check_rows(pos, ins)
+        self.out.append(d[pos:ins])
+        row = [b'<%srow r="%d">' % (self.p, r)]                 # one chunk per new row (an import adds many)
+        parts, default_col, c_open, letters = self.parts, self.default_col, self.c_open, self.letters
+        for c in cols:
+            head, rest = parts(rs[c] if c in rs else default_col(c), rv.get(c))
+            row += (c_open, letters[c], rnum, head, rest)
+        row.append(self.row_close)
+        self.out.append(b"".join(row))
+        return ins
+
+    def existing_row(self, i: int, rnum: bytes, cols: list[int], rv, rs, pos: int) -> int:
+        """The row starting at ``i``: each of ``cols`` replaced or inserted; returns where the row's content ends."""
+        d, out = self.d, self.out
         tag_end = d.index(b">", i)
         row_tag = d[i:tag_end + 1]
         closed = row_tag.endswith(b"/>")
@@ -238,72 +276,76 @@ def splice_cells(st: SheetText, values: Mapping[tuple[int, int], object], styles
             if a.get(b"customFormat") in (b"1", b"true"):
                 row_style = int(a.get(b"s", b"0") or 0)
         content_start = tag_end + 1
-        content_end = content_start if closed else d.index(row_close, content_start)
-        append(d[pos:i])
+        content_end = content_start if closed else d.index(self.row_close, content_start)
+        out.append(d[pos:i])
         tag_slot = len(out)
-        append(row_tag[:-2] + b">" if closed else row_tag)
+        out.append(row_tag[:-2] + b">" if closed else row_tag)
         cpos, lo, hi = content_start, 0, 0
         quote = rnum + b'"'
+        needles, find, existing_cell = self.needles, d.find, self.existing_cell
         for c in cols:
             needle = needles[c] + quote
-            j = d.find(needle, cpos, content_end)
-            if j < 0:                                      # a new cell, before the first cell past it
-                if rv.get(c) is None and c not in rs:
-                    continue
-                st.check_cells(content_start, content_end)
-                ins = content_end
-                for m in any_cell.finditer(d, cpos, content_end):
-                    if col_index(m.group(1).decode()) > c:
-                        ins = m.start()
-                        break
-                append(d[cpos:ins])
-                cpos = ins
-                head, rest = parts(rs[c] if c in rs else (row_style or default_col(c)), rv.get(c))
-                append(c_open)
-                append(letters[c] + rnum)
-                append(head)
-                append(rest)
+            j = find(needle, cpos, content_end)
+            if j >= 0:
+                cpos = existing_cell(j, needle, c, rnum, rv, rs, cpos)
+            elif rv.get(c) is not None or c in rs:           # a new cell, before the first cell past it
+                cpos = self.new_cell(c, rnum, rv, rs, row_style, cpos, content_start, content_end)
                 lo, hi = lo or c, c
-                continue
-            te = d.index(b">", j)
-            if d[te - 1] == 47:                            # <c …/>
-                attr_text, inner, cell_end = d[j + len(needle):te - 1], b"", te + 1
-            else:
-                ce = d.index(c_close, te)
-                attr_text, inner, cell_end = d[j + len(needle):te], d[te + 1:ce], ce + len(c_close)
-            old = attrs_seen.get(attr_text)
-            if old is None:
-                old = attrs_seen[attr_text] = _old_cell(attr_text)
-            style, keep_value, keep_style = old
-            if c in rs:
-                style = rs[c] or 0
-            append(d[cpos:j + len(needle) - 1])            # up to and with <c r="REF
-            if c in rv:
-                if f_open in inner:
-                    result.removed_formula = True
-                    _note_master(inner, f_open, (letters[c] + rnum).decode(), result.masters)
-                head, rest = parts(style, rv[c])
-                append(head)
-                if keep_value:
-                    append(keep_value)
-                append(rest)
-            else:                                          # only the style changes
-                s = b' s="%d"' % style if style else b""
-                append(b'"' + s + keep_style + (b">" + inner + c_close if inner else b"/>"))
-            cpos = cell_end
-        append(d[cpos:content_end])
+        out.append(d[cpos:content_end])
         if closed:
-            append(row_close)
-        pos = content_end
+            out.append(self.row_close)
         if lo:
             out[tag_slot] = _widen_spans(out[tag_slot], lo, hi)
-    append(d[pos:end])
-    append(st.tail)
-    if hi_col:
-        out[0] = _with_dimension(st.head, [(rows_written[0], lo_col), (rows_written[-1], hi_col)])
-    else:
-        out[0] = st.head
-    return result
+        return content_end
+
+    def new_cell(self, c: int, rnum: bytes, rv, rs, row_style: int, cpos: int, content_start: int,
+                 content_end: int) -> int:
+        """A cell the row lacks, before the first cell past its column; returns where the copy goes on."""
+        d = self.d
+        self.st.check_cells(content_start, content_end)
+        ins = content_end
+        for m in self.any_cell.finditer(d, cpos, content_end):
+            if col_index(m.group(1).decode()) > c:
+                ins = m.start()
+                break
+        out = self.out
+        out.append(d[cpos:ins])
+        head, rest = self.parts(rs[c] if c in rs else (row_style or self.default_col(c)), rv.get(c))
+        out.append(self.c_open)
+        out.append(self.letters[c] + rnum)
+        out.append(head)
+        out.append(rest)
+        return ins
+
+    def existing_cell(self, j: int, needle: bytes, c: int, rnum: bytes, rv, rs, cpos: int) -> int:
+        """The cell at ``j``: its value (and style) replaced, its other attributes kept; returns its end."""
+        d, out = self.d, self.out
+        te = d.index(b">", j)
+        if d[te - 1] == 47:                            # <c …/>
+            attr_text, inner, cell_end = d[j + len(needle):te - 1], b"", te + 1
+        else:
+            ce = d.index(self.c_close, te)
+            attr_text, inner, cell_end = d[j + len(needle):te], d[te + 1:ce], ce + len(self.c_close)
+        old = self.attrs_seen.get(attr_text)
+        if old is None:
+            old = self.attrs_seen[attr_text] = _old_cell(attr_text)
+        style, keep_value, keep_style = old
+        if c in rs:
+            style = rs[c] or 0
+        out.append(d[cpos:j + len(needle) - 1])            # up to and with <c r="REF
+        if c in rv:
+            if self.f_open in inner:
+                self.result.removed_formula = True
+                _note_master(inner, self.f_open, (self.letters[c] + rnum).decode(), self.result.masters)
+            head, rest = self.parts(style, rv[c])
+            out.append(head)
+            if keep_value:
+                out.append(keep_value)
+            out.append(rest)
+        else:                                          # only the style changes
+            s = b' s="%d"' % style if style else b""
+            out.append(b'"' + s + keep_style + (b">" + inner + self.c_close if inner else b"/>"))
+        return cell_end
 
 
 def _widen_spans(row_tag: bytes, lo: int, hi: int) -> bytes:
