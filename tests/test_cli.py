@@ -50,12 +50,14 @@ def test_top_level_help_lists_every_command():
 
 
 def test_building_the_parser_imports_no_command():
-    """`cchc-xl --help` and the parser of every command load only the CLI itself; a command loads its library
-    when it runs (issue 10: every command used to import cchc_xl.distribute)."""
+    """`cchc-xl --help` and the parser of every command load only the CLI itself and the vocabulary (the period
+    keys of --period; an enum module importing nothing of the project); a command loads its library when it runs
+    (issue 10: every command used to import cchc_xl.distribute)."""
     code = ("import sys, cchc_xl.cli as c; c.build_parser(); "
             "print(sorted(m for m in sys.modules if m.startswith('cchc_xl')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True)
-    assert eval(r.stdout) == ["cchc_xl", "cchc_xl.cli", "cchc_xl.cli_args", "cchc_xl.errors"]
+    assert eval(r.stdout) == ["cchc_xl", "cchc_xl.cli", "cchc_xl.cli_args", "cchc_xl.core", "cchc_xl.core.vocabulary",
+                              "cchc_xl.errors"]
 
 
 def test_check_does_not_load_the_distribution_package(tmp_path):
