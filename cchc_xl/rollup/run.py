@@ -347,7 +347,7 @@ def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date
     >>> plan = RollupPlan(Path("."), Path("o.xlsx"), Path("o.sqlite"), Path("o.log"), None, None, None, "", None,
     ...                   RollupOptions(), dt.datetime(2024, 7, 1), 0, 1, None)
     >>> counts = {("h1", 2024): (40, dt.date(2024, 6, 14)), ("q3", 2024): (1, dt.date(2024, 9, 14))}
-    >>> p, why = period_of(plan, counts, None); p.key, p.end.year, why
+    >>> p, why = period_of(plan, counts, None); str(p.key), p.end.year, why
     ('h1', 2024, 'kỳ có nhiều tệp nhất trong hộp thư: 40 tệp; 1 tệp thuộc kỳ khác')
     """
     key, year = plan.period_key, plan.period_year
