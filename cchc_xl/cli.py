@@ -89,6 +89,7 @@ def _summary(result) -> str:
     """The Vietnamese summary of a refresh; every number comes from ``result.figures``."""
     from .core import vnformat
     from .core.figures import SECTION_LABELS
+    from .core.narrative import stale_note
     from .core.tasks import TASK_FLAGS
     from .schema import TASK_FLAG
 
@@ -129,10 +130,9 @@ def _summary(result) -> str:
                                                                         fig.tasks.unfinished)):
             if items:
                 lines.append(f"{label}: " + ", ".join(f"{o.task.id} ({o.task.group})" for o in items))
-    stale = [code for code, t in result.narrative.items() if t.stale]
+    stale = stale_note(result.narrative, result.period.label)
     if stale:  # a person's text written before its figures changed (kept as written)
-        lines.append(f"Mục {', '.join(stale)} do cán bộ sửa (trang 'Nội dung báo cáo', kỳ {result.period.label}): "
-                     "số liệu đã thay đổi sau khi sửa — hãy xem lại.")
+        lines.append(stale)
     if result.problems:
         lines.append(f"Có {len(result.problems)} vấn đề dữ liệu (chạy 'cchc-xl check' để xem chi tiết).")
     return "\n".join(lines)

@@ -108,11 +108,15 @@ def _run(job: str, book: Any, work: Callable[[XwBook], Any]) -> Any:
 
 def _refresh(job: str, book: Any, *, period: str | None = None, outputs=None, done: str) -> Any:
     from .. import engine  # noqa: PLC0415
+    from ..core.narrative import stale_note  # noqa: PLC0415
 
     def work(xb: XwBook):
         result = engine.refresh_book(xb, period=period, progress=xb.progress,
                                      outputs=engine.OUTPUTS_ALL if outputs is None else frozenset(outputs))
         message = done.format(period=result.period.label, as_of=f"{result.as_of:%d/%m/%Y}")
+        stale = stale_note(result.narrative, result.period.label)
+        if stale:  # a person's section whose figures changed since: kept as written, to be read again
+            message += "\n\n" + stale
         if result.unavailable:  # a table could not be read: the report says so; so does this message
             message = _problems_text(result.problems, message + "\n\nBÁO CÁO CHƯA ĐẦY ĐỦ — không tính được: "
                                      + result.figures.unavailable_text() + ".\n\nCác vấn đề dữ liệu:")
@@ -120,6 +124,8 @@ def _refresh(job: str, book: Any, *, period: str | None = None, outputs=None, do
         elif result.problems:
             message = _problems_text(result.problems, message + f"\n\nCó {len(result.problems)} vấn đề dữ liệu "
                                      "(các dòng lỗi được bỏ qua):")
+            xb.alert(message, title=_TITLE, mode="info")
+        elif stale:
             xb.alert(message, title=_TITLE, mode="info")
         return result
 

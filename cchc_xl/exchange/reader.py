@@ -391,14 +391,14 @@ def read_exchange(data: bytes, *, max_unzipped: int | None = None) -> Submission
         raise ExchangeFormatError(f"mã kỳ báo cáo '{values['period.key'][:20]}' không hợp lệ", Cause.IDENTITY)
     if values["period.from"] > values["period.to"]:
         raise ExchangeFormatError("kỳ báo cáo có ngày bắt đầu sau ngày kết thúc", Cause.IDENTITY)
-    _check_numbers(values)
+    _check_numbers(values, version)
     _check_properties(zin, values)
     return Submission(values)
 
 
-def _check_numbers(values: dict[str, object]) -> None:
+def _check_numbers(values: dict[str, object], version: int) -> None:
     """Counts whole numbers in ``[0, MAX_COUNT]`` (a blank count is 0), rates in ``[0, 1]`` and equal to their
-    counts, indicator numbers within ``±MAX_COUNT``, indicator statuses from the vocabulary."""
+    counts by the formulas of the file's format ``version``, indicator numbers within ``±MAX_COUNT``, indicator statuses from the vocabulary."""
     counts: dict[str, int] = {}
     rates: list[str] = []
     for key, value in values.items():
@@ -429,7 +429,7 @@ def _check_numbers(values: dict[str, object]) -> None:
                 values[key] = str(value)
     for key in rates:
         if key in spec.RATE_FORMULAS:
-            value, expected = values[key], spec.rate(key, counts)
+            value, expected = values[key], spec.rate(key, counts, version)
             if (expected is None) != (value is None) or (value is not None and abs(expected - value) > _RATE_TOLERANCE):
                 raise ExchangeFormatError(f"tỷ lệ '{key}' không khớp với các số đếm trong tệp (có thể đã bị sửa tay)",
                                           Cause.VALUE)

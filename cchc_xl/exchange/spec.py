@@ -13,7 +13,13 @@ engine's ``to_json()`` appears in the file with its key as label until :data:`LA
 adding a key is one line here. Rates are defined once, in :data:`RATE_FORMULAS`, as sums of
 counts, so that a roll-up recomputes every rate from summed counts (never an average of rates).
 
-Version history: 1 — first version.
+Version history (a reader accepts every version up to :data:`FORMAT_VERSION` and checks a file's rates by the
+formulas of its own version, :func:`formulas`; the roll-up recomputes every rate with the current ones):
+
+* 1 — first version.
+* 2 (issue #15) — CT2 counted per unit of work: ``tasks.ct2_due``/``tasks.ct2_done`` count a non-periodic task,
+  or one occurrence of a periodic task, once; ``rates.late_incl_pending_overdue`` is over the resolved plus the
+  pending overdue dossiers (version 1: over all dossiers to handle).
 
 >>> rate("rates.early_or_on_time", {"dossiers.early": 3, "dossiers.on_time": 1, "dossiers.resolved": 5})
 0.8
@@ -33,7 +39,7 @@ from .. import schema
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SHEET_DATA", "TABLE_DATA", "DATA_HEADERS", "META", "MetaKey",
            "PROPERTIES", "LABELS", "UNIT_TASKS", "UNIT_DOSSIERS", "UNIT_PROCEDURES", "UNIT_RATE", "UNIT_DATE",
-           "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "indicator_key",
+           "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "formulas", "indicator_key",
            "INDICATOR_FIELDS", "UNIT_CODE", "unit_code_problem"]
 
 #: What the reader accepts as ``unit.code`` (the unit's electronic identifier, setting ``ma_dinh_danh``).
@@ -56,7 +62,7 @@ def unit_code_problem(code: object) -> str | None:
 
 
 FORMAT_NAME = "cchc-xl/trao-doi-bao-cao-cchc"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2         # the history is in the module's docstring
 SHEET_DATA = "Dữ liệu trao đổi"
 TABLE_DATA = "tblTraoDoi"
 DATA_HEADERS = ("Khóa", "Nội dung", "Giá trị", "Đơn vị")
@@ -188,6 +194,26 @@ RATE_FORMULAS: dict[str, tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int
     "rates.published": ((("procedures.published", 1),), (("procedures.total", 1),)),
 }
 
+# The formulas a version before the current one defined otherwise: version -> {rate key: formula}.
+_FORMULAS_BEFORE: dict[int, dict[str, tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]]] = {
+    1: {"rates.late_incl_pending_overdue": ((("dossiers.late", 1), ("dossiers.pending_overdue", 1)),
+                                            (("dossiers.received_new", 1), ("dossiers.carried_over", 1)))},
+}
+
+
+def formulas(version: int = FORMAT_VERSION) -> Mapping[str, tuple]:
+    """The rate formulas of exchange format ``version`` (:data:`RATE_FORMULAS` for the current one).
+
+    >>> formulas(1)["rates.late_incl_pending_overdue"][1]
+    (('dossiers.received_new', 1), ('dossiers.carried_over', 1))
+    >>> formulas(2) is RATE_FORMULAS
+    True
+    """
+    changed = {key: formula for v in sorted(_FORMULAS_BEFORE, reverse=True) if v >= version
+               for key, formula in _FORMULAS_BEFORE[v].items()}
+    return {**RATE_FORMULAS, **changed} if changed else RATE_FORMULAS
+
+
 # Indicator code (upper case) -> the rate it measures (None: entered by hand, not summable).
 # CT3b/CT4c follow the unit's satisfaction measure: "satisfaction" is resolved by the caller.
 INDICATOR_RATES: dict[str, str | None] = {
@@ -238,10 +264,10 @@ def unit_for(key: str) -> str:
     return {"tasks": UNIT_TASKS, "dossiers": UNIT_DOSSIERS, "procedures": UNIT_PROCEDURES}.get(group, "")
 
 
-def rate(key: str, counts: Mapping[str, float | int | None]) -> float | None:
-    """Rate ``key`` of :data:`RATE_FORMULAS` from ``counts`` (missing counts are 0); None when the
+def rate(key: str, counts: Mapping[str, float | int | None], version: int = FORMAT_VERSION) -> float | None:
+    """Rate ``key`` from ``counts`` by the formulas of format ``version`` (missing counts are 0); None when the
     denominator is 0."""
-    num_terms, den_terms = RATE_FORMULAS[key]
+    num_terms, den_terms = formulas(version)[key]
     num = sum(sign * (counts.get(k) or 0) for k, sign in num_terms)
     den = sum(sign * (counts.get(k) or 0) for k, sign in den_terms)
     return num / den if den else None

@@ -326,3 +326,32 @@ def test_a_text_over_a_cells_limit_is_refused_before_excel_is_asked(excel_workbo
     assert message.startswith(f"Trang tính '{schema.TASKS.sheet}', dòng {first_row + 1}, cột 'Minh chứng': "
                               "nội dung dài 32.768 ký tự")
     assert actions == []
+
+
+def test_a_report_button_asks_to_read_again_a_section_whose_figures_changed(excel_workbook, tmp_path):
+    """Issue #15: a person's section written before its figures changed is kept as written and flagged in
+    'Nguồn'; the ribbon says so, as the command line does (one sentence, the section and the period)."""
+    from cchc_xl.engine import load_data, refresh_file
+    from cchc_xl.io.ooxml import Package, parse_ref
+
+    h1 = "6 tháng đầu năm 2024"
+    first = tmp_path / "a.xlsm"
+    refresh_file(excel_workbook, as_of=dt.date(2024, 6, 14), period="h1", out=first, backup=False)
+    td = FileBook.open(first).read_table(schema.NARRATIVE.sheet, schema.NARRATIVE.table)
+    (i, text), = [(i, c[td.headers.index("Nội dung")].value) for i, c in enumerate(td.rows)
+                  if c[td.headers.index("Kỳ báo cáo")].value == h1 and c[td.headers.index("Mục")].value == "II.7"]
+    tasks = {t.id: t.row for t in load_data(FileBook.open(first)).tasks}
+    pkg = Package.open(first)
+    narrative, task_table = pkg.table(schema.NARRATIVE.table), pkg.table(schema.TASKS.table)
+    pkg.set_cells(narrative.sheet, {(td.first_row + i, parse_ref(narrative.ref)[1] + schema.NARRATIVE.col("Nội dung")):
+                                    text + "\n- Cô Lan bổ sung: tổ Toán - Tin đã họp ngày 05/6/2024."})
+    c1 = parse_ref(task_table.ref)[1]  # 7.c done (late): the figures of II.7 change after the person wrote
+    pkg.set_cells(task_table.sheet, {(tasks["7.c"], c1 + schema.TASKS.col("Trạng thái")): "Hoàn thành",
+                                     (tasks["7.c"], c1 + schema.TASKS.col("Ngày hoàn thành")): dt.datetime(2024, 6, 10)})
+    pkg.save(first, backup=False)
+
+    result, _, after = run_remote(build_payload(first), lambda b: entry.build_report_h1(b))
+    assert result.narrative["II.7"].stale
+    (alert,) = after["_alerts"]
+    assert alert["mode"] == "info" and f"Mục II.7 do cán bộ sửa (trang 'Nội dung báo cáo', kỳ {h1})" in alert["prompt"]
+    assert "hãy xem lại" in alert["prompt"]

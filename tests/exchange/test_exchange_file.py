@@ -216,7 +216,7 @@ def test_reader_rejects_a_newer_format_version(school, tmp_path):
     result, xlsx = school
     newer = _with_value(result, xlsx, "format.version", b"9", tmp_path / "d0.xlsx")
     prop = b'name="CCHC_PhienBanDinhDang"><vt:lpwstr>'
-    bad = _rewrite(newer, tmp_path / "d.xlsx", lambda n, d: d.replace(prop + b"1<", prop + b"9<")
+    bad = _rewrite(newer, tmp_path / "d.xlsx", lambda n, d: d.replace(prop + b"2<", prop + b"9<")
                    if n == "docProps/custom.xml" else d)
     with pytest.raises(ExchangeFormatError, match="phiên bản 9"):
         read_exchange(bad.read_bytes())
@@ -357,3 +357,25 @@ def test_a_school_name_that_looks_like_a_formula_stays_text(tmp_path):
                 assert b"<f" not in body, n
     sub = read_exchange(xlsx.read_bytes())
     assert sub.unit_name == hostile
+
+
+def test_reader_accepts_a_version_1_file_by_its_own_formulas(school, tmp_path):
+    """A school still on a cchc-xl before format 2 is not rejected: its late-including-overdue rate was over all
+    dossiers to handle; the same rate by format 2's formula in a version-1 file is a hand edit."""
+    result, xlsx = school
+    counts = {k: v for k, v in read_exchange(xlsx.read_bytes()).values.items() if k.startswith("dossiers.")}
+    key = "rates.late_incl_pending_overdue"
+    old, new = spec.rate(key, counts, 1), spec.rate(key, counts)
+    assert old is not None and new is not None and abs(old - new) > 1e-6, "the sample must tell the formulas apart"
+    prop = b'name="CCHC_PhienBanDinhDang"><vt:lpwstr>'
+
+    def version_1(rate: float, dest: Path) -> Path:
+        one = _with_value(result, xlsx, "format.version", b"1", tmp_path / f"v1_{dest.name}")
+        one = _with_value(result, one, key, repr(rate).encode(), tmp_path / f"v1r_{dest.name}")
+        return _rewrite(one, dest, lambda n, d: d.replace(prop + b"2<", prop + b"1<")
+                        if n == "docProps/custom.xml" else d)
+
+    accepted = read_exchange(version_1(old, tmp_path / "old.xlsx").read_bytes())
+    assert accepted.values["format.version"] == 1
+    with pytest.raises(ExchangeFormatError, match="không khớp"):
+        read_exchange(version_1(new, tmp_path / "mixed.xlsx").read_bytes())

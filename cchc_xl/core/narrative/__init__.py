@@ -39,7 +39,7 @@ from .drafts import (
     draft_sections,
     year_pending,
 )
-from .resolve import NarrativeEntry, SectionText, resolve
+from .resolve import NarrativeEntry, SectionText, resolve, stale_note
 from .steering import Document, document_date, documents, is_document
 from .text import fingerprint, lower_first, normalize, reason_of
 from .words import CATEGORIES, category, count_phrase, started_words, state_words
@@ -47,6 +47,7 @@ from .words import CATEGORIES, category, count_phrase, started_words, state_word
 __all__ = [
     "OPENING", "DIRECTION", "STRENGTHS", "WEAKNESSES", "CAUSES", "NEXT", "PROPOSALS", "SECTION_CODES",
     "AREA_NUMBERS", "area_code", "NarrativeEntry", "DraftContext", "SectionText", "draft_sections", "resolve",
+    "stale_note",
     "fingerprint", "normalize", "reason_of", "lower_first", "state_words", "started_words", "category",
     "CATEGORIES", "count_phrase", "year_pending", "Document", "documents", "is_document", "document_date",
 ]

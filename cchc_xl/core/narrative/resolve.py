@@ -129,3 +129,19 @@ def resolve(entries: Iterable[NarrativeEntry], drafts: Mapping[str, str | None],
         else:
             out[code] = base
     return out
+
+
+def stale_note(texts: Mapping[str, SectionText], period_label: str) -> str | None:
+    """The one sentence that asks a person to read again the sections they wrote whose figures changed since
+    (``texts``: :func:`resolve`'s result), or None — said alike by the command line and the ribbon.
+
+    >>> stale_note({"I": SectionText("I", "a", "person"), "II.7": SectionText("II.7", "b", "person", stale=True)},
+    ...            "Quý I/2024")
+    "Mục II.7 do cán bộ sửa (trang 'Nội dung báo cáo', kỳ Quý I/2024): số liệu đã thay đổi sau khi sửa — hãy xem lại."
+    """
+    stale = [code for code, t in texts.items() if t.stale]
+    if not stale:
+        return None
+    return (f"Mục {', '.join(stale)} do cán bộ sửa (trang 'Nội dung báo cáo', kỳ {period_label}): số liệu đã thay "
+            "đổi sau khi sửa — hãy xem lại.")
+
