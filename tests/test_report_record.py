@@ -153,7 +153,7 @@ def test_the_record_sits_in_a_hidden_column_and_is_not_printed(workbook_copy, tm
         dims = [d for d in ws.column_dimensions.values() if d.min <= c <= d.max]
         assert dims and dims[0].hidden, letter
         assert c > max(CHART_DATA.values()) and c > PRINT_COLUMNS, letter
-    from helpers_soffice import have_soffice  # noqa: PLC0415
+    from helpers_soffice import have_soffice
 
     if not have_soffice():
         pytest.skip("LibreOffice (soffice) is not installed: .ci/run installs it")

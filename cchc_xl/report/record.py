@@ -66,7 +66,7 @@ class ReportRecord:
         return f"{_PREFIX} ky={self.period} nam={self.year} tinh_den={self.as_of.isoformat()} du_lieu={self.fingerprint}"
 
     @classmethod
-    def parse(cls, text: object) -> "ReportRecord | None":
+    def parse(cls, text: object) -> ReportRecord | None:
         """The record in ``text``, or None when it is not one (blank, edited by hand, another version).
 
         >>> r = ReportRecord("year", 2024, dt.date(2024, 12, 14), "0123456789abcdef" * 2)

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import test_dossiers  # noqa: E402 - the rule functions' own examples (tests/core is on sys.path)
-import test_rates  # noqa: E402
+import test_dossiers  # the rule functions' own examples (tests/core is on sys.path)
+import test_rates
 from cchc_xl.core.calendar import WorkCalendar
 from cchc_xl.core.dossier_columns import (CLASSES, DossierColumns, WorkingDays, class_codes, column_stats,
                                           due_ordinals, receipt_ordinals)

@@ -25,7 +25,7 @@ from cchc_xl.excel import entry
 from remote import build_payload, clean, run_remote, sheet_values, table_ref
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import ONCE, Reads, age, fill_copy, group_tasks, master_values, with_unit_code  # noqa: E402
+from distfix import ONCE, Reads, age, fill_copy, group_tasks, master_values, with_unit_code
 
 AS_OF = dt.date(2024, 6, 14)
 TODAY = dt.datetime.now().strftime("%Y-%m-%d")

@@ -21,7 +21,7 @@ from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollup"))
-from rollfix import _rows, make_school  # noqa: E402
+from rollfix import _rows, make_school
 
 AS_OF = dt.date(2024, 6, 14)
 HOSTILE = "=cmd|' /C calc'!A0"

@@ -20,7 +20,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...errors import WorkbookError
 from .limits import MAX_PARTS, MAX_RATIO, MAX_UNZIPPED_BYTES, RATIO_MIN_SIZE
