@@ -136,8 +136,8 @@ def dossier_table(rows, headers=None):
     return rules.table(schema.DOSSIERS, rows, headers)
 
 
-def with_procedures(tblHoSo):
-    return {"tblHoSo": tblHoSo, "tblThuTuc": rules.table(schema.PROCEDURES, rules.PROCEDURES),
+def with_procedures(dossiers):
+    return {"tblHoSo": dossiers, "tblThuTuc": rules.table(schema.PROCEDURES, rules.PROCEDURES),
             "tblCauHinh": rules.table(schema.SETTINGS, rules.SETTINGS)}
 
 

@@ -109,7 +109,7 @@ def _only_report_visible(src: Path, dst: Path, sheet: str) -> None:
             view.set("activeTab", str(idx))
             view.set("firstSheet", str(idx))
         edited = {"xl/workbook.xml": _dump(wb)}
-        for rid, part in targets.items():
+        for part in targets.values():
             if part not in zf.namelist() or not part.startswith("xl/worksheets/"):
                 continue
             root = _xml(zf.read(part))

@@ -77,7 +77,7 @@ _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"
 _STATUSES = frozenset(schema.INDICATOR_STATUS)
 
 
-class Cause(str, enum.Enum):
+class Cause(enum.StrEnum):
     """Why a file was refused, stored with the verdict (the values are what the database holds)."""
 
     ARCHIVE = "archive"

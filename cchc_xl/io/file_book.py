@@ -102,7 +102,7 @@ class FileBook:
             gc.disable()
             try:
                 book = cls.open(path, out, backup)
-                book._locked = True
+                book._locked = True  # noqa: SLF001 - its own class, in a classmethod
                 yield book
             finally:
                 if was_on:

@@ -105,7 +105,7 @@ class ZipIn:
                     yield chunk
         except WorkbookError:
             raise
-        except Exception as exc:  # bad CRC, truncated data (zlib.error, EOFError), encrypted or unknown method
+        except Exception as exc:  # noqa: BLE001 - bad CRC, truncated (zlib.error, EOFError), encrypted, odd method
             raise _corrupt(self.filename, exc) from None
 
     def _inflate(self, name: str) -> bytes:
