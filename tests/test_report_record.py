@@ -104,7 +104,8 @@ def test_refresh_follows_the_rule_flag_then_setting_then_today(workbook_copy, tm
 
 
 def test_check_follows_the_rule(workbook_copy):
-    """`check` judges "a completion date in the future" against the same as-of date: the clock, the setting, the flag."""
+    """`check` judges "a completion date in the future" against the same as-of date: the clock, the setting, the
+    flag."""
     def future(*args, today):
         r = cli("check", workbook_copy, "--json", *args, today=today)
         return [p for p in json.loads(r.stdout) if "ở tương lai" in p["message"]]

@@ -53,8 +53,8 @@ from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
-__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row", "SendOutcome", "outgoing_name",
-           "unit_code_refusal",
+__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row",
+           "SendOutcome", "outgoing_name", "unit_code_refusal",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
            "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 

@@ -488,7 +488,8 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
         if len(summary.conflicts) > MAX_PROBLEMS_SHOWN:
             lines.append(f"… và {len(summary.conflicts) - MAX_PROBLEMS_SHOWN} xung đột khác.")
     if summary.unfiled:
-        lines += ["", "Tệp chưa chuyển được (để lại trong hộp thư):"] + [f"• {u}" for u in summary.unfiled[:MAX_PROBLEMS_SHOWN]]
+        lines += ["", "Tệp chưa chuyển được (để lại trong hộp thư):"]
+        lines += [f"• {u}" for u in summary.unfiled[:MAX_PROBLEMS_SHOWN]]
     if summary.cells_changed or summary.rejected or summary.conflicts:
         lines += ["", "Các thay đổi đã được đưa vào sổ đang mở nhưng CHƯA được lưu: hãy lưu sổ (Ctrl+S). "
                   "Các bản đã xử lý nằm trong thư mục con 'processed'."]

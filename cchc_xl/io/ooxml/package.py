@@ -221,8 +221,8 @@ class Package(PartStore):
     def is_date_style(self, xf_index: int) -> bool:
         return self.styles.is_date_style(xf_index)
 
-    def ensure_style(self, font: Mapping | None = None, fill: str | None = None,
-                     border: str | Mapping | None = None, align: Mapping | None = None, num_fmt: str | None = None) -> int:
+    def ensure_style(self, font: Mapping | None = None, fill: str | None = None, border: str | Mapping | None = None,
+                     align: Mapping | None = None, num_fmt: str | None = None) -> int:
         return self.styles.ensure_style(font=font, fill=fill, border=border, align=align, num_fmt=num_fmt)
 
     # -- reading cells -----------------------------------------------------------------------------------------
