@@ -375,8 +375,10 @@ def _args_rollup(p) -> None:
                    help=f"hạn gửi báo cáo ({DATE_FORMS}); mặc định ngày 20 của tháng cuối kỳ")
     p.add_argument("--date", type=date_arg, default=None, metavar="NGÀY",
                    help=f"ngày ghi ở dòng địa danh, ngày tháng của báo cáo ({DATE_FORMS}); mặc định hôm nay")
-    p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN", help="cơ quan ban hành báo cáo tổng hợp")
-    p.add_argument("--issuer-parent", default="", metavar="TÊN", help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
+    p.add_argument("--issuer", default="SỞ GIÁO DỤC VÀ ĐÀO TẠO", metavar="TÊN",
+                   help="cơ quan ban hành báo cáo tổng hợp")
+    p.add_argument("--issuer-parent", default="", metavar="TÊN",
+                   help="cơ quan cấp trên, ví dụ 'UBND THÀNH PHỐ HẢI PHÒNG'")
     p.add_argument("--place", default="Hải Phòng", metavar="ĐỊA_DANH", help="địa danh ở dòng ngày tháng")
     p.add_argument("--number", default="", metavar="SỐ", help="số của báo cáo (để trống: in dấu chấm để điền tay)")
     p.add_argument("--signer", default="", metavar="HỌ_TÊN", help="họ và tên người ký")
@@ -449,7 +451,8 @@ def _args_sample_inbox(p) -> None:
     p.add_argument("--out-dir", required=True, metavar="THƯ_MỤC", help="thư mục ghi các tệp trao đổi mẫu")
     p.add_argument("--schools", type=int, default=40, metavar="SỐ", help="số trường mẫu (mặc định 40)")
     p.add_argument("--period", default="h1", choices=PERIOD_CHOICES, help="kỳ báo cáo của các tệp (mặc định h1)")
-    p.add_argument("--seed", type=int, default=2024, metavar="SỐ", help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
+    p.add_argument("--seed", type=int, default=2024, metavar="SỐ",
+                   help="hạt giống ngẫu nhiên (cùng hạt giống, cùng tệp)")
     p.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
 
 
@@ -517,8 +520,8 @@ COMMANDS: list[Command] = [
             "Gửi đúng báo cáo đang có trong trang 'Báo cáo' (kỳ và ngày tính đến ghi kèm báo cáo); dữ liệu đã sửa "
             "sau khi lập báo cáo thì từ chối và ghi lệnh 'cchc-xl refresh …' cần chạy.\n"
             "Tạo tệp trao đổi .xlsx cho Sở (trang Báo cáo, nhiệm vụ, chỉ tiêu, thống kê hồ sơ, dữ liệu để máy "
-            "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút 'Gửi báo "
-            "cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
+            "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút "
+            "'Gửi báo cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
             "CCHC_SMTP_PASSWORD hoặc kho khóa của hệ điều hành (dịch vụ cchc-xl). Không có máy chủ thư hoặc "
             "--dry-run: tạo thư nháp .eml.", _args_send, cmd_send),
     Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",

@@ -40,10 +40,11 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100   # the years the program computes with (cchc
 def date_arg(text: str) -> dt.date:
     """An argparse type for dates: ``YYYY-MM-DD`` or ``dd/mm/yyyy``, in the years 2000–2100.
 
-    >>> date_arg("9999-12-31")
+    >>> date_arg("9999-12-31")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: ngày '9999-12-31' nằm ngoài các năm 2000–2100 mà chương trình tính được; hãy kiểm tra lại năm
+    argparse.ArgumentTypeError: ngày '9999-12-31' nằm ngoài các năm 2000–2100 mà chương trình tính được;
+    hãy kiểm tra lại năm
     """
     try:
         day = dt.date.fromisoformat(text)

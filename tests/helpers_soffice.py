@@ -58,7 +58,7 @@ def convert(files, fmt: str, outdir, timeout: float = 300) -> list[Path]:
            "--nolockcheck", "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)]
     env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
     try:
-        subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=env, check=False)
+        subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(f"soffice timed out after {timeout} s") from exc
     return [outdir / f"{f.stem}.{ext}" for f in files]

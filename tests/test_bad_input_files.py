@@ -135,7 +135,7 @@ def test_an_unreadable_table_is_never_reported_as_zeros(workbook_copy, tmp_path,
     pkg, info, r1, c1 = _dossier_cells(workbook_copy)
     pkg.set_cells(info.sheet, {(r1, c1 + schema.DOSSIERS.col("Ngày tiếp nhận")): "Ngay nhan"})
     pkg.write_part(info.part, pkg.read_part(info.part).replace('name="Ngày tiếp nhận"'.encode(),  # as Excel does
-                                                               'name="Ngay nhan"'.encode()))
+                                                               b'name="Ngay nhan"'))
     bad = tmp_path / "renamed.xlsm"
     pkg.save(bad, backup=False)
     out = tmp_path / "o.xlsm"

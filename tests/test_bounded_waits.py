@@ -90,7 +90,7 @@ def test_nan_and_inf_waits_end_with_exit_4_while_the_lock_is_held(tmp_path):
     finally:
         holder.kill()
         holder.join()
-    for name, (code, out, err) in results.items():
+    for name, (code, _out, err) in results.items():
         assert code == 4, (name, code, err)
         assert "Chú ý:" in err and "không phải một số giây hợp lệ" in err, (name, err)
         assert "Traceback" not in err and "đang chạy" in err, (name, err)

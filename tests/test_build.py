@@ -30,7 +30,8 @@ from cchc_xl.schema import (
 
 SEED = Path(__file__).resolve().parent / "data" / "seed" / "plan_30-KH-THPTKT_2024.txt"
 VN_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
-EXPECTED_LETTERS = {1: "a b d đ e", 2: "a b d", 3: "a b c d", 4: "a b c d đ e g", 5: "a b c d đ e", 6: "a b", 7: "a b c d"}
+EXPECTED_LETTERS = {1: "a b d đ e", 2: "a b d", 3: "a b c d", 4: "a b c d đ e g", 5: "a b c d đ e", 6: "a b",
+                    7: "a b c d"}
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@ they need when they run; the README's table is the parser's; a closed pipe ends 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import select
@@ -56,8 +57,8 @@ def test_building_the_parser_imports_no_command():
     code = ("import sys, cchc_xl.cli as c; c.build_parser(); "
             "print(sorted(m for m in sys.modules if m.startswith('cchc_xl')))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=True)
-    assert eval(r.stdout) == ["cchc_xl", "cchc_xl.cli", "cchc_xl.cli_args", "cchc_xl.core", "cchc_xl.core.vocabulary",
-                              "cchc_xl.errors"]
+    assert ast.literal_eval(r.stdout) == ["cchc_xl", "cchc_xl.cli", "cchc_xl.cli_args", "cchc_xl.core",
+                                          "cchc_xl.core.vocabulary", "cchc_xl.errors"]
 
 
 def test_check_does_not_load_the_distribution_package(tmp_path):

@@ -24,8 +24,8 @@ from cchc_xl.io.writelock import lock_path, writer_lock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "distribute"))
-from distfix import copies, master, master_template  # noqa: E402,F401 - fixtures
-from helpers_proc import cli, measure  # noqa: E402
+from distfix import copies, master, master_template  # noqa: F401 - fixtures
+from helpers_proc import cli, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "workbook" / "CCHC_2024.xlsm"

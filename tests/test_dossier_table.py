@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import test_engine_rules as rules  # noqa: E402 - the hand-checked data set and its table helper
+import test_engine_rules as rules  # the hand-checked data set and its table helper
 from cchc_xl import engine, schema
 from cchc_xl.core.calendar import WorkCalendar
 from cchc_xl.core.dossier_columns import DossierColumns, column_stats
@@ -136,8 +136,8 @@ def dossier_table(rows, headers=None):
     return rules.table(schema.DOSSIERS, rows, headers)
 
 
-def with_procedures(tblHoSo):
-    return {"tblHoSo": tblHoSo, "tblThuTuc": rules.table(schema.PROCEDURES, rules.PROCEDURES),
+def with_procedures(dossiers):
+    return {"tblHoSo": dossiers, "tblThuTuc": rules.table(schema.PROCEDURES, rules.PROCEDURES),
             "tblCauHinh": rules.table(schema.SETTINGS, rules.SETTINGS)}
 
 

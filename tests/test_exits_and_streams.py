@@ -122,7 +122,7 @@ def test_consolidate_busy_or_failed_says_why_on_stderr_only(book, tmp_path):
     assert r.returncode == 3 and r.stdout == "" and r.stderr.startswith("Lỗi: Tổng hợp thất bại"), r.stderr
 
 
-# --- send: CCHC_SOFFICE ------------------------------------------------------------------------------------------------
+# --- send: CCHC_SOFFICE -----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["khong_co/soffice", "."])
 def test_a_soffice_setting_that_names_no_program_stops_send(book, tmp_path, where):

@@ -22,9 +22,9 @@ import pytest
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers_soffice import convert, have_soffice  # noqa: E402
+from helpers_soffice import convert, have_soffice
 
-from cchc_xl.io.ooxml import Package, parse_ref  # noqa: E402
+from cchc_xl.io.ooxml import Package, parse_ref
 
 CORPUS = Path(os.environ.get("CCHC_FIDELITY_CORPUS")
               or Path(__file__).resolve().parent / "data" / "excel-corpus")

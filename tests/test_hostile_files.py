@@ -20,7 +20,7 @@ from cchc_xl import schema
 from cchc_xl.io.ooxml import Package, col_letter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers_proc import cli, measure  # noqa: E402
+from helpers_proc import cli, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "workbook" / "CCHC_2024.xlsm"

@@ -22,9 +22,9 @@ from cchc_xl.io.ooxml.table_reader import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "workbook" / "CCHC_2024.xlsm"
-MODULES = ["cchc_xl.io.table_rows", "cchc_xl.io.dossier_table", "cchc_xl.io.ooxml.refs", "cchc_xl.io.ooxml.xmltext", "cchc_xl.io.ooxml.serials",
-           "cchc_xl.io.ooxml.relationships", "cchc_xl.io.ooxml.sheet_text", "cchc_xl.io.ooxml.cell_xml",
-           "cchc_xl.report.styles"]
+MODULES = ["cchc_xl.io.table_rows", "cchc_xl.io.dossier_table", "cchc_xl.io.ooxml.refs", "cchc_xl.io.ooxml.xmltext",
+           "cchc_xl.io.ooxml.serials", "cchc_xl.io.ooxml.relationships", "cchc_xl.io.ooxml.sheet_text",
+           "cchc_xl.io.ooxml.cell_xml", "cchc_xl.report.styles"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -141,7 +141,7 @@ def test_a_renamed_header_is_reported_and_the_report_still_has_its_text(workbook
     r1, c1, _, _ = parse_ref(info.ref)
     pkg.set_cells(info.sheet, {(r1, c1 + SPEC.col("Nội dung")): "Noi dung"})
     pkg.write_part(info.part, pkg.read_part(info.part).replace('name="Nội dung"'.encode(),  # as Excel does
-                                                               'name="Noi dung"'.encode()))
+                                                               b'name="Noi dung"'))
     pkg.save(workbook_copy, backup=False)
     out = tmp_path / "o.xlsm"
     result = refresh_file(workbook_copy, as_of=dt.date(2024, 6, 14), period="h1", out=out)

@@ -33,3 +33,14 @@ def test_ci_runs_both_in_a_fresh_virtual_environment_of_its_own():
     assert "--system-site-packages" not in script
     for package in ("libreoffice-calc", "poppler-utils", "fonts-liberation2"):  # the Debian packages it installs
         assert package in script
+
+
+def test_ci_lints_with_the_committed_configuration_before_the_tests():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert any(d.startswith("ruff") for d in project["project"]["optional-dependencies"]["test"])
+    assert project["tool"]["ruff"]["lint"]["select"]                  # a committed rule set, not ruff's defaults
+    lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    at = [lines.index(c) for c in quick_start_commands()]
+    assert at[0] < lines.index("ruff check .") < at[1]                # installed by the first, fails before pytest

@@ -189,7 +189,7 @@ def test_every_command_has_help(capsys):
     from cchc_xl.cli import build_parser
 
     parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 - argparse has no public API
+    commands = parser._subparsers._group_actions[0].choices  # argparse has no public API
     assert {"refresh", "check", "import-dossiers", "build-workbook", "setup-excel", "handout", "consolidate",
             "send"} <= set(commands)
     for name in commands:

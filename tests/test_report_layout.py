@@ -155,7 +155,7 @@ def test_targets_statuses_and_whole_task_texts(grids):
 
 
 def test_every_task_of_the_plan_is_named_in_the_report(grids, data):
-    for key, (result, grid) in grids.items():
+    for key, (_result, grid) in grids.items():
         text = "\n".join(str(v) for (_, c), (v, _s) in grid.cells.items() if v and c <= grid.columns)
         for t in data.tasks:
             assert f"{t.id}." in text or f"{t.id} " in text or f"{t.id}:" in text, (key, t.id)

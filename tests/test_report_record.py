@@ -104,7 +104,8 @@ def test_refresh_follows_the_rule_flag_then_setting_then_today(workbook_copy, tm
 
 
 def test_check_follows_the_rule(workbook_copy):
-    """`check` judges "a completion date in the future" against the same as-of date: the clock, the setting, the flag."""
+    """`check` judges "a completion date in the future" against the same as-of date: the clock, the setting, the
+    flag."""
     def future(*args, today):
         r = cli("check", workbook_copy, "--json", *args, today=today)
         return [p for p in json.loads(r.stdout) if "ở tương lai" in p["message"]]
@@ -153,7 +154,7 @@ def test_the_record_sits_in_a_hidden_column_and_is_not_printed(workbook_copy, tm
         dims = [d for d in ws.column_dimensions.values() if d.min <= c <= d.max]
         assert dims and dims[0].hidden, letter
         assert c > max(CHART_DATA.values()) and c > PRINT_COLUMNS, letter
-    from helpers_soffice import have_soffice  # noqa: PLC0415
+    from helpers_soffice import have_soffice
 
     if not have_soffice():
         pytest.skip("LibreOffice (soffice) is not installed: .ci/run installs it")

@@ -21,7 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.settings import SETTING_SPECS
 from ..core.periods import PERIOD_KEYS, get_period

@@ -26,7 +26,7 @@ import math
 import os
 import zipfile
 from pathlib import Path
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name

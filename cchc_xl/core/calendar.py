@@ -134,7 +134,7 @@ def _vietnam(year: int):
     return vietnam_rules()(years=year)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _national_year(year: int) -> tuple[int, ...]:
     """The ordinals of the national working days of ``year`` (Vietnam's days off and make-up days); the same
     for every calendar of the process, computed once a year is asked for."""

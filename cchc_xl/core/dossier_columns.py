@@ -90,12 +90,12 @@ class DossierColumns(Sequence):
         self._records = records
 
     @classmethod
-    def of(cls, dossiers: Iterable[Dossier]) -> "DossierColumns":
+    def of(cls, dossiers: Iterable[Dossier]) -> DossierColumns:
         """``dossiers`` as columns (itself when it already is)."""
         return dossiers if isinstance(dossiers, cls) else cls.from_dossiers(dossiers)
 
     @classmethod
-    def from_dossiers(cls, dossiers: Iterable[Dossier]) -> "DossierColumns":
+    def from_dossiers(cls, dossiers: Iterable[Dossier]) -> DossierColumns:
         """The columns of ``dossiers`` (any :class:`Dossier`; iterating gives the same records back)."""
         records = list(dossiers)
         received = [d.received for d in records]
@@ -119,7 +119,7 @@ class DossierColumns(Sequence):
             rows=_objects([d.row for d in records]), records=records)
 
     @classmethod
-    def concat_by_row(cls, parts: Sequence["DossierColumns"]) -> "DossierColumns":
+    def concat_by_row(cls, parts: Sequence[DossierColumns]) -> DossierColumns:
         """The dossiers of ``parts`` together, ordered by Excel row (stable); parts must hold the table
         reader's values (see the class)."""
         def cat(name):

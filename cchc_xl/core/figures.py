@@ -217,8 +217,8 @@ def build_figures(
     """Assemble the figures of one report.
 
     ``year_end`` is :func:`cchc_xl.core.periods.is_year_end`; ``date_note`` is the one-line note of
-    :func:`cchc_xl.core.report_date.resolve_report_date` (and the build's sample-date note). A section named in ``unavailable``
-    gets ``None`` instead of figures (``tasks`` → no task figures; ``dossiers`` or ``procedures``
+    :func:`cchc_xl.core.report_date.resolve_report_date` (and the build's sample-date note). A section named in
+    ``unavailable`` gets ``None`` instead of figures (``tasks`` → no task figures; ``dossiers`` or ``procedures``
     → no dossier statistics).
     """
     unavailable = dict(unavailable or {})

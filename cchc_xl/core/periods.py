@@ -104,7 +104,8 @@ def period_for(as_of: date, year: int, windows: Windows | None = None) -> Period
 
     Ties in length keep the order of :data:`PERIOD_KEYS`.
 
-    >>> [str(period_for(d, 2024).key) for d in (date(2024, 3, 1), date(2024, 6, 14), date(2024, 7, 1), date(2024, 12, 20))]
+    >>> [str(period_for(d, 2024).key)
+    ...  for d in (date(2024, 3, 1), date(2024, 6, 14), date(2024, 7, 1), date(2024, 12, 20))]
     ['q1', 'h1', 'q3', 'year']
     """
     best: Period | None = None
@@ -130,7 +131,8 @@ def is_year_end(period: Period, cut: date) -> bool:
     """True for the year report at its annual cut-off: the indicators' verdicts are final (``Không đạt``) and the
     report lists apart the units not due yet (due 31/12) — never late before their deadline (issue #15).
 
-    >>> is_year_end(get_period("year", 2024), date(2024, 12, 14)), is_year_end(get_period("year", 2024), date(2024, 6, 14))
+    >>> year = get_period("year", 2024)
+    >>> is_year_end(year, date(2024, 12, 14)), is_year_end(year, date(2024, 6, 14))
     (True, False)
     >>> is_year_end(get_period("q3", 2024), date(2024, 9, 14))
     False

@@ -54,8 +54,8 @@ from .master import MasterTasks, master_tasks, read_master
 from .returned import Change, FileReport, canon as _canon, display as _display, examine as _examine, short
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
-           "MasterTasks", "master_tasks", "read_master", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK", "EXIT_REJECTED",
-           "EXIT_FAILED", "EXIT_BUSY"]
+           "MasterTasks", "master_tasks", "read_master", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK",
+           "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
 SETTLE_SECONDS = 3.0
@@ -506,7 +506,8 @@ def _run(master: Path, inbox: Path, as_of, summary: ConsolidationSummary, log: I
     if not inbox.is_dir():
         raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{inbox}'.")
     if master.is_dir():
-        raise CchcError(f"'{master}' là một thư mục, không phải tệp sổ tính chính; hãy ghi đúng đường dẫn tới tệp .xlsm.")
+        raise CchcError(f"'{master}' là một thư mục, không phải tệp sổ tính chính; "
+                        "hãy ghi đúng đường dẫn tới tệp .xlsm.")
     check_inbox_writable(inbox, now.strftime("%Y-%m-%d"))
     step(0.02, "Đang đọc sổ tính chính…")
     with FileBook.for_update(master, wait=lock_wait) as book:     # one writer at a time, read to write

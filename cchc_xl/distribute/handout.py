@@ -52,8 +52,9 @@ PROTECTION_PASSWORD = ""  # documented: sheets are protected against accidents, 
 BASELINE_HEADER = ("Mã", "Cột", "Giá trị khi phát")
 MAX_NAME_BYTES = 80   # hand-out file names stay short (a 330-character group name): fit_name adds a hash
 
-_WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60, "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20,
-           "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13, "Sản phẩm": 28, "Trạng thái": 17,
+_WIDTHS = {"Mã": 8, "Mã nhiệm vụ": 10, "Lần thực hiện": 14, "Lĩnh vực": 22, "Nội dung công việc": 60,
+           "Tổ/nhóm chuyên môn": 20, "Cán bộ phụ trách": 20, "Thời gian thực hiện/hoàn thành": 22, "Hạn hoàn thành": 13,
+           "Sản phẩm": 28, "Trạng thái": 17,
            "Ngày hoàn thành": 14, "Minh chứng": 30, "Ghi chú": 28, "Tình trạng hạn": 20}
 
 

@@ -32,7 +32,7 @@ class MasterTasks:
     rows: dict[str, tuple[int, dict]]  # id -> (excel row, {header: value})
     plan_no: str
     plan_year: int
-    occurrences: "MasterTasks | None" = None  # the occurrence table (tblLanThucHien), when the master has it
+    occurrences: MasterTasks | None = None  # the occurrence table (tblLanThucHien), when the master has it
 
 
 @dataclass

@@ -109,7 +109,7 @@ def _only_report_visible(src: Path, dst: Path, sheet: str) -> None:
             view.set("activeTab", str(idx))
             view.set("firstSheet", str(idx))
         edited = {"xl/workbook.xml": _dump(wb)}
-        for rid, part in targets.items():
+        for part in targets.values():
             if part not in zf.namelist() or not part.startswith("xl/worksheets/"):
                 continue
             root = _xml(zf.read(part))
@@ -167,9 +167,11 @@ def report_pdf(xlsx: str | os.PathLike, pdf: str | os.PathLike, sheet: str = SHE
             raise CchcError(f"LibreOffice không tạo được PDF của trang '{sheet}'. {msg}".strip())
         text = _pdf_text(produced)
         if text is not None:
-            ok = (expect_text in text) if expect_text else any(ch in text for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+            ok = ((expect_text in text) if expect_text
+                  else any(ch in text for ch in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"))
             if not ok:
-                raise CchcError("Tệp PDF xuất ra không chứa nội dung tiếng Việt của báo cáo; kiểm tra phông chữ của LibreOffice.")
+                raise CchcError("Tệp PDF xuất ra không chứa nội dung tiếng Việt của báo cáo; "
+                                "kiểm tra phông chữ của LibreOffice.")
         pdf.parent.mkdir(parents=True, exist_ok=True)
         replace_file(pdf, produced.read_bytes())     # never through a link planted under the PDF's name
     return pdf

@@ -53,8 +53,8 @@ from ..io.nofollow import replace_file
 from . import _common
 from .outgoing import PdfMaker, pdf_maker
 
-__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row", "SendOutcome", "outgoing_name",
-           "unit_code_refusal",
+__all__ = ["build_outgoing", "compose_message", "send_report", "send_file", "stored_report_result", "send_log_row",
+           "SendOutcome", "outgoing_name", "unit_code_refusal",
            "subject_for", "SmtpConfig", "smtp_config", "parse_addresses", "missing_address_warnings", "MAIL_POLICY",
            "LOG_COLUMN_SEND", "LOG_COLUMN_DRAFT"]
 
@@ -388,7 +388,7 @@ def _password(cfg: SmtpConfig, env: Mapping[str, str]) -> str | None:
     if pw:
         return pw
     try:
-        import keyring  # noqa: PLC0415
+        import keyring
 
         return keyring.get_password(KEYRING_SERVICE, cfg.user)
     except Exception:  # no backend, locked keyring, … → no password  # noqa: BLE001
@@ -458,8 +458,8 @@ def _smtp_send(msg: EmailMessage, cfg: SmtpConfig, env: Mapping[str, str]) -> No
     except ssl.SSLError as exc:
         raise SendError(f"Không thiết lập được kết nối mã hóa (TLS) với máy chủ thư {where}: "
                         f"{exc.reason or exc}.") from None
-    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, ConnectionError, socket.timeout,
-            socket.gaierror, TimeoutError) as exc:
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, ConnectionError, socket.gaierror,
+            TimeoutError) as exc:
         raise SendError(f"Không kết nối được máy chủ thư {where}: {exc}.") from None
     except smtplib.SMTPException as exc:
         raise SendError(f"Gửi thư qua {where} thất bại: {exc}.") from None

@@ -87,7 +87,7 @@ def add_conf_sheet(workbook, hidden: bool = True):
 # ---------------------------------------------------------------------------------------------------------
 
 def _open_package(path: Path):
-    from ..io.ooxml import Package  # noqa: PLC0415 - the surgical writer (cchc_xl/io/ooxml/)
+    from ..io.ooxml import Package  # the surgical writer (cchc_xl/io/ooxml/)
 
     opener = getattr(Package, "open", None)
     return opener(path) if callable(opener) else Package(path)
@@ -158,7 +158,7 @@ def interpreter_for_excel(executable: str | None = None, platform: str = sys.pla
     short = (short_path or windows_short_path)(path)
     if short and short.isascii():
         return short
-    from ..errors import CchcError  # noqa: PLC0415
+    from ..errors import CchcError
 
     raise CchcError(
         f"Đường dẫn Python '{path}' có chữ có dấu mà xlwings trong Excel không đọc được, và ổ đĩa không có tên "
@@ -171,8 +171,8 @@ def windows_short_path(path: str) -> str | None:
     """The 8.3 short form of an existing ``path`` (``GetShortPathNameW``), or None (not Windows, no short name)."""
     if sys.platform != "win32":
         return None
-    import ctypes  # noqa: PLC0415
-    from ctypes import wintypes  # noqa: PLC0415
+    import ctypes
+    from ctypes import wintypes
 
     get = ctypes.windll.kernel32.GetShortPathNameW
     get.argtypes = [wintypes.LPCWSTR, wintypes.LPWSTR, wintypes.DWORD]
@@ -265,14 +265,14 @@ def setup_excel(path: str | os.PathLike, interpreter: str | None = None, *, plat
     timestamped backup is kept beside it). ``platform`` picks the key (``Interpreter_Win`` /
     ``Interpreter_Mac``) and the Windows path rule; ``short_path`` and ``probe`` are injectable for tests.
     """
-    from ..errors import WorkbookError  # noqa: PLC0415
+    from ..errors import WorkbookError
 
     target = Path(path)
     if not target.is_file():
         raise WorkbookError(f"Không tìm thấy tệp '{target}'.")
     interpreter = interpreter or interpreter_for_excel(platform=platform, short_path=short_path)
     key = "Interpreter_Mac" if platform == "darwin" else "Interpreter_Win"
-    from ..io.writelock import writer_lock  # noqa: PLC0415
+    from ..io.writelock import writer_lock
 
     with writer_lock(target):   # one writer at a time: read, change, save under the workbook's lock
         pkg = _open_package(target)
@@ -291,9 +291,9 @@ def setup_excel(path: str | os.PathLike, interpreter: str | None = None, *, plat
 def workbook_xlwings_version(path: Path) -> str | None:
     """``XLWINGS_VERSION`` of the workbook's ``xlwings`` VBA module (read with pyopenvba), or None."""
     try:
-        from pyopenvba import ExcelFile  # noqa: PLC0415
+        from pyopenvba import ExcelFile
 
-        from .vba import xlwings_vba_version  # noqa: PLC0415
+        from .vba import xlwings_vba_version
 
         with ExcelFile(path) as book:
             return xlwings_vba_version(book.get_module("xlwings"))

@@ -63,7 +63,7 @@ def _write_log(job: str, exc: BaseException) -> Path | None:
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         from ..io.nofollow import write_new
 
-        return write_new(path, f"cchc-xl: {job}\nPython {sys.version}\n\n{text}".encode("utf-8"))
+        return write_new(path, f"cchc-xl: {job}\nPython {sys.version}\n\n{text}".encode())
     except OSError:
         return None
 
@@ -71,7 +71,7 @@ def _write_log(job: str, exc: BaseException) -> Path | None:
 def _caller(book: Any) -> Any:
     if book is not None:
         return book
-    import xlwings as xw  # noqa: PLC0415 - keep module import light for tests/tools
+    import xlwings as xw  # keep module import light for tests/tools
 
     return xw.Book.caller()
 
@@ -107,8 +107,8 @@ def _run(job: str, book: Any, work: Callable[[XwBook], Any]) -> Any:
 
 
 def _refresh(job: str, book: Any, *, period: str | None = None, outputs=None, done: str) -> Any:
-    from .. import engine  # noqa: PLC0415
-    from ..core.narrative import stale_note  # noqa: PLC0415
+    from .. import engine
+    from ..core.narrative import stale_note
 
     def work(xb: XwBook):
         result = engine.refresh_book(xb, period=period, progress=xb.progress,
@@ -181,8 +181,8 @@ def redraft_selected(book: Any = None):
     where staff edited them — the edited text is kept in 'Bản trước'), then the report of their period is laid out
     again. Nothing selected there: one message saying how to choose, nothing written. Returns the RefreshResult
     of the last period re-drafted, or None."""
-    from .. import engine, schema  # noqa: PLC0415
-    from ..core.periods import PERIOD_KEYS, get_period  # noqa: PLC0415
+    from .. import engine, schema
+    from ..core.periods import PERIOD_KEYS, get_period
 
     spec = schema.NARRATIVE
     how = (f"Hãy chọn (bôi đen) các dòng cần soạn lại trong trang '{spec.sheet}' — một hay nhiều ô của các dòng đó — "
@@ -227,7 +227,7 @@ def redraft_selected(book: Any = None):
 
 def check_data(book: Any = None):
     """Kiểm tra dữ liệu: list every data problem; writes nothing. Returns the problems."""
-    from .. import engine  # noqa: PLC0415
+    from .. import engine
 
     def work(xb: XwBook):
         xb.progress(0.1, "Đang kiểm tra dữ liệu…")
@@ -247,7 +247,7 @@ def import_dossiers(path: str, book: Any = None):
     The workbook is open in Excel, so the rows are written through xlwings (one write per changed column
     and at most one table resize), not into the file. Returns ``(ImportReport, RefreshResult)``.
     """
-    from .. import engine  # noqa: PLC0415
+    from .. import engine
 
     path = _vba_path(path)
 
@@ -268,9 +268,9 @@ def _import_rows(xb: XwBook, file: str):
     """Merge the export's rows into tblHoSo through the adapter: the plan is
     :func:`cchc_xl.io.import_dossiers.plan_import` (the same rules as the file path); here it is applied as
     one write per changed input column (and at most one table resize)."""
-    from .. import schema  # noqa: PLC0415
-    from ..errors import ImportFileError  # noqa: PLC0415
-    from ..io import import_dossiers as imp  # noqa: PLC0415
+    from .. import schema
+    from ..errors import ImportFileError
+    from ..io import import_dossiers as imp
 
     header, rows = imp.read_import_file(file)
     spec = schema.DOSSIERS
@@ -366,7 +366,7 @@ def _append_log(xb: XwBook, rows: list[dict]) -> None:
 def handout_copies(folder: str, book: Any = None):
     """Phát bản cho tổ: one .xlsx per group into ``folder``, made from the SAVED workbook file (the open
     book is not read: its unsaved changes are not in the copies — the message says so). Returns the paths."""
-    from ..distribute.handout import handout  # noqa: PLC0415
+    from ..distribute.handout import handout
 
     def work(xb: XwBook):
         out = _folder(folder, create=True)
@@ -391,10 +391,10 @@ def consolidate_inbox(folder: str, book: Any = None):
     book through xlwings (one write per changed column of tblNhiemVu, one block write to 'Nhật ký') — Excel
     locks the file, so it is not written. The book is then refreshed, and the files are moved (processed /
     rejected + reasons) like the file-based run does. Returns the ConsolidationSummary."""
-    from .. import engine  # noqa: PLC0415
-    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,  # noqa: PLC0415
+    from .. import engine
+    from ..distribute.consolidate import (ConsolidationSummary, InboxLog, apply_plan,
                                           check_inbox_writable, file_away, plan_consolidation, read_master)
-    from ..report.record import record_of  # noqa: PLC0415
+    from ..report.record import record_of
 
     def work(xb: XwBook):
         inbox = _folder(folder, create=False)
@@ -447,9 +447,9 @@ def _saved_path(xb: XwBook):
 def _inbox_lock(xb: XwBook):
     """The writer lock of the workbook's saved file, which the scheduled consolidation takes too (none for
     a book that was never saved)."""
-    import contextlib  # noqa: PLC0415
+    import contextlib
 
-    from ..io.writelock import writer_lock  # noqa: PLC0415
+    from ..io.writelock import writer_lock
 
     try:
         path = _saved_file(xb)
@@ -494,7 +494,8 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
         if len(summary.conflicts) > MAX_PROBLEMS_SHOWN:
             lines.append(f"… và {len(summary.conflicts) - MAX_PROBLEMS_SHOWN} xung đột khác.")
     if summary.unfiled:
-        lines += ["", "Tệp chưa chuyển được (để lại trong hộp thư):"] + [f"• {u}" for u in summary.unfiled[:MAX_PROBLEMS_SHOWN]]
+        lines += ["", "Tệp chưa chuyển được (để lại trong hộp thư):"]
+        lines += [f"• {u}" for u in summary.unfiled[:MAX_PROBLEMS_SHOWN]]
     if summary.cells_changed or summary.rejected or summary.conflicts:
         lines += ["", "Các thay đổi đã được đưa vào sổ đang mở nhưng CHƯA được lưu: hãy lưu sổ (Ctrl+S). "
                   "Các bản đã xử lý nằm trong thư mục con 'processed'."]
@@ -504,7 +505,7 @@ def _consolidation_text(summary: Any, inbox: Path) -> str:
 def _pdf_maker(xb: XwBook):
     """Who prints the report's PDF for the ribbon: Excel itself (``Sheet.to_pdf``, the print area and page setup
     of 'Báo cáo'); xlwings' remote engine cannot print, so there LibreOffice (:func:`outgoing.pdf_maker`)."""
-    from ..distribute.outgoing import pdf_maker  # noqa: PLC0415
+    from ..distribute.outgoing import pdf_maker
 
     return pdf_maker(None if xb._remote else xb._call(lambda: xb.book.app))
 
@@ -517,10 +518,10 @@ def send_upward(book: Any = None):
     the recipient, subject and attachment names are shown for confirmation first (Cancel = nothing
     happens); without SMTP settings a .eml draft is written instead. The send (or draft) is recorded in
     'Nhật ký' of the OPEN book through xlwings. Returns the SendOutcome, or None when cancelled."""
-    from ..distribute import send as snd  # noqa: PLC0415
-    from ..errors import SendError  # noqa: PLC0415
-    from ..io.file_book import FileBook  # noqa: PLC0415
-    from ..report.record import RIBBON_REFRESH_HINT  # noqa: PLC0415
+    from ..distribute import send as snd
+    from ..errors import SendError
+    from ..io.file_book import FileBook
+    from ..report.record import RIBBON_REFRESH_HINT
 
     def hint(_period, _as_of) -> str:
         return RIBBON_REFRESH_HINT

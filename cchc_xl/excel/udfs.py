@@ -24,7 +24,7 @@ __all__ = ["CCHC_HANTRA", "CCHC_SONGAYLV", "CCHC_PHANLOAI", "hantra", "songaylv"
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
-class _Bad(ValueError):
+class _Bad(ValueError):  # noqa: N818 - an argument the UDF answers with an error text, caught below
     pass
 
 

@@ -40,7 +40,7 @@ _VERSION_RE = re.compile(r'^\s*Public\s+Const\s+XLWINGS_VERSION\s+As\s+String\s*
 
 
 def _xlwings_dir() -> Path:
-    import xlwings  # noqa: PLC0415 - only needed at build time
+    import xlwings  # only needed at build time
 
     return Path(xlwings.__file__).resolve().parent
 
@@ -69,7 +69,7 @@ def _read_ascii(path: Path) -> str:
 
 def vba_sources() -> dict[str, tuple[str, str]]:
     """``{module name: (kind, CRLF source)}`` of the code modules, kind ``'standard'`` or ``'class'``."""
-    import xlwings  # noqa: PLC0415
+    import xlwings
 
     xw_src = _read_ascii(xlwings_bas_path())
     declared = xlwings_vba_version(xw_src)
@@ -96,7 +96,7 @@ def _class_stream_source(src: str) -> str:
 def _shell_workbook(path: Path, sheet_code_names: Sequence[str]) -> None:
     """A macro-free workbook with one worksheet per code name (and the workbook named ``ThisWorkbook``), for
     pyopenvba's ``add_vba_project()`` to declare a document module for each, as Excel does."""
-    import xlsxwriter  # noqa: PLC0415
+    import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
     book.set_vba_name(WORKBOOK_CODE_NAME)
@@ -125,8 +125,8 @@ def build_vba_project(sheet_code_names: Sequence[str] = DEFAULT_SHEET_CODE_NAMES
     ``worksheet.set_vba_name()``; default ``Sheet1``…``SheetN``). The workbook code name is ``ThisWorkbook``.
     Use with XlsxWriter as ``workbook.add_vba_project(io.BytesIO(data), is_stream=True)``.
     """
-    from pyopenvba import ExcelFile, VBAModuleKind  # noqa: PLC0415
-    from pyopenvba.cfb import CFB  # noqa: PLC0415
+    from pyopenvba import ExcelFile, VBAModuleKind
+    from pyopenvba.cfb import CFB
 
     names = list(sheet_code_names)
     if len({n.casefold() for n in names} | {WORKBOOK_CODE_NAME.casefold()}) != len(names) + 1:

@@ -279,15 +279,16 @@ class XwBook:
         target = self._call(lambda: sht.range(_a1_range(r1, c1, r2, c2)))
         self._call(lambda: setattr(target, "raw_value", block), "write")
         merges = [_a1_to_rc(m) if isinstance(m, str) else tuple(m) for m in getattr(grid, "merges", None) or ()]
+        # each lambda below runs before _optional returns, so the loop variables it reads are the current ones
         for (mr1, mc1, mr2, mc2), across in _merge_runs(merges):
-            self._optional("merge", lambda: sht.range(_a1_range(mr1, mc1, mr2, mc2)).merge(across))
+            self._optional("merge", lambda: sht.range(_a1_range(mr1, mc1, mr2, mc2)).merge(across))  # noqa: B023
         self._format(sht, styles)
         for (h1, h2), height in _height_runs(getattr(grid, "row_heights", None) or {}):
             self._optional("row_height",
-                           lambda: setattr(sht.range(_a1_range(h1, 1, h2, 1)), "row_height", height))
+                           lambda: setattr(sht.range(_a1_range(h1, 1, h2, 1)), "row_height", height))  # noqa: B023
         for col, width in sorted((getattr(grid, "col_widths", None) or {}).items()):
             self._optional("column_width",
-                           lambda: setattr(sht.range(_a1_range(1, col, 1, col)), "column_width", width))
+                           lambda: setattr(sht.range(_a1_range(1, col, 1, col)), "column_width", width))  # noqa: B023
         breaks = list(getattr(grid, "row_breaks", None) or ())
         self._cosmetic("page_breaks", lambda: _set_page_breaks(sht, breaks))
 
@@ -315,7 +316,7 @@ class XwBook:
                 if "format" in self.unsupported:
                     return
                 try:  # a union of ranges: Excel takes it; the remote engine does not
-                    rng = self._call(lambda: sht.range(address))
+                    rng = self._call(lambda: sht.range(address))  # noqa: B023 - called at once
                 except Exception:  # noqa: BLE001 - formatting is cosmetic
                     self.unsupported.add("format")
                     return
@@ -344,7 +345,7 @@ class XwBook:
         The log ends at the last row of the contiguous 'Thời gian' column (every log row has a time)."""
         sht = self._sheet(SHEET_LOG)
         top = self._read_values(sht, _a1_range(1, 1, _LOG_SCAN_ROWS, _LOG_SCAN_COLS))
-        for r, row in enumerate(top, start=1):
+        for r, row in enumerate(top, start=1):  # noqa: B007 - r, the header row, is read after the loop
             cols = {v.strip(): c for c, v in enumerate(row, start=1) if isinstance(v, str) and v.strip()}
             if LOG_HEADERS[0] in cols:
                 break

@@ -77,7 +77,7 @@ _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*?\sref\s*=\s*["']([^"
 _STATUSES = frozenset(schema.INDICATOR_STATUS)
 
 
-class Cause(str, enum.Enum):
+class Cause(enum.StrEnum):
     """Why a file was refused, stored with the verdict (the values are what the database holds)."""
 
     ARCHIVE = "archive"
@@ -290,7 +290,7 @@ def _rows(zin, sheet_part: str, table_part: str, ref: str) -> list[list]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(_checked_package(zin, members)), load_tables=True)
         table = book.get_table_by_name(spec.TABLE_DATA)
         rows = table.to_python()
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors and pyo3's PanicException
+    except BaseException as exc:  # calamine's errors and pyo3's PanicException
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
         raise ExchangeFormatError(f"tệp bị hỏng, không đọc được bảng dữ liệu ({type(exc).__name__})",

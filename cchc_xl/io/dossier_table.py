@@ -141,7 +141,7 @@ class _Columns:
 
     @classmethod
     def read(cls, rows: Rows, values: list[list], procedures: Mapping[str, Procedure], has_complete: bool,
-             slow: np.ndarray) -> "_Columns":
+             slow: np.ndarray) -> _Columns:
         n, index = len(values), rows.index
         width = max(index.values()) + 1
         if min(map(len, values)) < width:

@@ -71,7 +71,7 @@ class FileBook:
         self._locked = False                       # opened by for_update: the writer lock is held
 
     @classmethod
-    def open(cls, path, out=None, backup: bool = True) -> "FileBook":
+    def open(cls, path, out=None, backup: bool = True) -> FileBook:
         """Open ``path`` (to read; :meth:`save` writes ``out``, else ``path`` in place with a backup)."""
         path = Path(path)
         for p in (path, Path(out) if out else None):
@@ -83,7 +83,7 @@ class FileBook:
         return cls(Package.open(path), path, out, backup)
 
     @classmethod
-    def from_bytes(cls, data: bytes, filename: str, max_total: int | None = None) -> "FileBook":
+    def from_bytes(cls, data: bytes, filename: str, max_total: int | None = None) -> FileBook:
         """A workbook received as bytes (a group's returned copy), read under the copy limits."""
         limits = {} if max_total is None else {"max_total": max_total}
         return cls(Package.from_bytes(data, filename, **limits), Path(filename))
@@ -102,7 +102,7 @@ class FileBook:
             gc.disable()
             try:
                 book = cls.open(path, out, backup)
-                book._locked = True
+                book._locked = True  # noqa: SLF001 - its own class, in a classmethod
                 yield book
             finally:
                 if was_on:

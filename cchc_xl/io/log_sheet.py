@@ -34,7 +34,7 @@ def _layout(pkg):
             last = r1
         return r1, cols, last, table
     header_row = None
-    for (r, c), cell in sorted(data.cells.items()):
+    for (r, _c), cell in sorted(data.cells.items()):
         if isinstance(cell.value, str) and cell.value.strip() == LOG_HEADERS[0]:
             header_row = r
             break

@@ -28,10 +28,11 @@ temporary file is left to the next run once it is ten minutes old (an open file 
 >>> replace_file(d / "lý do.txt", "Tệp bị từ chối\\n".encode()).read_text(encoding="utf-8")
 'Tệp bị từ chối\\n'
 >>> (d / "tong_hop.log").symlink_to(d / "lý do.txt")
->>> append_text(d / "tong_hop.log", "dòng mới\\n")  # doctest: +ELLIPSIS
+>>> append_text(d / "tong_hop.log", "dòng mới\\n")  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-cchc_xl.errors.LinkRefusedError: Không ghi vào '...tong_hop.log': đó là một liên kết (symlink) ... chưa có gì bị thay đổi.
+cchc_xl.errors.LinkRefusedError: Không ghi vào '...tong_hop.log': đó là một liên kết (symlink) ...
+chưa có gì bị thay đổi.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import LinkRefusedError
 

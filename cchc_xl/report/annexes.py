@@ -283,7 +283,8 @@ def _late_tasks(result) -> list:
             state += " (" + ", ".join(occ.occurrence.label for occ in late_occ) + ")"
         reason = ("; ".join(r for r in [reason_of(occ.occurrence.note) for occ in late_occ] if r) if o.occurrences
                   else reason_of(t.note))
-        state += "." + ((" Lý do: " if o.flag == TaskFlag.NOT_DONE else " Nguyên nhân: ") + reason + "." if reason else "")
+        lead_in = " Lý do: " if o.flag == TaskFlag.NOT_DONE else " Nguyên nhân: "
+        state += "." + (lead_in + reason + "." if reason else "")
         who = ", ".join(x for x in (t.group, t.owner) if x) or "chưa giao"
         due = vnformat.date_vn(o.deadline) if o.deadline else (t.timeframe or "")
         rows.append([(str(i), "t_center"), (t.id, "t_center"), (t.content, "t_small"), (who, "t_small"),

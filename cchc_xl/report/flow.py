@@ -114,7 +114,7 @@ class Para:
     balance: bool = False         # a title: lines of even length, broken where computed ("\n" in the text)
     lines: list[str] = field(default_factory=list)
 
-    def measure(self) -> "Para":
+    def measure(self) -> Para:
         if not self.lines:
             self.lines = text_lines(self.text, self.style, self.c1, self.c2)
             if self.balance and len(self.lines) > 1 and "\n" not in self.text:
@@ -162,10 +162,10 @@ class Row:
     cells: list[Cell]
     height: float | None = None
     keep_with_next: bool = False
-    header: "Row | None" = None     # a table body row: its header row, repeated after a page break
+    header: Row | None = None     # a table body row: its header row, repeated after a page break
     padding: float = 4.0
 
-    def measure(self) -> "Row":
+    def measure(self) -> Row:
         if self.height is None:
             need = 0.0
             for c in self.cells:

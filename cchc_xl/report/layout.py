@@ -28,7 +28,7 @@ from ..core.periods import report_title_phrase
 from ..core.tasks import TASK_FLAGS
 from ..core.vocabulary import DONE, IndicatorStatus, TaskFlag
 from .annexes import annexes
-from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date, text_lines
+from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date
 from .styles import STYLES
 
 __all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]

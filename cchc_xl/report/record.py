@@ -13,8 +13,9 @@ and so is a workbook whose data changed since the report was made — the finger
 
 The fingerprint covers what a report is computed from: every cell a person fills in the contract tables
 (all of them but the computed columns, which the refresh itself writes, and the settings that only say where
-to send, :data:`DELIVERY_SETTINGS`), and the hand-entered result of indicator CT1. Values are normalised (``1`` = ``1.0``, a date = the same date at midnight, blank = empty
-text) so that Excel through xlwings and the file reader give the same fingerprint.
+to send, :data:`DELIVERY_SETTINGS`), and the hand-entered result of indicator CT1. Values are normalised
+(``1`` = ``1.0``, a date = the same date at midnight, blank = empty text) so that Excel through xlwings and the
+file reader give the same fingerprint.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ RECORD_LABEL_CELL = (1, 41)
 RECORD_CELL = (2, 41)
 RECORD_LABEL = "Bản ghi của báo cáo (chương trình dùng khi gửi báo cáo; không sửa):"
 _PREFIX = "cchc-xl/bao-cao/1"
-_PATTERN = re.compile(r"^cchc-xl/bao-cao/1 ky=(\w+) nam=(\d{4}) tinh_den=(\d{4}-\d{2}-\d{2}) du_lieu=([0-9a-f]{16,64})$")
+_PATTERN = re.compile(r"^cchc-xl/bao-cao/1 ky=(\w+) nam=(\d{4}) tinh_den=(\d{4}-\d{2}-\d{2})"
+                      r" du_lieu=([0-9a-f]{16,64})$")
 # Settings that only say where and how to send, or identify the unit to the Sở's roll-up: filling them in
 # after the report was made does not change the report, so they are not part of its fingerprint.
 DELIVERY_SETTINGS = frozenset({"email_nguoi_nhan", "email_nguoi_gui", "smtp_may_chu", "smtp_cong", "smtp_bao_mat",
@@ -63,10 +65,11 @@ class ReportRecord:
         >>> ReportRecord("h1", 2024, dt.date(2024, 6, 14), "ab" * 16).text()[:57]
         'cchc-xl/bao-cao/1 ky=h1 nam=2024 tinh_den=2024-06-14 du_l'
         """
-        return f"{_PREFIX} ky={self.period} nam={self.year} tinh_den={self.as_of.isoformat()} du_lieu={self.fingerprint}"
+        return (f"{_PREFIX} ky={self.period} nam={self.year} tinh_den={self.as_of.isoformat()}"
+                f" du_lieu={self.fingerprint}")
 
     @classmethod
-    def parse(cls, text: object) -> "ReportRecord | None":
+    def parse(cls, text: object) -> ReportRecord | None:
         """The record in ``text``, or None when it is not one (blank, edited by hand, another version).
 
         >>> r = ReportRecord("year", 2024, dt.date(2024, 12, 14), "0123456789abcdef" * 2)

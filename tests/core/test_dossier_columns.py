@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import test_dossiers  # noqa: E402 - the rule functions' own examples (tests/core is on sys.path)
-import test_rates  # noqa: E402
+import test_dossiers  # the rule functions' own examples (tests/core is on sys.path)
+import test_rates
 from cchc_xl.core.calendar import WorkCalendar
 from cchc_xl.core.dossier_columns import (CLASSES, DossierColumns, WorkingDays, class_codes, column_stats,
                                           due_ordinals, receipt_ordinals)
@@ -155,12 +155,13 @@ def dossiers_strategy(draw):
     out = []
     for k in range(n):
         received_day = draw(days)
+        # the strategies below are drawn in this iteration, so they read this iteration's received_day
         received = draw(st.one_of(st.just(received_day),
-                                  st.builds(lambda h, m: datetime.combine(received_day, datetime.min.time())
+                                  st.builds(lambda h, m: datetime.combine(received_day, datetime.min.time())  # noqa: B023
                                             + timedelta(hours=h, minutes=m), st.integers(0, 23), st.integers(0, 59))))
 
         def after(limit=60):
-            return st.one_of(st.none(), st.integers(-5, limit).map(lambda k: received_day + timedelta(days=k)))
+            return st.one_of(st.none(), st.integers(-5, limit).map(lambda k: received_day + timedelta(days=k)))  # noqa: B023
 
         out.append(Dossier(
             id=draw(st.sampled_from([f"HS{k}", f"HS{k}", "dup"])), procedure_code=draw(codes), received=received,

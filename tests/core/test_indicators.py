@@ -47,7 +47,7 @@ PROCS = {
 
 
 def stats():
-    D = lambda id, appt, fin, rating=None, dig=True: Dossier(  # noqa: E731
+    D = lambda id, appt, fin, rating=None, dig=True: Dossier(  # noqa: E731, N806 - D(...): a dossier row
         id, "A", datetime(2024, 3, 1, 8), "online", appt, fin, "returned", dig, rating, False)
     data = [
         D("1", date(2024, 3, 8), date(2024, 3, 7), "very_satisfied"),

@@ -12,7 +12,7 @@ PROCS = {"P5": Procedure("P5", "Năm ngày", 5, False, "Trường", True)}
 Q1 = get_period("q1", 2024)  # 15/12/2023 – 14/03/2024
 
 
-def D(id, received, channel="direct", appt=None, fin=None, status="processing", dig=None, rating=None,
+def D(id, received, channel="direct", appt=None, fin=None, status="processing", dig=None, rating=None,  # noqa: N802
       complaint=False, code="P5"):
     return Dossier(id, code, received, channel, appt, fin, status, dig, rating, complaint)
 

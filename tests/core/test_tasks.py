@@ -100,7 +100,7 @@ def test_task_summary():
     assert task_summary([])["total"] == 0
 
 
-def T(code, status="in_progress", done=None, timeframe="", deadline=None, link="", area=1):
+def T(code, status="in_progress", done=None, timeframe="", deadline=None, link="", area=1):  # noqa: N802 - a task row
     return Task(code, area, code.split(".")[-1], "", "Nhóm Văn phòng", "", timeframe, deadline, "", status, done,
                 "", "lý do" if status == "cancelled" else "", link=link)
 

@@ -53,7 +53,8 @@ def test_script_missing_workbook_or_inbox_is_a_user_error_exit_2(tmp_path, maste
     assert p.returncode == 2 and err.startswith("Lỗi: Không tìm thấy tệp sổ tính chính") and "Traceback" not in err
     p = _run(master, tmp_path / "khong_co_hop_thu")
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 2 and err.strip() == f"Lỗi: Không tìm thấy thư mục hộp thư đến '{tmp_path / 'khong_co_hop_thu'}'."
+    missing = tmp_path / "khong_co_hop_thu"
+    assert p.returncode == 2 and err.strip() == f"Lỗi: Không tìm thấy thư mục hộp thư đến '{missing}'."
     assert not (tmp_path / "khong_co_hop_thu").exists()  # nothing created (no log file in a new folder)
 
 

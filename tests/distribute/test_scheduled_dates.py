@@ -140,7 +140,7 @@ def test_a_year_report_is_never_silently_rewritten_as_another_period(tmp_path, m
 def test_the_scheduled_run_with_send_sends_the_report_it_made(tmp_path, master):
     """`--send` through the scheduler's entry point, PDF by LibreOffice, no SMTP server → a draft beside the
     master: the report of the plan year, as of the scheduler's day, with the note."""
-    from helpers_soffice import have_soffice  # noqa: PLC0415
+    from helpers_soffice import have_soffice
 
     if not have_soffice():
         pytest.skip("LibreOffice (soffice) is not installed: .ci/run installs it")

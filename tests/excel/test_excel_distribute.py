@@ -25,7 +25,7 @@ from cchc_xl.excel import entry
 from remote import build_payload, clean, run_remote, sheet_values, table_ref
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import ONCE, Reads, age, fill_copy, group_tasks, master_values, with_unit_code  # noqa: E402
+from distfix import ONCE, Reads, age, fill_copy, group_tasks, master_values, with_unit_code
 
 AS_OF = dt.date(2024, 6, 14)
 TODAY = dt.datetime.now().strftime("%Y-%m-%d")
@@ -402,7 +402,8 @@ def test_consolidate_from_excel_shows_a_conflict_with_both_versions(master, tmp_
     summary, _actions, after = run_remote(live_payload(master), lambda b: entry.consolidate_inbox(str(inbox), b))
     assert summary.accepted == 2 and len(summary.conflicts) == 1
     text = alerts(after)[-1]["prompt"]
-    assert "Xung đột (cả hai bản" in text and "lan_1.xlsx" in text and "lan_2.xlsx" in text and "Trạng thái 'Hoàn thành'" in text, text
+    assert "Xung đột (cả hai bản" in text and "lan_1.xlsx" in text and "lan_2.xlsx" in text, text
+    assert "Trạng thái 'Hoàn thành'" in text, text
     row = task_table(after)[task]
     assert _plain(row["Trạng thái"]) == "Không thực hiện" and _plain(row["Ngày hoàn thành"]) in (None, "")
 

@@ -21,7 +21,7 @@ from cchc_xl.report.record import RECORD_CELL, ReportRecord, data_fingerprint, r
 from remote import build_payload, run_remote, sheet_values
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "distribute"))
-from distfix import with_unit_code  # noqa: E402
+from distfix import with_unit_code
 
 
 @pytest.fixture()

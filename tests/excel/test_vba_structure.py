@@ -104,7 +104,8 @@ def test_stream_layout_as_the_specification_writes_it(ours, shipped):
     same bytes as the quickstart's; no module carries a compiled cache; cookies are 0xFFFF."""
     for s in (ours, shipped):
         assert set(s.streams) == expected_streams(s)
-    assert ours.vba_project_stream == shipped.vba_project_stream == VBA_PROJECT_STREAM == bytes.fromhex("cc61ffff000100")
+    assert ours.vba_project_stream == shipped.vba_project_stream == VBA_PROJECT_STREAM
+    assert VBA_PROJECT_STREAM == bytes.fromhex("cc61ffff000100")
     assert all(m.text_offset == 0 for m in ours.modules)
     assert ours.project_cookie == 0xFFFF and all(m.cookie == 0xFFFF for m in ours.modules)
     for path in EXCEL_MADE:  # what Excel itself writes differs only by its version and caches

@@ -21,7 +21,7 @@ from cchc_xl.io.file_book import FileBook
 from cchc_xl.io.ooxml import Package
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rollup"))
-from rollfix import _rows, make_school  # noqa: E402
+from rollfix import _rows, make_school
 
 AS_OF = dt.date(2024, 6, 14)
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -330,7 +330,8 @@ def test_a_huge_declared_range_is_refused_in_seconds_under_200_mb(school, tmp_pa
     launcher = ("import json, os, sys\n"
                 "r, w = os.pipe()\n"
                 "actions = [(os.POSIX_SPAWN_DUP2, w, 1)]\n"
-                "pid = os.posix_spawn(sys.executable, [sys.executable] + sys.argv[1:], os.environ, file_actions=actions)\n"
+                "pid = os.posix_spawn(sys.executable, [sys.executable] + sys.argv[1:], os.environ,\n"
+                "                     file_actions=actions)\n"
                 "os.close(w)\n"
                 "out = b''\n"
                 "while chunk := os.read(r, 65536):\n    out += chunk\n"

@@ -165,8 +165,8 @@ def _occurrences(o: TaskOutcome, f: ReportFigures, evidence: bool) -> str:
     parts, upcoming = [], None
     for occ in o.occurrences:
         x, due = occ.occurrence, occ.deadline
-        if occ.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE) and due is not None and due > f.as_of \
-                and not f.year_end:
+        if (occ.flag in (TaskFlag.DUE_SOON, TaskFlag.IN_TIME, TaskFlag.NO_DEADLINE) and due is not None
+                and due > f.as_of and not f.year_end):
             upcoming = upcoming or f"lần tiếp theo: {x.label} (hạn {_d(due)})"
             continue
         part = f"{x.label} {state_words(x, occ.flag, due, f.as_of)}"

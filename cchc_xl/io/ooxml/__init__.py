@@ -55,8 +55,8 @@ def read_table(package: Package, info: TableInfo):
 
 __all__ = [
     "Package", "Cell", "SheetData", "SheetInfo", "TableInfo", "DefinedName", "Rel", "ContentTypes", "Formula",
-    "col_letter", "col_index", "cell_ref", "parse_ref", "range_ref", "MAX_ROW", "MAX_COL", "lock_file_for", "is_date_format",
-    "make_backup", "KEEP_BACKUPS", "WRITE_LEVEL", "CFB_SIGNATURE", "NS_MAIN", "NS_CT", "NS_R", "CT_WORKSHEET",
-    "CT_STYLES", "ZipIn", "read_table", "custom_properties", "modified", "MAX_UNZIPPED_BYTES", "MAX_COPY_UNZIPPED_BYTES",
-    "MAX_BLANK_CELLS", "SAFE_PARSER", "SAFE_HUGE_PARSER",
+    "col_letter", "col_index", "cell_ref", "parse_ref", "range_ref", "MAX_ROW", "MAX_COL", "lock_file_for",
+    "is_date_format", "make_backup", "KEEP_BACKUPS", "WRITE_LEVEL", "CFB_SIGNATURE", "NS_MAIN", "NS_CT", "NS_R",
+    "CT_WORKSHEET", "CT_STYLES", "ZipIn", "read_table", "custom_properties", "modified", "MAX_UNZIPPED_BYTES",
+    "MAX_COPY_UNZIPPED_BYTES", "MAX_BLANK_CELLS", "SAFE_PARSER", "SAFE_HUGE_PARSER",
 ]

@@ -20,7 +20,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...errors import WorkbookError
 from .limits import MAX_PARTS, MAX_RATIO, MAX_UNZIPPED_BYTES, RATIO_MIN_SIZE
@@ -105,7 +105,7 @@ class ZipIn:
                     yield chunk
         except WorkbookError:
             raise
-        except Exception as exc:  # bad CRC, truncated data (zlib.error, EOFError), encrypted or unknown method
+        except Exception as exc:  # noqa: BLE001 - bad CRC, truncated (zlib.error, EOFError), encrypted, odd method
             raise _corrupt(self.filename, exc) from None
 
     def _inflate(self, name: str) -> bytes:

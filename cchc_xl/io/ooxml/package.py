@@ -23,7 +23,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ...core.text import cell_limit_problem
 from ...errors import CellTextTooLongError, WorkbookError, WorkbookTooLargeError
@@ -110,7 +110,7 @@ class Package(PartStore):
         self.styles = StyleSheet(self, self.workbook_part)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, **limits) -> "Package":
+    def open(cls, path: str | os.PathLike, **limits) -> Package:
         p = Path(path)
         try:
             with open(p, "rb") as fh:
@@ -128,7 +128,7 @@ class Package(PartStore):
         return pkg
 
     @classmethod
-    def from_bytes(cls, data: bytes, filename: str = "workbook.xlsx", **limits) -> "Package":
+    def from_bytes(cls, data: bytes, filename: str = "workbook.xlsx", **limits) -> Package:
         return cls(data, filename, **limits)
 
     # -- state ---------------------------------------------------------------------------------------------
@@ -221,8 +221,8 @@ class Package(PartStore):
     def is_date_style(self, xf_index: int) -> bool:
         return self.styles.is_date_style(xf_index)
 
-    def ensure_style(self, font: Mapping | None = None, fill: str | None = None,
-                     border: str | Mapping | None = None, align: Mapping | None = None, num_fmt: str | None = None) -> int:
+    def ensure_style(self, font: Mapping | None = None, fill: str | None = None, border: str | Mapping | None = None,
+                     align: Mapping | None = None, num_fmt: str | None = None) -> int:
         return self.styles.ensure_style(font=font, fill=fill, border=border, align=align, num_fmt=num_fmt)
 
     # -- reading cells -----------------------------------------------------------------------------------------

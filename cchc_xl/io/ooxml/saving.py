@@ -29,7 +29,7 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ...errors import WorkbookChangedError, WorkbookError, WorkbookLockedError
 from .. import nofollow

@@ -37,7 +37,7 @@ ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ERROR_TYPE = re.compile(rb""" t=["']e["']""")
 
 
-class IrregularSheet(Exception):
+class IrregularSheet(Exception):  # noqa: N818 - not an error: the general reader takes over
     """The worksheet text is not written the regular way (see the module docstring)."""
 
 

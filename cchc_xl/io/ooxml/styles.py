@@ -8,7 +8,7 @@ also across saves), so repeated refreshes never grow the style sheet.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from lxml import etree
 

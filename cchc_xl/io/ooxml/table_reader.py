@@ -55,7 +55,7 @@ def _calamine_values(pkg, info: TableInfo, first: int, last: int, declared_last:
         rows = book.get_sheet_by_name(info.sheet).to_python(skip_empty_area=False)
         return [(r[c1 - 1:c1 - 1 + width] + [""] * width)[:width] for r in rows[first - 1:last]] + \
             [[""] * width for _ in range(max(0, last - max(first - 1, len(rows))))]
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors, and pyo3's PanicException (BaseException)
+    except BaseException as exc:  # calamine's errors, and pyo3's PanicException (BaseException)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
             raise
         return None
