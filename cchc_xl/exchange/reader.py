@@ -398,7 +398,8 @@ def read_exchange(data: bytes, *, max_unzipped: int | None = None) -> Submission
 
 def _check_numbers(values: dict[str, object], version: int) -> None:
     """Counts whole numbers in ``[0, MAX_COUNT]`` (a blank count is 0), rates in ``[0, 1]`` and equal to their
-    counts by the formulas of the file's format ``version``, indicator numbers within ``±MAX_COUNT``, indicator statuses from the vocabulary."""
+    counts by the formulas of the file's format ``version``, indicator numbers within ``±MAX_COUNT``, indicator
+    statuses from the vocabulary."""
     counts: dict[str, int] = {}
     rates: list[str] = []
     for key, value in values.items():

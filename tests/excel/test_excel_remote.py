@@ -346,8 +346,9 @@ def test_a_report_button_asks_to_read_again_a_section_whose_figures_changed(exce
     pkg.set_cells(narrative.sheet, {(td.first_row + i, parse_ref(narrative.ref)[1] + schema.NARRATIVE.col("Nội dung")):
                                     text + "\n- Cô Lan bổ sung: tổ Toán - Tin đã họp ngày 05/6/2024."})
     c1 = parse_ref(task_table.ref)[1]  # 7.c done (late): the figures of II.7 change after the person wrote
+    done = dt.datetime(2024, 6, 10)
     pkg.set_cells(task_table.sheet, {(tasks["7.c"], c1 + schema.TASKS.col("Trạng thái")): "Hoàn thành",
-                                     (tasks["7.c"], c1 + schema.TASKS.col("Ngày hoàn thành")): dt.datetime(2024, 6, 10)})
+                                     (tasks["7.c"], c1 + schema.TASKS.col("Ngày hoàn thành")): done})
     pkg.save(first, backup=False)
 
     result, _, after = run_remote(build_payload(first), lambda b: entry.build_report_h1(b))
