@@ -4,14 +4,14 @@ Flow of :func:`rollup` (never opens a file in Excel, never runs a macro); memory
 number of files — each file is read, judged and stored before the next one, and the aggregation reads the
 database in SQL and in chunks (:mod:`.aggregate`):
 
-1. list the inbox (:func:`cchc_xl.distribute.intake.candidates`) less the roll-up's own files (the output,
+1. list the inbox (:func:`cchc_xl.io.inbox.candidates`) less the roll-up's own files (the output,
    the database and SQLite's files beside it, the log, the lock); a file whose name, size, time and inode
    are those recorded when it was last hashed is known without being read; files still being written are
    left for the next run (one 1-second check for all the new files);
 2. read each new file once and hash it (SHA-256); a hash already judged is not judged again — unless the
    verdict was a rejection by another version of the program (a cause it may no longer have): such files,
    in the inbox or filed in ``rejected/``, are examined again;
-3. examine a new file (size, password, zip bomb, corrupt zip, macros: :mod:`cchc_xl.distribute.intake`;
+3. examine a new file (size, password, zip bomb, corrupt zip, macros: :mod:`cchc_xl.io.inbox`;
    then :func:`cchc_xl.exchange.reader.read_exchange`, bounded) and store it at once: an accepted file of
    **any** period is stored (a file of another period than the one rolled up is set aside for that period's
    roll-up, not rejected); a rejected file moves to ``INBOX/rejected/`` with ``NAME.txt`` giving the reason;
@@ -44,16 +44,14 @@ from pathlib import Path
 from .. import __version__
 from ..core.periods import PERIOD_KEYS, Period, get_period
 from ..core.text import ZERO_WIDTH_PATTERN, clean_text
-from ..distribute import _common, intake
-from ..errors import CchcError, describe_os_error
+from ..errors import CchcError, WorkbookBusyError, describe_os_error
+from ..io.inbox import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, MAX_FILE_BYTES, SETTLE_SECONDS
 
 __all__ = ["rollup", "RollupSummary", "RollupOptions", "RollupPlan", "parse_period", "parent_of", "read_units",
            "default_deadline", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY",
            "EXIT_USER_ERROR", "ROLLED_OUT_CAUSE"]
 
-EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
-EXIT_USER_ERROR = 2
-SETTLE_SECONDS = 3.0
+EXIT_USER_ERROR = 2      # a user error stops the roll-up before anything is done (the same code as rejections)
 ROLLED_OUT_CAUSE = "unit_list"     # a file whose unit code belongs to another unit in the units list
 _PERIOD_ARG = re.compile(r"^\s*(q1|h1|q3|year)\s*(?:/\s*(\d{4}))?\s*$", re.IGNORECASE)
 
@@ -277,7 +275,7 @@ def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | No
            units: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
            log: str | os.PathLike | None = None, deadline: dt.date | None = None,
            options: RollupOptions | None = None, now: dt.datetime | None = None,
-           settle_seconds: float = SETTLE_SECONDS, max_bytes: int = intake.MAX_FILE_BYTES,
+           settle_seconds: float = SETTLE_SECONDS, max_bytes: int = MAX_FILE_BYTES,
            lock_wait: float | None = None, progress=None) -> RollupSummary:
     """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler can act on.
     User errors (a missing inbox, a bad units list or period, a database of another program, a planted link)
@@ -347,7 +345,7 @@ def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date
     >>> plan = RollupPlan(Path("."), Path("o.xlsx"), Path("o.sqlite"), Path("o.log"), None, None, None, "", None,
     ...                   RollupOptions(), dt.datetime(2024, 7, 1), 0, 1, None)
     >>> counts = {("h1", 2024): (40, dt.date(2024, 6, 14)), ("q3", 2024): (1, dt.date(2024, 9, 14))}
-    >>> p, why = period_of(plan, counts, None); p.key, p.end.year, why
+    >>> p, why = period_of(plan, counts, None); str(p.key), p.end.year, why
     ('h1', 2024, 'kỳ có nhiều tệp nhất trong hộp thư: 40 tệp; 1 tệp thuộc kỳ khác')
     """
     key, year = plan.period_key, plan.period_year
@@ -365,7 +363,10 @@ def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date
 
 
 def run_lock(plan: RollupPlan):
-    return _common.run_lock(plan.out, wait=plan.lock_wait)
+    """The output's writer lock (:func:`cchc_xl.io.writelock.writer_lock`): one roll-up of a file at a time."""
+    from ..io.writelock import writer_lock
+
+    return writer_lock(plan.out, wait=plan.lock_wait)
 
 
 def run_plan(plan: RollupPlan, step) -> RollupSummary:
@@ -380,7 +381,7 @@ def run_plan(plan: RollupPlan, step) -> RollupSummary:
         with run_lock(plan):
             with Store(plan.db) as store:
                 _run(plan, store, summary, step)
-    except _common.LockBusy:
+    except WorkbookBusyError:
         summary.exit_code = EXIT_BUSY
         summary.message = "Một lần tổng hợp khác đang chạy với tệp này; lần này dừng lại, không thay đổi gì."
     except StoreError as exc:
