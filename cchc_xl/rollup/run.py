@@ -42,8 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..core.periods import PERIOD_KEYS, Period, get_period
+from ..core.periods import Period, get_period
 from ..core.text import ZERO_WIDTH_PATTERN, clean_text
+from ..core.vocabulary import PeriodKey
 from ..errors import CchcError, WorkbookBusyError, describe_os_error
 from ..io.inbox import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, MAX_FILE_BYTES, SETTLE_SECONDS
 
@@ -53,7 +54,7 @@ __all__ = ["rollup", "RollupSummary", "RollupOptions", "RollupPlan", "parse_peri
 
 EXIT_USER_ERROR = 2      # a user error stops the roll-up before anything is done (the same code as rejections)
 ROLLED_OUT_CAUSE = "unit_list"     # a file whose unit code belongs to another unit in the units list
-_PERIOD_ARG = re.compile(r"^\s*(q1|h1|q3|year)\s*(?:/\s*(\d{4}))?\s*$", re.IGNORECASE)
+_PERIOD_ARG = re.compile(rf"^\s*({'|'.join(PeriodKey)})\s*(?:/\s*(\d{{4}}))?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -178,18 +179,18 @@ def parent_of(place: str) -> str:
 
 
 def parse_period(text: str | None) -> tuple[str | None, int | None]:
-    """``"h1/2024"`` → ``("h1", 2024)``; ``"q3"`` → ``("q3", None)``; None → ``(None, None)``.
+    """``"h1/2024"`` → ``(PeriodKey.H1, 2024)``; ``"q3"`` → ``(PeriodKey.Q3, None)``; None → ``(None, None)``.
 
     >>> parse_period("H1/2024"), parse_period("year")
-    (('h1', 2024), ('year', None))
+    ((<PeriodKey.H1: 'h1'>, 2024), (<PeriodKey.YEAR: 'year'>, None))
     """
     if text is None or not str(text).strip():
         return None, None
     m = _PERIOD_ARG.match(str(text))
     if not m:
-        raise CchcError(f"Kỳ tổng hợp '{text}' không hợp lệ; dùng {', '.join(PERIOD_KEYS)}, có thể kèm năm, "
+        raise CchcError(f"Kỳ tổng hợp '{text}' không hợp lệ; dùng {', '.join(PeriodKey)}, có thể kèm năm, "
                         "ví dụ h1/2024.")
-    return m.group(1).lower(), int(m.group(2)) if m.group(2) else None
+    return PeriodKey(m.group(1).lower()), int(m.group(2)) if m.group(2) else None
 
 
 def default_deadline(period_end: dt.date) -> dt.date:
@@ -359,7 +360,7 @@ def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date
         return get_period(k, y), why
     if latest and (key is None or latest[0] == key):
         return get_period(*latest), "kỳ mới nhất trong cơ sở dữ liệu"
-    return get_period(key or "year", year or plan.now.year), "chưa có tệp nào của kỳ này"
+    return get_period(key or PeriodKey.YEAR, year or plan.now.year), "chưa có tệp nào của kỳ này"
 
 
 def run_lock(plan: RollupPlan):

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import schema
-from .aggregate import CLASSES, class_label
+from ..core.vocabulary import TaskFlag
+from .aggregate import CLASSES, class_label, rate_key_of
 from .cells import SIZE, CellWriter, col_pt, print_setup, row_height, streamed_sheet_class, text_lines
 
 __all__ = ["write_rollup_workbook", "SHEETS"]
@@ -51,13 +51,15 @@ def _unit_cols() -> list[Col]:
     return [Col("Mã định danh", "unit_code", "text", 15), Col("Đơn vị", "unit_name", "text", 26)]
 
 
+# The flags that add up to the tasks to carry out, one column each; not_done is counted apart.
+_ACTIVE_FLAGS = tuple(f for f in TaskFlag if f is not TaskFlag.NOT_DONE)
+
+
 def _task_cols(year: int) -> list[Col]:
-    f = schema.TASK_FLAG
     return _unit_cols() + [
         Col("Số nhiệm vụ phải thực hiện", "tasks.active", "count", 8),
-        *(Col(f[k], f"tasks.{k}", "count", 7.5) for k in ("done_on_time", "done_late", "overdue", "unfinished",
-                                                           "due_soon", "in_time", "no_deadline")),
-        Col("Không thực hiện (tính riêng)", "tasks.not_done", "count", 8),
+        *(Col(f.label, f"tasks.{f}", "count", 7.5) for f in _ACTIVE_FLAGS),
+        Col("Không thực hiện (tính riêng)", f"tasks.{TaskFlag.NOT_DONE}", "count", 8),
         Col("Tỷ lệ hoàn thành", "rates.task_completion", "rate", 8.5),
         Col(f"Tỷ lệ hoàn thành cùng kỳ năm {year - 1}", "previous:rates.task_completion", "rate", 8.5),
         Col("Mẫu số CT2 (đến hạn hoặc đã xong)", "tasks.ct2_due", "count", 8.5),
@@ -119,12 +121,10 @@ _DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước h�
 def _indicator_cols(data) -> list[Col]:
     """The unit's assessment of every indicator (one column per code), then the results entered by hand (no rate
     to recompute: CT1, codes the engine does not know)."""
-    from ..exchange.spec import INDICATOR_RATES
-
     codes = list(data.indicator_summary["code"])
     return _unit_cols() + [Col(code, f"status:{code}", "text", 9.5) for code in codes] + [
         Col(f"{code}: kết quả đơn vị tự ghi", f"actual:{code}", "text", 22)
-        for code in codes if INDICATOR_RATES.get(str(code).upper()) is None]
+        for code in codes if rate_key_of(str(code)) is None]
 
 
 def _summary_cols(period_key: str) -> list[Col]:
@@ -152,9 +152,11 @@ _FILE_COLS = [Col("Tệp", "file_name", "text", 34), Col("Thời điểm nhận"
               Col("Mã định danh", "unit_code", "text", 15), Col("Lý do từ chối, ghi chú", "reason", "text", 52),
               Col("Mã băm SHA-256 (16 ký tự đầu)", "sha256", "text", 18)]
 _CITY_ROWS = [
-    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"), ("Hoàn thành đúng hạn", "tasks.done_on_time", "count"),
-    ("Hoàn thành trễ hạn", "tasks.done_late", "count"), ("Nhiệm vụ quá hạn", "tasks.overdue", "count"),
-    ("Chưa hoàn thành (đến hạn cuối năm)", "tasks.unfinished", "count"),
+    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"),
+    (TaskFlag.DONE_ON_TIME.label, f"tasks.{TaskFlag.DONE_ON_TIME}", "count"),
+    (TaskFlag.DONE_LATE.label, f"tasks.{TaskFlag.DONE_LATE}", "count"),
+    ("Nhiệm vụ quá hạn", f"tasks.{TaskFlag.OVERDUE}", "count"),
+    ("Chưa hoàn thành (đến hạn cuối năm)", f"tasks.{TaskFlag.UNFINISHED}", "count"),
     ("Chưa đến hạn (sắp đến hạn, trong hạn, chưa xác định hạn)", "tasks.not_yet_due", "count"),
     ("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate"),
     ("Số nhiệm vụ, lần thực hiện đã đến hạn hoặc đã hoàn thành (mẫu số CT2)", "tasks.ct2_due", "count"),
