@@ -310,31 +310,29 @@ def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | No
 
 
 def _refuse_links(plan: RollupPlan) -> None:
-    """The lock, the log, the database and SQLite's files beside it are written: never through a link."""
+    """The lock, the log, the database and SQLite's files beside it are written: never through a link (the
+    sentence of :func:`cchc_xl.io.nofollow.refuse_link`, before anything is done)."""
+    from ..io.nofollow import refuse_link
     from ..io.writelock import lock_path
     from .store import companions
 
     for p in (lock_path(plan.out), plan.log, plan.db, *companions(plan.db)):
         if p.is_symlink():
-            raise CchcError(f"'{p}' là một liên kết (symlink) do người khác đặt; chương trình không ghi qua liên "
-                            "kết. Hãy xóa liên kết đó rồi chạy lại.")
+            raise refuse_link(p)
 
 
 def append_log(plan: RollupPlan, text: str) -> str | None:
-    """Append one run's summary to the log, opened without following a link; the reason when it could not be."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    """Append one run's summary to the log (:func:`cchc_xl.io.nofollow.append_text`: never through a link, a hard
+    link or anything but a regular file); the reason when it could not be."""
+    from ..errors import LinkRefusedError
+    from ..io.nofollow import append_text
+
     try:
-        fd = os.open(plan.log, flags, 0o644)
-    except OSError as exc:
-        if plan.log.is_symlink():
-            return f"không ghi nhật ký vì '{plan.log}' là một liên kết (symlink) do người khác đặt"
-        return "không ghi được nhật ký: " + describe_os_error(exc).rstrip(".")
-    try:
-        os.write(fd, (f"=== {plan.now:%d/%m/%Y %H:%M:%S} ===\n{text}\n\n").encode("utf-8"))
+        append_text(plan.log, f"=== {plan.now:%d/%m/%Y %H:%M:%S} ===\n{text}\n\n")
+    except LinkRefusedError:
+        return f"không ghi nhật ký vì '{plan.log}' là một liên kết hoặc không phải tệp thường do người khác đặt"
     except OSError as exc:
         return "không ghi được nhật ký: " + describe_os_error(exc, path=plan.log).rstrip(".")
-    finally:
-        os.close(fd)
     return None
 
 
