@@ -73,9 +73,9 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
 
 def _consolidate(master_path: str, inbox: str) -> None:
     import cchc_xl.distribute.consolidate as c
-    import cchc_xl.distribute.intake as intake
+    import cchc_xl.io.inbox as shared_inbox
 
-    intake.time.sleep = lambda s: None       # the 1 s "is the file still being written" wait, not raced here
+    shared_inbox.time.sleep = lambda s: None       # the 1 s "is the file still being written" wait, not raced here
     summary = c.consolidate(master_path, inbox, as_of=dt.date(2024, 6, 14), settle_seconds=0)
     os._exit(summary.exit_code)
 

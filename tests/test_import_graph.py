@@ -105,3 +105,35 @@ def test_other_packages_import_the_ooxml_face_never_a_module_behind_it():
               if d.startswith("cchc_xl.io.ooxml.") and not m.startswith("cchc_xl.io.ooxml")
               and m not in _OOXML_PRIVATE_PENDING and not m.startswith("cchc_xl.rollup")}
     assert behind == set()
+
+
+def test_the_inbox_is_shared_from_below_and_the_roll_up_never_imports_the_mailbox_that_runs_it():
+    """What consolidation and the roll-up share (listing, screening, filing away, names, arrival times, exit codes)
+    is ``cchc_xl.io.inbox``: nothing outside ``distribute`` reaches into its private helpers, the roll-up imports
+    neither ``distribute`` nor ``mailbox`` (which runs the roll-up), and the shared module imports nothing above
+    ``io``."""
+    graph = import_graph()
+    assert "cchc_xl.io.inbox" in graph
+    private = {(m, d) for m, deps in graph.items() for d in deps
+               if d == "cchc_xl.distribute._common" and not m.startswith("cchc_xl.distribute")}
+    assert private == set()
+    upward = {(m, d) for m, deps in graph.items() if m.startswith("cchc_xl.rollup") for d in deps
+              if d.startswith(("cchc_xl.mailbox", "cchc_xl.distribute"))}
+    assert upward == set()
+    assert {d for d in graph["cchc_xl.io.inbox"] if not d.startswith(("cchc_xl.io", "cchc_xl.errors"))} == set()
+
+
+def test_a_forbidden_arrow_is_seen(tmp_path, monkeypatch):
+    """The graph sees a deferred import inside a function, so the test above can fail."""
+    pkg = tmp_path / "cchc_xl"
+    for sub in ("rollup", "mailbox", "distribute"):
+        (pkg / sub).mkdir(parents=True)
+        (pkg / sub / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "distribute" / "_common.py").write_text("")
+    (pkg / "mailbox" / "ledger.py").write_text("def f():\n    from ..distribute._common import x\n")
+    (pkg / "rollup" / "inbox.py").write_text("def g():\n    from ..mailbox import ledger\n")
+    monkeypatch.setitem(globals(), "PACKAGE", pkg)
+    graph = import_graph()
+    assert graph["cchc_xl.mailbox.ledger"] == {"cchc_xl.distribute._common"}
+    assert graph["cchc_xl.rollup.inbox"] == {"cchc_xl.mailbox.ledger"}

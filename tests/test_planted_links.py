@@ -242,7 +242,7 @@ def test_a_planted_rejected_folder_stops_the_run_before_the_master_is_written(ma
 
 
 def test_a_planted_arrival_state_file_is_replaced(master, victim, tmp_path):
-    from cchc_xl.distribute.arrivals import STATE_NAME
+    from cchc_xl.io.inbox import STATE_NAME
     from cchc_xl.distribute.consolidate import consolidate
 
     inbox = tmp_path / "hop_thu"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from cchc_xl import schema
 from cchc_xl.core.vocabulary import DONE, JUDGED, LATE, NOT_YET_DUE, IndicatorStatus, PeriodKey, TaskFlag
 
@@ -116,8 +114,7 @@ def test_the_indicator_registry_is_the_one_list():
         assert ind.inputs in SECTIONS and measure_label(ind.code, year_report=True), ind.code
         assert ind.rule(IndicatorInputs(None, None, None)) is None        # nothing known: no result, never 0
         assert ind.rate == "satisfaction" or ind.rate in spec.LABELS, ind.code
-    # the exchange file's table of rates is the registry's (exchange/spec.py moves to the registry in issue #16's
-    # follow-up; until then the two agree)
+    # the exchange file's table of rates is read from the registry
     assert spec.INDICATOR_RATES == {key: ind.rate for key, ind in REGISTRY.items()}
 
 
@@ -138,17 +135,35 @@ def test_an_indicator_added_to_the_registry_is_computed_and_worded(monkeypatch):
 
 # ------------------------------------------------------------------------------------------- the roll-up
 
-@pytest.mark.xfail(strict=True, reason="issue #18 follow-up: the roll-up (rewritten in issue #16) counts 'Đạt', "
-                                       "'Không đạt', 'Chưa có dữ liệu', 'Theo dõi' only; it is to count by "
-                                       "IndicatorStatus, then this mark goes")
-def test_the_roll_up_counts_every_indicator_status():
-    import pandas as pd
+def test_the_roll_up_classes_styles_and_counts_every_indicator_status(tmp_path):
+    """One unit per status, one indicator (CT2): each unit falls in exactly one class, the classes add up to the
+    units, nothing is reported as an unknown word."""
+    from cchc_xl.core.periods import get_period
+    from cchc_xl.exchange.reader import Submission
+    from cchc_xl.rollup.aggregate import CLASSES, STATUS_CLASS, aggregate
+    from cchc_xl.rollup.store import Store
+    from cchc_xl.rollup.summary_page import STATUS_STYLE
 
-    from cchc_xl.rollup.aggregate import _indicator_summary
-
-    units = pd.DataFrame([{"code": "CT2", "name": "CT2", "op": "≥", "threshold": 1.0, "status": str(s)}
-                          for s in IndicatorStatus])
-    [row] = _indicator_summary(units, pd.Series({"rates.ct2": 0.5}), "rates.satisfaction_qd766").to_dict("records")
-    counted = sum(v for k, v in row.items() if k in ("met", "not_met", "no_data", "followed", "not_yet_met",
-                                                      "not_computable"))
-    assert counted == row["units"] == len(IndicatorStatus)
+    assert set(STATUS_CLASS) == set(IndicatorStatus) and set(STATUS_CLASS.values()) <= set(CLASSES)
+    assert set(STATUS_STYLE) == set(IndicatorStatus)
+    period = get_period(PeriodKey.H1, 2024)
+    at = dt.datetime(2024, 6, 15, 9)
+    with Store(tmp_path / "tong_hop.sqlite") as store:
+        store.begin()
+        for i, status in enumerate(IndicatorStatus):
+            values = {"unit.code": f"U{i}", "unit.name": f"Trường {i}", "period.key": str(PeriodKey.H1),
+                      "period.from": period.start, "period.to": period.end, "as_of": period.end, "made_at": at,
+                      "format.version": 1, "program.version": "test", "indicator.CT2.op": "≥",
+                      "indicator.CT2.threshold": 0.9, "indicator.CT2.status": str(status)}
+            store.add_submission(f"{i:064x}", f"BC_{i}.xlsx", 1, at, at, Submission(values), at, "h1/2024", "test",
+                                 None)
+        store.commit()
+        data = aggregate(store, period, dt.date(2024, 6, 20), None)
+    [row] = data.indicator_summary.to_dict("records")
+    # Đạt → met; Không đạt and Chưa đạt → not met (worded 'Chưa đạt' before the year report); one unit in each
+    # other class; every unit has the indicator, so none is absent: 1 + 2 + 1 + 1 + 1 + 0 = 6 units
+    assert {c: row[c] for c in CLASSES} == {"met": 1, "not_met": 2, "no_data": 1, "followed": 1, "not_computable": 1,
+                                            "absent": 0}
+    assert sum(row[c] for c in CLASSES) == row["units"] == len(IndicatorStatus)
+    assert data.warnings == []
+    assert type(row["city_status"]) is str        # a plain word, as every text the cells hold

@@ -19,8 +19,8 @@ cannot be moved afterwards is left in the inbox with the reason in the summary (
 update already in the master).
 
 Two accepted copies proposing different rows for one task: the copy that ARRIVED LATER in the inbox wins,
-the whole row (:mod:`.arrivals`: the time the inbox's file system recorded, kept in a small state file
-beside the inbox; never the copy's own save time, which the sender's clock sets), and the conflict is
+the whole row (:class:`cchc_xl.io.inbox.Arrivals`: the time the inbox's file system recorded, kept in a small
+state file beside the inbox; never the copy's own save time, which the sender's clock sets), and the conflict is
 reported with both versions — in the summary, the log file, ``Nhật ký`` and the ribbon's message. Every
 change and rejection is appended to ``Nhật ký`` and to the log file (``INBOX/tong_hop.log`` by default).
 When anything changed, the master is refreshed by the engine in memory and written ONCE, atomically,
@@ -45,20 +45,17 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import CchcError, LinkRefusedError, WorkbookBusyError, describe_os_error
-from .arrivals import Arrivals
+from ..io.inbox import (EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, MAX_FILE_BYTES, SETTLE_SECONDS, Arrivals,
+                        busy_reasons, size_problem, write_reason_file)
+from ..io.inbox import candidates as _candidates
+from ..io.inbox import move_unique as _move
 from .handout import EDITABLE, group_of
-from .intake import MAX_FILE_BYTES, busy_reasons, size_problem, write_reason_file
-from .intake import candidates as _candidates
-from .intake import move_unique as _move
 from .master import MasterTasks, master_tasks, read_master
 from .returned import Change, FileReport, canon as _canon, display as _display, examine as _examine, short
 
 __all__ = ["consolidate", "ConsolidationSummary", "ConsolidationPlan", "FileReport", "Change", "InboxLog",
            "MasterTasks", "master_tasks", "read_master", "plan_consolidation", "apply_plan", "file_away", "EXIT_OK",
            "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY"]
-
-EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
-SETTLE_SECONDS = 3.0
 
 
 @dataclass

@@ -20,7 +20,7 @@ Each copy (written new with XlsxWriter, no macros) holds:
 
 The same identity is stored in custom document properties (``CCHC_*``). Tasks with a blank
 group are not handed out. File names: ``CCHC<năm>_<tổ không dấu>.xlsx``, at most 80 bytes (a long
-group name is cut and ends with a short hash, :func:`._common.fit_name`); a name clash gets a numeric
+group name is cut and ends with a short hash, :func:`cchc_xl.io.inbox.fit_name`); a name clash gets a numeric
 suffix.
 """
 
@@ -38,6 +38,7 @@ from .. import schema
 from ..core.tasks import completion_window
 from ..core.text import clean_text
 from ..errors import WorkbookError, describe_os_error
+from ..io.inbox import fit_name
 from . import _common
 from .master import baseline_text
 
@@ -300,9 +301,9 @@ def handout(path: str | os.PathLike, out_dir: str | os.PathLike, now: dt.datetim
     used: set[str] = set()
     for group, rows in groups.items():
         base = f"CCHC{master.plan_year}_{_common.ascii_slug(group)}"
-        name, k = _common.fit_name(base + ".xlsx", out, max_bytes=MAX_NAME_BYTES), 2
+        name, k = fit_name(base + ".xlsx", out, max_bytes=MAX_NAME_BYTES), 2
         while name.lower() in used:
-            name, k = _common.fit_name(f"{base}_{k}.xlsx", out, max_bytes=MAX_NAME_BYTES), k + 1
+            name, k = fit_name(f"{base}_{k}.xlsx", out, max_bytes=MAX_NAME_BYTES), k + 1
         used.add(name.lower())
         plans.append((group, rows, out / name))
     # every copy is written to a temporary file first (created exclusively beside it, never through a link);

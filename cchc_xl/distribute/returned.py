@@ -33,8 +33,8 @@ from ..core import vnformat
 from ..core.tasks import completion_problems
 from ..core.text import cell_limit_problem, clean_text
 from ..errors import CchcError
+from ..io.inbox import MACRO_REASON, container_problem
 from .handout import BASELINE_HEADER, EDITABLE, IDENTITY_KIND, IDENTITY_SHEET, group_of, prop_value, task_hash
-from .intake import MACRO_REASON, container_problem
 from .master import baseline_text
 
 __all__ = ["Change", "FileReport", "examine", "canon", "display", "short"]
@@ -68,7 +68,7 @@ class FileReport:
     moved_to: Path | None = None
     when: dt.datetime | None = None  # the copy's own last save (core.xml modified): shown, never used to order
     path: Path | None = None
-    arrived: dt.datetime | None = None   # when it reached the inbox (arrivals.Arrivals): the order of copies
+    arrived: dt.datetime | None = None   # when it reached the inbox (io.inbox.Arrivals): the order of copies
     rows: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)   # (table, Mã) -> the row
     filing: str = ""                # why the file could not be moved/annotated after the run, if so
 

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .. import schema
+from ..core.indicators import REGISTRY
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SHEET_DATA", "TABLE_DATA", "DATA_HEADERS", "META", "MetaKey",
            "PROPERTIES", "LABELS", "UNIT_TASKS", "UNIT_DOSSIERS", "UNIT_PROCEDURES", "UNIT_RATE", "UNIT_DATE",
@@ -214,19 +215,10 @@ def formulas(version: int = FORMAT_VERSION) -> Mapping[str, tuple]:
     return {**RATE_FORMULAS, **changed} if changed else RATE_FORMULAS
 
 
-# Indicator code (upper case) -> the rate it measures (None: entered by hand, not summable).
-# CT3b/CT4c follow the unit's satisfaction measure: "satisfaction" is resolved by the caller.
-INDICATOR_RATES: dict[str, str | None] = {
-    "CT1": None,
-    "CT2": "rates.ct2",
-    "CT3A": "rates.cohort_early_or_on_time",
-    "CT3B": "satisfaction",
-    "CT4A": "rates.early_or_on_time",
-    "CT4B": "rates.early",
-    "CT4C": "satisfaction",
-    "CT5A": "rates.published",
-    "CT5B": "rates.digitised",
-}
+# Indicator code (upper case) -> the rate it measures (None: entered by hand, not summable), read from the
+# indicator registry (cchc_xl.core.indicators.REGISTRY, the one list of indicators). CT3b/CT4c follow the unit's
+# satisfaction measure: "satisfaction" is resolved by the caller.
+INDICATOR_RATES: dict[str, str | None] = {key: entry.rate for key, entry in REGISTRY.items()}
 INDICATOR_FIELDS = {"name": "tên chỉ tiêu", "op": "phép so sánh", "threshold": "ngưỡng", "actual": "kết quả",
                     "status": "đánh giá"}
 

@@ -12,7 +12,8 @@ module                        what it is
                               the sender's address, or the reason the message is skipped (no I/O)
 :mod:`.ledger`                the inbox's sidecar database (``INBOX/.cchc-hop-thu.sqlite``): each file
                               collected with the server's arrival time (INTERNALDATE), each message
-                              seen, each reply sent; :func:`server_arrival` is the roll-up's hook
+                              seen, each reply sent (the roll-up reads its arrival times through
+                              :func:`cchc_xl.io.inbox.server_arrival`, never through this package)
 :mod:`.imap`                  the IMAP adapter over IMAPClient: connect, list, fetch, mark
 :mod:`.collect`               ``cchc-xl collect``: mailbox → inbox, each file fsync'd before its message
                               is marked
@@ -23,19 +24,19 @@ module                        what it is
 ============================  ==========================================================================
 
 The names below are public; they are imported when first used (``from cchc_xl.mailbox import collect``), so
-that the roll-up, which asks :func:`server_arrival` for a file's arrival time, loads only the ledger.
+that a command loads only the modules it needs.
 """
 
 from __future__ import annotations
 
 import importlib
 
-__all__ = ["server_arrival", "Ledger", "LEDGER_NAME", "ImapSettings", "MarkMode", "Limits", "imap_settings",
+__all__ = ["Ledger", "LEDGER_NAME", "ImapSettings", "MarkMode", "Limits", "imap_settings",
            "imap_password", "Letter", "read_letter", "collect", "CollectSummary", "read_verdicts", "Verdict",
            "VerdictKind", "send_replies", "ReplySummary", "compose_reply"]
 
 _HOME = {
-    "server_arrival": "ledger", "Ledger": "ledger", "LEDGER_NAME": "ledger",
+    "Ledger": "ledger", "LEDGER_NAME": "ledger",
     "ImapSettings": "settings", "MarkMode": "settings", "Limits": "settings", "imap_settings": "settings",
     "imap_password": "settings",
     "Letter": "letter", "read_letter": "letter",

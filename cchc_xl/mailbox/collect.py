@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import vnformat
-from ..distribute._common import fit_name, unique_path
 from ..errors import CchcError, describe_os_error
+from ..io.inbox import fit_name, unique_path
 from ..io.nofollow import sync_folder, temp_beside
 from .ledger import EXTRAS_FOLDER, Ledger, inbox_lock
 from .letter import Attachment, read_letter, too_large_reason

@@ -15,14 +15,11 @@ it, its journal and its lock) — SQLite, one transaction per message::
     replies(sha256 PRIMARY KEY, kind, address,      each receipt the SMTP server accepted: never twice
           sent_at, message_id)                      for the same file
 
-:func:`server_arrival` is the roll-up's hook (``cchc_xl/rollup/run.py``): a file's arrival time is the
-server's, looked up by the SHA-256 of its bytes — a file copied into the inbox by hand, or changed since, keeps
-the time of its file system. It never raises: without a ledger, or with an unreadable one, the answer is None.
-
->>> import tempfile, pathlib
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> server_arrival(folder / "BC.xlsx", "0" * 64) is None        # no ledger: the roll-up keeps the file's time
-True
+This module writes the ledger; the roll-up only reads its arrival times, through
+:func:`cchc_xl.io.inbox.server_arrival` (the shared inbox module, so the roll-up never imports the mailbox that
+runs it): a file's arrival time is the server's, looked up by the SHA-256 of its bytes — a file copied into the
+inbox by hand, or changed since, keeps the time of its file system. The ledger's name, :data:`LEDGER_NAME`, is
+that module's too.
 """
 
 from __future__ import annotations
@@ -32,18 +29,15 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CchcError, WorkbookBusyError
+from ..io.inbox import LEDGER_NAME
 from ..io.nofollow import refuse_link
 
-__all__ = ["Ledger", "LEDGER_NAME", "EXTRAS_FOLDER", "server_arrival", "inbox_lock", "CollectedFile",
-           "SCHEMA_VERSION"]
+__all__ = ["Ledger", "LEDGER_NAME", "EXTRAS_FOLDER", "inbox_lock", "CollectedFile", "SCHEMA_VERSION"]
 
-LEDGER_NAME = ".cchc-hop-thu.sqlite"
 EXTRAS_FOLDER = "kem_theo"          # the PDFs beside the reports, for people (the roll-up lists only the top level)
 SCHEMA_VERSION = 1
 
@@ -206,56 +200,3 @@ def inbox_lock(inbox: str | os.PathLike, wait: float | None = None):
             raise WorkbookBusyError(f"Một lần nhận thư hoặc trả lời khác đang chạy với hộp thư đến '{inbox}'; lần "
                                     "này dừng lại, không thay đổi gì. Hãy chờ lần kia xong rồi chạy lại.") from None
         yield
-
-
-# --- the roll-up's hook --------------------------------------------------------------------------------------
-
-_CACHE: dict[str, tuple[float, tuple[int, int], dict[str, str]]] = {}
-_CACHE_LOCK = threading.Lock()
-_RECHECK_SECONDS = 1.0
-
-
-def _arrivals(folder: str) -> dict[str, str]:
-    """sha256 → arrived_at of the ledger in ``folder``: read again only when the ledger changed, and looked at
-    at most once a second (a roll-up of 3,000 files asks 3,000 times; a stale answer only means the file's own
-    time, which ``collect`` set to the same INTERNALDATE)."""
-    now = time.monotonic()
-    with _CACHE_LOCK:
-        cached = _CACHE.get(folder)
-    if cached and now - cached[0] < _RECHECK_SECONDS:
-        return cached[2]
-    path = Path(folder) / LEDGER_NAME
-    try:
-        st = path.stat()
-    except OSError:
-        table: dict[str, str] = {}
-        key = (0, 0)
-    else:
-        key = (st.st_mtime_ns, st.st_size)
-        if cached and cached[1] == key:
-            table = cached[2]
-        else:
-            try:
-                con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-                try:
-                    table = dict(con.execute("SELECT sha256, arrived_at FROM files").fetchall())
-                finally:
-                    con.close()
-            except (sqlite3.Error, ValueError, OSError):
-                table = {}
-    with _CACHE_LOCK:
-        _CACHE[folder] = (now, key, table)
-    return table
-
-
-def server_arrival(path: str | os.PathLike, sha256: str) -> dt.datetime | None:
-    """When the mail server received the file ``path`` whose content hashes to ``sha256`` — its INTERNALDATE
-    as recorded by ``cchc-xl collect``, in this computer's local time without time zone (as the roll-up keeps
-    times) — or None when the file did not come through ``collect``."""
-    try:
-        text = _arrivals(os.path.dirname(os.path.abspath(path))).get(sha256)
-        if not text:
-            return None
-        return dt.datetime.fromisoformat(text).astimezone().replace(tzinfo=None, microsecond=0)
-    except (OSError, ValueError, RuntimeError):
-        return None

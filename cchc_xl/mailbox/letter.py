@@ -7,7 +7,7 @@ Rules (each hostile case of issue #19 has its sentence here; nothing in this mod
   ``.xls``, ``.xlsb``, … or a spreadsheet MIME type). None → skipped (a ``.zip`` is not opened: the school
   attaches the ``.xlsx`` itself); several different ones → skipped (one report per message); the same bytes
   attached twice count once. Whether it *is* a good exchange file — not a zip bomb, no macros, the right
-  period — is the roll-up's screening (:mod:`cchc_xl.distribute.intake`), which rejects it with a reason
+  period — is the roll-up's screening (:mod:`cchc_xl.io.inbox`), which rejects it with a reason
   the school is told;
 * **the PDFs** beside it are kept for people; other attachments are ignored;
 * **a forwarded message attached** (``message/rfc822``) is not opened: a report found only inside one skips the
@@ -19,7 +19,7 @@ Rules (each hostile case of issue #19 has its sentence here; nothing in this mod
   system takes (``<>:"/\\|?*``, control and invisible characters) become ``_``, leading dots and ``~`` are
   replaced (the roll-up skips hidden and owner files), a Windows device name (``CON``, ``NUL``…) is prefixed,
   the report always ends in a spreadsheet suffix and a PDF in ``.pdf``, and the name is shortened by bytes
-  (:func:`cchc_xl.distribute._common.fit_name`). A changed name is noted;
+  (:func:`cchc_xl.io.inbox.fit_name`). A changed name is noted;
 * **the address to answer** is ``Reply-To``, else ``From``, checked like ``send`` checks its addresses
   (:func:`cchc_xl.distribute.send.parse_addresses`); none usable → no reply, and the note says why.
 
@@ -44,9 +44,8 @@ from email import policy as email_policy
 from email.message import Message
 
 from ..core.text import clean_text
-from ..distribute import intake
-from ..distribute._common import fit_name
 from ..errors import SendError
+from ..io.inbox import fit_name, size_problem
 from .settings import Limits
 
 __all__ = ["Letter", "Attachment", "read_letter", "safe_name", "SHEET_SUFFIXES", "too_large_reason"]
@@ -274,7 +273,7 @@ def _decoded(part: Message, label: str, limits: Limits, letter: Letter | None) -
     estimate = len(encoded) * 3 // 4
     if estimate > limits.max_attachment_bytes + 4096:
         if letter is not None:
-            letter.problem = intake.size_problem(estimate, limits.max_attachment_bytes)
+            letter.problem = size_problem(estimate, limits.max_attachment_bytes)
         return None
     data = part.get_payload(decode=True) or b""
     if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects):
@@ -284,6 +283,6 @@ def _decoded(part: Message, label: str, limits: Limits, letter: Letter | None) -
         return None
     if len(data) > limits.max_attachment_bytes:
         if letter is not None:
-            letter.problem = intake.size_problem(len(data), limits.max_attachment_bytes)
+            letter.problem = size_problem(len(data), limits.max_attachment_bytes)
         return None
     return data

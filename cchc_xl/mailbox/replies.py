@@ -219,7 +219,7 @@ def send_replies(plan: ReplyPlan, ledger: Ledger, *, env: Mapping[str, str] = os
     """Answer every collected file that has a verdict and no reply yet; the caller holds the inbox's lock.
     Raises :class:`CchcError` before sending anything when the roll-up's database or the SMTP settings are
     wrong."""
-    from ..distribute._common import fit_name
+    from ..io.inbox import fit_name
     from ..distribute.send import smtp_config
 
     step = progress or (lambda f, m: None)

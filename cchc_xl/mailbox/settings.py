@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from ..distribute.intake import MAX_FILE_BYTES
 from ..errors import CchcError
+from ..io.inbox import MAX_FILE_BYTES
 
 __all__ = ["ImapSettings", "Security", "MarkMode", "Limits", "imap_settings", "imap_password", "KEYRING_SERVICE",
            "KEYWORD_COLLECTED", "KEYWORD_SKIPPED", "DEFAULT_MOVE_TO"]
@@ -69,7 +69,7 @@ class Limits:
 
     max_message_bytes: int = 30 * 1024 * 1024
     max_messages: int = 500
-    max_attachment_bytes: int = MAX_FILE_BYTES     # the roll-up's own cap (distribute/intake.py)
+    max_attachment_bytes: int = MAX_FILE_BYTES     # the roll-up's own cap (io/inbox.py)
     max_parts: int = 100                           # MIME parts looked at in one message
     max_depth: int = 10                            # nesting of multipart containers
 

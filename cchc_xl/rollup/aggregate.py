@@ -14,7 +14,7 @@ never an average of rates. The same period of the previous year is compared **on
 both times** (their number is given), never all units now against the few then.
 
 **Indicators.** Every unit that reported falls in exactly one class per indicator
-(:data:`STATUS_CLASS`): met, not met (the school's ``Chưa đạt`` before the year report and ``Không đạt`` in
+(:data:`STATUS_CLASS`, keyed by :class:`~cchc_xl.core.vocabulary.IndicatorStatus`): met, not met (the school's ``Chưa đạt`` before the year report and ``Không đạt`` in
 it — worded as the period says: :func:`not_met_word`), no data, followed, not computable, or — when its file
 has no row for that indicator — not reported; the classes add up to the units. The city's assessment is
 :func:`cchc_xl.core.indicators.compare` on the recomputed city value, worded the same way.
@@ -33,32 +33,59 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..core.indicators import compare
+from ..core.indicators import compare, indicator
 from ..core.periods import Period, get_period
+from ..core.vocabulary import IndicatorStatus, PeriodKey
 from ..exchange import spec
 from .store import name_key
 
 __all__ = ["Rollup", "aggregate", "rates_from_counts", "COUNT_GROUPS", "STATUS_CLASS", "CLASSES", "class_label",
-           "not_met_word"]
+           "not_met_word", "rate_key_of"]
 
 COUNT_GROUPS = ("tasks", "dossiers", "procedures")
-# Every indicator status of the school side (schema.INDICATOR_STATUS) -> the roll-up's class; a test fails when
-# a status exists that is not here, and the reader refuses a file with any other status.
-STATUS_CLASS = {"Đạt": "met", "Không đạt": "not_met", "Chưa đạt": "not_met", "Chưa có dữ liệu": "no_data",
-                "Theo dõi": "followed", "Không tính được": "not_computable"}
+# Every indicator status of the school side -> the roll-up's class; tests/test_vocabulary.py fails when a status
+# exists that is not here, and the reader refuses a file with any other status. (Looked up with the stored word:
+# a StrEnum member is equal to its word and hashes as it does.)
+STATUS_CLASS: dict[IndicatorStatus, str] = {
+    IndicatorStatus.MET: "met", IndicatorStatus.NOT_MET: "not_met", IndicatorStatus.NOT_YET_MET: "not_met",
+    IndicatorStatus.NO_DATA: "no_data", IndicatorStatus.FOLLOWED: "followed",
+    IndicatorStatus.NOT_COMPUTABLE: "not_computable"}
 CLASSES = ("met", "not_met", "no_data", "followed", "not_computable", "absent")
-_CLASS_LABELS = {"met": "Đạt", "no_data": "Chưa có dữ liệu", "followed": "Theo dõi",
-                 "not_computable": "Không tính được", "absent": "Không có chỉ tiêu này"}
+# the word of each class but "not_met" (worded by the period: not_met_word); plain texts, as the cells hold them
+_CLASS_LABELS = {"met": str(IndicatorStatus.MET), "no_data": str(IndicatorStatus.NO_DATA),
+                 "followed": str(IndicatorStatus.FOLLOWED), "not_computable": str(IndicatorStatus.NOT_COMPUTABLE),
+                 "absent": "Không có chỉ tiêu này"}
 _CHUNK = 50_000
 
 
 def not_met_word(period_key: str) -> str:
     """How a target not met reads for the period, as on the school side: ``Chưa đạt`` before the year report.
 
-    >>> not_met_word("h1"), not_met_word("year")
+    >>> not_met_word("h1"), not_met_word(PeriodKey.YEAR)
     ('Chưa đạt', 'Không đạt')
     """
-    return "Không đạt" if period_key == "year" else "Chưa đạt"
+    return str(IndicatorStatus.NOT_MET if period_key == PeriodKey.YEAR else IndicatorStatus.NOT_YET_MET)
+
+
+def city_word(status: IndicatorStatus, period_key: str) -> str:
+    """The word of the city's assessment: :func:`~cchc_xl.core.indicators.compare`'s, a target not met worded as
+    the period says (:func:`not_met_word`).
+
+    >>> city_word(IndicatorStatus.NOT_MET, "q3"), city_word(IndicatorStatus.MET, "q3")
+    ('Chưa đạt', 'Đạt')
+    """
+    return not_met_word(period_key) if status is IndicatorStatus.NOT_MET else str(status)
+
+
+def rate_key_of(code: str) -> str | None:
+    """The exchange file's rate that indicator ``code`` measures, from the indicator registry (None: entered by
+    hand, or a code the registry does not know; ``"satisfaction"``: the unit's satisfaction measure decides).
+
+    >>> rate_key_of("ct4A"), rate_key_of("CT1"), rate_key_of("CT9")
+    ('rates.early_or_on_time', None, None)
+    """
+    entry = indicator(code)
+    return entry.rate if entry is not None else None
 
 
 def class_label(cls: str, period_key: str) -> str:
@@ -100,7 +127,7 @@ class Rollup:
 
     @property
     def final(self) -> bool:
-        return self.period.key == "year"
+        return self.period.key == PeriodKey.YEAR
 
 
 def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -288,21 +315,20 @@ def _indicators(db, units: pd.DataFrame, city: pd.Series, satisfaction_key: str,
     assessed = units["met"] + units["not_met"]
     units["share_met"] = (units["met"] / assessed.where(assessed > 0)).astype(float)
     rows = []
-    order = sorted(per_code, key=lambda c: (c.upper() not in (k.upper() for k in _KNOWN), c.upper()))
+    order = sorted(per_code, key=lambda c: (indicator(c) is None, c.upper()))   # the registry's codes first
     for code in order:
         classes = per_code[code]
         classes["absent"] = n - sum(classes.values())
         m = meta.get(code, {})
         name, op, threshold = (_mode(m.get(f)) for f in ("name", "op", "threshold"))
-        rate_key = spec.INDICATOR_RATES.get(code.upper())
+        rate_key = rate_key_of(code)
         if rate_key == "satisfaction":
             rate_key = satisfaction_key
         value = city.get(rate_key) if rate_key else None
         value = None if value is None or pd.isna(value) else float(value)
         numeric = isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
-        city_status = compare(value, op, threshold) if rate_key and numeric else "Theo dõi"
-        if city_status == "Không đạt":
-            city_status = not_met_word(period_key)
+        status = compare(value, op, threshold) if rate_key and numeric else IndicatorStatus.FOLLOWED
+        city_status = city_word(status, period_key)
         met, not_met = classes["met"], classes["not_met"]
         rows.append({"code": code, "name": name or code, "op": op, "threshold": threshold, "city_value": value,
                      "city_status": city_status, **classes, "units": n,
@@ -311,7 +337,6 @@ def _indicators(db, units: pd.DataFrame, city: pd.Series, satisfaction_key: str,
                                        "units", "share_met"])
 
 
-_KNOWN = ("CT1", "CT2", "CT3a", "CT3b", "CT4a", "CT4b", "CT4c", "CT5a", "CT5b")
 
 
 def _mode(bucket: dict | None):
@@ -411,7 +436,7 @@ def _indicator_rows(db) -> Iterator[dict]:
     wanted = {}
     for kid, key in db.execute("SELECT id, key FROM keys WHERE key LIKE 'indicator.%'"):
         code, _, fld = key[len("indicator."):].rpartition(".")
-        if fld == "status" or (fld == "actual" and spec.INDICATOR_RATES.get(code.upper()) is None):
+        if fld == "status" or (fld == "actual" and rate_key_of(code) is None):
             wanted[kid] = f"{fld}:{code}"
     db.execute("DROP TABLE IF EXISTS temp.indicator_keys")
     db.execute("CREATE TEMP TABLE indicator_keys (key_id INTEGER PRIMARY KEY)")

@@ -4,7 +4,7 @@
 by their name, size, modification time and inode (nothing is read again), leaves files still being written
 for the next run, and for each new file: reads it (bounded by the size cap), hashes it, and — unless that
 content was judged before — examines it (:func:`judge`: container checks of
-:mod:`cchc_xl.distribute.intake`, then :func:`cchc_xl.exchange.reader.read_exchange`) and stores the verdict:
+:mod:`cchc_xl.io.inbox`, then :func:`cchc_xl.exchange.reader.read_exchange`) and stores the verdict:
 an accepted file's submission at once (whatever its period), a rejected file moved to ``INBOX/rejected/``
 with ``NAME.txt`` beside it. Files rejected by another version of the program are examined again — in the
 inbox or where they were filed (an accepted one moves back into the inbox). Everything goes into the open
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..distribute import intake
-from ..mailbox import server_arrival   # the mail server's arrival time of a file `collect` saved
+from ..io import inbox as shared
+from ..io.inbox import server_arrival   # the mail server's arrival time of a file `collect` saved (its ledger)
 
 __all__ = ["examine_inbox", "listing", "judge", "InboxState", "file_away", "arrival_time", "made_time"]
 
@@ -71,13 +71,12 @@ class InboxState:
 
 def listing(inbox: Path) -> list[tuple[Path, os.stat_result]]:
     """The inbox's candidate files with their ``stat`` (one system call each), sorted by name — the rule of
-    :func:`cchc_xl.distribute.intake.candidates`: regular files at the top of the inbox, not Excel owner files
-    (``~$``), hidden or temporary files, logs or writer locks."""
+    :func:`cchc_xl.io.inbox.candidates` (:func:`~cchc_xl.io.inbox.skipped_name`): regular files at the top of the
+    inbox, not Excel owner files (``~$``), hidden or temporary files, logs or writer locks."""
     out = []
     with os.scandir(inbox) as entries:
         for e in entries:
-            name = e.name
-            if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() in (".tmp", ".log", ".cchc-lock"):
+            if shared.skipped_name(e.name):
                 continue
             try:
                 if not e.is_file():
@@ -93,7 +92,7 @@ def judge(data: bytes, max_bytes: int) -> tuple[object, str | None, str | None]:
     """``(submission, None, None)`` for a valid exchange file, else ``(None, cause, Vietnamese reason)``."""
     from ..exchange.reader import ExchangeFormatError, read_exchange
 
-    problem = intake.container_problem(data, max_bytes)
+    problem = shared.container_problem(data, max_bytes)
     if problem:
         return None, CONTAINER_CAUSE, problem
     try:
@@ -114,11 +113,11 @@ def file_away(path: Path, inbox: Path, now: dt.datetime, reason: str) -> tuple[s
     """Move a rejected file to ``INBOX/rejected/`` with its reason file; ``(name it was filed as, reason)`` — the
     reason completed when the file could not be moved (the rejection stands; only its filing failed)."""
     try:
-        moved = intake.move_unique(path, inbox / "rejected")
+        moved = shared.move_unique(path, inbox / "rejected")
     except OSError as exc:
         return None, reason + f" (không chuyển được vào thư mục 'rejected': {_cause(exc)})"
     try:
-        intake.write_reason_file(moved, reason_text(path.name, now, reason))
+        shared.write_reason_file(moved, reason_text(path.name, now, reason))
     except OSError as exc:
         return moved.name, reason + f" (không ghi được tệp lý do: {_cause(exc)})"
     return moved.name, reason
@@ -156,7 +155,7 @@ class _Pass:
         if data:
             sub, cause, reason = judge(data, plan.max_bytes)
         else:
-            sub, cause, reason = None, CONTAINER_CAUSE, intake.size_problem(size, plan.max_bytes)
+            sub, cause, reason = None, CONTAINER_CAUSE, shared.size_problem(size, plan.max_bytes)
         if sub is not None:
             made, made_note = made_time(sub.made_at, arrived)
             notes = "; ".join(n for n in (note, made_note) if n) or None
@@ -191,7 +190,7 @@ class _Pass:
             else:
                 pending.append((p, st))
         recent = time.time() - RECENT_SECONDS        # the clock of the machine that holds the inbox
-        busy = intake.busy_reasons([p for p, _ in pending], plan.settle_seconds,
+        busy = shared.busy_reasons([p for p, _ in pending], plan.settle_seconds,
                                    check_seconds=1.0 if any(st.st_mtime > recent for _, st in pending) else 0)
         total = max(len(pending), 1)
         for i, (p, _) in enumerate(pending):
@@ -252,7 +251,7 @@ class _Pass:
                     self._rewrite_reason(path, name, reason)
                 continue
             try:
-                back = intake.move_unique(path, plan.inbox)
+                back = shared.move_unique(path, plan.inbox)
             except OSError as exc:
                 summary.warnings.append(f"{filed}: được chấp nhận khi xem xét lại nhưng không chuyển lại được vào hộp "
                                         f"thư ({_cause(exc)})")
@@ -275,7 +274,7 @@ class _Pass:
 
     def _rewrite_reason(self, path: Path, name: str, reason: str) -> None:
         try:
-            intake.write_reason_file(path, reason_text(name, self.plan.now, reason))
+            shared.write_reason_file(path, reason_text(name, self.plan.now, reason))
         except OSError:
             pass
 

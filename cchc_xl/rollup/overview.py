@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import schema
-from ..core.tasks import TASK_FLAGS
+from ..core.vocabulary import NOT_YET_DUE, PeriodKey, TaskFlag
 from .aggregate import CLASSES, class_label
 from .cells import col_pt, print_setup, row_height, text_lines
 
@@ -28,14 +27,13 @@ _STYLE = "Table Style Medium 2"
 _FONT = "Times New Roman"
 _LABEL_WIDTH, _NUMBER_WIDTH, _COLUMNS = 48, 12.5, 8
 _CHART_ROWS = 16
-_NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")
 
 
 def _value(series, key):
     if series is None:
         return None
     if key == "tasks.not_yet_due":
-        return sum(float(series.get(f"tasks.{k}", 0) or 0) for k in _NOT_YET_DUE)
+        return sum(float(series.get(f"tasks.{k}", 0) or 0) for k in NOT_YET_DUE)
     return series.get(key)
 
 
@@ -158,10 +156,10 @@ def _city_section(s: _Sheet, data, city_rows) -> None:
 
 def _tasks_section(s: _Sheet, data) -> None:
     s.section("3. Tình trạng nhiệm vụ của các đơn vị", new_page=True)
-    flags = [f for f in TASK_FLAGS if f != "not_done"]
-    rows = [[(schema.TASK_FLAG[f], "text"), (data.city.get(f"tasks.{f}", 0), "count")] for f in flags]
+    flags = [f for f in TaskFlag if f is not TaskFlag.NOT_DONE]
+    rows = [[(f.label, "text"), (data.city.get(f"tasks.{f}", 0), "count")] for f in flags]
     rows.append([("Cộng: số nhiệm vụ phải thực hiện", "text"), (data.city.get("tasks.active", 0), "count")])
-    rows.append([("Không thực hiện (tính riêng)", "text"), (data.city.get("tasks.not_done", 0), "count")])
+    rows.append([("Không thực hiện (tính riêng)", "text"), (data.city.get(f"tasks.{TaskFlag.NOT_DONE}", 0), "count")])
     first, _ = s.table("tblTinhTrangNhiemVu", ["Tình trạng", "Số nhiệm vụ"], rows)
     chart = s.wb.add_chart({"type": "column"})
     chart.add_series({"name": "Số nhiệm vụ", "categories": [SHEET, first, 0, first + len(flags) - 1, 0],
@@ -183,7 +181,7 @@ def _indicator_section(s: _Sheet, data) -> None:
     s.note("Tên đầy đủ và cách tính của từng chỉ tiêu: trang 'Chỉ tiêu toàn ngành'. "
            "Mỗi đơn vị thuộc đúng một mức của mỗi chỉ tiêu; cộng các mức bằng số đơn vị đã báo cáo. "
            f"'{class_label('not_met', key)}': chưa đạt ngưỡng"
-           + (" tại thời điểm báo cáo (trước báo cáo năm)." if key != "year" else " của năm."))
+           + (" tại thời điểm báo cáo (trước báo cáo năm)." if key != PeriodKey.YEAR else " của năm."))
     if rows:
         bar = s.wb.add_chart({"type": "bar", "subtype": "stacked"})
         colors = ("#2E7D32", "#C62828", "#BDBDBD", "#F9A825", "#6A1B9A", "#90A4AE")

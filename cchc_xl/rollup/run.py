@@ -4,14 +4,14 @@ Flow of :func:`rollup` (never opens a file in Excel, never runs a macro); memory
 number of files — each file is read, judged and stored before the next one, and the aggregation reads the
 database in SQL and in chunks (:mod:`.aggregate`):
 
-1. list the inbox (:func:`cchc_xl.distribute.intake.candidates`) less the roll-up's own files (the output,
+1. list the inbox (:func:`cchc_xl.io.inbox.candidates`) less the roll-up's own files (the output,
    the database and SQLite's files beside it, the log, the lock); a file whose name, size, time and inode
    are those recorded when it was last hashed is known without being read; files still being written are
    left for the next run (one 1-second check for all the new files);
 2. read each new file once and hash it (SHA-256); a hash already judged is not judged again — unless the
    verdict was a rejection by another version of the program (a cause it may no longer have): such files,
    in the inbox or filed in ``rejected/``, are examined again;
-3. examine a new file (size, password, zip bomb, corrupt zip, macros: :mod:`cchc_xl.distribute.intake`;
+3. examine a new file (size, password, zip bomb, corrupt zip, macros: :mod:`cchc_xl.io.inbox`;
    then :func:`cchc_xl.exchange.reader.read_exchange`, bounded) and store it at once: an accepted file of
    **any** period is stored (a file of another period than the one rolled up is set aside for that period's
    roll-up, not rejected); a rejected file moves to ``INBOX/rejected/`` with ``NAME.txt`` giving the reason;
@@ -42,20 +42,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..core.periods import PERIOD_KEYS, Period, get_period
+from ..core.periods import Period, get_period
 from ..core.text import ZERO_WIDTH_PATTERN, clean_text
-from ..distribute import _common, intake
-from ..errors import CchcError, describe_os_error
+from ..core.vocabulary import PeriodKey
+from ..errors import CchcError, WorkbookBusyError, describe_os_error
+from ..io.inbox import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED, MAX_FILE_BYTES, SETTLE_SECONDS
 
 __all__ = ["rollup", "RollupSummary", "RollupOptions", "RollupPlan", "parse_period", "parent_of", "read_units",
            "default_deadline", "EXIT_OK", "EXIT_REJECTED", "EXIT_FAILED", "EXIT_BUSY",
            "EXIT_USER_ERROR", "ROLLED_OUT_CAUSE"]
 
-EXIT_OK, EXIT_REJECTED, EXIT_FAILED, EXIT_BUSY = 0, 2, 3, 4
-EXIT_USER_ERROR = 2
-SETTLE_SECONDS = 3.0
+EXIT_USER_ERROR = 2      # a user error stops the roll-up before anything is done (the same code as rejections)
 ROLLED_OUT_CAUSE = "unit_list"     # a file whose unit code belongs to another unit in the units list
-_PERIOD_ARG = re.compile(r"^\s*(q1|h1|q3|year)\s*(?:/\s*(\d{4}))?\s*$", re.IGNORECASE)
+_PERIOD_ARG = re.compile(rf"^\s*({'|'.join(PeriodKey)})\s*(?:/\s*(\d{{4}}))?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -180,18 +179,18 @@ def parent_of(place: str) -> str:
 
 
 def parse_period(text: str | None) -> tuple[str | None, int | None]:
-    """``"h1/2024"`` → ``("h1", 2024)``; ``"q3"`` → ``("q3", None)``; None → ``(None, None)``.
+    """``"h1/2024"`` → ``(PeriodKey.H1, 2024)``; ``"q3"`` → ``(PeriodKey.Q3, None)``; None → ``(None, None)``.
 
     >>> parse_period("H1/2024"), parse_period("year")
-    (('h1', 2024), ('year', None))
+    ((<PeriodKey.H1: 'h1'>, 2024), (<PeriodKey.YEAR: 'year'>, None))
     """
     if text is None or not str(text).strip():
         return None, None
     m = _PERIOD_ARG.match(str(text))
     if not m:
-        raise CchcError(f"Kỳ tổng hợp '{text}' không hợp lệ; dùng {', '.join(PERIOD_KEYS)}, có thể kèm năm, "
+        raise CchcError(f"Kỳ tổng hợp '{text}' không hợp lệ; dùng {', '.join(PeriodKey)}, có thể kèm năm, "
                         "ví dụ h1/2024.")
-    return m.group(1).lower(), int(m.group(2)) if m.group(2) else None
+    return PeriodKey(m.group(1).lower()), int(m.group(2)) if m.group(2) else None
 
 
 def default_deadline(period_end: dt.date) -> dt.date:
@@ -277,7 +276,7 @@ def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | No
            units: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
            log: str | os.PathLike | None = None, deadline: dt.date | None = None,
            options: RollupOptions | None = None, now: dt.datetime | None = None,
-           settle_seconds: float = SETTLE_SECONDS, max_bytes: int = intake.MAX_FILE_BYTES,
+           settle_seconds: float = SETTLE_SECONDS, max_bytes: int = MAX_FILE_BYTES,
            lock_wait: float | None = None, progress=None) -> RollupSummary:
     """Roll up ``inbox`` into the workbook ``out``; returns a summary whose ``exit_code`` a scheduler can act on.
     User errors (a missing inbox, a bad units list or period, a database of another program, a planted link)
@@ -311,31 +310,29 @@ def rollup(inbox: str | os.PathLike, out: str | os.PathLike, *, period: str | No
 
 
 def _refuse_links(plan: RollupPlan) -> None:
-    """The lock, the log, the database and SQLite's files beside it are written: never through a link."""
+    """The lock, the log, the database and SQLite's files beside it are written: never through a link (the
+    sentence of :func:`cchc_xl.io.nofollow.refuse_link`, before anything is done)."""
+    from ..io.nofollow import refuse_link
     from ..io.writelock import lock_path
     from .store import companions
 
     for p in (lock_path(plan.out), plan.log, plan.db, *companions(plan.db)):
         if p.is_symlink():
-            raise CchcError(f"'{p}' là một liên kết (symlink) do người khác đặt; chương trình không ghi qua liên "
-                            "kết. Hãy xóa liên kết đó rồi chạy lại.")
+            raise refuse_link(p)
 
 
 def append_log(plan: RollupPlan, text: str) -> str | None:
-    """Append one run's summary to the log, opened without following a link; the reason when it could not be."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    """Append one run's summary to the log (:func:`cchc_xl.io.nofollow.append_text`: never through a link, a hard
+    link or anything but a regular file); the reason when it could not be."""
+    from ..errors import LinkRefusedError
+    from ..io.nofollow import append_text
+
     try:
-        fd = os.open(plan.log, flags, 0o644)
-    except OSError as exc:
-        if plan.log.is_symlink():
-            return f"không ghi nhật ký vì '{plan.log}' là một liên kết (symlink) do người khác đặt"
-        return "không ghi được nhật ký: " + describe_os_error(exc).rstrip(".")
-    try:
-        os.write(fd, (f"=== {plan.now:%d/%m/%Y %H:%M:%S} ===\n{text}\n\n").encode("utf-8"))
+        append_text(plan.log, f"=== {plan.now:%d/%m/%Y %H:%M:%S} ===\n{text}\n\n")
+    except LinkRefusedError:
+        return f"không ghi nhật ký vì '{plan.log}' là một liên kết hoặc không phải tệp thường do người khác đặt"
     except OSError as exc:
         return "không ghi được nhật ký: " + describe_os_error(exc, path=plan.log).rstrip(".")
-    finally:
-        os.close(fd)
     return None
 
 
@@ -361,11 +358,14 @@ def period_of(plan: RollupPlan, counts: dict[tuple[str, int], tuple[int, dt.date
         return get_period(k, y), why
     if latest and (key is None or latest[0] == key):
         return get_period(*latest), "kỳ mới nhất trong cơ sở dữ liệu"
-    return get_period(key or "year", year or plan.now.year), "chưa có tệp nào của kỳ này"
+    return get_period(key or PeriodKey.YEAR, year or plan.now.year), "chưa có tệp nào của kỳ này"
 
 
 def run_lock(plan: RollupPlan):
-    return _common.run_lock(plan.out, wait=plan.lock_wait)
+    """The output's writer lock (:func:`cchc_xl.io.writelock.writer_lock`): one roll-up of a file at a time."""
+    from ..io.writelock import writer_lock
+
+    return writer_lock(plan.out, wait=plan.lock_wait)
 
 
 def run_plan(plan: RollupPlan, step) -> RollupSummary:
@@ -380,7 +380,7 @@ def run_plan(plan: RollupPlan, step) -> RollupSummary:
         with run_lock(plan):
             with Store(plan.db) as store:
                 _run(plan, store, summary, step)
-    except _common.LockBusy:
+    except WorkbookBusyError:
         summary.exit_code = EXIT_BUSY
         summary.message = "Một lần tổng hợp khác đang chạy với tệp này; lần này dừng lại, không thay đổi gì."
     except StoreError as exc:

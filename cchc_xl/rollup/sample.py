@@ -18,6 +18,8 @@ import os
 import random
 from pathlib import Path
 
+from ..core.vocabulary import PeriodKey
+
 __all__ = ["write_sample_inbox", "write_school", "vary", "unit_identity", "load_school"]
 
 DISTRICTS = ("Kiến Thụy", "An Dương", "Thủy Nguyên", "Tiên Lãng", "Vĩnh Bảo", "Kiến An", "Đồ Sơn", "Ngô Quyền",
@@ -83,7 +85,7 @@ def load_school(workbook: str | os.PathLike):
     return load_data(FileBook.open(Path(workbook)))
 
 
-def write_school(data, i: int, out_dir: Path, period: str = "h1", seed: int = 2024) -> Path:
+def write_school(data, i: int, out_dir: Path, period: str = PeriodKey.H1, seed: int = 2024) -> Path:
     """School ``i``'s exchange file in ``out_dir`` (see the module docstring); returns its path."""
     from ..core.periods import get_period
     from ..engine import compute
@@ -103,7 +105,7 @@ def write_school(data, i: int, out_dir: Path, period: str = "h1", seed: int = 20
 
 
 def write_sample_inbox(workbook: str | os.PathLike, out_dir: str | os.PathLike, schools: int, *,
-                       period: str = "h1", seed: int = 2024, progress=None) -> list[Path]:
+                       period: str = PeriodKey.H1, seed: int = 2024, progress=None) -> list[Path]:
     """``schools`` sample schools' exchange files from ``workbook`` into ``out_dir`` (created)."""
     from ..errors import CchcError
 

@@ -212,21 +212,26 @@ def _iso(value) -> str | None:
 
 
 def refuse_links(*paths: Path) -> None:
-    """Raise :class:`StoreError` when one of ``paths`` is a symbolic link (never written through)."""
+    """Raise :class:`StoreError` when one of ``paths`` is a symbolic link (never written through; the sentence of
+    :func:`cchc_xl.io.nofollow.refuse_link`)."""
+    from ..io.nofollow import refuse_link
+
     for p in paths:
         if p.is_symlink():
-            raise StoreError(f"'{p}' là một liên kết (symlink) do người khác đặt; chương trình không ghi qua liên kết. "
-                             "Hãy xóa liên kết đó hoặc chọn tệp khác rồi chạy lại.", user_error=True)
+            raise StoreError(str(refuse_link(p)), user_error=True)
 
 
 def _create_no_follow(path: Path) -> None:
-    """Create ``path`` (empty) if missing, refusing a link planted meanwhile."""
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    """Create ``path`` (empty) if missing, refusing a link planted meanwhile, a hard link or anything but a regular
+    file (:func:`cchc_xl.io.nofollow.open_nofollow`)."""
+    from ..errors import LinkRefusedError
+    from ..io.nofollow import open_nofollow
+
     try:
-        fd = os.open(path, flags, 0o644)
+        fd = open_nofollow(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except LinkRefusedError as exc:
+        raise StoreError(str(exc), user_error=True) from None
     except OSError as exc:
-        if path.is_symlink():
-            refuse_links(path)
         raise StoreError(f"Không mở được cơ sở dữ liệu '{path}': {_os_cause(exc)}.") from None
     os.close(fd)
 

@@ -17,17 +17,21 @@ import math
 from ..core import vnformat
 from ..core.indicators import target_words
 from ..core.periods import report_title_phrase
+from ..core.vocabulary import NOT_YET_DUE, IndicatorStatus, TaskFlag
 from ..report.flow import COLUMN_UNITS, COLUMNS, Cell, Para, Row, paginate
 from ..report.layout import ReportGrid
 from .aggregate import class_label
 
-__all__ = ["build_summary_grid", "write_summary_page", "MAX_LISTED_UNITS"]
+__all__ = ["build_summary_grid", "write_summary_page", "MAX_LISTED_UNITS", "STATUS_STYLE"]
 
 MAX_LISTED_UNITS = 30
 _RECIPIENTS = ("UBND thành phố (để báo cáo);", "Bộ GD&ĐT (để báo cáo);", "Giám đốc, các Phó Giám đốc Sở;",
                "Các đơn vị trực thuộc;", "Lưu: VT, VP.")
 _N = vnformat.integer
-_NOT_YET_DUE = ("due_soon", "in_time", "no_deadline")
+# The style of the city's assessment in section III, for every status (a test checks none is missing).
+STATUS_STYLE = {IndicatorStatus.MET: "t_ok", IndicatorStatus.NOT_MET: "t_bad", IndicatorStatus.NOT_YET_MET: "t_bad",
+                IndicatorStatus.NO_DATA: "t_small_center", IndicatorStatus.FOLLOWED: "t_small_center",
+                IndicatorStatus.NOT_COMPUTABLE: "t_small_center"}
 
 
 def _n(value) -> str:
@@ -44,7 +48,7 @@ def _p(value) -> str:
 
 def _get(series, key: str) -> float:
     if key == "tasks.not_yet_due":
-        return sum(float(series.get(f"tasks.{k}", 0) or 0) for k in _NOT_YET_DUE)
+        return sum(float(series.get(f"tasks.{k}", 0) or 0) for k in NOT_YET_DUE)
     if key == "dossiers.other_outcomes":
         return sum(float(series.get(f"dossiers.{k}", 0) or 0) for k in ("waiting", "withdrawn", "refused_untimed"))
     v = series.get(key)
@@ -125,8 +129,8 @@ def _tasks(data) -> list:
     spans = [(1, 1), (2, 7), (8, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 21), (22, 24)]
     head = ["TT", "Kỳ", "Phải thực hiện", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn", "Quá hạn", "Chưa hoàn thành",
             "Chưa đến hạn", "Tỷ lệ hoàn thành"]
-    rows = [[tt, label, _n(_get(s, "tasks.active")), _n(_get(s, "tasks.done_on_time")),
-             _n(_get(s, "tasks.done_late")), _n(_get(s, "tasks.overdue")), _n(_get(s, "tasks.unfinished")),
+    shown = (TaskFlag.DONE_ON_TIME, TaskFlag.DONE_LATE, TaskFlag.OVERDUE, TaskFlag.UNFINISHED)
+    rows = [[tt, label, _n(_get(s, "tasks.active")), *(_n(_get(s, f"tasks.{f}")) for f in shown),
              _n(_get(s, "tasks.not_yet_due")), _p(s.get("rates.task_completion"))] for tt, label, s in _series(data)]
     items += _table(spans, head, rows)
     items.append(_para("Phải thực hiện = hoàn thành đúng hạn + hoàn thành trễ hạn + quá hạn + chưa hoàn thành (đến "
@@ -151,7 +155,7 @@ def _indicators(data) -> list:
         other = ind["units"] - ind["met"] - ind["not_met"]
         rows.append([str(ind["code"]), str(ind["name"]), target, _p(ind["city_value"]), ind["city_status"],
                      _n(ind["met"]), _n(ind["not_met"]), _n(other), _p(ind["share_met"])])
-        word = {"Đạt": "t_ok", "Không đạt": "t_bad", "Chưa đạt": "t_bad"}.get(ind["city_status"], "t_small_center")
+        word = STATUS_STYLE.get(ind["city_status"], "t_small_center")
         styles.append(["t_small_center", "t_small", "t_small_center", "t_small_center", word]
                       + ["t_small_center"] * 4)
     items += _table(spans, head, rows, styles)

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import schema
-from .aggregate import CLASSES, class_label
+from ..core.vocabulary import TaskFlag
+from .aggregate import CLASSES, class_label, rate_key_of
 from .cells import SIZE, CellWriter, col_pt, print_setup, row_height, streamed_sheet_class, text_lines
 
 __all__ = ["write_rollup_workbook", "SHEETS"]
@@ -51,13 +50,15 @@ def _unit_cols() -> list[Col]:
     return [Col("Mã định danh", "unit_code", "text", 15), Col("Đơn vị", "unit_name", "text", 26)]
 
 
+# The flags that add up to the tasks to carry out, one column each; not_done is counted apart.
+_ACTIVE_FLAGS = tuple(f for f in TaskFlag if f is not TaskFlag.NOT_DONE)
+
+
 def _task_cols(year: int) -> list[Col]:
-    f = schema.TASK_FLAG
     return _unit_cols() + [
         Col("Số nhiệm vụ phải thực hiện", "tasks.active", "count", 8),
-        *(Col(f[k], f"tasks.{k}", "count", 7.5) for k in ("done_on_time", "done_late", "overdue", "unfinished",
-                                                           "due_soon", "in_time", "no_deadline")),
-        Col("Không thực hiện (tính riêng)", "tasks.not_done", "count", 8),
+        *(Col(f.label, f"tasks.{f}", "count", 7.5) for f in _ACTIVE_FLAGS),
+        Col("Không thực hiện (tính riêng)", f"tasks.{TaskFlag.NOT_DONE}", "count", 8),
         Col("Tỷ lệ hoàn thành", "rates.task_completion", "rate", 8.5),
         Col(f"Tỷ lệ hoàn thành cùng kỳ năm {year - 1}", "previous:rates.task_completion", "rate", 8.5),
         Col("Mẫu số CT2 (đến hạn hoặc đã xong)", "tasks.ct2_due", "count", 8.5),
@@ -119,12 +120,10 @@ _DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước h�
 def _indicator_cols(data) -> list[Col]:
     """The unit's assessment of every indicator (one column per code), then the results entered by hand (no rate
     to recompute: CT1, codes the engine does not know)."""
-    from ..exchange.spec import INDICATOR_RATES
-
     codes = list(data.indicator_summary["code"])
     return _unit_cols() + [Col(code, f"status:{code}", "text", 9.5) for code in codes] + [
         Col(f"{code}: kết quả đơn vị tự ghi", f"actual:{code}", "text", 22)
-        for code in codes if INDICATOR_RATES.get(str(code).upper()) is None]
+        for code in codes if rate_key_of(str(code)) is None]
 
 
 def _summary_cols(period_key: str) -> list[Col]:
@@ -152,9 +151,11 @@ _FILE_COLS = [Col("Tệp", "file_name", "text", 34), Col("Thời điểm nhận"
               Col("Mã định danh", "unit_code", "text", 15), Col("Lý do từ chối, ghi chú", "reason", "text", 52),
               Col("Mã băm SHA-256 (16 ký tự đầu)", "sha256", "text", 18)]
 _CITY_ROWS = [
-    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"), ("Hoàn thành đúng hạn", "tasks.done_on_time", "count"),
-    ("Hoàn thành trễ hạn", "tasks.done_late", "count"), ("Nhiệm vụ quá hạn", "tasks.overdue", "count"),
-    ("Chưa hoàn thành (đến hạn cuối năm)", "tasks.unfinished", "count"),
+    ("Số nhiệm vụ phải thực hiện", "tasks.active", "count"),
+    (TaskFlag.DONE_ON_TIME.label, f"tasks.{TaskFlag.DONE_ON_TIME}", "count"),
+    (TaskFlag.DONE_LATE.label, f"tasks.{TaskFlag.DONE_LATE}", "count"),
+    ("Nhiệm vụ quá hạn", f"tasks.{TaskFlag.OVERDUE}", "count"),
+    ("Chưa hoàn thành (đến hạn cuối năm)", f"tasks.{TaskFlag.UNFINISHED}", "count"),
     ("Chưa đến hạn (sắp đến hạn, trong hạn, chưa xác định hạn)", "tasks.not_yet_due", "count"),
     ("Tỷ lệ nhiệm vụ hoàn thành", "rates.task_completion", "rate"),
     ("Số nhiệm vụ, lần thực hiện đã đến hạn hoặc đã hoàn thành (mẫu số CT2)", "tasks.ct2_due", "count"),
@@ -263,65 +264,69 @@ def _report_sheet(wb, data, options) -> None:
 
 
 def write_rollup_workbook(data, out: str | os.PathLike, options, made_at: dt.datetime) -> Path:
-    """Write the Sở's workbook of ``data`` to ``out`` (atomic replace); what could not be written into a cell is
-    added to ``data.warnings``."""
+    """Write the Sở's workbook of ``data`` to ``out``: into a new temporary file beside it, renamed over ``out``
+    (:func:`cchc_xl.io.nofollow.temp_beside`: created exclusively, never through a link; a link planted at ``out``
+    is replaced, not written through; what a killed run left there is removed first). What could not be written
+    into a cell is added to ``data.warnings``."""
     import xlsxwriter
 
+    from ..io.nofollow import remove_temps, temp_beside
     from ..report.frame import DEFAULT_FONT
 
     out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False,
-                                       "strings_to_numbers": False, "tmpdir": str(out.parent),
-                                       "default_format_properties": dict(DEFAULT_FONT)})
-        wb.set_properties({"title": f"Tổng hợp báo cáo CCHC {data.label}", "author": options.issuer or "cchc-xl",
-                           "company": options.issuer, "comments": "Lập bởi cchc-xl rollup", "created": made_at})
-        w = CellWriter(wb, data.warnings)
-        _summary_sheet(wb, w, data, made_at)
-        _report_sheet(wb, data, options)
-        n_units, period_key, year = len(data.units), data.period.key, data.year
-        order = data.units["rank_order"].to_numpy().argsort(kind="stable") if n_units else None
-        task_cols, dossier_cols, rate_cols = _task_cols(year), _dossier_cols(), _dossier_rate_cols(year)
-        indicator_cols, rank_cols = _indicator_cols(data), _rank_cols(period_key)
-        sheets = (
-            (SHEETS[2], "tblNhiemVuDonVi", "Tiến độ thực hiện nhiệm vụ CCHC của các đơn vị", _TASK_NOTE,
-             task_cols, _unit_rows(data, task_cols), n_units),
-            (SHEETS[3], "tblHoSoDonVi", "Tình hình tiếp nhận, giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_NOTE,
-             dossier_cols, _unit_rows(data, dossier_cols), n_units),
-            (SHEETS[4], "tblTyLeHoSoDonVi", "Các tỷ lệ giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_RATE_NOTE,
-             rate_cols, _unit_rows(data, rate_cols), n_units),
-            (SHEETS[5], "tblChiTieuDonVi", "Đánh giá các chỉ tiêu của từng đơn vị",
-             "Mỗi cột một chỉ tiêu: đánh giá do đơn vị tự tính và gửi trong tệp báo cáo (tỷ lệ của đơn vị: trang "
-             "'Nhiệm vụ', 'Tỷ lệ hồ sơ'). Tên chỉ tiêu, ngưỡng, cách tính và số đơn vị theo từng mức đánh giá: trang "
-             "'Chỉ tiêu toàn ngành'.", indicator_cols, _aligned(data.indicator_rows(), indicator_cols), n_units),
-            (SHEETS[6], "tblChiTieuToanNganh", "Kết quả các chỉ tiêu chủ yếu toàn ngành",
-             _summary_note(data), _summary_cols(period_key),
-             _aligned(data.indicator_summary.to_dict("records"), _summary_cols(period_key)),
-             len(data.indicator_summary)),
-            (SHEETS[7], "tblXepHang", "Xếp hạng các đơn vị", _rank_note(period_key), rank_cols,
-             _unit_rows(data, rank_cols, order), n_units),
-            (SHEETS[8], "tblChuaBaoCaoNopMuon", "Đơn vị chưa báo cáo, nộp muộn và các trường hợp cần xem lại",
-             f"Hạn gửi báo cáo: {data.deadline:%d/%m/%Y}; đơn vị nộp muộn khi tệp đầu tiên được tính của đơn vị đến sau "
-             "ngày đó. Đơn vị không có trong danh sách đơn vị không được tính vào tổng hợp.", _STATUS_COLS,
-             _aligned(_status_records(data), _STATUS_COLS), len(data.status)),
-            (SHEETS[9], "tblTepDaNhan", "Các tệp đã nhận của kỳ báo cáo",
-             "Mọi tệp của kỳ này đã được kiểm tra: tệp được chấp nhận, và tệp bị từ chối trong các lần tổng hợp kỳ này "
-             "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS,
-             _aligned(_file_records(data.file_rows()), _FILE_COLS), data.file_count),
-        )
-        measured: dict = {}     # the lines of a text in a column width, shared by the sheets (unit names)
-        for name, table, title, note, cols, rows, n in sheets:
-            _table_sheet(wb, w, name, table, title, note, cols, rows, n, data, measured)
-        w.finish()
-        wb.close()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    remove_temps(out)
+    with temp_beside(out, mode=0o644) as tmp:
+        with tmp.file() as fh:
+            wb = xlsxwriter.Workbook(fh, {"strings_to_formulas": False, "strings_to_urls": False,
+                                          "strings_to_numbers": False, "tmpdir": str(out.parent),
+                                          "default_format_properties": dict(DEFAULT_FONT)})
+            _write_sheets(wb, data, options, made_at)
+            wb.close()
+        tmp.commit()
     return out
+
+
+def _write_sheets(wb, data, options, made_at: dt.datetime) -> None:
+    """Every sheet of :data:`SHEETS` into the open workbook ``wb``."""
+    wb.set_properties({"title": f"Tổng hợp báo cáo CCHC {data.label}", "author": options.issuer or "cchc-xl",
+                       "company": options.issuer, "comments": "Lập bởi cchc-xl rollup", "created": made_at})
+    w = CellWriter(wb, data.warnings)
+    _summary_sheet(wb, w, data, made_at)
+    _report_sheet(wb, data, options)
+    n_units, period_key, year = len(data.units), data.period.key, data.year
+    order = data.units["rank_order"].to_numpy().argsort(kind="stable") if n_units else None
+    task_cols, dossier_cols, rate_cols = _task_cols(year), _dossier_cols(), _dossier_rate_cols(year)
+    indicator_cols, rank_cols = _indicator_cols(data), _rank_cols(period_key)
+    sheets = (
+        (SHEETS[2], "tblNhiemVuDonVi", "Tiến độ thực hiện nhiệm vụ CCHC của các đơn vị", _TASK_NOTE,
+         task_cols, _unit_rows(data, task_cols), n_units),
+        (SHEETS[3], "tblHoSoDonVi", "Tình hình tiếp nhận, giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_NOTE,
+         dossier_cols, _unit_rows(data, dossier_cols), n_units),
+        (SHEETS[4], "tblTyLeHoSoDonVi", "Các tỷ lệ giải quyết hồ sơ TTHC của các đơn vị", _DOSSIER_RATE_NOTE,
+         rate_cols, _unit_rows(data, rate_cols), n_units),
+        (SHEETS[5], "tblChiTieuDonVi", "Đánh giá các chỉ tiêu của từng đơn vị",
+         "Mỗi cột một chỉ tiêu: đánh giá do đơn vị tự tính và gửi trong tệp báo cáo (tỷ lệ của đơn vị: trang "
+         "'Nhiệm vụ', 'Tỷ lệ hồ sơ'). Tên chỉ tiêu, ngưỡng, cách tính và số đơn vị theo từng mức đánh giá: trang "
+         "'Chỉ tiêu toàn ngành'.", indicator_cols, _aligned(data.indicator_rows(), indicator_cols), n_units),
+        (SHEETS[6], "tblChiTieuToanNganh", "Kết quả các chỉ tiêu chủ yếu toàn ngành",
+         _summary_note(data), _summary_cols(period_key),
+         _aligned(data.indicator_summary.to_dict("records"), _summary_cols(period_key)),
+         len(data.indicator_summary)),
+        (SHEETS[7], "tblXepHang", "Xếp hạng các đơn vị", _rank_note(period_key), rank_cols,
+         _unit_rows(data, rank_cols, order), n_units),
+        (SHEETS[8], "tblChuaBaoCaoNopMuon", "Đơn vị chưa báo cáo, nộp muộn và các trường hợp cần xem lại",
+         f"Hạn gửi báo cáo: {data.deadline:%d/%m/%Y}; đơn vị nộp muộn khi tệp đầu tiên được tính của đơn vị đến sau "
+         "ngày đó. Đơn vị không có trong danh sách đơn vị không được tính vào tổng hợp.", _STATUS_COLS,
+         _aligned(_status_records(data), _STATUS_COLS), len(data.status)),
+        (SHEETS[9], "tblTepDaNhan", "Các tệp đã nhận của kỳ báo cáo",
+         "Mọi tệp của kỳ này đã được kiểm tra: tệp được chấp nhận, và tệp bị từ chối trong các lần tổng hợp kỳ này "
+         "(đã chuyển vào thư mục 'rejected' kèm tệp lý do).", _FILE_COLS,
+         _aligned(_file_records(data.file_rows()), _FILE_COLS), data.file_count),
+    )
+    measured: dict = {}     # the lines of a text in a column width, shared by the sheets (unit names)
+    for name, table, title, note, cols, rows, n in sheets:
+        _table_sheet(wb, w, name, table, title, note, cols, rows, n, data, measured)
+    w.finish()
 
 
 def _summary_note(data) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from cchc_xl import schema
 from cchc_xl.distribute._log import read_log
-from cchc_xl.distribute.arrivals import STATE_NAME
+from cchc_xl.io.inbox import STATE_NAME
 from cchc_xl.distribute.consolidate import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, consolidate
 from cchc_xl.engine import check_file
 from cchc_xl.io.file_book import FileBook

@@ -14,7 +14,8 @@ import pytest
 
 from cchc_xl.errors import CchcError, WorkbookBusyError
 from cchc_xl.mailbox.collect import CollectPlan, collect_mailbox
-from cchc_xl.mailbox.ledger import LEDGER_NAME, Ledger, inbox_lock, server_arrival
+from cchc_xl.io.inbox import server_arrival
+from cchc_xl.mailbox.ledger import LEDGER_NAME, Ledger, inbox_lock
 from cchc_xl.mailbox.settings import KEYWORD_COLLECTED, KEYWORD_SKIPPED, Limits, imap_password, imap_settings
 
 from mailfix import VN, XLSX, attachment_of, cli, letter, school_mail_fast

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["cchc_xl.exchange.spec", "cchc_xl.exchange.reader", "cchc_xl.distribute.intake",
+@pytest.mark.parametrize("module", ["cchc_xl.exchange.spec", "cchc_xl.exchange.reader", "cchc_xl.io.inbox",
                                     "cchc_xl.rollup.run", "cchc_xl.rollup.inbox", "cchc_xl.rollup.store",
                                     "cchc_xl.rollup.aggregate", "cchc_xl.rollup.sample", "cchc_xl.core.tasks",
                                     "cchc_xl.distribute._common"])

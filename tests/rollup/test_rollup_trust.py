@@ -435,6 +435,35 @@ def test_a_planted_link_is_never_written_through(school_data, tmp_path, which):
     assert victim.read_bytes() == b"noi dung quan trong" and link.is_symlink()
 
 
+def test_the_roll_up_writes_its_own_files_without_following_a_link(school_data, tmp_path):
+    """The workbook goes through a temporary file beside it (a link planted at its name is replaced, a killed run's
+    temporary removed); a log or database planted as a hard link to a victim is never written through."""
+    from cchc_xl.io.nofollow import temp_prefix
+    from cchc_xl.rollup.run import rollup
+
+    inbox = tmp_path / "hop_thu"
+    _files(school_data, inbox, range(2))
+    out = tmp_path / "TongHop.xlsx"
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"noi dung quan trong")
+    out.symlink_to(victim)                                          # at the workbook's name: replaced
+    left = tmp_path / (temp_prefix(out) + "abcd1234.part")          # what a killed run left beside it
+    left.write_bytes(b"PK")
+    log = tmp_path / "TongHop.log"
+    os.link(victim, log)                                            # the log: a hard link to the victim
+    summary = rollup(inbox, out, settle_seconds=0)
+    assert summary.exit_code == 0 and summary.written
+    assert not out.is_symlink() and zipfile.is_zipfile(out) and not left.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+    assert victim.read_bytes() == b"noi dung quan trong"
+    assert any("không ghi nhật ký" in w for w in summary.warnings), summary.warnings
+    db = tmp_path / "Khac.sqlite"
+    os.link(victim, db)                                             # the database: a hard link to the victim
+    with pytest.raises(CchcError, match="liên kết cứng"):
+        rollup(inbox, tmp_path / "Khac.xlsx", settle_seconds=0)
+    assert victim.read_bytes() == b"noi dung quan trong"
+
+
 def test_user_errors_exit_2_and_a_database_fault_is_not_nothing_new(school_data, tmp_path):
     inbox = tmp_path / "hop_thu"
     _files(school_data, inbox, range(1))

@@ -6,7 +6,7 @@ the cells the file really holds, never to a range it declares (``A1:XFD1048576``
 
 * ``MAX_UNZIPPED_BYTES`` — a workbook (the master, an ``.xlsx`` import file) may inflate to at most this;
 * ``MAX_COPY_UNZIPPED_BYTES`` — the same for a file returned to an inbox: a group's copy (``consolidate``) or a
-  school's exchange file (``rollup``, through ``distribute.intake``): such files are small;
+  school's exchange file (``rollup``, through ``io.inbox``): such files are small;
 * ``MAX_PARTS`` — zip members in one package;
 * ``MAX_RATIO`` — inflated/compressed ratio allowed for a member larger than ``RATIO_MIN_SIZE``
   (Excel's own sheets stay well under 100:1; a bomb is 1000:1);
