@@ -77,7 +77,7 @@ def test_every_period_has_its_window_label_phrase_file_token_and_successor():
         assert p.key is key and periods.report_title_phrase(p)
 
 
-# ------------------------------------------------------------------------------------------- the e-mail, the exchange file
+# ------------------------------------------------------------------------------------ the e-mail, the exchange file
 
 def test_the_e_mail_names_every_flag_with_tasks():
     from cchc_xl.core.periods import get_period

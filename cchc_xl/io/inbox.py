@@ -275,7 +275,7 @@ class Arrivals:
         self.records: dict[str, dict] = records or {}
 
     @classmethod
-    def load(cls, inbox: str | os.PathLike) -> "Arrivals":
+    def load(cls, inbox: str | os.PathLike) -> Arrivals:
         """The arrivals recorded beside ``inbox`` (none when the state file is missing or unreadable)."""
         inbox = Path(inbox)
         try:

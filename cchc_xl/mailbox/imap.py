@@ -55,7 +55,7 @@ def _told(settings: ImapSettings, doing: str) -> Iterator[None]:
     except ssl.SSLError as exc:
         raise CchcError(f"Không thiết lập được kết nối mã hóa (TLS) với {where}: {exc.reason or exc}; kiểm tra "
                         "--security và cổng (SSL: 993, STARTTLS: 143).") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise CchcError(f"{where[0].upper()}{where[1:]} không trả lời khi {doing} (quá "
                         f"{settings.timeout:.0f} giây); hãy chạy lại sau.") from None
     except socket.gaierror:
@@ -81,7 +81,7 @@ class Mailbox:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, settings: ImapSettings, password: str) -> Iterator["Mailbox"]:
+    def open(cls, settings: ImapSettings, password: str) -> Iterator[Mailbox]:
         from imapclient import IMAPClient
 
         context = ssl.create_default_context(cafile=settings.cafile)

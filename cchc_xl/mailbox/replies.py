@@ -273,7 +273,7 @@ def send_replies(plan: ReplyPlan, ledger: Ledger, *, env: Mapping[str, str] = os
 
 def _deliver(msg: EmailMessage, cfg, env: Mapping[str, str]) -> None:
     """``send``'s SMTP delivery (connection, TLS, login, refusals as one Vietnamese SendError)."""
-    from ..distribute.send import _smtp_send  # noqa: PLC2701 - send's own delivery, reused rather than copied
+    from ..distribute.send import _smtp_send
 
     _smtp_send(msg, cfg, env)
 

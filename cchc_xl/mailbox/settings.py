@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from ..errors import CchcError
 from ..io.inbox import MAX_FILE_BYTES
@@ -42,7 +42,7 @@ KEYWORD_SKIPPED = "CchcBoQua"
 DEFAULT_MOVE_TO = "Đã nhận báo cáo"
 
 
-class Security(str, Enum):
+class Security(StrEnum):
     """How the connection is protected; the values are what a user writes (``--security``)."""
 
     SSL = "SSL"            # TLS from the first byte (IMAPS, port 993)
@@ -50,7 +50,7 @@ class Security(str, Enum):
     NONE = "Không"         # no encryption: only when asked by name
 
 
-class MarkMode(str, Enum):
+class MarkMode(StrEnum):
     """How a collected message is marked on the server."""
 
     FLAG = "flag"          # the keyword KEYWORD_COLLECTED; the message stays in its folder
@@ -147,7 +147,7 @@ def imap_password(settings: ImapSettings, env: Mapping[str, str] = os.environ) -
     if password:
         return password
     try:
-        import keyring  # noqa: PLC0415
+        import keyring
 
         password = keyring.get_password(KEYRING_SERVICE, settings.user)
     except Exception:  # noqa: BLE001 - no backend, a locked keyring… → no password

@@ -24,7 +24,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from ..errors import CchcError
@@ -35,7 +35,7 @@ __all__ = ["read_verdicts", "Verdict", "VerdictKind"]
 _CHUNK = 500
 
 
-class VerdictKind(str, Enum):
+class VerdictKind(StrEnum):
     """What the Sở did with a file; the values are the words a receipt's subject uses."""
 
     ACCEPTED = "đã tiếp nhận"

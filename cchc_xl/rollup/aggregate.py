@@ -14,9 +14,10 @@ never an average of rates. The same period of the previous year is compared **on
 both times** (their number is given), never all units now against the few then.
 
 **Indicators.** Every unit that reported falls in exactly one class per indicator
-(:data:`STATUS_CLASS`, keyed by :class:`~cchc_xl.core.vocabulary.IndicatorStatus`): met, not met (the school's ``Chưa đạt`` before the year report and ``Không đạt`` in
-it — worded as the period says: :func:`not_met_word`), no data, followed, not computable, or — when its file
-has no row for that indicator — not reported; the classes add up to the units. The city's assessment is
+(:data:`STATUS_CLASS`, keyed by :class:`~cchc_xl.core.vocabulary.IndicatorStatus`): met, not met (the
+school's ``Chưa đạt`` before the year report and ``Không đạt`` in it — worded as the period says:
+:func:`not_met_word`), no data, followed, not computable, or — when its file has no row for that indicator —
+not reported; the classes add up to the units. The city's assessment is
 :func:`cchc_xl.core.indicators.compare` on the recomputed city value, worded the same way.
 
 **Ranking** (documented in the workbook): share of assessed indicators met (met among met and not met),
@@ -169,8 +170,8 @@ class _Selection:
             "WHERE s.period_key = ? AND s.period_year = ?", (period_key, year))
         db.execute(
             f"CREATE TEMP TABLE chosen{suffix} AS SELECT * FROM ("
-            "SELECT c.*, ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY made_at DESC, arrived_at DESC, id DESC) AS rn, "
-            "MIN(arrived_at) OVER (PARTITION BY unit_code) AS first_arrival, "
+            "SELECT c.*, ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY made_at DESC, arrived_at DESC, id DESC) AS "
+            "rn, MIN(arrived_at) OVER (PARTITION BY unit_code) AS first_arrival, "
             "COUNT(*) OVER (PARTITION BY unit_code) AS files "
             f"FROM cand{suffix} c WHERE NOT mismatch) WHERE rn = 1")
         db.execute(f"CREATE TEMP TABLE counted{suffix} AS SELECT ROW_NUMBER() OVER (ORDER BY unit_code) - 1 AS idx, * "
@@ -230,8 +231,8 @@ def aggregate(store, period: Period, deadline: dt.date, expected: pd.DataFrame |
     counts = counts.astype("int64")
     units["late"] = pd.to_datetime(units["first_arrival"]).dt.date > deadline if n else pd.Series(dtype=bool)
     units = units.join(counts).join(rates_from_counts(counts))
-    sat = dict(db.execute("SELECT c.unit_code, v.text FROM counted c JOIN submission_values v ON v.submission_id = c.id "
-                          "JOIN keys k ON k.id = v.key_id WHERE k.key = 'settings.satisfaction_measure'"))
+    sat = dict(db.execute("SELECT c.unit_code, v.text FROM counted c JOIN submission_values v ON v.submission_id = "
+                          "c.id JOIN keys k ON k.id = v.key_id WHERE k.key = 'settings.satisfaction_measure'"))
     units["satisfaction_measure"] = pd.Series(sat, dtype=object).reindex(units.index)
     survey = units["satisfaction_measure"] == "Khảo sát"
     units["rates.satisfaction"] = units["rates.satisfaction_survey"].where(survey, units["rates.satisfaction_qd766"])
@@ -299,7 +300,8 @@ def _indicators(db, units: pd.DataFrame, city: pd.Series, satisfaction_key: str,
             per_unit[cls_of(text, f"đơn vị thứ {idx + 1}")][idx] += count
     for kid, num, text, count in db.execute(
             "SELECT v.key_id, v.num, v.text, COUNT(*) FROM counted c JOIN submission_values v "
-            "ON v.submission_id = c.id JOIN indicator_fields f ON f.key_id = v.key_id GROUP BY v.key_id, v.num, v.text"):
+            "ON v.submission_id = c.id JOIN indicator_fields f ON f.key_id = v.key_id "
+            "GROUP BY v.key_id, v.num, v.text"):
         code, fld = fields[kid]
         if fld == "status":
             cls = cls_of(text, f"chỉ tiêu {code}")

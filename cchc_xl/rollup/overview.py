@@ -185,7 +185,7 @@ def _indicator_section(s: _Sheet, data) -> None:
     if rows:
         bar = s.wb.add_chart({"type": "bar", "subtype": "stacked"})
         colors = ("#2E7D32", "#C62828", "#BDBDBD", "#F9A825", "#6A1B9A", "#90A4AE")
-        for c, (cls, color) in enumerate(zip(CLASSES, colors), start=1):
+        for c, color in enumerate(colors[:len(CLASSES)], start=1):      # a series per class, in CLASSES' order
             bar.add_series({"name": [SHEET, first - 1, c], "categories": [SHEET, first, 0, last, 0],
                             "values": [SHEET, first, c, last, c], "fill": {"color": color}, "gap": 60})
         _chart_style(bar, "Số đơn vị theo mức đánh giá từng chỉ tiêu")

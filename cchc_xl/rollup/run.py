@@ -70,7 +70,7 @@ class RollupOptions:
     signer_title: str = "GIÁM ĐỐC"
     date: dt.date | None = None  # the date line of the summary page (default: the day of the run)
 
-    def resolved(self) -> "RollupOptions":
+    def resolved(self) -> RollupOptions:
         """A copy with the governing authority filled in from ``place`` when not given."""
         return dataclasses.replace(self, issuer_parent=self.issuer_parent or parent_of(self.place))
 

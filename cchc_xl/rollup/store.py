@@ -304,7 +304,7 @@ class Store:
             self.rollback()
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -414,8 +414,9 @@ class Store:
         """``(sha256, file name, where it was filed, arrived at)`` of rejected files judged by another version of
         the program (a cause it may no longer have) that were filed in the rejected folder."""
         return self.db.execute(
-            "SELECT sha256, file_name, filed_as, arrived_at FROM files WHERE outcome = 'rejected' AND filed_as IS NOT NULL "
-            "AND submission_id IS NULL AND (program_version IS NULL OR program_version <> ?) ORDER BY seen_at, file_name",
+            "SELECT sha256, file_name, filed_as, arrived_at FROM files WHERE outcome = 'rejected' AND filed_as IS NOT "
+            "NULL AND submission_id IS NULL AND (program_version IS NULL OR program_version <> ?) "
+            "ORDER BY seen_at, file_name",
             (program_version,)).fetchall()
 
     def inbox_periods(self) -> list[tuple[str, int, str, int]]:

@@ -91,8 +91,9 @@ def _header(data, options) -> list:
         Para(f"Tổng hợp kết quả thực hiện công tác cải cách hành chính {report_title_phrase(data.period)} của các "
              "đơn vị trực thuộc", "nd_subject", keep=True, keep_with_next=True, balance=True),
         Row([Cell(10, 15, None, "nd_rule")], height=14),
-        Para(f"(Tổng hợp từ báo cáo của {_N(data.reported)} đơn vị; số liệu từ ngày {vnformat.date_vn(data.period.start)}"
-             f" đến ngày {vnformat.date_vn(data.period.end)}; hạn gửi báo cáo {vnformat.date_vn(data.deadline)}.)",
+        Para(f"(Tổng hợp từ báo cáo của {_N(data.reported)} đơn vị; số liệu từ ngày "
+             f"{vnformat.date_vn(data.period.start)} đến ngày {vnformat.date_vn(data.period.end)}; hạn gửi báo cáo "
+             f"{vnformat.date_vn(data.deadline)}.)",
              "nd_note", keep=True, space_after=6),
     ]
 
@@ -162,8 +163,8 @@ def _indicators(data) -> list:
     items.append(_para(f"Mỗi đơn vị đã báo cáo ({_N(data.reported)}) thuộc đúng một mức của mỗi chỉ tiêu: đạt + "
                        f"{not_met.lower()} + mức khác (chưa có dữ liệu, theo dõi, không tính được, không có chỉ tiêu "
                        f"này) = {_N(data.reported)}. Tỷ lệ đơn vị đạt = đạt / (đạt + {not_met.lower()}). Toàn ngành: "
-                       "tính lại từ tổng các số đếm của các đơn vị (không lấy trung bình tỷ lệ), đánh giá so với chỉ tiêu "
-                       "đặt ra." + ("" if data.final else
+                       "tính lại từ tổng các số đếm của các đơn vị (không lấy trung bình tỷ lệ), đánh giá so với chỉ "
+                       "tiêu đặt ra." + ("" if data.final else
                                                              f" '{not_met}': chưa đạt ngưỡng tại thời điểm báo cáo."),
                        "t_note", space_after=6))
     return items
@@ -189,9 +190,10 @@ def _dossiers(data) -> list:
     rows = [[label] + [_p(s.get(key)) for _, _, s in (series if len(series) > 1 else series[:1])]
             for label, key in lines]
     items += _table(spans, head, rows, [["t_small"] + ["t_small_center"] * (len(spans) - 1)] * len(rows))
-    items.append(_para("Các tỷ lệ toàn ngành tính từ tổng số hồ sơ của các đơn vị, không lấy trung bình tỷ lệ của đơn vị; "
-                       "hài lòng theo cách tính đa số đơn vị dùng (" + ("khảo sát" if data.satisfaction_key.endswith(
-                           "survey") else "QĐ 766") + ").", "t_note", space_after=6))
+    items.append(_para("Các tỷ lệ toàn ngành tính từ tổng số hồ sơ của các đơn vị, không lấy trung bình tỷ lệ của đơn "
+                       "vị; hài lòng theo cách tính đa số đơn vị dùng ("
+                       + ("khảo sát" if data.satisfaction_key.endswith("survey") else "QĐ 766") + ").", "t_note",
+                       space_after=6))
     return items
 
 

@@ -73,8 +73,8 @@ _TASK_NOTE = ("Số nhiệm vụ phải thực hiện = Hoàn thành đúng hạ
               "Sắp đến hạn + Trong hạn + Chưa xác định hạn; nhiệm vụ 'Không thực hiện' tính riêng. Tỷ lệ hoàn thành = "
               "(Hoàn thành đúng hạn + Hoàn thành trễ hạn) / Số nhiệm vụ phải thực hiện. CT2 = Tử số / Mẫu số CT2, đếm "
               "mỗi nhiệm vụ không định kỳ và mỗi lần thực hiện nhiệm vụ định kỳ một lần: mẫu số là số đã đến hạn hoặc "
-              "đã hoàn thành (chưa đến hạn mà chưa xong không tính), tử số là số hoàn thành đúng hạn. Cùng kỳ năm trước: "
-              "của chính đơn vị đó. Hạng tiến độ: theo tỷ lệ hoàn thành, cao hơn đứng trước.")
+              "đã hoàn thành (chưa đến hạn mà chưa xong không tính), tử số là số hoàn thành đúng hạn. Cùng kỳ năm "
+              "trước: của chính đơn vị đó. Hạng tiến độ: theo tỷ lệ hoàn thành, cao hơn đứng trước.")
 
 
 def _dossier_cols() -> list[Col]:
@@ -94,8 +94,8 @@ def _dossier_cols() -> list[Col]:
 
 
 _DOSSIER_NOTE = ("Tổng số hồ sơ = Kỳ trước chuyển sang + Mới tiếp nhận = Đã giải quyết + Đang giải quyết trong hạn + "
-                 "Đang giải quyết quá hạn + Chờ bổ sung + Rút hồ sơ + Từ chối; Mới tiếp nhận = Trực tuyến + Trực tiếp + "
-                 "Bưu chính; Đã giải quyết = Trước hạn + Đúng hạn + Trễ hạn. Các tỷ lệ: trang 'Tỷ lệ hồ sơ'.")
+                 "Đang giải quyết quá hạn + Chờ bổ sung + Rút hồ sơ + Từ chối; Mới tiếp nhận = Trực tuyến + Trực tiếp "
+                 "+ Bưu chính; Đã giải quyết = Trước hạn + Đúng hạn + Trễ hạn. Các tỷ lệ: trang 'Tỷ lệ hồ sơ'.")
 
 
 def _dossier_rate_cols(year: int) -> list[Col]:
@@ -104,17 +104,18 @@ def _dossier_rate_cols(year: int) -> list[Col]:
         Col("Tỷ lệ trước hạn và đúng hạn", "rates.early_or_on_time", "rate", 9.5),
         Col(f"Cùng kỳ năm {year - 1}", "previous:rates.early_or_on_time", "rate", 9),
         Col("Tỷ lệ trước hạn", "rates.early", "rate", 9), Col("Tỷ lệ nộp trực tuyến", "rates.online", "rate", 9),
-        Col("Tỷ lệ kết quả số hóa", "rates.digitised", "rate", 9), Col("Tỷ lệ hài lòng", "rates.satisfaction", "rate", 9),
+        Col("Tỷ lệ kết quả số hóa", "rates.digitised", "rate", 9),
+        Col("Tỷ lệ hài lòng", "rates.satisfaction", "rate", 9),
         Col("Cách tính hài lòng", "satisfaction_measure", "text", 10),
         Col("Hạng giải quyết hồ sơ", "rank_dossiers", "rank", 8),
     ]
 
 
-_DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước hạn + Đúng hạn) / Đã giải quyết; tỷ lệ trước hạn = Trước hạn "
-                      "/ Đã giải quyết; tỷ lệ nộp trực tuyến = Trực tuyến / Mới tiếp nhận; tỷ lệ số hóa = hồ sơ có kết "
-                      "quả số hóa / Đã giải quyết; hài lòng theo cách tính của đơn vị (QĐ 766: (hồ sơ xem xét − không "
-                      "hài lòng hoặc có phản ánh) / hồ sơ xem xét; Khảo sát: hài lòng / được đánh giá). Hạng: theo tỷ lệ "
-                      "trước hạn và đúng hạn, cao hơn đứng trước.")
+_DOSSIER_RATE_NOTE = ("Tỷ lệ trước hạn và đúng hạn = (Trước hạn + Đúng hạn) / Đã giải quyết; tỷ lệ trước hạn = Trước "
+                      "hạn / Đã giải quyết; tỷ lệ nộp trực tuyến = Trực tuyến / Mới tiếp nhận; tỷ lệ số hóa = hồ sơ có "
+                      "kết quả số hóa / Đã giải quyết; hài lòng theo cách tính của đơn vị (QĐ 766: (hồ sơ xem xét − "
+                      "không hài lòng hoặc có phản ánh) / hồ sơ xem xét; Khảo sát: hài lòng / được đánh giá). Hạng: "
+                      "theo tỷ lệ trước hạn và đúng hạn, cao hơn đứng trước.")
 
 
 def _indicator_cols(data) -> list[Col]:
@@ -330,14 +331,14 @@ def _write_sheets(wb, data, options, made_at: dt.datetime) -> None:
 
 
 def _summary_note(data) -> str:
-    return (f"Mỗi đơn vị đã báo cáo thuộc đúng một mức đánh giá của từng chỉ tiêu; cộng các cột 'Số đơn vị' bằng số đơn "
-            f"vị đã báo cáo. '{class_label('not_met', data.period.key)}' là chỉ tiêu chưa đạt ngưỡng"
+    return (f"Mỗi đơn vị đã báo cáo thuộc đúng một mức đánh giá của từng chỉ tiêu; cộng các cột 'Số đơn vị' bằng số "
+            f"đơn vị đã báo cáo. '{class_label('not_met', data.period.key)}' là chỉ tiêu chưa đạt ngưỡng"
             + (" tại thời điểm báo cáo (trước báo cáo năm)" if not data.final else "")
             + ". Toàn ngành: tính lại từ tổng các số đếm của các đơn vị (không lấy trung bình tỷ lệ), đánh giá theo "
               "ngưỡng. Tỷ lệ đơn vị đạt = Đạt / (Đạt + " + class_label("not_met", data.period.key) + ").")
 
 
 def _rank_note(period_key: str) -> str:
-    return ("Xếp hạng theo: tỷ lệ chỉ tiêu đạt (Đạt / (Đạt + " + class_label("not_met", period_key) + ")), rồi tỷ lệ hồ "
-            "sơ giải quyết trước hạn và đúng hạn, rồi tỷ lệ nhiệm vụ hoàn thành; cao hơn đứng trước, bằng nhau cùng "
+    return ("Xếp hạng theo: tỷ lệ chỉ tiêu đạt (Đạt / (Đạt + " + class_label("not_met", period_key) + ")), rồi tỷ lệ "
+            "hồ sơ giải quyết trước hạn và đúng hạn, rồi tỷ lệ nhiệm vụ hoàn thành; cao hơn đứng trước, bằng nhau cùng "
             "hạng, đơn vị chưa có số liệu xếp cuối.")

@@ -63,7 +63,7 @@ class Dovecot:
         me = pwd.getpwuid(os.geteuid()).pw_name
         return os.geteuid(), os.getegid(), me, me
 
-    def start(self) -> "Dovecot":
+    def start(self) -> Dovecot:
         uid, gid, login_user, internal = self._identity()
         mail = self.dir / "mail"
         mail.mkdir()

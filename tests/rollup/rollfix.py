@@ -43,7 +43,7 @@ def make_school(dest: Path, i: int, *, code: str, name: str, seed: int = 0, year
 
     task_rows, task_cols = _rows(book, schema.TASKS)
     cells = {}
-    for tid, row in task_rows.items():
+    for row in task_rows.values():
         r = rng.random()
         if r < 0.05:
             status, done = "Không thực hiện", None

@@ -380,7 +380,7 @@ def _independent(inbox: Path) -> dict:
             continue
         files.append((pd.Timestamp(values["made_at"]), path.stat().st_mtime, values))
     latest = {}
-    for made, arrived, values in sorted(files, key=lambda f: (f[0], f[1])):
+    for _made, _arrived, values in sorted(files, key=lambda f: (f[0], f[1])):
         latest[values["unit.code"]] = values
     units = {}
     for code, v in latest.items():
@@ -513,8 +513,8 @@ def test_every_figure_equals_an_independent_pandas_aggregation(sở):
         check(r["Tỷ lệ hồ sơ trước hạn và đúng hạn"], rates["rates.early_or_on_time"], "rank: dossiers")
         check(r["Tỷ lệ nhiệm vụ hoàn thành"], rates["rates.task_completion"], "rank: tasks")
     # the ranking rule, applied independently: share met, then dossiers early or on time, then task completion
-    key = [tuple(-1.0 if x in ("", None) else x for x in (r["Tỷ lệ chỉ tiêu đạt"], r["Tỷ lệ hồ sơ trước hạn và đúng hạn"],
-                                                          r["Tỷ lệ nhiệm vụ hoàn thành"])) for r in ranking]
+    rank_cols = ("Tỷ lệ chỉ tiêu đạt", "Tỷ lệ hồ sơ trước hạn và đúng hạn", "Tỷ lệ nhiệm vụ hoàn thành")
+    key = [tuple(-1.0 if r[c] in ("", None) else r[c] for c in rank_cols) for r in ranking]
     assert key == sorted(key, reverse=True)
     for i, r in enumerate(ranking):
         first = next(j for j in range(len(key)) if key[j] == key[i])
