@@ -1,9 +1,10 @@
 """``cchc-xl``: the one place that builds the command line and registers every subcommand.
 
-Each command is a thin function ``cmd_*(args) -> exit code``: it imports what it needs when it runs (so
-``cchc-xl --help`` and every command start without loading the others), calls the library and prints the
-result. :data:`COMMANDS` lists every subcommand, its help and its arguments: registering a new command is
-one entry there (``arguments``/``run`` may be ``"module:function"`` strings, imported only when needed).
+Each command is a thin function ``cmd_*(args) -> exit code`` (the school's in :mod:`cchc_xl.commands`, the
+Sở's in ``rollup/cli.py`` and ``mailbox/cli.py``): it imports what it needs when it runs (so ``cchc-xl --help``
+and every command start without loading the others), calls the library and prints the result.
+:data:`COMMANDS` lists every subcommand, its help and its arguments: registering a new command is one entry there
+(``arguments``/``run`` may be ``"module:function"`` strings, imported only when needed).
 ``scripts/consolidate.py`` (the scheduler's entry point) runs the ``consolidate`` entry through
 :func:`run_one`.
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import json
 import os
 import sys
 import traceback
@@ -78,217 +78,6 @@ def _crash(exc: BaseException) -> None:
         return
     print(f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết đã ghi vào '{path}'.", file=sys.stderr)
 
-
-def _progress(quiet: bool):
-    from .progress import text_progress
-
-    return text_progress(quiet=quiet)
-
-
-def _summary(result) -> str:
-    """The Vietnamese summary of a refresh; every number comes from ``result.figures``."""
-    from .core import vnformat
-    from .core.figures import SECTION_LABELS
-    from .core.narrative import stale_note
-    from .core.tasks import TASK_FLAGS
-    from .schema import TASK_FLAG
-
-    n = vnformat.integer
-    fig = result.figures
-    source = result.chosen.as_of_words if result.chosen else ""
-    lines = [
-        f"Kỳ báo cáo: {result.period.label} (từ {vnformat.date_vn(result.period.start)} đến "
-        f"{vnformat.date_vn(result.period.end)}), tính đến ngày {vnformat.date_vn(result.as_of)}"
-        + (f" ({source})" if source else ""),
-    ]
-    lines += ["Lưu ý: " + note for note in fig.notes]
-    for section, why in fig.unavailable.items():
-        lines.append(f"KHÔNG TÍNH ĐƯỢC phần '{SECTION_LABELS.get(section, section)}': {why}")
-    if fig.tasks is not None:
-        c = fig.tasks.counts
-        line = f"Nhiệm vụ: {n(c['total'])} — " + ", ".join(f"{TASK_FLAG[k]}: {n(c[k])}" for k in TASK_FLAGS)
-        skipped = [o.task.id for o in fig.tasks.not_counted]
-        if skipped:
-            line += f" (dòng phụ lục không tính thêm: {', '.join(skipped)})"
-        lines.append(line)
-        lines.append(f"Tỷ lệ hoàn thành đúng hạn (CT2): {n(fig.tasks.ct2_numerator)}/{n(fig.tasks.ct2_denominator)}"
-                     f" = {vnformat.percent(fig.ct2)}")
-    st = fig.dossiers
-    if st is not None:
-        lines.append(
-            f"Hồ sơ TTHC: {n(st.total)} (kỳ trước chuyển sang {n(st.carried_over)}, mới tiếp nhận "
-            f"{n(st.received_new)}); đã giải quyết {n(st.resolved)} (trước hạn {n(st.early)}, đúng hạn "
-            f"{n(st.on_time)}, trễ hạn {n(st.late)}); đang giải quyết {n(st.pending)} (quá hạn "
-            f"{n(st.pending_overdue)}); chờ bổ sung {n(st.waiting)}; rút hồ sơ {n(st.withdrawn)}; từ chối không "
-            f"tính hạn {n(st.refused_untimed)}; trước và đúng hạn {vnformat.percent(st.rate_early_or_on_time)}")
-    if fig.indicators:
-        lines.append("Chỉ tiêu: " + "; ".join(
-            f"{r.code} {r.actual if isinstance(r.actual, str) else vnformat.percent(r.actual)} ({r.status})"
-            for r in fig.indicators))
-    if fig.tasks is not None:
-        for label, items in (("Nhiệm vụ quá hạn", fig.tasks.overdue), ("Nhiệm vụ chưa hoàn thành",
-                                                                        fig.tasks.unfinished)):
-            if items:
-                lines.append(f"{label}: " + ", ".join(f"{o.task.id} ({o.task.group})" for o in items))
-    stale = stale_note(result.narrative, result.period.label)
-    if stale:  # a person's text written before its figures changed (kept as written)
-        lines.append(stale)
-    if result.problems:
-        lines.append(f"Có {len(result.problems)} vấn đề dữ liệu (chạy 'cchc-xl check' để xem chi tiết).")
-    return "\n".join(lines)
-
-
-# --- the commands: parse → call the library → print; errors are translated by run_command ------------------
-
-def cmd_refresh(args) -> int:
-    from .engine import refresh_file
-
-    result = refresh_file(args.workbook, as_of=args.as_of, period=args.period, out=args.out,
-                          progress=_progress(args.json))
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
-        target = args.out or args.workbook
-        print(_summary(result))
-        print(f"Đã ghi kết quả vào '{target}'.")
-    if result.unavailable:  # the report says which part could not be computed; so does the exit code
-        print("Báo cáo chưa đầy đủ: " + result.figures.unavailable_text() + ".", file=sys.stderr)
-        return EXIT_PROBLEMS
-    return EXIT_OK
-
-
-def cmd_redraft(args) -> int:
-    from .engine import redraft_file
-    from .schema import NARRATIVE, NARRATIVE_SECTIONS
-
-    given = list(args.section or ())
-    sections = [c.strip() for value in given for c in value.split(",") if c.strip()]
-    if given and not sections:      # --section "" is no section, never "every section"
-        raise CchcError("--section không nêu mục nào; hãy ghi mục cần soạn lại, ví dụ --section II.1 (bỏ --section "
-                        "để soạn lại mọi mục của kỳ).")
-    result = redraft_file(args.workbook, sections, as_of=args.as_of, period=args.period, out=args.out)
-    rows = [t for t in result.narrative.values() if t.row is not None]
-    chosen = [t for t in rows if not sections or t.code in sections]
-    redrafted = [t for t in chosen if t.source == "draft"]   # now the engine's fresh draft (written, or already it)
-    undrafted = [t for t in chosen if t.source != "draft"]   # no figures to draft from: left as it was
-    kept = [t for t in rows if t not in chosen and t.source == "person"]
-    for t in redrafted:
-        line = f"Đã soạn lại mục {t.code} ({NARRATIVE_SECTIONS[t.code]})"
-        if t.moved:
-            line += f"; văn bản đã sửa được giữ ở cột 'Bản trước' (trang '{NARRATIVE.sheet}', dòng {t.row})"
-        print(line + ".")
-    moved = sum(t.moved for t in redrafted)
-    parts = [f"đã soạn lại {len(redrafted)} mục" + (f" ({moved} mục do cán bộ viết, văn bản cũ giữ ở cột 'Bản "
-                                                     f"trước')" if moved else "")]
-    if kept:
-        parts.append(f"giữ nguyên {len(kept)} mục do cán bộ viết không được chọn ({', '.join(t.code for t in kept)})")
-    if undrafted:
-        parts.append(f"không soạn được {len(undrafted)} mục vì thiếu số liệu "
-                     f"({', '.join(t.code for t in undrafted)})")
-    print(f"Kỳ {result.period.label}: {'; '.join(parts)}; đã lập lại trang 'Báo cáo' trong "
-          f"'{args.out or args.workbook}'.")
-    return EXIT_OK
-
-
-def cmd_check(args) -> int:
-    from .engine import check_file
-
-    problems = check_file(args.workbook, as_of=args.as_of)
-    if args.json:
-        print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
-    elif not problems:
-        print("Không phát hiện vấn đề dữ liệu nào.")
-    else:
-        for p in problems:
-            print(p.describe())
-        print(f"Tổng cộng {len(problems)} vấn đề.", file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
-
-
-def cmd_import(args) -> int:
-    from .io.import_dossiers import import_dossiers
-
-    report = import_dossiers(args.workbook, args.file, out=args.out)
-    print(report.summary())
-    return EXIT_OK
-
-
-def cmd_build(args) -> int:
-    from .build.pipeline import build
-
-    path = build(args.out)
-    print(f"Đã tạo sổ tính '{path}'.")
-    return EXIT_OK
-
-
-def cmd_setup_excel(args) -> int:
-    from .excel.conf import setup_excel
-
-    result = setup_excel(args.workbook)
-    print(result.text)
-    return EXIT_OK if result.ok else EXIT_PROBLEMS
-
-
-def cmd_handout(args) -> int:
-    from .distribute.handout import handout
-
-    paths = handout(args.workbook, args.out_dir, progress=_progress(args.quiet))
-    for p in paths:
-        print(p)
-    print(f"Đã tạo {len(paths)} tệp cho các tổ/nhóm trong {args.out_dir}.", file=sys.stderr)
-    return EXIT_OK
-
-
-def cmd_consolidate(args) -> int:
-    if Path(args.workbook).is_dir():
-        raise CchcError(f"'{args.workbook}' là một thư mục, không phải tệp sổ tính chính; hãy ghi đúng đường dẫn "
-                        "tới tệp .xlsm.")
-    if not Path(args.workbook).is_file():
-        raise CchcError(f"Không tìm thấy tệp sổ tính chính '{args.workbook}'.")
-    if Path(args.inbox).exists() and not Path(args.inbox).is_dir():
-        raise CchcError(f"'{args.inbox}' là một tệp, không phải thư mục hộp thư đến; hãy ghi đúng thư mục.")
-    if not Path(args.inbox).is_dir():
-        raise CchcError(f"Không tìm thấy thư mục hộp thư đến '{args.inbox}'.")
-    if args.log and Path(args.log).is_dir():
-        raise CchcError(f"--log '{args.log}' là một thư mục; hãy ghi tên tệp nhật ký, ví dụ "
-                        f"'{Path(args.log) / 'tong_hop.log'}'.")
-    from .distribute.consolidate import EXIT_BUSY as BUSY, EXIT_FAILED as FAILED, consolidate
-
-    s = consolidate(args.workbook, args.inbox, as_of=args.as_of, send=args.send, log_path=args.log,
-                    progress=_progress(args.quiet), lock_wait=args.wait)
-    # results on standard output (the summary, what the run did); problems on standard error
-    if s.report is not None:         # the run got through (a later send may still have failed)
-        print(s.table(message=False))
-    if s.exit_code in (FAILED, BUSY):
-        print(f"Lỗi: {s.message}", file=sys.stderr)
-    elif s.message:
-        print(s.message)
-    if s.rejected:
-        print(f"Có {s.rejected} tệp bị từ chối; lý do ở tệp .txt cùng tên trong '{Path(args.inbox) / 'rejected'}'.",
-              file=sys.stderr)
-    if s.unfiled:
-        print(f"Có {len(s.unfiled)} tệp chưa chuyển được (dòng CHƯA CHUYỂN ở trên); lần chạy sau sẽ xử lý lại.",
-              file=sys.stderr)
-    if s.log_problem:
-        print(s.log_problem, file=sys.stderr)
-    return s.exit_code
-
-
-def cmd_send(args) -> int:
-    from .distribute.send import send_file
-
-    out = send_file(args.workbook, period=args.period, to=args.to, dry_run=args.dry_run, force=args.force,
-                    outdir=args.out_dir, as_of=args.as_of, progress=_progress(args.quiet))
-    for warning in out.warnings:
-        print(f"Chú ý: {warning}", file=sys.stderr)
-    print(out.message)
-    for p in (out.xlsx, out.pdf, out.eml):
-        if p:
-            print(p)
-    return EXIT_OK
-
-
-# --- the arguments of each command ----------------------------------------------------------------------------
 
 def _args_refresh(p) -> None:
     p.add_argument("workbook", help="đường dẫn sổ tính .xlsm/.xlsx")
@@ -485,29 +274,31 @@ def _resolve(target):
 COMMANDS: list[Command] = [
     Command("refresh", "tính lại mọi thứ và ghi vào sổ tính (có bản sao lưu)",
             "Tính tình trạng hạn nhiệm vụ, phân loại hồ sơ, chỉ tiêu và lập trang 'Báo cáo'. "
-            "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.", _args_refresh, cmd_refresh),
+            "Ghi đè sổ tính (giữ bản sao lưu cạnh tệp) hoặc ghi ra --out.", _args_refresh,
+            "cchc_xl.commands:cmd_refresh"),
     Command("redraft", "soạn lại nội dung báo cáo từ số liệu, kể cả mục đã sửa",
             "Viết lại bản nháp tự động vào các mục của trang 'Nội dung báo cáo' cho kỳ báo cáo (mọi mục, hoặc các "
             "mục --section), kể cả mục cán bộ đã sửa — văn bản đã sửa được giữ ở cột 'Bản trước' — rồi lập lại "
             "trang 'Báo cáo'. Lệnh refresh không bao giờ ghi đè mục đã sửa; mục để trống được soạn nháp tự động.",
-            _args_redraft, cmd_redraft),
+            _args_redraft, "cchc_xl.commands:cmd_redraft"),
     Command("import-dossiers", "nhập hồ sơ từ tệp xuất của hệ thống một cửa (CSV/XLSX)",
             "Thêm mới hoặc cập nhật (theo 'Mã hồ sơ') các hồ sơ trong bảng tblHoSo. CSV UTF-8 (có/không BOM), "
             "UTF-16 hoặc Windows-1258, dấu phẩy, chấm phẩy hoặc tab; hoặc XLSX; ngày dd/mm/yyyy, dd/mm/yyyy hh:mm "
             "hoặc ISO. Dòng sai (giá trị không hợp lệ, nội dung dài quá một ô Excel) được bỏ qua, có ghi dòng và cột.",
-            _args_import, cmd_import),
+            _args_import, "cchc_xl.commands:cmd_import"),
     Command("check", "liệt kê mọi vấn đề dữ liệu; mã thoát 1 nếu có",
-            "Kiểm tra dữ liệu trong sổ tính, không ghi gì.", _args_check, cmd_check),
+            "Kiểm tra dữ liệu trong sổ tính, không ghi gì.", _args_check, "cchc_xl.commands:cmd_check"),
     Command("build-workbook", "tạo lại workbook/CCHC_2024.xlsm từ nguồn văn bản",
             "Tạo sổ tính từ các tệp nguồn trong workbook/src, workbook/vba và workbook/ribbon.",
-            _args_build, cmd_build),
+            _args_build, "cchc_xl.commands:cmd_build"),
     Command("setup-excel", "ghi đường dẫn Python vào trang xlwings.conf và kiểm tra Python đó",
             "Chuẩn bị sổ tính để chạy các nút trên thanh ribbon 'CCHC' trong Excel: ghi Python đang chạy lệnh "
             "này vào trang xlwings.conf, rồi chạy chính Python đó để kiểm tra nó nạp được cchc_xl và đúng "
-            "phiên bản xlwings của sổ. Mã thoát 1 khi còn dòng chưa đạt ([ ]).", _args_setup_excel, cmd_setup_excel),
+            "phiên bản xlwings của sổ. Mã thoát 1 khi còn dòng chưa đạt ([ ]).", _args_setup_excel,
+            "cchc_xl.commands:cmd_setup_excel"),
     Command("handout", "tạo bản Excel riêng cho từng tổ/nhóm chuyên môn",
             "Tạo một tệp .xlsx (không macro) cho mỗi tổ/nhóm trong bảng tblNhiemVu; chỉ mở khóa các cột "
-            "Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú.", _args_handout, cmd_handout),
+            "Trạng thái, Ngày hoàn thành, Minh chứng, Ghi chú.", _args_handout, "cchc_xl.commands:cmd_handout"),
     Command("consolidate", "tổng hợp các bản tổ/nhóm gửi về vào sổ tính chính",
             "Kiểm tra từng tệp trong hộp thư đến (không mở bằng Excel, không chạy macro), đưa các cập nhật hợp "
             "lệ vào sổ chính theo Mã nhiệm vụ, tính lại báo cáo (kỳ và ngày tính đến theo cùng quy tắc như refresh; "
@@ -515,7 +306,7 @@ COMMANDS: list[Command] = [
             "Tệp vừa được ghi trong 3 giây gần nhất (có thể còn đang chép vào) hoặc đang mở trong Excel (có tệp "
             "~$TÊN) được để nguyên cho lần chạy sau.\n"
             "Mã thoát: 0 xong; 2 xong nhưng có tệp bị từ chối, hoặc sai tham số (thiếu sổ tính, thiếu thư mục "
-            "hộp thư); 3 thất bại; 4 đang có lần chạy khác.", _args_consolidate, cmd_consolidate),
+            "hộp thư); 3 thất bại; 4 đang có lần chạy khác.", _args_consolidate, "cchc_xl.commands:cmd_consolidate"),
     Command("send", "gửi báo cáo (Excel + PDF) lên Sở qua thư điện tử",
             "Gửi đúng báo cáo đang có trong trang 'Báo cáo' (kỳ và ngày tính đến ghi kèm báo cáo); dữ liệu đã sửa "
             "sau khi lập báo cáo thì từ chối và ghi lệnh 'cchc-xl refresh …' cần chạy.\n"
@@ -523,7 +314,7 @@ COMMANDS: list[Command] = [
             "đọc; không có cấu hình, nhật ký, macro) và PDF trang Báo cáo (PDF cần LibreOffice; trong Excel, nút "
             "'Gửi báo cáo lên Sở' dùng chính Excel), soạn thư và gửi qua SMTP. Mật khẩu chỉ lấy từ biến môi trường "
             "CCHC_SMTP_PASSWORD hoặc kho khóa của hệ điều hành (dịch vụ cchc-xl). Không có máy chủ thư hoặc "
-            "--dry-run: tạo thư nháp .eml.", _args_send, cmd_send),
+            "--dry-run: tạo thư nháp .eml.", _args_send, "cchc_xl.commands:cmd_send"),
     Command("rollup", "Sở: tổng hợp tệp báo cáo của các đơn vị thành một sổ tính",
             "Đọc mọi tệp trao đổi báo cáo CCHC trong thư mục (không mở bằng Excel, không chạy macro), lưu vào cơ "
             "sở dữ liệu SQLite cạnh tệp kết quả, tổng hợp toàn ngành, xếp hạng, liệt kê đơn vị chưa báo cáo và "
