@@ -14,7 +14,8 @@ adding a key is one line here. Rates are defined once, in :data:`RATE_FORMULAS`,
 counts, so that a roll-up recomputes every rate from summed counts (never an average of rates).
 
 Version history (a reader accepts every version up to :data:`FORMAT_VERSION` and checks a file's rates by the
-formulas of its own version, :func:`formulas`; the roll-up recomputes every rate with the current ones):
+formulas of its own version, :func:`formulas`, :func:`rates_allowed`; the roll-up recomputes every rate with the current
+ones):
 
 * 1 — first version.
 * 2 (issue #15) — CT2 counted per unit of work: ``tasks.ct2_due``/``tasks.ct2_done`` count a non-periodic task,
@@ -40,8 +41,8 @@ from ..core.indicators import REGISTRY
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "SHEET_DATA", "TABLE_DATA", "DATA_HEADERS", "META", "MetaKey",
            "PROPERTIES", "LABELS", "UNIT_TASKS", "UNIT_DOSSIERS", "UNIT_PROCEDURES", "UNIT_RATE", "UNIT_DATE",
-           "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "formulas", "indicator_key",
-           "INDICATOR_FIELDS", "UNIT_CODE", "unit_code_problem"]
+           "RATE_FORMULAS", "INDICATOR_RATES", "label_for", "unit_for", "rate", "formulas", "rates_allowed",
+           "indicator_key", "INDICATOR_FIELDS", "UNIT_CODE", "unit_code_problem"]
 
 #: What the reader accepts as ``unit.code`` (the unit's electronic identifier, setting ``ma_dinh_danh``).
 UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
@@ -254,6 +255,21 @@ def unit_for(key: str) -> str:
         return UNIT_RATE
     group = key.partition(".")[0]
     return {"tasks": UNIT_TASKS, "dossiers": UNIT_DOSSIERS, "procedures": UNIT_PROCEDURES}.get(group, "")
+
+
+def rates_allowed(key: str, counts: Mapping[str, float | int | None], version: int) -> list[float | None]:
+    """The values a file of format ``version`` may carry for rate ``key`` given its ``counts``: by its version's
+    formulas — and for version 1 also by the current ones, which cchc-xl wrote under version 1 until the version
+    was raised (the release before issue #15's version 2 already had issue #15's formulas).
+
+    >>> counts = {"dossiers.late": 1, "dossiers.pending_overdue": 1, "dossiers.resolved": 3,
+    ...           "dossiers.received_new": 8, "dossiers.carried_over": 2}
+    >>> key = "rates.late_incl_pending_overdue"
+    >>> rates_allowed(key, counts, 1), rates_allowed(key, counts, 2)
+    ([0.2, 0.5], [0.5])
+    """
+    versions = (version, FORMAT_VERSION) if version == 1 and FORMAT_VERSION != 1 else (version,)
+    return [rate(key, counts, v) for v in versions]
 
 
 def rate(key: str, counts: Mapping[str, float | int | None], version: int = FORMAT_VERSION) -> float | None:

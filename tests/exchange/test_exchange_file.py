@@ -362,7 +362,8 @@ def test_a_school_name_that_looks_like_a_formula_stays_text(tmp_path):
 
 def test_reader_accepts_a_version_1_file_by_its_own_formulas(school, tmp_path):
     """A school still on a cchc-xl before format 2 is not rejected: its late-including-overdue rate was over all
-    dossiers to handle; the same rate by format 2's formula in a version-1 file is a hand edit."""
+    dossiers to handle — or, from the release that already had issue #15's formulas under version 1, by format 2's
+    formula; any other value is a hand edit. A version-2 file is held to format 2's formula only."""
     result, xlsx = school
     counts = {k: v for k, v in read_exchange(xlsx.read_bytes()).values.items() if k.startswith("dossiers.")}
     key = "rates.late_incl_pending_overdue"
@@ -378,5 +379,9 @@ def test_reader_accepts_a_version_1_file_by_its_own_formulas(school, tmp_path):
 
     accepted = read_exchange(version_1(old, tmp_path / "old.xlsx").read_bytes())
     assert accepted.values["format.version"] == 1
+    assert read_exchange(version_1(new, tmp_path / "new.xlsx").read_bytes()).values["format.version"] == 1
     with pytest.raises(ExchangeFormatError, match="không khớp"):
-        read_exchange(version_1(new, tmp_path / "mixed.xlsx").read_bytes())
+        read_exchange(version_1((old + new) / 2, tmp_path / "edited.xlsx").read_bytes())
+    version_2_old = _with_value(result, xlsx, key, repr(old).encode(), tmp_path / "v2_old.xlsx")
+    with pytest.raises(ExchangeFormatError, match="không khớp"):
+        read_exchange(version_2_old.read_bytes())
