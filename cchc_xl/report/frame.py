@@ -26,7 +26,7 @@ from .layout import CHART_DATA
 from .page import HEADER, HEADER_MM, MARGINS_MM, PAPER_A4
 from .record import RECORD_CELL
 
-__all__ = ["ReportWorksheet", "REPORT_LAYOUT", "SUMMARY_LAYOUT", "DEFAULT_FONT", "write_report_frame",
+__all__ = ["ReportWorksheet", "REPORT_LAYOUT", "SUMMARY_LAYOUT", "DEFAULT_FONT", "write_report_frame", "nd30_page",
            "report_page_setup"]
 
 DEFAULT_FONT = {"font_name": "Times New Roman", "font_size": 12}
@@ -99,10 +99,9 @@ def report_page_setup(ws) -> None:
     ws.hide_gridlines(2)
 
 
-def write_report_frame(wb, ws) -> None:
-    """The school's report sheet frame in XlsxWriter ``ws`` (a :class:`ReportWorksheet`, made with
-    ``wb.add_worksheet(name, worksheet_class=ReportWorksheet)`` in a workbook whose default font is
-    :data:`DEFAULT_FONT`): grid, A4 page, print area, page numbers, chart data headers and the chart."""
+def nd30_page(ws) -> None:
+    """The NĐ 30 page of a flowed report sheet (the school's report, the Sở's summary page): the 24-column grid,
+    A4 portrait at 100%, the margins, the page-number header, no gridlines."""
     lay = REPORT_LAYOUT
     ws.set_column(0, COLUMNS - 1, lay["column_units"])
     ws.set_paper(lay["paper"])
@@ -111,8 +110,16 @@ def write_report_frame(wb, ws) -> None:
     m = lay["margins_mm"]
     ws.set_margins(left=m["left"] * _MM, right=m["right"] * _MM, top=m["top"] * _MM, bottom=m["bottom"] * _MM)
     ws.set_header(lay["header"], {"margin": lay["header_mm"] * _MM})
-    ws.print_area(0, 0, 1_048_575, COLUMNS - 1)
     ws.hide_gridlines(2)
+
+
+def write_report_frame(wb, ws) -> None:
+    """The school's report sheet frame in XlsxWriter ``ws`` (a :class:`ReportWorksheet`, made with
+    ``wb.add_worksheet(name, worksheet_class=ReportWorksheet)`` in a workbook whose default font is
+    :data:`DEFAULT_FONT`): grid, A4 page, print area, page numbers, chart data headers and the chart."""
+    lay = REPORT_LAYOUT
+    nd30_page(ws)
+    ws.print_area(0, 0, 1_048_575, COLUMNS - 1)
 
     cat = CHART_DATA["cat_col"] - 1
     first, last = lay["chart_data_first_row"] - 1, lay["chart_data_last_row"] - 1

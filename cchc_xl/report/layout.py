@@ -31,7 +31,7 @@ from .annexes import annexes
 from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date
 from .styles import STYLES
 
-__all__ = ["ReportGrid", "build_report_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
+__all__ = ["ReportGrid", "build_report_grid", "flowed_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
 
 # Chart data (columns AK:AM, hidden; the chart the workbook build anchors beside the report reads them).
 CHART_DATA = {"first_row": 1, "cat_col": 37, "done_col": 38, "open_col": 39}
@@ -127,6 +127,15 @@ def build_report_grid(result) -> ReportGrid:
     items += _body(result)
     items += _closing(result)
     items += annexes(result)
+    g = flowed_grid(items)
+    _chart_data(g, result)
+    return g
+
+
+def flowed_grid(items: list) -> ReportGrid:
+    """The grid of flowed ``items`` (:class:`~cchc_xl.report.flow.Para` and :class:`~cchc_xl.report.flow.Row`),
+    paginated: each on its row with its computed height, and the page breaks — the school's report and the Sở's
+    summary page alike."""
     rows, breaks = paginate(items)
     g = ReportGrid(columns=COLUMNS)
     for r, item in enumerate(rows, start=1):
@@ -138,7 +147,6 @@ def build_report_grid(result) -> ReportGrid:
                 g.put(r, c.c1, c.value, c.style, to_col=c.c2)
             g.row_heights[r] = item.height
     g.row_breaks = list(breaks)
-    _chart_data(g, result)
     return g
 
 

@@ -18,8 +18,8 @@ from ..core import vnformat
 from ..core.indicators import target_words
 from ..core.periods import report_title_phrase
 from ..core.vocabulary import NOT_YET_DUE, IndicatorStatus, TaskFlag
-from ..report.flow import COLUMN_UNITS, COLUMNS, Cell, Para, Row, paginate
-from ..report.layout import ReportGrid
+from ..report.flow import COLUMNS, Cell, Para, Row
+from ..report.layout import ReportGrid, flowed_grid
 from .aggregate import class_label
 
 __all__ = ["build_summary_grid", "write_summary_page", "MAX_LISTED_UNITS", "STATUS_STYLE"]
@@ -238,36 +238,16 @@ def build_summary_grid(data, options) -> ReportGrid:
     ``date`` is the date line)."""
     items = (_header(data, options) + _reporting(data) + _tasks(data) + _indicators(data) + _dossiers(data)
              + _late_and_missing(data) + _closing(options))
-    rows, breaks = paginate(items)
-    g = ReportGrid(columns=COLUMNS)
-    for r, item in enumerate(rows, start=1):
-        if isinstance(item, Para):
-            g.put(r, item.c1, item.text, item.style, to_col=item.c2)
-            g.row_heights[r] = item.height()
-        else:
-            for c in item.cells:
-                g.put(r, c.c1, c.value, c.style, to_col=c.c2)
-            g.row_heights[r] = item.height
-    g.row_breaks = list(breaks)
-    return g
+    return flowed_grid(items)
 
 
 def write_summary_page(wb, name: str, data, options) -> None:
     """The ``Báo cáo`` sheet: the page frame of the school's report (A4 portrait at 100%, NĐ 30 margins, page
     numbers from page 2, the 24-column grid, print area A:X) and the flowed grid."""
     from ..exchange.writer import write_grid
-    from ..report.frame import REPORT_LAYOUT, ReportWorksheet
+    from ..report.frame import ReportWorksheet, nd30_page
 
     ws = wb.add_worksheet(name, worksheet_class=ReportWorksheet)
-    lay = REPORT_LAYOUT
-    mm = 1 / 25.4
-    ws.set_column(0, COLUMNS - 1, COLUMN_UNITS)
-    ws.set_paper(lay["paper"])
-    ws.set_portrait()
-    ws.set_print_scale(100)
-    m = lay["margins_mm"]
-    ws.set_margins(left=m["left"] * mm, right=m["right"] * mm, top=m["top"] * mm, bottom=m["bottom"] * mm)
-    ws.set_header(lay["header"], {"margin": lay["header_mm"] * mm})
+    nd30_page(ws)
     ws.set_start_page(1)    # its own page numbers (from page 2, NĐ 30) when the whole workbook is printed
-    ws.hide_gridlines(2)
     write_grid(wb, ws, build_summary_grid(data, options))
