@@ -23,7 +23,8 @@ from ..core.indicators import measure_label, target_words
 from ..core.narrative import reason_of, state_words
 from ..core.tasks import TASK_FLAGS
 from ..core.vocabulary import IndicatorStatus, TaskFlag
-from .flow import COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference, ct2_line
+from .flow import (COLUMNS, INDENT, Cell, PageBreak, Para, Row, annex_reference, ct2_line, span_dossiers,
+                   span_tasks)
 
 __all__ = ["annexes", "task_columns", "TASK_COLUMN", "STATUS_STYLE"]
 
@@ -78,12 +79,11 @@ def _span_note(text: str) -> Para:
 
 
 def _tasks_span(result) -> str:
-    return f"Số liệu tính từ đầu năm đến ngày {vnformat.date_vn(result.figures.as_of)}."
+    return f"Số liệu {span_tasks(result.figures)}."
 
 
 def _dossiers_span(result) -> str:
-    f = result.figures
-    return f"Số liệu trong kỳ, từ ngày {vnformat.date_vn(f.period.start)} đến ngày {vnformat.date_vn(f.cut)}."
+    return f"Số liệu trong kỳ, {span_dossiers(result.figures)}."
 
 
 # -- Phụ lục I -----------------------------------------------------------------------------------------------

@@ -54,6 +54,9 @@ __all__ = [
     "annex_reference",
     "ct2_line",
     "CT2_DEFINITION",
+    "signature_rows",
+    "span_tasks",
+    "span_dossiers",
 ]
 
 COLUMNS = 24
@@ -291,3 +294,29 @@ def ct2_line(tasks) -> str:
     return (f"Tỷ lệ nhiệm vụ hoàn thành đúng hạn (chỉ tiêu CT2): {integer(tasks.ct2_numerator)}/"
             f"{integer(tasks.ct2_denominator)} = {percent(tasks.ct2)} ({CT2_DEFINITION}; mỗi nhiệm vụ, mỗi lần "
             "thực hiện tính một lần).")
+
+
+def signature_rows(left: list, right: list) -> list[Row]:
+    """The closing block of a report: ``Nơi nhận`` lines on the left, the signer's titles, space and name on the
+    right (``(text, style)`` pairs; a ``None`` text is a blank line), side by side and kept together."""
+    rows: list = [Row([], height=10, keep_with_next=True)]
+    for i in range(max(len(left), len(right))):
+        cells = []
+        if i < len(left):
+            cells.append(Cell(1, 11, *left[i]))
+        if i < len(right) and right[i][0]:
+            cells.append(Cell(12, COLUMNS, *right[i]))
+        rows.append(Row(cells, height=17.25 if i else 18.0, keep_with_next=True))
+    rows[-1].keep_with_next = False
+    return rows
+
+
+def span_tasks(figures) -> str:
+    """The span of the task figures (``figures``: :class:`cchc_xl.core.figures.ReportFigures`), said alike in the
+    report's text and in its annexes."""
+    return f"tính từ đầu năm đến ngày {date_vn(figures.as_of)}"
+
+
+def span_dossiers(figures) -> str:
+    """The span of the period's dossier figures."""
+    return f"từ ngày {date_vn(figures.period.start)} đến ngày {date_vn(figures.cut)}"

@@ -28,7 +28,8 @@ from ..core.periods import report_title_phrase
 from ..core.tasks import TASK_FLAGS
 from ..core.vocabulary import DONE, IndicatorStatus, TaskFlag
 from .annexes import annexes
-from .flow import COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signed_date
+from .flow import (COLUMNS, FONTS, INDENT, Cell, Para, Row, ct2_line, paginate, report_number, signature_rows,
+                   signed_date, span_dossiers, span_tasks)
 from .styles import STYLES
 
 __all__ = ["ReportGrid", "build_report_grid", "flowed_grid", "STYLES", "CHART_DATA", "PRINT_COLUMNS", "INDENT"]
@@ -212,21 +213,12 @@ def _body(result) -> list:
     return items
 
 
-def _span_tasks(result) -> str:
-    return f"tính từ đầu năm đến ngày {vnformat.date_vn(result.figures.as_of)}"
-
-
-def _span_dossiers(result) -> str:
-    f = result.figures
-    return f"từ ngày {vnformat.date_vn(f.period.start)} đến ngày {vnformat.date_vn(f.cut)}"
-
-
 def _task_totals(result) -> list[Para]:
     tasks = result.figures.tasks
     if tasks is None:
         return [_not_computed(result, "tasks")]
     items = [
-        _para(f"Tiến độ nhiệm vụ ({_span_tasks(result)}): Kế hoạch có {_N(tasks.counts['total'])} nhiệm vụ — "
+        _para(f"Tiến độ nhiệm vụ ({span_tasks(result.figures)}): Kế hoạch có {_N(tasks.counts['total'])} nhiệm vụ — "
               f"{nar.count_phrase(tasks.counted)}; đã hoàn thành {_N(tasks.done)}/{_N(tasks.carried_out)} nhiệm vụ "
               f"nhà trường thực hiện ({vnformat.percent(tasks.completion)}) (chi tiết tại Phụ lục I, Phụ lục IV).",
               space_after=2),
@@ -274,7 +266,7 @@ def _area_figures(result, area: int) -> list[Para]:
                  f"{vnformat.percent(r['digitised'])}" if r["digitised"] is not None else ""]
         parts = [p for p in parts if p]
         if parts:
-            items.append(_para(f"Trong kỳ ({_span_dossiers(result)}), " + "; ".join(parts) + ".", space_after=2))
+            items.append(_para(f"Trong kỳ ({span_dossiers(result.figures)}), " + "; ".join(parts) + ".", space_after=2))
     return items
 
 
@@ -285,7 +277,7 @@ def _clauses(pairs) -> str:
 
 def _dossier_text(result, st) -> str:
     """The dossier paragraph of II.3: counts of the period, no zero clause, each rate with its label."""
-    span = _span_dossiers(result)
+    span = span_dossiers(result.figures)
     if not st.total:
         return f"Hồ sơ thủ tục hành chính: trong kỳ ({span}) nhà trường không tiếp nhận hồ sơ nào."
     received = f"tiếp nhận {_N(st.total)} hồ sơ"
@@ -345,16 +337,7 @@ def _closing(result) -> list:
     recipients = ["- " + line.lstrip("- ") for line in str(s["noi_nhan"]).splitlines() if line.strip()]
     left = [("Nơi nhận:", "recv_head")] + [(line, "recv") for line in recipients]
     right = [(t, "sign") for t in titles] + [(None, "sign")] * 4 + [(s["nguoi_ky"], "sign")]
-    rows: list = [Row([], height=10, keep_with_next=True)]
-    for i in range(max(len(left), len(right))):
-        cells = []
-        if i < len(left):
-            cells.append(Cell(1, 11, *left[i]))
-        if i < len(right) and right[i][0]:
-            cells.append(Cell(12, COLUMNS, *right[i]))
-        rows.append(Row(cells, height=17.25 if i else 18.0, keep_with_next=True))
-    rows[-1].keep_with_next = False
-    return rows
+    return signature_rows(left, right)
 
 
 def _chart_data(g: ReportGrid, result) -> None:

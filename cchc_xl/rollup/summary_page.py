@@ -18,7 +18,7 @@ from ..core import vnformat
 from ..core.indicators import target_words
 from ..core.periods import report_title_phrase
 from ..core.vocabulary import NOT_YET_DUE, IndicatorStatus, TaskFlag
-from ..report.flow import COLUMNS, Cell, Para, Row
+from ..report.flow import COLUMNS, Cell, Para, Row, signature_rows
 from ..report.layout import ReportGrid, flowed_grid
 from .aggregate import class_label
 
@@ -219,18 +219,9 @@ def _late_and_missing(data) -> list:
 
 
 def _closing(options) -> list:
-    rows: list = [Row([], height=10, keep_with_next=True)]
     left = [("Nơi nhận:", "recv_head")] + [("- " + line, "recv") for line in _RECIPIENTS]
     right = [(options.signer_title, "sign")] + [(None, "sign")] * 4 + [(options.signer, "sign")]
-    for i in range(max(len(left), len(right))):
-        cells = []
-        if i < len(left):
-            cells.append(Cell(1, 11, *left[i]))
-        if i < len(right) and right[i][0]:
-            cells.append(Cell(12, COLUMNS, *right[i]))
-        rows.append(Row(cells, height=17.25 if i else 18.0, keep_with_next=True))
-    rows[-1].keep_with_next = False
-    return rows
+    return signature_rows(left, right)
 
 
 def build_summary_grid(data, options) -> ReportGrid:
