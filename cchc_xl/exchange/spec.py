@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -203,6 +204,7 @@ _FORMULAS_BEFORE: dict[int, dict[str, tuple[tuple[tuple[str, int], ...], tuple[t
 }
 
 
+@functools.cache   # asked for every rate of every file the roll-up reads
 def formulas(version: int = FORMAT_VERSION) -> Mapping[str, tuple]:
     """The rate formulas of exchange format ``version`` (:data:`RATE_FORMULAS` for the current one).
 
